@@ -1,0 +1,1 @@
+//! Order manager: the order lifecycle state machine and the router actor.

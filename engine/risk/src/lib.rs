@@ -1,0 +1,1 @@
+//! Pre-trade risk checks, positions, cash and PnL.

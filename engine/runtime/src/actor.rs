@@ -1,0 +1,133 @@
+//! The actor contract. An actor is a synchronous state machine: it owns its state, handles one
+//! [`Msg`] at a time and emits messages through its [`Ctx`]. It never locks, blocks, allocates or
+//! formats after start. Where it runs (which thread, which core) and how time is read are decided
+//! by the runtime, so the same actor code runs in backtest, paper and live placements.
+//!
+//! Actors sit on a chain, each with an upstream and a downstream neighbour:
+//!
+//! ```text
+//!   feed ─► agents ─► risk ─► router ─► gateway        (Port::Down: market data, intents, orders)
+//!   feed ◄─ agents ◄─ risk ◄─ router ◄─ gateway        (Port::Up: execution reports)
+//! ```
+//!
+//! Conventions every actor keeps, so that order is causal all along the chain:
+//! - market events (`Quote`, `Trade`, `Level`, `Book`), `Control` and `Eos` are forwarded `Down`
+//!   after the actor has handled them (the last actor drops them);
+//! - `Exec` reports are forwarded `Up` after handling (the first actor drops them);
+//! - `Eos` is forwarded once the actor has flushed everything it still had to send.
+
+use alphapulse_types::Msg;
+use std::any::Any;
+
+/// Which neighbour a message goes to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Port {
+    /// Toward the gateway.
+    Down = 0,
+    /// Toward the feed.
+    Up = 1,
+}
+
+/// Where an actor's output goes. The runtime provides it; tests can use [`VecOutbox`].
+pub trait Outbox {
+    /// Send `msg` to the neighbour on `port`. Never fails from the actor's point of view: a full
+    /// link is handled by the link's overflow policy (counted; see `crate::link`).
+    fn send(&mut self, port: Port, msg: Msg);
+}
+
+/// What an actor gets while handling a message: the time and its outbox.
+pub struct Ctx<'a> {
+    now: u64,
+    out: &'a mut dyn Outbox,
+}
+
+impl<'a> Ctx<'a> {
+    /// `now` comes from the placement's clock: event time in a backtest, the TSC live.
+    #[inline(always)]
+    pub fn new(now: u64, out: &'a mut dyn Outbox) -> Self {
+        Ctx { now, out }
+    }
+    /// Current time in nanoseconds from the injected clock.
+    #[inline(always)]
+    pub fn now(&self) -> u64 {
+        self.now
+    }
+    #[inline(always)]
+    pub fn send(&mut self, port: Port, msg: Msg) {
+        self.out.send(port, msg)
+    }
+    /// Send toward the gateway.
+    #[inline(always)]
+    pub fn down(&mut self, msg: Msg) {
+        self.out.send(Port::Down, msg)
+    }
+    /// Send toward the feed.
+    #[inline(always)]
+    pub fn up(&mut self, msg: Msg) {
+        self.out.send(Port::Up, msg)
+    }
+}
+
+/// What [`Actor::poll`] did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Poll {
+    /// Did some work (the runtime will drain what it produced, then poll again).
+    Busy,
+    /// Nothing to do now.
+    Idle,
+    /// The source is exhausted; the actor has sent `Msg::Eos` down.
+    Done,
+}
+
+/// A single-threaded actor. See the module docs for the forwarding conventions.
+pub trait Actor: Send + 'static {
+    /// Short stable name (placement config, reports).
+    fn name(&self) -> &'static str;
+
+    /// Handle one message from a neighbour.
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>);
+
+    /// Pull from an external source (a capture file, a socket). The runtime calls it only when
+    /// this actor and every actor downstream of it on the same thread have nothing queued, so
+    /// each external event is fully processed before the next: that is what makes a backtest
+    /// give the same result in every placement. Actors without a source keep the default.
+    fn poll(&mut self, _ctx: &mut Ctx<'_>) -> Poll {
+        Poll::Idle
+    }
+
+    /// For reading an actor's final state after a run (downcast to the concrete type).
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// An outbox that collects into two `Vec`s: for unit tests and start-up code, not hot paths.
+#[derive(Default, Debug)]
+pub struct VecOutbox {
+    pub down: Vec<Msg>,
+    pub up: Vec<Msg>,
+}
+
+impl Outbox for VecOutbox {
+    fn send(&mut self, port: Port, msg: Msg) {
+        match port {
+            Port::Down => self.down.push(msg),
+            Port::Up => self.up.push(msg),
+        }
+    }
+}
+
+impl VecOutbox {
+    /// Handle `msg` in `actor` at time `now`, collecting its output here.
+    pub fn handle<A: Actor + ?Sized>(&mut self, actor: &mut A, msg: &Msg, now: u64) {
+        let mut ctx = Ctx::new(now, self);
+        actor.handle(msg, &mut ctx);
+    }
+    /// Poll `actor` at time `now`, collecting its output here.
+    pub fn poll<A: Actor + ?Sized>(&mut self, actor: &mut A, now: u64) -> Poll {
+        let mut ctx = Ctx::new(now, self);
+        actor.poll(&mut ctx)
+    }
+    pub fn clear(&mut self) {
+        self.down.clear();
+        self.up.clear();
+    }
+}

@@ -1,0 +1,1 @@
+//! Strategy trait, built-in agents and the signal aggregator.

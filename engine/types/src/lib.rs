@@ -1,0 +1,26 @@
+//! Leaf types of AlphaPulse. No I/O, no allocation on any path that a hot actor calls.
+//!
+//! - [`ids`]: dense numeric ids (`InstrumentId`, `VenueId`, `StrategyId`, `OrderId`), interned at start.
+//! - [`fixed`]: `Price`, `Qty` and `Money`, all `i64` on one fixed scale of 1e-8 (Binance's own
+//!   precision), with exact decimal parsing and overflow-free notional math in `i128`.
+//! - [`msg`]: [`Msg`], the one fixed-size `Copy` message that every ring carries (64 bytes,
+//!   asserted at compile time), and its payload structs.
+//! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
+//!
+//! ```
+//! use alphapulse_types::{Price, Qty, notional};
+//! let px = Price::parse(b"61837.63000000").unwrap();
+//! let qty = Qty::parse(b"0.02").unwrap();
+//! assert_eq!(notional(px, qty).to_string(), "1236.7526");
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod fixed;
+pub mod ids;
+pub mod instrument;
+pub mod msg;
+
+pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
+pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};
+pub use instrument::{Instrument, InstrumentError, InstrumentTable};
+pub use msg::*;

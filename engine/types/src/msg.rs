@@ -1,0 +1,411 @@
+//! The ring message. Every link between actors carries [`Msg`]: a 64-byte `Copy` tagged union
+//! (`#[repr(C, u8)]`: a one-byte tag, then the payload at offset 8). One type on every ring keeps the
+//! runtime simple and lets actors forward what they do not handle down the chain, which keeps causal
+//! order: risk sees the quote before the intent made from it, the simulated exchange sees the book
+//! before the order priced from it.
+//!
+//! Timestamps are `u64` nanoseconds. Market events carry the exchange time (`exch_ts`) and the local
+//! receive time (`local_ts`); everything downstream carries `origin_ts` (the `local_ts` of the market
+//! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
+
+use crate::{InstrumentId, Money, OrderId, Price, Qty, StrategyId};
+
+/// Order side; also the aggressor side of a trade and the side of a book level.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Side {
+    #[default]
+    Buy = 1,
+    Sell = 2,
+}
+
+impl Side {
+    /// `+1` for buy, `-1` for sell: the sign of a fill's position change.
+    #[inline(always)]
+    pub const fn sign(self) -> i64 {
+        match self {
+            Side::Buy => 1,
+            Side::Sell => -1,
+        }
+    }
+    #[inline(always)]
+    pub const fn opposite(self) -> Side {
+        match self {
+            Side::Buy => Side::Sell,
+            Side::Sell => Side::Buy,
+        }
+    }
+}
+
+/// Order type.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OrdType {
+    #[default]
+    Limit = 1,
+    Market = 2,
+}
+
+/// Time in force.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Tif {
+    /// Good till cancelled: rests on the book.
+    #[default]
+    Gtc = 1,
+    /// Immediate or cancel: fill what is possible now, cancel the rest.
+    Ioc = 2,
+    /// Fill or kill: fill all now or nothing.
+    Fok = 3,
+}
+
+/// Risk's verdict on an intent. `Approved` is 0 so a fresh intent reads as "not yet rejected".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Verdict {
+    #[default]
+    Approved = 0,
+    MaxOrderQty = 1,
+    MaxOrderNotional = 2,
+    MaxPosition = 3,
+    PriceBand = 4,
+    RateLimit = 5,
+    MaxOpenOrders = 6,
+    Halted = 7,
+    /// Price or quantity off the instrument's grid, or below its minimums.
+    InstrumentRules = 8,
+    /// No two-sided market yet to check the price against.
+    NoMarket = 9,
+}
+
+impl Verdict {
+    /// Every reject reason, in tag order (for reports indexed by reason).
+    pub const REJECTS: [Verdict; 9] = [
+        Verdict::MaxOrderQty,
+        Verdict::MaxOrderNotional,
+        Verdict::MaxPosition,
+        Verdict::PriceBand,
+        Verdict::RateLimit,
+        Verdict::MaxOpenOrders,
+        Verdict::Halted,
+        Verdict::InstrumentRules,
+        Verdict::NoMarket,
+    ];
+    /// Stable snake_case name (report and JSON keys).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Verdict::Approved => "approved",
+            Verdict::MaxOrderQty => "max_order_qty",
+            Verdict::MaxOrderNotional => "max_order_notional",
+            Verdict::MaxPosition => "max_position",
+            Verdict::PriceBand => "price_band",
+            Verdict::RateLimit => "rate_limit",
+            Verdict::MaxOpenOrders => "max_open_orders",
+            Verdict::Halted => "halted",
+            Verdict::InstrumentRules => "instrument_rules",
+            Verdict::NoMarket => "no_market",
+        }
+    }
+}
+
+/// State of a feed's book for one instrument.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum BookState {
+    /// Snapshot applied and diffs chaining: levels that follow are the whole book.
+    #[default]
+    Synced = 1,
+    /// A sequence gap: the book is unusable; consumers must clear their copy until `Synced`.
+    Gap = 2,
+}
+
+/// What an execution report says happened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ExecKind {
+    /// The venue accepted the order (it is working).
+    #[default]
+    Accepted = 1,
+    /// A (partial) fill: `px`/`qty` are the last fill.
+    Fill = 2,
+    /// Cancelled (on request, or the unfilled rest of an IOC/FOK).
+    Cancelled = 3,
+    /// Refused by the venue; `reason` says why.
+    Rejected = 4,
+}
+
+/// Maker or taker on a fill.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Liquidity {
+    #[default]
+    None = 0,
+    Maker = 1,
+    Taker = 2,
+}
+
+/// Why a venue refused an order (`ExecReport::reason` when `kind == Rejected`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum VenueReject {
+    #[default]
+    None = 0,
+    /// FOK could not fill in full; market order met an empty book.
+    NoLiquidity = 1,
+    UnknownOrder = 2,
+    /// The venue's own order table is full.
+    TooManyOrders = 3,
+    /// Price or quantity invalid for the instrument.
+    Invalid = 4,
+}
+
+/// Best bid and offer (from `bookTicker`, or the book's top after a depth update).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Quote {
+    pub inst: InstrumentId,
+    pub _pad: u32,
+    pub bid_px: Price,
+    pub bid_qty: Qty,
+    pub ask_px: Price,
+    pub ask_qty: Qty,
+    pub exch_ts: u64,
+    pub local_ts: u64,
+}
+
+/// A public trade.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Trade {
+    pub inst: InstrumentId,
+    /// Side of the taker (Binance `m == true` means the buyer is the maker, so the seller took).
+    pub aggressor: Side,
+    pub _pad: [u8; 3],
+    pub px: Price,
+    pub qty: Qty,
+    pub trade_id: u64,
+    pub exch_ts: u64,
+    pub local_ts: u64,
+}
+
+/// One changed book level after a depth update was applied: absolute quantity, 0 = removed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Level {
+    pub inst: InstrumentId,
+    pub side: Side,
+    /// 1 on the last level of one depth update (consumers may act once per update).
+    pub last: u8,
+    pub _pad: [u8; 2],
+    pub px: Price,
+    pub qty: Qty,
+    /// The book's update id after the depth event that carried this level.
+    pub update_id: u64,
+    pub exch_ts: u64,
+    pub local_ts: u64,
+}
+
+/// The book of one instrument became usable (`Synced`) or unusable (`Gap`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct BookStatus {
+    pub inst: InstrumentId,
+    pub state: BookState,
+    pub _pad: [u8; 3],
+    pub update_id: u64,
+    pub exch_ts: u64,
+    pub local_ts: u64,
+}
+
+/// An order intent: from the aggregator to risk (`Msg::Intent`), and risk's decision on it to the
+/// order manager (`Msg::Decision`, with `verdict` set).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Intent {
+    /// Unique per run, allocated by the aggregator.
+    pub intent_id: u64,
+    /// Limit price (ignored for market orders).
+    pub px: Price,
+    pub qty: Qty,
+    pub origin_ts: u64,
+    pub ts: u64,
+    pub inst: InstrumentId,
+    pub strategy: StrategyId,
+    /// Aggregated confidence in basis points (0..=10_000).
+    pub confidence: u16,
+    pub side: Side,
+    pub ord_type: OrdType,
+    pub tif: Tif,
+    pub verdict: Verdict,
+    pub _pad: [u8; 4],
+}
+
+/// A new order from the order manager to a gateway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct OrderNew {
+    pub order_id: OrderId,
+    pub px: Price,
+    pub qty: Qty,
+    pub origin_ts: u64,
+    pub ts: u64,
+    pub inst: InstrumentId,
+    pub strategy: StrategyId,
+    pub side: Side,
+    pub ord_type: OrdType,
+    pub tif: Tif,
+    pub _pad: [u8; 7],
+}
+
+/// A cancel request from the order manager to a gateway.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct OrderCancel {
+    pub order_id: OrderId,
+    pub origin_ts: u64,
+    pub ts: u64,
+    pub inst: InstrumentId,
+    pub strategy: StrategyId,
+    pub _pad: [u8; 2],
+}
+
+/// An execution report: gateway → order manager → risk → agents.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct ExecReport {
+    pub order_id: OrderId,
+    /// Last fill price (fills), else the order's price.
+    pub px: Price,
+    /// Last fill quantity (fills), else 0. What remains open the order manager derives from the
+    /// order's quantity and its fills (no `leaves` field: it would not fit in 64 bytes).
+    pub qty: Qty,
+    /// Fee charged on this fill, in quote currency (negative = rebate).
+    pub fee: Money,
+    pub ts: u64,
+    pub inst: InstrumentId,
+    pub strategy: StrategyId,
+    pub kind: ExecKind,
+    pub side: Side,
+    pub liquidity: Liquidity,
+    pub reason: VenueReject,
+    pub _pad: [u8; 6],
+}
+
+/// Operator commands that reach hot actors (halt/resume; more with the control socket).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ControlCmd {
+    #[default]
+    Halt = 1,
+    Resume = 2,
+}
+
+/// An operator command on its way down the chain.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Control {
+    pub seq: u64,
+    pub ts: u64,
+    pub cmd: ControlCmd,
+    pub _pad: [u8; 7],
+}
+
+/// The end of the input: every actor forwards it down the chain once it has finished its work.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct EndOfStream {
+    /// Local time of the last input event.
+    pub ts: u64,
+}
+
+/// The one message every ring carries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C, u8)]
+pub enum Msg {
+    Quote(Quote) = 1,
+    Trade(Trade) = 2,
+    Level(Level) = 3,
+    Book(BookStatus) = 4,
+    Intent(Intent) = 5,
+    Decision(Intent) = 6,
+    New(OrderNew) = 7,
+    Cancel(OrderCancel) = 8,
+    Exec(ExecReport) = 9,
+    Control(Control) = 10,
+    Eos(EndOfStream) = 11,
+}
+
+const _: () = assert!(core::mem::size_of::<Msg>() == 64);
+const _: () = assert!(core::mem::align_of::<Msg>() == 8);
+const _: () = assert!(core::mem::size_of::<Quote>() == 56);
+const _: () = assert!(core::mem::size_of::<Intent>() <= 56);
+const _: () = assert!(core::mem::size_of::<ExecReport>() <= 56);
+
+/// Number of `Msg` kinds (tags are 1..=KINDS).
+pub const MSG_KINDS: usize = 11;
+
+impl Msg {
+    /// Stable name of the message kind (report keys).
+    pub const fn kind_name(&self) -> &'static str {
+        Self::NAMES[self.kind_index()]
+    }
+    /// Names indexed by [`Msg::kind_index`].
+    pub const NAMES: [&'static str; MSG_KINDS] = [
+        "quote", "trade", "level", "book_status", "intent", "decision", "order_new", "order_cancel",
+        "exec_report", "control", "end_of_stream",
+    ];
+    /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
+    #[inline(always)]
+    pub const fn kind_index(&self) -> usize {
+        match self {
+            Msg::Quote(_) => 0,
+            Msg::Trade(_) => 1,
+            Msg::Level(_) => 2,
+            Msg::Book(_) => 3,
+            Msg::Intent(_) => 4,
+            Msg::Decision(_) => 5,
+            Msg::New(_) => 6,
+            Msg::Cancel(_) => 7,
+            Msg::Exec(_) => 8,
+            Msg::Control(_) => 9,
+            Msg::Eos(_) => 10,
+        }
+    }
+    /// The event time of the message: local receive time for market events, emit time otherwise.
+    /// The backtest clock advances to this before the message is handled.
+    #[inline(always)]
+    pub const fn event_ts(&self) -> u64 {
+        match self {
+            Msg::Quote(m) => m.local_ts,
+            Msg::Trade(m) => m.local_ts,
+            Msg::Level(m) => m.local_ts,
+            Msg::Book(m) => m.local_ts,
+            Msg::Intent(m) | Msg::Decision(m) => m.ts,
+            Msg::New(m) => m.ts,
+            Msg::Cancel(m) => m.ts,
+            Msg::Exec(m) => m.ts,
+            Msg::Control(m) => m.ts,
+            Msg::Eos(m) => m.ts,
+        }
+    }
+    /// True for market data (quote, trade, level, book status).
+    #[inline(always)]
+    pub const fn is_market(&self) -> bool {
+        matches!(self, Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layout_is_fixed() {
+        assert_eq!(core::mem::size_of::<Msg>(), 64);
+        assert_eq!(Msg::NAMES.len(), MSG_KINDS);
+        let m = Msg::Eos(EndOfStream { ts: 7 });
+        assert_eq!(m.kind_name(), "end_of_stream");
+        assert_eq!(m.event_ts(), 7);
+        assert!(Msg::Trade(Trade::default()).is_market());
+    }
+}

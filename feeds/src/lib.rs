@@ -1,0 +1,1 @@
+//! Feed handlers: capture replay, Binance frame parsing, diff-depth book sync.

@@ -1,0 +1,1 @@
+//! Order-entry gateways: the simulated matching engine.
