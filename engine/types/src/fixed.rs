@@ -311,3 +311,42 @@ mod tests {
         }
     }
 }
+
+macro_rules! fixed_serde {
+    ($name:ident) => {
+        /// Config values: an exact decimal string (`"0.001"`) or an integer count of whole units.
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                struct V;
+                impl serde::de::Visitor<'_> for V {
+                    type Value = $name;
+                    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                        f.write_str("a decimal string such as \"0.001\" (at most 8 decimals) or a whole number")
+                    }
+                    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
+                        $name::parse(s.as_bytes()).map_err(|e| E::custom(format!("`{s}`: {e}")))
+                    }
+                    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<$name, E> {
+                        v.checked_mul(SCALE).map($name).ok_or_else(|| E::custom(FixedError::Overflow))
+                    }
+                    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<$name, E> {
+                        i64::try_from(v).map_err(|_| E::custom(FixedError::Overflow)).and_then(|v| self.visit_i64(v))
+                    }
+                    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<$name, E> {
+                        // A float's shortest decimal form is what the user typed in the file.
+                        self.visit_str(&format!("{v}"))
+                    }
+                }
+                d.deserialize_any(V)
+            }
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+    };
+}
+fixed_serde!(Price);
+fixed_serde!(Qty);
+fixed_serde!(Money);
