@@ -1,8 +1,56 @@
 //! Actor runtime: the [`Actor`] trait, rtrb links between actors, placement of actors on threads
 //! pinned to cores, idle strategies and injected clocks. The same actor code runs in every
-//! placement; see `ARCHITECTURE.md` at the repo root for the chain and the scheduling rule.
+//! placement.
+//!
+//! - [`actor`]: the contract (`Actor`, `Ctx`, `Port`) and the forwarding conventions;
+//! - [`placement`]: which actors go on which thread and core (from config, validated);
+//! - `group` (private): one thread's scheduling loop and the rule that makes backtests identical in
+//!   every placement;
+//! - `link` (private): rtrb rings with counted overflow policies ([`MarketOverflow`]);
+//! - [`clock`], [`idle`]: injected time (event time or TSC) and what an idle thread does;
+//! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back.
+//!
+//! ```
+//! use alphapulse_runtime::{run, Actor, Ctx, PlacementConfig, Poll};
+//! use alphapulse_types::{EndOfStream, Msg};
+//! use std::any::Any;
+//!
+//! struct Source(u64);
+//! impl Actor for Source {
+//!     fn name(&self) -> &'static str { "source" }
+//!     fn handle(&mut self, _: &Msg, _: &mut Ctx<'_>) {}
+//!     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
+//!         self.0 += 1;
+//!         ctx.down(Msg::Eos(EndOfStream { ts: self.0 }));
+//!         Poll::Done
+//!     }
+//!     fn as_any(&self) -> &dyn Any { self }
+//! }
+//! struct Sink(u64);
+//! impl Actor for Sink {
+//!     fn name(&self) -> &'static str { "sink" }
+//!     fn handle(&mut self, m: &Msg, _: &mut Ctx<'_>) { self.0 += m.event_ts(); }
+//!     fn as_any(&self) -> &dyn Any { self }
+//! }
+//! let placement = PlacementConfig::two_threads(&["source", "sink"], 1).resolve(&["source", "sink"]).unwrap();
+//! let out = run(vec![Box::new(Source(0)), Box::new(Sink(0))], &placement, Default::default()).unwrap();
+//! assert_eq!(out.actor::<Sink>().unwrap().0, 1);
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod actor;
+pub mod clock;
+mod error;
+mod group;
+pub mod idle;
+mod link;
+pub mod placement;
+mod run;
 
 pub use actor::{Actor, Ctx, Outbox, Poll, Port, VecOutbox};
+pub use clock::{Clock, ClockKind};
+pub use error::RuntimeError;
+pub use idle::IdleStrategy;
+pub use link::{LinkStats, MarketOverflow};
+pub use placement::{Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY};
+pub use run::{run, LinkReport, RunOutput};

@@ -57,10 +57,7 @@ pub fn parse_scaled(s: &[u8]) -> Result<i64, FixedError> {
                     frac = frac * 10 + d;
                     frac_digits += 1;
                 } else {
-                    int = int
-                        .checked_mul(10)
-                        .and_then(|v| v.checked_add(d))
-                        .ok_or(FixedError::Overflow)?;
+                    int = int.checked_mul(10).and_then(|v| v.checked_add(d)).ok_or(FixedError::Overflow)?;
                 }
             }
             b'.' if !seen_dot => seen_dot = true,
@@ -71,10 +68,7 @@ pub fn parse_scaled(s: &[u8]) -> Result<i64, FixedError> {
         return Err(FixedError::Empty);
     }
     let frac = frac * 10i64.pow(DECIMALS - frac_digits);
-    let v = int
-        .checked_mul(SCALE)
-        .and_then(|v| v.checked_add(frac))
-        .ok_or(FixedError::Overflow)?;
+    let v = int.checked_mul(SCALE).and_then(|v| v.checked_add(frac)).ok_or(FixedError::Overflow)?;
     Ok(if neg { -v } else { v })
 }
 
@@ -321,7 +315,9 @@ macro_rules! fixed_serde {
                 impl serde::de::Visitor<'_> for V {
                     type Value = $name;
                     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                        f.write_str("a decimal string such as \"0.001\" (at most 8 decimals) or a whole number")
+                        f.write_str(
+                            "a decimal string such as \"0.001\" (at most 8 decimals) or a whole number",
+                        )
                     }
                     fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<$name, E> {
                         $name::parse(s.as_bytes()).map_err(|e| E::custom(format!("`{s}`: {e}")))
@@ -330,7 +326,9 @@ macro_rules! fixed_serde {
                         v.checked_mul(SCALE).map($name).ok_or_else(|| E::custom(FixedError::Overflow))
                     }
                     fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<$name, E> {
-                        i64::try_from(v).map_err(|_| E::custom(FixedError::Overflow)).and_then(|v| self.visit_i64(v))
+                        i64::try_from(v)
+                            .map_err(|_| E::custom(FixedError::Overflow))
+                            .and_then(|v| self.visit_i64(v))
                     }
                     fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<$name, E> {
                         // A float's shortest decimal form is what the user typed in the file.

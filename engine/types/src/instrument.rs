@@ -32,9 +32,7 @@ impl Instrument {
     /// True when `qty` lies on the lot grid and is at least the minimum quantity.
     #[inline]
     pub fn qty_valid(&self, qty: Qty) -> bool {
-        qty.raw() > 0
-            && qty >= self.min_qty
-            && (self.lot.raw() <= 0 || qty.raw() % self.lot.raw() == 0)
+        qty.raw() > 0 && qty >= self.min_qty && (self.lot.raw() <= 0 || qty.raw() % self.lot.raw() == 0)
     }
     /// True when the order passes the grid and minimum checks (`px` is used for notional).
     #[inline]

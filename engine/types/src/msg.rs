@@ -351,8 +351,17 @@ impl Msg {
     }
     /// Names indexed by [`Msg::kind_index`].
     pub const NAMES: [&'static str; MSG_KINDS] = [
-        "quote", "trade", "level", "book_status", "intent", "decision", "order_new", "order_cancel",
-        "exec_report", "control", "end_of_stream",
+        "quote",
+        "trade",
+        "level",
+        "book_status",
+        "intent",
+        "decision",
+        "order_new",
+        "order_cancel",
+        "exec_report",
+        "control",
+        "end_of_stream",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]

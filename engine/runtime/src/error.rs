@@ -1,0 +1,23 @@
+//! Runtime errors.
+
+use thiserror::Error;
+
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum RuntimeError {
+    #[error("invalid placement: {0}")]
+    Placement(String),
+    #[error("could not pin thread {thread} to core {core}")]
+    Pin { thread: usize, core: usize },
+    #[error("could not start thread {thread}: {reason}")]
+    Spawn { thread: usize, reason: String },
+    /// A link between two actors on the same thread filled up: the thread cannot drain it while it
+    /// is still producing. Raise `placement.ring_capacity`.
+    #[error(
+        "link {from} -> {to} overflowed on one thread (capacity {capacity}); raise placement.ring_capacity"
+    )]
+    RingOverflow { from: &'static str, to: &'static str, capacity: usize },
+    #[error("actor `{actor}` panicked: {message}")]
+    Panicked { actor: &'static str, message: String },
+    #[error("stopped because thread {0} failed")]
+    Aborted(usize),
+}

@@ -1,0 +1,205 @@
+//! One thread's share of the chain and its scheduling loop.
+//!
+//! The scheduling rule is what makes a backtest identical in every placement: after every message,
+//! the thread picks the most downstream actor that has input, taking its feedback (`Up`) input
+//! before its `Down` input, and handles one message; actors with an external source are polled only
+//! when nothing at all is queued on the thread. So every external event (a frame from a capture, a
+//! message arriving from an upstream thread) is processed to quiescence — with all the orders and
+//! execution reports it causes — before the next one is looked at. A thread that receives its input
+//! from an upstream thread sees the same sequence whether that upstream actor shares its thread or
+//! not, provided the upstream side does not depend on the timing of feedback (true of a feed).
+
+use crate::link::{LinkStats, Out, SendError};
+use crate::{Actor, Clock, Ctx, IdleStrategy, Outbox, Poll, Port, RuntimeError};
+use alphapulse_types::Msg;
+use rtrb::Consumer;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// Producer ends an actor writes to, with a slot for the first error.
+struct ActorOutbox<'a> {
+    down: Option<&'a mut Out>,
+    up: Option<&'a mut Out>,
+    error: &'a mut Option<(Port, SendError)>,
+    dropped_at_ends: &'a mut u64,
+}
+
+impl Outbox for ActorOutbox<'_> {
+    #[inline]
+    fn send(&mut self, port: Port, msg: Msg) {
+        let out = match port {
+            Port::Down => self.down.as_deref_mut(),
+            Port::Up => self.up.as_deref_mut(),
+        };
+        match out {
+            Some(o) => {
+                if let Err(e) = o.send(msg) {
+                    if self.error.is_none() {
+                        *self.error = Some((port, e));
+                    }
+                }
+            }
+            // Past either end of the chain: forwarding conventions send things here; count them.
+            None => *self.dropped_at_ends += 1,
+        }
+    }
+}
+
+/// Where a thread's actors read from and write to (indexed by local position).
+pub(crate) struct Group {
+    pub(crate) index: usize,
+    pub(crate) names: Vec<&'static str>,
+    pub(crate) actors: Vec<Box<dyn Actor>>,
+    pub(crate) clocks: Vec<Clock>,
+    pub(crate) down_in: Vec<Option<Consumer<Msg>>>,
+    pub(crate) up_in: Vec<Option<Consumer<Msg>>>,
+    pub(crate) down_out: Vec<Option<Out>>,
+    pub(crate) up_out: Vec<Option<Out>>,
+    /// Names of the neighbours (for error messages): (upstream, downstream).
+    pub(crate) neighbours: Vec<(&'static str, &'static str)>,
+    pub(crate) finished: Vec<bool>,
+    pub(crate) idle: IdleStrategy,
+    pub(crate) dropped_at_ends: u64,
+}
+
+/// Shared flags between threads.
+pub(crate) struct Flags {
+    pub(crate) stop: Arc<AtomicBool>,
+    pub(crate) abort: Arc<AtomicBool>,
+    /// `done[i]`: thread i has finished and sends nothing more.
+    pub(crate) done: Arc<Vec<AtomicBool>>,
+}
+
+impl Group {
+    /// Run until every actor here has finished and the next thread downstream is done.
+    pub(crate) fn run(&mut self, flags: &Flags) -> Result<(), RuntimeError> {
+        let result = self.run_inner(flags);
+        if result.is_err() {
+            flags.abort.store(true, Ordering::Release);
+        }
+        flags.done[self.index].store(true, Ordering::Release);
+        result
+    }
+
+    fn run_inner(&mut self, flags: &Flags) -> Result<(), RuntimeError> {
+        let mut idler = crate::idle::Idler::default();
+        let next_done = flags.done.get(self.index + 1);
+        loop {
+            if self.step()? || self.poll_sources()? {
+                idler.busy();
+                continue;
+            }
+            let all_finished = self.finished.iter().all(|&f| f);
+            let downstream_done = next_done.is_none_or(|d| d.load(Ordering::Acquire));
+            if all_finished && downstream_done {
+                // The downstream thread may have sent feedback just before it finished.
+                if self.step()? {
+                    continue;
+                }
+                return Ok(());
+            }
+            if flags.stop.load(Ordering::Relaxed) {
+                return Ok(());
+            }
+            if flags.abort.load(Ordering::Acquire) {
+                return Err(RuntimeError::Aborted(self.index));
+            }
+            idler.idle(self.idle);
+        }
+    }
+
+    /// Handle one message at the most downstream actor with input; false if nothing is queued.
+    #[inline]
+    fn step(&mut self) -> Result<bool, RuntimeError> {
+        for j in (0..self.actors.len()).rev() {
+            let msg = match self.up_in[j].as_mut().and_then(|c| c.pop().ok()) {
+                Some(m) => m,
+                None => match self.down_in[j].as_mut().and_then(|c| c.pop().ok()) {
+                    Some(m) => m,
+                    None => continue,
+                },
+            };
+            self.deliver(j, msg)?;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    #[inline]
+    fn deliver(&mut self, j: usize, msg: Msg) -> Result<(), RuntimeError> {
+        if matches!(msg, Msg::Eos(_)) {
+            self.finished[j] = true;
+        }
+        let now = self.clocks[j].at_message(&msg);
+        let mut error = None;
+        let mut ob = ActorOutbox {
+            down: self.down_out[j].as_mut(),
+            up: self.up_out[j].as_mut(),
+            error: &mut error,
+            dropped_at_ends: &mut self.dropped_at_ends,
+        };
+        self.actors[j].handle(&msg, &mut Ctx::new(now, &mut ob));
+        match error {
+            None => Ok(()),
+            Some(e) => Err(self.send_error(j, e)),
+        }
+    }
+
+    /// Poll actors with external sources, downstream first; true if one did work.
+    fn poll_sources(&mut self) -> Result<bool, RuntimeError> {
+        for j in (0..self.actors.len()).rev() {
+            if self.finished[j] {
+                continue;
+            }
+            let now = self.clocks[j].read();
+            let mut error = None;
+            let mut ob = ActorOutbox {
+                down: self.down_out[j].as_mut(),
+                up: self.up_out[j].as_mut(),
+                error: &mut error,
+                dropped_at_ends: &mut self.dropped_at_ends,
+            };
+            let r = self.actors[j].poll(&mut Ctx::new(now, &mut ob));
+            if let Some(e) = error {
+                return Err(self.send_error(j, e));
+            }
+            match r {
+                Poll::Idle => {}
+                Poll::Busy => return Ok(true),
+                Poll::Done => {
+                    self.finished[j] = true;
+                    return Ok(true);
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    #[cold]
+    fn send_error(&self, j: usize, (port, e): (Port, SendError)) -> RuntimeError {
+        let (up, down) = self.neighbours[j];
+        let (from, to, cap) = match port {
+            Port::Down => (self.names[j], down, self.down_out[j].as_ref().map_or(0, |o| o.capacity())),
+            Port::Up => (self.names[j], up, self.up_out[j].as_ref().map_or(0, |o| o.capacity())),
+        };
+        match e {
+            SendError::Overflow => RuntimeError::RingOverflow { from, to, capacity: cap },
+            SendError::Abandoned => RuntimeError::Aborted(self.index),
+        }
+    }
+
+    /// Counters of the links this thread produces into: (from, to, stats).
+    pub(crate) fn link_stats(&self) -> Vec<(&'static str, &'static str, LinkStats)> {
+        let mut v = Vec::new();
+        for j in 0..self.actors.len() {
+            let (up, down) = self.neighbours[j];
+            if let Some(o) = &self.down_out[j] {
+                v.push((self.names[j], down, o.stats));
+            }
+            if let Some(o) = &self.up_out[j] {
+                v.push((self.names[j], up, o.stats));
+            }
+        }
+        v
+    }
+}

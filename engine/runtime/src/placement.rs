@@ -1,0 +1,185 @@
+//! Placement: which actors run on which thread, pinned to which core, with which idle strategy and
+//! clock. Threads hold contiguous runs of the chain. Read from the `[placement]` table of the
+//! config, validated before anything starts.
+//!
+//! ```toml
+//! [placement]
+//! threads = [["feed"], ["agents", "risk", "router", "gateway"]]
+//! cores = [0, 1]          # optional: pin thread i to core cores[i]
+//! idle = { kind = "spin-then-yield", spins = 1000 }
+//! ring_capacity = 16384   # messages per link
+//! ```
+
+use crate::{ClockKind, IdleStrategy, MarketOverflow, RuntimeError};
+
+/// Default messages per link: a full 5000-level snapshot (10,000 levels) fits in one ring.
+pub const DEFAULT_RING_CAPACITY: usize = 16_384;
+
+/// A placement as written in the config.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PlacementConfig {
+    /// Actor names per thread, in chain order. Empty: every actor on one thread.
+    pub threads: Vec<Vec<String>>,
+    /// Core id per thread (same length as `threads`), or empty for no pinning.
+    pub cores: Vec<usize>,
+    pub idle: IdleStrategy,
+    pub clock: ClockKind,
+    pub ring_capacity: usize,
+    /// What a full link between threads does with market data (`block` or `drop`).
+    pub market_overflow: MarketOverflow,
+}
+
+impl Default for PlacementConfig {
+    fn default() -> Self {
+        PlacementConfig {
+            threads: Vec::new(),
+            cores: Vec::new(),
+            idle: IdleStrategy::default(),
+            clock: ClockKind::Event,
+            ring_capacity: DEFAULT_RING_CAPACITY,
+            market_overflow: MarketOverflow::Block,
+        }
+    }
+}
+
+impl PlacementConfig {
+    /// Every actor on the calling thread.
+    pub fn one_thread() -> Self {
+        Self::default()
+    }
+
+    /// `names[..split]` on one thread and the rest on another.
+    pub fn two_threads(names: &[&str], split: usize) -> Self {
+        PlacementConfig {
+            threads: vec![
+                names[..split].iter().map(|s| s.to_string()).collect(),
+                names[split..].iter().map(|s| s.to_string()).collect(),
+            ],
+            ..Self::default()
+        }
+    }
+
+    /// Resolve against the chain's actor names: thread i runs chain positions `groups[i]`.
+    pub fn resolve(&self, chain: &[&str]) -> Result<Placement, RuntimeError> {
+        let bad = |m: String| RuntimeError::Placement(m);
+        if !self.ring_capacity.is_power_of_two() || self.ring_capacity < 64 {
+            return Err(bad(format!(
+                "placement.ring_capacity: {} must be a power of two >= 64",
+                self.ring_capacity
+            )));
+        }
+        let groups: Vec<(usize, usize)> = if self.threads.is_empty() {
+            vec![(0, chain.len())]
+        } else {
+            let mut groups = Vec::new();
+            let mut next = 0;
+            for (t, names) in self.threads.iter().enumerate() {
+                if names.is_empty() {
+                    return Err(bad(format!("placement.threads[{t}] is empty")));
+                }
+                let start = next;
+                for n in names {
+                    match chain.get(next) {
+                        Some(want) if want == n => next += 1,
+                        Some(want) => {
+                            return Err(bad(format!(
+                                "placement.threads[{t}]: expected `{want}` next in the chain {chain:?}, found `{n}` \
+                                 (threads hold contiguous runs of the chain, in order)"
+                            )))
+                        }
+                        None => return Err(bad(format!("placement.threads[{t}]: `{n}` is not in the chain {chain:?}"))),
+                    }
+                }
+                groups.push((start, next));
+            }
+            if next != chain.len() {
+                return Err(bad(format!("placement.threads: actors {:?} are on no thread", &chain[next..])));
+            }
+            groups
+        };
+        let cores = if self.cores.is_empty() {
+            vec![None; groups.len()]
+        } else if self.cores.len() != groups.len() {
+            return Err(bad(format!(
+                "placement.cores has {} entries for {} threads",
+                self.cores.len(),
+                groups.len()
+            )));
+        } else {
+            let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+            for (i, &c) in self.cores.iter().enumerate() {
+                if c >= n {
+                    return Err(bad(format!("placement.cores[{i}] = {c}: this machine has cores 0..{n}")));
+                }
+                if self.cores[..i].contains(&c) {
+                    return Err(bad(format!("placement.cores[{i}] = {c}: core used twice")));
+                }
+            }
+            self.cores.iter().map(|&c| Some(c)).collect()
+        };
+        Ok(Placement {
+            threads: groups
+                .into_iter()
+                .zip(cores)
+                .map(|((s, e), core)| ThreadSpec { start: s, end: e, core })
+                .collect(),
+            idle: self.idle,
+            clock: self.clock,
+            ring_capacity: self.ring_capacity,
+            market_overflow: self.market_overflow,
+        })
+    }
+}
+
+/// One thread of a resolved placement: chain positions `start..end`, optionally pinned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ThreadSpec {
+    pub start: usize,
+    pub end: usize,
+    pub core: Option<usize>,
+}
+
+/// A validated placement.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    pub threads: Vec<ThreadSpec>,
+    pub idle: IdleStrategy,
+    pub clock: ClockKind,
+    pub ring_capacity: usize,
+    pub market_overflow: MarketOverflow,
+}
+
+impl Placement {
+    /// Chain positions after which a thread boundary falls.
+    pub fn cuts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.threads.iter().skip(1).map(|t| t.start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    const CHAIN: [&str; 5] = ["feed", "agents", "risk", "router", "gateway"];
+
+    #[test]
+    fn resolves_and_refuses() {
+        let p = PlacementConfig::one_thread().resolve(&CHAIN).unwrap();
+        assert_eq!(p.threads, vec![ThreadSpec { start: 0, end: 5, core: None }]);
+        let p = PlacementConfig::two_threads(&CHAIN, 1).resolve(&CHAIN).unwrap();
+        assert_eq!(p.cuts().collect::<Vec<_>>(), vec![1]);
+        let mut c = PlacementConfig::two_threads(&CHAIN, 1);
+        c.threads[1].swap(0, 1);
+        assert!(c.resolve(&CHAIN).unwrap_err().to_string().contains("expected `agents`"));
+        let mut c = PlacementConfig::two_threads(&CHAIN, 1);
+        c.threads[1].pop();
+        assert!(c.resolve(&CHAIN).unwrap_err().to_string().contains("on no thread"));
+        let mut c = PlacementConfig::two_threads(&CHAIN, 1);
+        c.cores = vec![0, 999];
+        assert!(c.resolve(&CHAIN).unwrap_err().to_string().contains("cores[1] = 999"));
+        c.cores = vec![0];
+        assert!(c.resolve(&CHAIN).is_err());
+        let c = PlacementConfig { ring_capacity: 100, ..Default::default() };
+        assert!(c.resolve(&CHAIN).is_err());
+    }
+}

@@ -1,0 +1,168 @@
+//! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
+
+use crate::group::{Flags, Group};
+use crate::link::{link, LinkStats};
+use crate::{Actor, Clock, Placement, RuntimeError};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Counters of one link after a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinkReport {
+    pub from: &'static str,
+    pub to: &'static str,
+    pub cross_thread: bool,
+    pub stats: LinkStats,
+}
+
+/// What a run hands back: the actors (with their final state), link counters, wall time.
+pub struct RunOutput {
+    /// In chain order; downcast with `as_any()` to read their stats.
+    pub actors: Vec<Box<dyn Actor>>,
+    pub links: Vec<LinkReport>,
+    /// Messages sent past either end of the chain (forwarded by convention, dropped there).
+    pub dropped_at_ends: u64,
+    pub elapsed: Duration,
+}
+
+impl RunOutput {
+    /// The first actor of concrete type `T`.
+    pub fn actor<T: 'static>(&self) -> Option<&T> {
+        self.actors.iter().find_map(|a| a.as_any().downcast_ref::<T>())
+    }
+}
+
+/// Run `actors` (in chain order) under `placement` until every actor has finished (each has handled
+/// `Msg::Eos` or, for sources, returned `Poll::Done`) or `stop` is set. Thread 0 runs on the calling
+/// thread; the others are spawned and joined.
+pub fn run(
+    actors: Vec<Box<dyn Actor>>,
+    placement: &Placement,
+    stop: Arc<AtomicBool>,
+) -> Result<RunOutput, RuntimeError> {
+    let n = actors.len();
+    let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
+    let covered = placement.threads.last().map_or(0, |t| t.end);
+    if n == 0 || covered != n || placement.threads.first().map(|t| t.start) != Some(0) {
+        return Err(RuntimeError::Placement(format!("placement covers {covered} actors, the chain has {n}")));
+    }
+    let thread_of =
+        |pos: usize| placement.threads.iter().position(|t| (t.start..t.end).contains(&pos)).unwrap_or(0);
+
+    // Links between neighbours i and i+1, both directions.
+    let mut down_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
+    let mut down_in: Vec<Option<_>> = (0..n).map(|_| None).collect();
+    let mut up_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
+    let mut up_in: Vec<Option<_>> = (0..n).map(|_| None).collect();
+    for i in 0..n.saturating_sub(1) {
+        let cross = thread_of(i) != thread_of(i + 1);
+        let (o, c) = link(placement.ring_capacity, cross, placement.market_overflow);
+        down_out[i] = Some(o);
+        down_in[i + 1] = Some(c);
+        let (o, c) = link(placement.ring_capacity, cross, placement.market_overflow);
+        up_out[i + 1] = Some(o);
+        up_in[i] = Some(c);
+    }
+
+    let mut actors = actors.into_iter().map(Some).collect::<Vec<_>>();
+    let mut groups = Vec::with_capacity(placement.threads.len());
+    for (t, spec) in placement.threads.iter().enumerate() {
+        let r = spec.start..spec.end;
+        groups.push(Group {
+            index: t,
+            names: names[r.clone()].to_vec(),
+            actors: r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect(),
+            clocks: r.clone().map(|_| Clock::new(placement.clock)).collect(),
+            down_in: r.clone().map(|i| down_in[i].take()).collect(),
+            up_in: r.clone().map(|i| up_in[i].take()).collect(),
+            down_out: r.clone().map(|i| down_out[i].take()).collect(),
+            up_out: r.clone().map(|i| up_out[i].take()).collect(),
+            neighbours: r
+                .clone()
+                .map(|i| (if i > 0 { names[i - 1] } else { "-" }, names.get(i + 1).copied().unwrap_or("-")))
+                .collect(),
+            finished: vec![false; r.len()],
+            idle: placement.idle,
+            dropped_at_ends: 0,
+        });
+    }
+
+    let flags = Flags {
+        stop,
+        abort: Arc::new(AtomicBool::new(false)),
+        done: Arc::new((0..groups.len()).map(|_| AtomicBool::new(false)).collect()),
+    };
+    let start = Instant::now();
+    let mut groups = groups.into_iter();
+    let first = groups.next().expect("at least one thread");
+    let mut handles = Vec::new();
+    for g in groups {
+        let f = Flags { stop: flags.stop.clone(), abort: flags.abort.clone(), done: flags.done.clone() };
+        let core = placement.threads[g.index].core;
+        let index = g.index;
+        let h = std::thread::Builder::new()
+            .name(format!("ap-{}", g.names[0]))
+            .spawn(move || run_group(g, core, &f))
+            .map_err(|e| RuntimeError::Spawn { thread: index, reason: e.to_string() })?;
+        handles.push(h);
+    }
+    let mut results = vec![run_group(first, placement.threads[0].core, &flags)];
+    for h in handles {
+        results.push(h.join().unwrap_or_else(|_| {
+            Err(RuntimeError::Panicked { actor: "runtime", message: "thread died".into() })
+        }));
+    }
+    let elapsed = start.elapsed();
+
+    let mut out = RunOutput { actors: Vec::with_capacity(n), links: Vec::new(), dropped_at_ends: 0, elapsed };
+    let mut first_err = None;
+    for r in results {
+        match r {
+            Ok(g) => {
+                for (from, to, stats) in g.link_stats() {
+                    let cross = thread_of(names.iter().position(|n| *n == from).unwrap_or(0))
+                        != thread_of(names.iter().position(|n| *n == to).unwrap_or(0));
+                    out.links.push(LinkReport { from, to, cross_thread: cross, stats });
+                }
+                out.dropped_at_ends += g.dropped_at_ends;
+                out.actors.extend(g.actors);
+            }
+            // Prefer the root cause over the `Aborted` errors it caused elsewhere.
+            Err(e) => {
+                if first_err.is_none() || matches!(first_err, Some(RuntimeError::Aborted(_))) {
+                    first_err = Some(e);
+                }
+            }
+        }
+    }
+    match first_err {
+        Some(e) => Err(e),
+        None => Ok(out),
+    }
+}
+
+fn run_group(mut g: Group, core: Option<usize>, flags: &Flags) -> Result<Group, RuntimeError> {
+    if let Some(c) = core {
+        if !core_affinity::set_for_current(core_affinity::CoreId { id: c }) {
+            flags.abort.store(true, std::sync::atomic::Ordering::Release);
+            flags.done[g.index].store(true, std::sync::atomic::Ordering::Release);
+            return Err(RuntimeError::Pin { thread: g.index, core: c });
+        }
+    }
+    match catch_unwind(AssertUnwindSafe(|| g.run(flags))) {
+        Ok(Ok(())) => Ok(g),
+        Ok(Err(e)) => Err(e),
+        Err(p) => {
+            flags.abort.store(true, std::sync::atomic::Ordering::Release);
+            flags.done[g.index].store(true, std::sync::atomic::Ordering::Release);
+            let message = p
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| p.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(RuntimeError::Panicked { actor: g.names[0], message })
+        }
+    }
+}
