@@ -83,7 +83,7 @@ fn fmt_scaled(v: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     write!(f, "{int}")?;
     if frac != 0 {
         let mut width = DECIMALS as usize;
-        while frac % 10 == 0 {
+        while frac.is_multiple_of(10) {
             frac /= 10;
             width -= 1;
         }
