@@ -1,1 +1,51 @@
 //! Feed handlers: capture replay, Binance frame parsing, diff-depth book sync.
+//!
+//! Where things live:
+//! - [`instruments`]: `exchangeInfo` loading ([`load_exchange_info`], [`sample_instruments`]) and the
+//!   allocation-free symbol lookup [`SymbolMap`];
+//! - [`source`] / `lines`: capture formats (detection, line prefixes), bounded line reading into
+//!   one reused buffer per source, gzip via flate2 (zlib-rs);
+//! - [`parse`]: simd-json tape parsing of bookTicker, trade, aggTrade, depthUpdate and REST
+//!   snapshots into a reused [`parse::Frame`];
+//! - [`pending`] / [`sync`]: the bounded pre-snapshot buffer and the per-instrument diff-depth
+//!   state machine [`BookSync`] (Binance's documented procedure, gaps, resyncs);
+//! - [`replay`]: [`Replay`], merging sources by local time and dispatching frames;
+//! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
+//! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence;
+//! - [`testdata`]: paths of the shared data and the bundled sample.
+//!
+//! ```no_run
+//! use alphapulse_feeds::{sample_instruments, testdata, FeedActor, FeedOptions};
+//! use alphapulse_runtime::{Poll, VecOutbox};
+//! let mut feed = FeedActor::open(&[testdata::sample_capture()], &sample_instruments(), FeedOptions::defaults()).unwrap();
+//! let mut out = VecOutbox::default();
+//! while out.poll(&mut feed, 0) != Poll::Done {
+//!     out.clear();
+//! }
+//! println!("{} frames, {} gaps", feed.stats().frames, feed.stats().gaps);
+//! ```
+#![forbid(unsafe_code)]
+
+mod error;
+mod lines;
+
+pub mod actor;
+pub mod instruments;
+pub mod parse;
+pub mod pending;
+pub mod replay;
+pub mod source;
+pub mod stats;
+pub mod sync;
+pub mod testdata;
+
+pub use actor::{FeedActor, FeedConfig, FeedOptions};
+pub use error::FeedError;
+pub use instruments::{
+    load_exchange_info, load_exchange_info_filtered, parse_exchange_info, sample_instruments, SymbolMap,
+};
+pub use pending::DepthEvent;
+pub use replay::Replay;
+pub use source::{detect_format, CaptureFormat};
+pub use stats::{FeedStats, FrameKind, MalformedCount, MalformedKind};
+pub use sync::{BookSync, ReplaySink};

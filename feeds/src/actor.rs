@@ -1,0 +1,207 @@
+//! [`FeedActor`]: the replay as an `alphapulse_runtime::Actor`, and its options/config.
+
+use crate::replay::Replay;
+use crate::stats::FeedStats;
+use crate::sync::ReplaySink;
+use crate::FeedError;
+use alphapulse_book::Book;
+use alphapulse_runtime::{Actor, Ctx, Poll};
+use alphapulse_types::{EndOfStream, InstrumentId, InstrumentTable, Msg};
+use std::any::Any;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// The feed's TOML table (embedded in the lead's config).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FeedConfig {
+    /// Levels kept per book side (Binance snapshots have at most 5000).
+    pub book_levels: usize,
+    /// Depth events buffered per instrument while waiting for a snapshot (oldest dropped beyond).
+    pub max_buffered_depth_events: usize,
+    /// Levels (of those events) buffered per instrument.
+    pub max_buffered_levels: usize,
+    /// Longest input line; longer lines are skipped and counted.
+    pub max_line_bytes: usize,
+    /// Levels per side one frame may carry (beyond: dropped, counted); at least `book_levels`.
+    pub max_frame_levels: usize,
+    /// Frames between two progress stores.
+    pub progress_every_frames: u64,
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        FeedConfig {
+            book_levels: 5000,
+            max_buffered_depth_events: 1024,
+            max_buffered_levels: 65_536,
+            max_line_bytes: 1 << 20,
+            max_frame_levels: 5000,
+            progress_every_frames: 4096,
+        }
+    }
+}
+
+impl FeedConfig {
+    /// Check every key; errors name the key.
+    pub fn validate(&self) -> Result<(), FeedError> {
+        let bad = |key, problem: &str| Err(FeedError::Config { key, problem: problem.into() });
+        if self.book_levels == 0 || self.book_levels > 1_000_000 {
+            return bad("book_levels", "must be in 1..=1000000");
+        }
+        if self.max_buffered_depth_events == 0 {
+            return bad("max_buffered_depth_events", "must be positive");
+        }
+        if self.max_buffered_levels == 0 {
+            return bad("max_buffered_levels", "must be positive");
+        }
+        if self.max_line_bytes < 4096 || self.max_line_bytes > 1 << 30 {
+            return bad("max_line_bytes", "must be in 4096..=1073741824");
+        }
+        if self.max_frame_levels == 0 {
+            return bad("max_frame_levels", "must be positive");
+        }
+        if self.progress_every_frames == 0 {
+            return bad("progress_every_frames", "must be positive");
+        }
+        Ok(())
+    }
+}
+
+/// Options of a [`FeedActor`]: the config plus run-time handles.
+#[derive(Clone, Debug, Default)]
+pub struct FeedOptions {
+    pub book_levels: usize,
+    pub max_buffered_depth_events: usize,
+    pub max_buffered_levels: usize,
+    pub max_line_bytes: usize,
+    pub max_frame_levels: usize,
+    pub progress_every_frames: u64,
+    /// Input bytes consumed (compressed for gzip), stored with `Relaxed` every
+    /// `progress_every_frames` frames and at the end; compare with [`FeedActor::total_input_bytes`].
+    pub progress: Option<Arc<AtomicU64>>,
+}
+
+impl FeedOptions {
+    /// Options from a validated config, without a progress counter.
+    pub fn from_config(c: &FeedConfig) -> Self {
+        FeedOptions {
+            book_levels: c.book_levels,
+            max_buffered_depth_events: c.max_buffered_depth_events,
+            max_buffered_levels: c.max_buffered_levels,
+            max_line_bytes: c.max_line_bytes,
+            max_frame_levels: c.max_frame_levels,
+            progress_every_frames: c.progress_every_frames,
+            progress: None,
+        }
+    }
+    /// The defaults of [`FeedConfig`].
+    pub fn defaults() -> Self {
+        Self::from_config(&FeedConfig::default())
+    }
+    pub(crate) fn validate(&self) -> Result<(), FeedError> {
+        FeedConfig {
+            book_levels: self.book_levels,
+            max_buffered_depth_events: self.max_buffered_depth_events,
+            max_buffered_levels: self.max_buffered_levels,
+            max_line_bytes: self.max_line_bytes,
+            max_frame_levels: self.max_frame_levels,
+            progress_every_frames: self.progress_every_frames,
+        }
+        .validate()
+    }
+}
+
+/// Sends through the actor's context.
+struct CtxSink<'c, 'a>(&'c mut Ctx<'a>);
+
+impl ReplaySink for CtxSink<'_, '_> {
+    #[inline]
+    fn emit(&mut self, msg: Msg) {
+        self.0.down(msg);
+    }
+}
+
+/// The replay feed actor: each `poll` processes one frame and sends its market messages down.
+pub struct FeedActor {
+    replay: Replay,
+    progress: Option<Arc<AtomicU64>>,
+    progress_every: u64,
+    since_progress: u64,
+    done: bool,
+}
+
+impl FeedActor {
+    /// Open capture `files` (format detected from content; binance files with the same name prefix
+    /// continue one stream; see [`crate::source`]) for the instruments of `instruments`.
+    pub fn open(
+        files: &[PathBuf],
+        instruments: &InstrumentTable,
+        opts: FeedOptions,
+    ) -> Result<Self, FeedError> {
+        let replay = Replay::open(files, instruments, &opts)?;
+        Ok(FeedActor {
+            replay,
+            progress: opts.progress,
+            progress_every: opts.progress_every_frames.max(1),
+            since_progress: 0,
+            done: false,
+        })
+    }
+    /// Counters so far.
+    pub fn stats(&self) -> &FeedStats {
+        self.replay.stats()
+    }
+    /// The book of `inst` (empty unless synced).
+    pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.replay.book(inst)
+    }
+    /// Sum of input file sizes, for a progress bar.
+    pub fn total_input_bytes(&self) -> u64 {
+        self.replay.total_input_bytes()
+    }
+    /// The replay underneath (books with sync state, consumed bytes).
+    pub fn replay(&self) -> &Replay {
+        &self.replay
+    }
+}
+
+impl Actor for FeedActor {
+    fn name(&self) -> &'static str {
+        "feed"
+    }
+
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        // The feed is first on the chain: nothing is expected; keep the convention anyway.
+        if !matches!(msg, Msg::Exec(_)) {
+            ctx.down(*msg);
+        }
+    }
+
+    fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
+        if self.done {
+            return Poll::Done;
+        }
+        if self.replay.step(&mut CtxSink(ctx)) {
+            self.since_progress += 1;
+            if self.since_progress >= self.progress_every {
+                self.since_progress = 0;
+                if let Some(p) = &self.progress {
+                    p.store(self.replay.consumed_bytes(), Ordering::Relaxed);
+                }
+            }
+            return Poll::Busy;
+        }
+        self.done = true;
+        if let Some(p) = &self.progress {
+            p.store(self.replay.consumed_bytes(), Ordering::Relaxed);
+        }
+        ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
+        Poll::Done
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

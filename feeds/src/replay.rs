@@ -1,0 +1,232 @@
+//! [`Replay`]: capture files in, market messages out. Sources are merged by local receive time
+//! (ties: the source whose first file came first in the list), each frame is parsed into the
+//! reused [`Parser`] and dispatched to the instrument's [`BookSync`].
+
+use crate::instruments::SymbolMap;
+use crate::parse::Parser;
+use crate::pending::DepthEvent;
+use crate::source::{detect_format, CaptureFormat, Source, SourceFile};
+use crate::stats::{FeedStats, FrameKind, MalformedKind};
+use crate::sync::{emit, BookSync, ReplaySink};
+use crate::{FeedError, FeedOptions};
+use alphapulse_book::Book;
+use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Quote, Side, Trade};
+use std::path::{Path, PathBuf};
+
+/// The replay engine the [`crate::FeedActor`] is built on; usable directly with a [`ReplaySink`].
+pub struct Replay {
+    sources: Vec<Source>,
+    parser: Parser,
+    symbols: SymbolMap,
+    books: Vec<BookSync>,
+    /// Last exchange time seen per instrument (stamped on spot bookTickers, which carry none).
+    last_exch: Vec<u64>,
+    stats: FeedStats,
+    total_bytes: u64,
+    last_local_ts: u64,
+    started: bool,
+}
+
+/// Binance files continue one stream when folder and name prefix match.
+type GroupKey = (PathBuf, String);
+
+/// The file-name prefix before the first `_` (`btcusdt_20240808.gz` → `btcusdt`).
+fn name_prefix(p: &Path) -> &str {
+    let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    name.split('_').next().unwrap_or(name)
+}
+
+impl Replay {
+    /// Open `files` (formats detected; see [`crate::source`]) for the instruments of `instruments`.
+    pub fn open(
+        files: &[PathBuf],
+        instruments: &InstrumentTable,
+        opts: &FeedOptions,
+    ) -> Result<Self, FeedError> {
+        opts.validate()?;
+        if files.is_empty() {
+            return Err(FeedError::NoInput);
+        }
+        let mut symbols = SymbolMap::new(instruments);
+        let mut groups: Vec<(Option<GroupKey>, Vec<SourceFile>)> = Vec::new();
+        let mut total_bytes = 0;
+        for (i, path) in files.iter().enumerate() {
+            let format = detect_format(path)?;
+            let size =
+                std::fs::metadata(path).map_err(|e| FeedError::Io { path: path.clone(), source: e })?.len();
+            total_bytes += size;
+            let prefix = name_prefix(path);
+            let snapshot_inst = match format {
+                CaptureFormat::Binance => symbols.get(prefix.as_bytes()),
+                _ => None,
+            };
+            let file = SourceFile { path: path.clone(), index: i as u32, format, snapshot_inst, size };
+            let key = (format == CaptureFormat::Binance)
+                .then(|| (path.parent().map(Path::to_path_buf).unwrap_or_default(), prefix.to_string()));
+            match groups.iter_mut().find(|g| key.is_some() && g.0 == key) {
+                Some(g) => g.1.push(file),
+                None => groups.push((key, vec![file])),
+            }
+        }
+        let sources = groups.into_iter().map(|(_, fs)| Source::new(fs, opts.max_line_bytes)).collect();
+        let level_cap = opts.book_levels.max(opts.max_frame_levels);
+        let books = instruments
+            .iter()
+            .map(|i| {
+                BookSync::new(
+                    i.id,
+                    opts.book_levels,
+                    opts.max_buffered_depth_events,
+                    opts.max_buffered_levels,
+                )
+            })
+            .collect();
+        Ok(Replay {
+            sources,
+            parser: Parser::new(opts.max_line_bytes, level_cap),
+            symbols,
+            books,
+            last_exch: vec![0; instruments.len()],
+            stats: FeedStats { files: files.to_vec(), ..FeedStats::default() },
+            total_bytes,
+            last_local_ts: 0,
+            started: false,
+        })
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &FeedStats {
+        &self.stats
+    }
+    /// The sync state and book of `inst`.
+    pub fn book_sync(&self, inst: InstrumentId) -> Option<&BookSync> {
+        self.books.get(inst.index())
+    }
+    /// The book of `inst` (`None` for an unknown id; empty unless synced).
+    pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.books.get(inst.index()).map(BookSync::book)
+    }
+    /// Sum of the input files' sizes (compressed for gzip), for a progress bar.
+    pub fn total_input_bytes(&self) -> u64 {
+        self.total_bytes
+    }
+    /// Input bytes consumed so far (same unit as [`Self::total_input_bytes`]).
+    pub fn consumed_bytes(&self) -> u64 {
+        self.sources.iter().map(Source::consumed).sum()
+    }
+    /// Local time of the last frame processed.
+    pub fn last_local_ts(&self) -> u64 {
+        self.last_local_ts
+    }
+
+    /// Process the next frame (in local-time order across sources). Returns false when every
+    /// source is exhausted.
+    pub fn step<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
+        if !self.started {
+            self.started = true;
+            for s in &mut self.sources {
+                s.advance(&mut self.stats, &mut self.symbols);
+            }
+        }
+        let mut best: Option<(usize, u64)> = None;
+        for (i, s) in self.sources.iter().enumerate() {
+            if let Some(h) = s.head {
+                if best.is_none_or(|(_, ts)| h.local_ts < ts) {
+                    best = Some((i, h.local_ts));
+                }
+            }
+        }
+        let Some((si, _)) = best else {
+            return false;
+        };
+        let src = &mut self.sources[si];
+        let head = src.head.expect("head");
+        self.last_local_ts = head.local_ts;
+        let json = &mut src.reader.buf[head.json.0..head.json.1];
+        match self.parser.parse(json, head.snapshot_inst, &mut self.symbols) {
+            Ok(kind) => {
+                self.stats.by_kind[kind as usize] += 1;
+                if let Some(inst) = self.parser.frame.inst {
+                    if kind != FrameKind::Snapshot {
+                        src.last_inst = Some(inst);
+                    }
+                }
+                self.dispatch(kind, head.local_ts, sink);
+            }
+            Err(kind) => {
+                if kind == MalformedKind::UnknownStream {
+                    self.stats.by_kind[FrameKind::Other as usize] += 1;
+                }
+                self.stats.malformed_at(kind, head.file, head.line);
+            }
+        }
+        self.sources[si].advance(&mut self.stats, &mut self.symbols);
+        true
+    }
+
+    fn dispatch<S: ReplaySink + ?Sized>(&mut self, kind: FrameKind, local_ts: u64, sink: &mut S) {
+        let f = &self.parser.frame;
+        self.stats.level_overflows += f.dropped_levels as u64;
+        if matches!(kind, FrameKind::Kline | FrameKind::Other) {
+            return;
+        }
+        let Some(inst) = f.inst else {
+            self.stats.unknown_symbols += 1;
+            return;
+        };
+        let Some(book) = self.books.get_mut(inst.index()) else {
+            self.stats.unknown_symbols += 1;
+            return;
+        };
+        let last_exch = &mut self.last_exch[inst.index()];
+        if f.exch_ts != 0 {
+            *last_exch = f.exch_ts;
+        }
+        let stats = &mut self.stats;
+        match kind {
+            FrameKind::Depth => {
+                let ev = DepthEvent {
+                    first_id: f.first_id,
+                    last_id: f.last_id,
+                    prev_id: f.prev_id,
+                    exch_ts: f.exch_ts,
+                    bids: &f.bids,
+                    asks: &f.asks,
+                };
+                book.on_depth(&ev, local_ts, stats, sink);
+            }
+            FrameKind::Snapshot => {
+                let exch = if f.exch_ts != 0 { f.exch_ts } else { *last_exch };
+                book.on_snapshot(f.last_id, &f.bids, &f.asks, exch, local_ts, stats, sink);
+            }
+            FrameKind::BookTicker => {
+                let q = Quote {
+                    inst,
+                    bid_px: f.bid_px,
+                    bid_qty: f.bid_qty,
+                    ask_px: f.ask_px,
+                    ask_qty: f.ask_qty,
+                    exch_ts: *last_exch,
+                    local_ts,
+                    ..Default::default()
+                };
+                sink.book_ticker(inst, f.last_id, &q);
+                emit(stats, sink, Msg::Quote(q));
+            }
+            FrameKind::Trade | FrameKind::AggTrade => {
+                let t = Trade {
+                    inst,
+                    aggressor: if f.buyer_maker { Side::Sell } else { Side::Buy },
+                    px: f.px,
+                    qty: f.qty,
+                    trade_id: f.trade_id,
+                    exch_ts: f.exch_ts,
+                    local_ts,
+                    ..Default::default()
+                };
+                emit(stats, sink, Msg::Trade(t));
+            }
+            FrameKind::Kline | FrameKind::Other => {}
+        }
+    }
+}

@@ -1,0 +1,272 @@
+//! Diff-depth book sync for one instrument, per Binance's documented procedure (see PROTOCOL.md,
+//! "Local order book"):
+//! - until a snapshot arrives, depth events are buffered (bounded: [`crate::pending`]);
+//! - on a snapshot: book := snapshot, id := `lastUpdateId`; `BookStatus{Synced}` and the whole book
+//!   as `Level`s are emitted; then buffered events are replayed through the rules below;
+//! - first event after a snapshot: `u <= id` → dropped (stale); `U <= id+1 <= u` (the OLD inequality)
+//!   → applied; `U > id+1` → gap. USD-M (events carry `pu`): `u < id` stale, `U <= id+1 && u >= id`
+//!   applied;
+//! - later events: `u < id` → ignored; spot `U > id+1` / USD-M `pu != id` → gap; else applied and
+//!   id := `u`;
+//! - gap: the book is cleared, `BookStatus{Gap}` emitted, and events are buffered again until the next
+//!   snapshot (which counts as a resync). A snapshot that arrives while synced is ignored (counted).
+//!
+//! Messages emitted while draining the buffer carry the snapshot frame's `local_ts` (the time they
+//! are emitted, so event time never goes backwards) and each event's own `exch_ts`.
+
+use crate::pending::{DepthEvent, Pending};
+use crate::stats::FeedStats;
+use alphapulse_book::Book;
+use alphapulse_types::{BookState, BookStatus, InstrumentId, Level, Msg, Price, Qty, Quote, Side};
+
+/// Where replayed messages go, with hooks for tests that check books against update ids.
+pub trait ReplaySink {
+    /// A message for the chain.
+    fn emit(&mut self, msg: Msg);
+    /// Called after each applied depth event, with the book.
+    fn depth_applied(&mut self, _inst: InstrumentId, _book: &Book) {}
+    /// Called for each bookTicker with its `u`.
+    fn book_ticker(&mut self, _inst: InstrumentId, _update_id: u64, _quote: &Quote) {}
+}
+
+#[inline]
+pub(crate) fn emit<S: ReplaySink + ?Sized>(stats: &mut FeedStats, sink: &mut S, msg: Msg) {
+    stats.emitted[msg.kind_index()] += 1;
+    sink.emit(msg);
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    AwaitSnapshot,
+    Synced { first: bool },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Check {
+    Apply,
+    Stale,
+    Old,
+    Gap,
+}
+
+/// The book of one instrument and its sync state.
+#[derive(Clone, Debug)]
+pub struct BookSync {
+    inst: InstrumentId,
+    book: Book,
+    state: State,
+    after_gap: bool,
+    pending: Pending,
+    scratch_bids: Vec<(Price, Qty)>,
+    scratch_asks: Vec<(Price, Qty)>,
+}
+
+impl BookSync {
+    /// A book of `levels` per side, buffering at most `max_events` events / `max_levels` levels.
+    pub fn new(inst: InstrumentId, levels: usize, max_events: usize, max_levels: usize) -> Self {
+        BookSync {
+            inst,
+            book: Book::with_capacity(levels),
+            state: State::AwaitSnapshot,
+            after_gap: false,
+            pending: Pending::new(max_events, max_levels),
+            scratch_bids: Vec::with_capacity(max_levels.max(1)),
+            scratch_asks: Vec::with_capacity(max_levels.max(1)),
+        }
+    }
+
+    /// The book (empty and meaningless unless [`Self::is_synced`]).
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// True when a snapshot has been applied and no gap seen since.
+    pub fn is_synced(&self) -> bool {
+        matches!(self.state, State::Synced { .. })
+    }
+
+    /// Depth events waiting for a snapshot.
+    pub fn buffered(&self) -> usize {
+        self.pending.len()
+    }
+
+    fn check(&self, ev: &DepthEvent<'_>, first: bool) -> Check {
+        let id = self.book.update_id();
+        match (first, ev.prev_id) {
+            (true, None) if ev.last_id <= id => Check::Stale,
+            (true, None) if ev.first_id <= id + 1 => Check::Apply,
+            (true, Some(_)) if ev.last_id < id => Check::Stale,
+            (true, Some(_)) if ev.first_id <= id + 1 => Check::Apply,
+            (true, _) => Check::Gap,
+            (false, _) if ev.last_id < id => Check::Old,
+            (false, None) if ev.first_id > id + 1 => Check::Gap,
+            (false, Some(pu)) if pu != id => Check::Gap,
+            (false, _) => Check::Apply,
+        }
+    }
+
+    /// Handle one depth event received at `local_ts`.
+    pub fn on_depth<S: ReplaySink + ?Sized>(
+        &mut self,
+        ev: &DepthEvent<'_>,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) {
+        if self.state == State::AwaitSnapshot {
+            stats.buffered += 1;
+            stats.buffer_dropped += self.pending.push(ev);
+            return;
+        }
+        if self.step(ev, local_ts, stats, sink) == Check::Gap {
+            stats.buffered += 1;
+            stats.buffer_dropped += self.pending.push(ev);
+        }
+    }
+
+    /// Apply the rules to `ev` in a synced state; on a gap the book is discarded.
+    fn step<S: ReplaySink + ?Sized>(
+        &mut self,
+        ev: &DepthEvent<'_>,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) -> Check {
+        let State::Synced { first } = self.state else {
+            return Check::Gap;
+        };
+        let c = self.check(ev, first);
+        match c {
+            Check::Apply => {
+                self.apply(ev, local_ts, stats, sink);
+                self.state = State::Synced { first: false };
+            }
+            Check::Stale => stats.stale_dropped += 1,
+            Check::Old => stats.old_ignored += 1,
+            Check::Gap => {
+                let id = self.book.update_id();
+                stats.gaps += 1;
+                self.book.clear();
+                self.state = State::AwaitSnapshot;
+                self.after_gap = true;
+                let st = BookStatus {
+                    inst: self.inst,
+                    state: BookState::Gap,
+                    update_id: id,
+                    exch_ts: ev.exch_ts,
+                    local_ts,
+                    ..Default::default()
+                };
+                emit(stats, sink, Msg::Book(st));
+            }
+        }
+        c
+    }
+
+    fn apply<S: ReplaySink + ?Sized>(
+        &mut self,
+        ev: &DepthEvent<'_>,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) {
+        let n = ev.bids.len() + ev.asks.len();
+        let mut k = 0;
+        for (side, lv) in [(Side::Buy, ev.bids), (Side::Sell, ev.asks)] {
+            for &(px, qty) in lv {
+                self.book.set(side, px, qty);
+                k += 1;
+                let l = Level {
+                    inst: self.inst,
+                    side,
+                    last: (k == n) as u8,
+                    px,
+                    qty,
+                    update_id: ev.last_id,
+                    exch_ts: ev.exch_ts,
+                    local_ts,
+                    ..Default::default()
+                };
+                emit(stats, sink, Msg::Level(l));
+            }
+        }
+        self.book.set_update_id(ev.last_id);
+        stats.depth_applied += 1;
+        sink.depth_applied(self.inst, &self.book);
+    }
+
+    /// Handle a REST snapshot received at `local_ts`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn on_snapshot<S: ReplaySink + ?Sized>(
+        &mut self,
+        last_update_id: u64,
+        bids: &[(Price, Qty)],
+        asks: &[(Price, Qty)],
+        exch_ts: u64,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) {
+        if self.is_synced() {
+            stats.snapshots_ignored += 1;
+            return;
+        }
+        self.book.clear();
+        for &(px, q) in bids {
+            self.book.set(Side::Buy, px, q);
+        }
+        for &(px, q) in asks {
+            self.book.set(Side::Sell, px, q);
+        }
+        self.book.set_update_id(last_update_id);
+        stats.snapshots_applied += 1;
+        if self.after_gap {
+            stats.resyncs += 1;
+            self.after_gap = false;
+        }
+        self.state = State::Synced { first: true };
+        let st = BookStatus {
+            inst: self.inst,
+            state: BookState::Synced,
+            update_id: last_update_id,
+            exch_ts,
+            local_ts,
+            ..Default::default()
+        };
+        emit(stats, sink, Msg::Book(st));
+        let n = self.book.len(Side::Buy) + self.book.len(Side::Sell);
+        let mut k = 0;
+        for side in [Side::Buy, Side::Sell] {
+            for (px, qty) in self.book.levels(side) {
+                k += 1;
+                let l = Level {
+                    inst: self.inst,
+                    side,
+                    last: (k == n) as u8,
+                    px,
+                    qty,
+                    update_id: last_update_id,
+                    exch_ts,
+                    local_ts,
+                    ..Default::default()
+                };
+                emit(stats, sink, Msg::Level(l));
+            }
+        }
+        self.drain(local_ts, stats, sink);
+    }
+
+    /// Replay buffered events after a snapshot; stop (keeping the event) if one shows a gap.
+    fn drain<S: ReplaySink + ?Sized>(&mut self, local_ts: u64, stats: &mut FeedStats, sink: &mut S) {
+        let mut bids = std::mem::take(&mut self.scratch_bids);
+        let mut asks = std::mem::take(&mut self.scratch_asks);
+        while let Some(ev) = self.pending.front(&mut bids, &mut asks) {
+            if self.step(&ev, local_ts, stats, sink) == Check::Gap {
+                break;
+            }
+            self.pending.pop_front();
+        }
+        self.scratch_bids = bids;
+        self.scratch_asks = asks;
+    }
+}
