@@ -1,1 +1,49 @@
-//! Strategy trait, built-in agents and the signal aggregator.
+//! The strategy layer: strategies turn market events into signals, the aggregator turns signals
+//! into order intents, and the [`StrategyHost`] actor runs both, first in the chain after the feed.
+//!
+//! Where things live:
+//! - [`strategy`]: the [`Strategy`] trait (the contract the plugin SDK will expose) and [`Signal`];
+//! - [`view`]: [`MarketView`], the read-only per-instrument market state (quote, L2 book, trade);
+//! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]);
+//! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
+//! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
+//! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
+//! - [`host`]: [`StrategyHost`], the actor; [`config`]: [`StrategyConfig`].
+//!
+//! Everything is integer math and allocates only at construction.
+//!
+//! ```
+//! use alphapulse_strategy::{StrategyConfig, StrategyHost};
+//! use alphapulse_runtime::VecOutbox;
+//! use alphapulse_types::*;
+//! let mut t = InstrumentTable::new();
+//! t.add(Instrument { id: InstrumentId(0), symbol: "BTCUSDT".into(), base: "BTC".into(), quote: "USDT".into(),
+//!     tick: Price::parse(b"0.01").unwrap(), lot: Qty::parse(b"0.00001").unwrap(),
+//!     min_qty: Qty::parse(b"0.00001").unwrap(), min_notional: Money::from_units(10) }).unwrap();
+//! let mut host = StrategyHost::new(&StrategyConfig::default(), &t, 1000).unwrap();
+//! let q = Quote { bid_px: Price::from_units(100), ask_px: Price::from_units(101), local_ts: 1, ..Default::default() };
+//! let mut out = VecOutbox::default();
+//! out.handle(&mut host, &Msg::Quote(q), 1);
+//! assert_eq!(out.down, vec![Msg::Quote(q)]); // forwarded; no intent from one quote
+//! ```
+#![forbid(unsafe_code)]
+
+pub mod aggregator;
+pub mod config;
+pub mod ema_cross;
+mod error;
+pub mod host;
+pub mod imbalance;
+pub mod indicators;
+pub mod strategy;
+pub mod view;
+
+pub use aggregator::{Aggregator, AggregatorConfig, AggregatorStats, OrderStyle, MAX_WEIGHT};
+pub use config::StrategyConfig;
+pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
+pub use error::StrategyError;
+pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES};
+pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
+pub use indicators::{FixedEma, WilderRsi};
+pub use strategy::{Signal, Strategy, MAX_SCORE};
+pub use view::{BookFeedState, MarketView};

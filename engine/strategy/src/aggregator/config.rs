@@ -1,0 +1,112 @@
+//! [`AggregatorConfig`]: how signals become order intents (`[strategy.aggregator]`).
+
+use crate::StrategyError;
+use alphapulse_types::Qty;
+use std::collections::BTreeMap;
+
+/// Largest weight one strategy may have in the aggregate.
+pub const MAX_WEIGHT: u32 = 1_000_000;
+
+/// How intents are priced.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrderStyle {
+    /// IOC limit at the opposite best, `slippage_ticks` ticks through it.
+    #[default]
+    Aggressive,
+    /// GTC limit at the own-side best (joins the queue).
+    Passive,
+}
+
+/// Configuration of the [`crate::Aggregator`]. Times are ns of event time.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AggregatorConfig {
+    /// Strategy id stamped on intents (and matched on execution reports).
+    pub strategy_id: u16,
+    /// Integer weight per strategy name; strategies not listed weigh 1, weight 0 ignores one.
+    pub weights: BTreeMap<String, u32>,
+    /// How long a signal stays live.
+    pub signal_ttl_ns: u64,
+    /// |combined score| (bps) needed for an intent.
+    pub entry_threshold_bps: u32,
+    /// Order quantity (rounded down to the instrument lot).
+    pub order_qty: Qty,
+    /// When true the quantity is `order_qty × confidence / 10 000` (rounded down to the lot).
+    pub scale_by_confidence: bool,
+    /// Cap on |net position| per instrument, from the fills the aggregator sees; intents are
+    /// clipped to it, reducing intents are always allowed.
+    pub max_position: Qty,
+    /// Minimum time between two intents of one instrument.
+    pub min_interval_ns: u64,
+    /// An intent with no execution report after this long is considered dead (risk rejected
+    /// it, which the strategy never hears about). An accepted order stays outstanding until a
+    /// terminal report (fill in full, cancel, reject).
+    pub intent_timeout_ns: u64,
+    /// Aggressive (IOC through the spread) or passive (GTC at own best).
+    pub style: OrderStyle,
+    /// Ticks beyond the opposite best for aggressive orders.
+    pub slippage_ticks: u32,
+}
+
+impl Default for AggregatorConfig {
+    /// BTCUSDT-like defaults: 0.001 BTC orders, ±0.005 BTC position, one intent per 2 s at most.
+    fn default() -> Self {
+        let weights = [("ema_cross".to_string(), 2), ("imbalance".to_string(), 1)].into_iter().collect();
+        AggregatorConfig {
+            strategy_id: 0,
+            weights,
+            signal_ttl_ns: 3_000_000_000,
+            entry_threshold_bps: 4_000,
+            order_qty: Qty::from_raw(100_000),
+            scale_by_confidence: false,
+            max_position: Qty::from_raw(500_000),
+            min_interval_ns: 2_000_000_000,
+            intent_timeout_ns: 1_000_000_000,
+            style: OrderStyle::Aggressive,
+            slippage_ticks: 0,
+        }
+    }
+}
+
+impl AggregatorConfig {
+    /// The weight of strategy `name` (1 when not listed).
+    pub fn weight_of(&self, name: &str) -> u32 {
+        self.weights.get(name).copied().unwrap_or(1)
+    }
+
+    /// Check every key; errors name the key (under `aggregator.`).
+    pub fn validate(&self) -> Result<(), StrategyError> {
+        let e = StrategyError::config;
+        for (name, &w) in &self.weights {
+            if name.is_empty() {
+                return Err(e("aggregator.weights", "empty strategy name"));
+            }
+            if w > MAX_WEIGHT {
+                return Err(StrategyError::config(
+                    "aggregator.weights",
+                    format!("`{name}` = {w} is above {MAX_WEIGHT}"),
+                ));
+            }
+        }
+        if self.signal_ttl_ns == 0 {
+            return Err(e("aggregator.signal_ttl_ns", "must be positive"));
+        }
+        if !(1..=10_000).contains(&self.entry_threshold_bps) {
+            return Err(e("aggregator.entry_threshold_bps", "must be in 1..=10000"));
+        }
+        if self.order_qty.raw() <= 0 {
+            return Err(e("aggregator.order_qty", "must be positive"));
+        }
+        if self.max_position.raw() <= 0 {
+            return Err(e("aggregator.max_position", "must be positive"));
+        }
+        if self.intent_timeout_ns == 0 {
+            return Err(e("aggregator.intent_timeout_ns", "must be positive"));
+        }
+        if self.slippage_ticks > 1_000_000 {
+            return Err(e("aggregator.slippage_ticks", "must be at most 1000000"));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,327 @@
+//! [`Aggregator`]: combines the latest signal of every strategy into order intents.
+//!
+//! Per instrument it keeps the latest [`Signal`] of each strategy (a preallocated table of
+//! strategies × instruments). A signal is live for `signal_ttl_ns` after its `ts`. The combined
+//! score is `Σ wᵢ·scoreᵢ / Σ wᵢ` over live signals (integer weights, rounded toward zero). When
+//! `|combined| ≥ entry_threshold_bps` an intent is considered, and emitted unless one of these
+//! suppresses it (each counted in [`AggregatorStats`], in this order): halted; an outstanding
+//! intent for the instrument; the cooldown (`min_interval_ns` since the last intent); no
+//! two-sided quote; the position cap; an order too small for the instrument's minimums.
+//!
+//! **Clock.** Every time decision (TTL, cooldown, intent timeout) uses event time: the
+//! `local_ts` of the market event being handled (`event_ts`). The intent's `ts` is the host's
+//! `ctx.now()`; its `origin_ts` is `event_ts`.
+//!
+//! **Outstanding intents.** After an intent, the instrument waits for it to end. Execution
+//! reports carry the router's order id, not the intent id, so reports are matched by (strategy
+//! id, instrument), which is unambiguous with at most one outstanding intent per instrument:
+//! `Accepted` marks it working; `Cancelled`/`Rejected`, or fills adding up to its quantity, end
+//! it. Risk rejections never come back to the strategy (the router records them), so an intent
+//! with no report at all after `intent_timeout_ns` is considered dead. A working (accepted)
+//! order has no timeout: cancelling resting orders is the order manager's job.
+//!
+//! **Position.** The net position is the sum of the fills of this strategy id seen in execution
+//! reports (whatever intent they belong to, even a timed-out one). An intent's quantity is
+//! clipped so that `|position + signed qty| ≤ max_position`; an intent that reduces |position| is
+//! always allowed up to the opposite cap.
+//!
+//! **Size.** `order_qty`, or `order_qty × confidence / 10 000` with `scale_by_confidence`,
+//! rounded down to the lot, then clipped by the cap (rounded down again).
+
+mod config;
+
+pub use config::{AggregatorConfig, OrderStyle, MAX_WEIGHT};
+
+use crate::view::two_sided;
+use crate::{MarketView, Signal, MAX_SCORE};
+use alphapulse_types::{
+    ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable, Intent, OrdType, Price, Qty, Quote,
+    Side, StrategyId, Tif,
+};
+
+/// Counters of the aggregator (all monotonic).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AggregatorStats {
+    pub intents: u64,
+    pub suppressed_halted: u64,
+    pub suppressed_outstanding: u64,
+    pub suppressed_cooldown: u64,
+    pub suppressed_no_market: u64,
+    pub suppressed_position_cap: u64,
+    pub suppressed_too_small: u64,
+    /// Intents declared dead after `intent_timeout_ns` without a report.
+    pub intents_timed_out: u64,
+    /// Signals for an instrument outside the table, or from an unknown strategy index (ignored).
+    pub signals_ignored: u64,
+    /// Fills applied to the position.
+    pub fills: u64,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    score: i32,
+    ts: u64,
+    live: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Outstanding {
+    qty: i64,
+    filled: i64,
+    sent_at: u64,
+    acked: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct InstAgg {
+    position: i64,
+    last_intent: Option<u64>,
+    outstanding: Option<Outstanding>,
+}
+
+/// Signal aggregator and intent generator; see the module docs.
+#[derive(Clone, Debug)]
+pub struct Aggregator {
+    cfg: AggregatorConfig,
+    strategy: StrategyId,
+    rules: Vec<Instrument>,
+    weights: Vec<u32>,
+    slots: Vec<Slot>,
+    insts: Vec<InstAgg>,
+    dirty: Vec<InstrumentId>,
+    is_dirty: Vec<bool>,
+    next_intent_id: u64,
+    halted: bool,
+    stats: AggregatorStats,
+}
+
+impl Aggregator {
+    /// An aggregator for every instrument of `instruments`, with no strategies yet.
+    pub fn new(cfg: &AggregatorConfig, instruments: &InstrumentTable) -> Result<Self, crate::StrategyError> {
+        cfg.validate()?;
+        let n = instruments.len();
+        Ok(Aggregator {
+            cfg: cfg.clone(),
+            strategy: StrategyId(cfg.strategy_id),
+            rules: instruments.iter().cloned().collect(),
+            weights: Vec::new(),
+            slots: Vec::new(),
+            insts: vec![InstAgg::default(); n],
+            dirty: Vec::with_capacity(n),
+            is_dirty: vec![false; n],
+            next_intent_id: 1,
+            halted: false,
+            stats: AggregatorStats::default(),
+        })
+    }
+
+    /// Register a strategy with `weight`; returns its index. Construction time only: it
+    /// reallocates the signal table (clearing any signal already held).
+    pub fn add_agent(&mut self, weight: u32) -> usize {
+        self.weights.push(weight.min(MAX_WEIGHT));
+        self.slots = vec![Slot::default(); self.weights.len() * self.rules.len()];
+        self.weights.len() - 1
+    }
+
+    /// Number of registered strategies.
+    pub fn agents(&self) -> usize {
+        self.weights.len()
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &AggregatorConfig {
+        &self.cfg
+    }
+
+    /// Record the latest signal of strategy `agent` (score clamped to ±10 000) and mark its
+    /// instrument for evaluation.
+    #[inline]
+    pub fn on_signal(&mut self, agent: usize, sig: Signal) {
+        let i = sig.inst.index();
+        if i >= self.rules.len() || agent >= self.weights.len() {
+            self.stats.signals_ignored += 1;
+            return;
+        }
+        self.slots[i * self.weights.len() + agent] =
+            Slot { score: sig.score.clamp(-MAX_SCORE, MAX_SCORE), ts: sig.ts, live: true };
+        if !self.is_dirty[i] {
+            self.is_dirty[i] = true;
+            self.dirty.push(sig.inst);
+        }
+    }
+
+    /// Next instrument with a new signal since it was last taken (each at most once).
+    #[inline]
+    pub fn take_dirty(&mut self) -> Option<InstrumentId> {
+        let inst = self.dirty.pop()?;
+        self.is_dirty[inst.index()] = false;
+        Some(inst)
+    }
+
+    /// Combined score of `inst` over the signals live at `event_ts`; `None` when none is live
+    /// (or all live ones weigh 0).
+    pub fn combined(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
+        let n = self.weights.len();
+        let slots = self.slots.get(inst.index() * n..(inst.index() + 1) * n)?;
+        let (mut sum, mut wsum) = (0i64, 0i64);
+        for (s, &w) in slots.iter().zip(&self.weights) {
+            if s.live && event_ts.saturating_sub(s.ts) < self.cfg.signal_ttl_ns {
+                sum += w as i64 * s.score as i64;
+                wsum += w as i64;
+            }
+        }
+        (wsum > 0).then(|| (sum / wsum) as i32)
+    }
+
+    /// Decide whether `inst` gets an intent now. `event_ts` is the `local_ts` of the market event
+    /// being handled (the aggregator's clock and the intent's `origin_ts`), `now` the host's clock
+    /// (the intent's `ts`).
+    pub fn evaluate(
+        &mut self,
+        inst: InstrumentId,
+        event_ts: u64,
+        now: u64,
+        view: &MarketView,
+    ) -> Option<Intent> {
+        let combined = self.combined(inst, event_ts)?;
+        if combined.unsigned_abs() < self.cfg.entry_threshold_bps {
+            return None;
+        }
+        let i = inst.index();
+        let st = &mut self.insts[i];
+        if self.halted {
+            self.stats.suppressed_halted += 1;
+            return None;
+        }
+        if let Some(o) = st.outstanding {
+            if !o.acked && event_ts.saturating_sub(o.sent_at) >= self.cfg.intent_timeout_ns {
+                st.outstanding = None;
+                self.stats.intents_timed_out += 1;
+            } else {
+                self.stats.suppressed_outstanding += 1;
+                return None;
+            }
+        }
+        if st.last_intent.is_some_and(|t| event_ts.saturating_sub(t) < self.cfg.min_interval_ns) {
+            self.stats.suppressed_cooldown += 1;
+            return None;
+        }
+        let side = if combined > 0 { Side::Buy } else { Side::Sell };
+        let confidence = combined.unsigned_abs().min(MAX_SCORE as u32) as u16;
+        let rules = &self.rules[i];
+        let Some(px) =
+            view.quote(inst).filter(|q| two_sided(q)).and_then(|q| limit_price(&self.cfg, rules, q, side))
+        else {
+            self.stats.suppressed_no_market += 1;
+            return None;
+        };
+        let mut qty = self.cfg.order_qty.raw();
+        if self.cfg.scale_by_confidence {
+            qty = (qty as i128 * confidence as i128 / MAX_SCORE as i128) as i64;
+        }
+        qty = rules.round_qty_down(Qty::from_raw(qty)).raw();
+        let room = self.cfg.max_position.raw().saturating_sub(side.sign() * st.position);
+        let capped = room < qty;
+        qty = rules.round_qty_down(Qty::from_raw(qty.min(room).max(0))).raw();
+        if !rules.order_valid(px, Qty::from_raw(qty)) {
+            if capped {
+                self.stats.suppressed_position_cap += 1;
+            } else {
+                self.stats.suppressed_too_small += 1;
+            }
+            return None;
+        }
+        st.last_intent = Some(event_ts);
+        st.outstanding = Some(Outstanding { qty, filled: 0, sent_at: event_ts, acked: false });
+        self.stats.intents += 1;
+        let intent_id = self.next_intent_id;
+        self.next_intent_id += 1;
+        let (ord_type, tif) = match self.cfg.style {
+            OrderStyle::Aggressive => (OrdType::Limit, Tif::Ioc),
+            OrderStyle::Passive => (OrdType::Limit, Tif::Gtc),
+        };
+        Some(Intent {
+            intent_id,
+            px,
+            qty: Qty::from_raw(qty),
+            origin_ts: event_ts,
+            ts: now,
+            inst,
+            strategy: self.strategy,
+            confidence,
+            side,
+            ord_type,
+            tif,
+            ..Default::default()
+        })
+    }
+
+    /// Apply an execution report of this aggregator's strategy id (others are ignored).
+    pub fn on_exec(&mut self, r: &ExecReport) {
+        if r.strategy != self.strategy {
+            return;
+        }
+        let Some(st) = self.insts.get_mut(r.inst.index()) else { return };
+        match r.kind {
+            ExecKind::Accepted => {
+                if let Some(o) = st.outstanding.as_mut() {
+                    o.acked = true;
+                }
+            }
+            ExecKind::Fill => {
+                st.position = st.position.saturating_add(r.side.sign().saturating_mul(r.qty.raw()));
+                self.stats.fills += 1;
+                if let Some(o) = st.outstanding.as_mut() {
+                    o.acked = true;
+                    o.filled = o.filled.saturating_add(r.qty.raw());
+                    if o.filled >= o.qty {
+                        st.outstanding = None;
+                    }
+                }
+            }
+            ExecKind::Cancelled | ExecKind::Rejected => st.outstanding = None,
+        }
+    }
+
+    /// Stop (true) or resume (false) emitting intents; signals are still recorded while halted.
+    pub fn set_halted(&mut self, halted: bool) {
+        self.halted = halted;
+    }
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+
+    /// Net position of `inst` from the fills seen.
+    pub fn position(&self, inst: InstrumentId) -> Qty {
+        Qty::from_raw(self.insts.get(inst.index()).map_or(0, |s| s.position))
+    }
+
+    /// True while `inst` has an intent that has not ended (and not timed out as of its last check).
+    pub fn has_outstanding(&self, inst: InstrumentId) -> bool {
+        self.insts.get(inst.index()).is_some_and(|s| s.outstanding.is_some())
+    }
+
+    /// The strategy id stamped on intents.
+    pub fn strategy_id(&self) -> StrategyId {
+        self.strategy
+    }
+
+    pub fn stats(&self) -> &AggregatorStats {
+        &self.stats
+    }
+}
+
+/// Limit price for `side` from quote `q`, on the tick grid; `None` if it would not be positive.
+fn limit_price(cfg: &AggregatorConfig, rules: &Instrument, q: &Quote, side: Side) -> Option<Price> {
+    let slip = Price::from_raw(rules.tick.raw().saturating_mul(cfg.slippage_ticks as i64));
+    let px = match (cfg.style, side) {
+        (OrderStyle::Aggressive, Side::Buy) => rules.round_px(q.ask_px.saturating_add(slip), true),
+        (OrderStyle::Aggressive, Side::Sell) => rules.round_px(q.bid_px.saturating_sub(slip), false),
+        (OrderStyle::Passive, Side::Buy) => rules.round_px(q.bid_px, false),
+        (OrderStyle::Passive, Side::Sell) => rules.round_px(q.ask_px, true),
+    };
+    (px.raw() > 0).then_some(px)
+}
+
+#[cfg(test)]
+mod tests;

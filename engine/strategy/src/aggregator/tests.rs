@@ -1,0 +1,269 @@
+use super::*;
+use alphapulse_types::{Money, Quote};
+use proptest::prelude::*;
+
+const I: InstrumentId = InstrumentId(0);
+const SEC: u64 = 1_000_000_000;
+
+fn table() -> InstrumentTable {
+    let mut t = InstrumentTable::new();
+    t.add(Instrument {
+        id: I,
+        symbol: "BTCUSDT".into(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        tick: Price::parse(b"0.01").unwrap(),
+        lot: Qty::parse(b"0.00001").unwrap(),
+        min_qty: Qty::parse(b"0.00001").unwrap(),
+        min_notional: Money::from_units(10),
+    })
+    .unwrap();
+    t
+}
+
+fn view() -> MarketView {
+    let mut v = MarketView::new(1, 10);
+    v.apply_quote(&Quote {
+        inst: I,
+        bid_px: Price::parse(b"60000.00").unwrap(),
+        bid_qty: Qty::from_units(1),
+        ask_px: Price::parse(b"60000.01").unwrap(),
+        ask_qty: Qty::from_units(1),
+        ..Default::default()
+    });
+    v
+}
+
+fn cfg() -> AggregatorConfig {
+    AggregatorConfig {
+        signal_ttl_ns: 5 * SEC,
+        entry_threshold_bps: 4_000,
+        order_qty: Qty::parse(b"0.001").unwrap(),
+        max_position: Qty::parse(b"0.0025").unwrap(),
+        min_interval_ns: 2 * SEC,
+        intent_timeout_ns: SEC,
+        ..Default::default()
+    }
+}
+
+fn agg(c: &AggregatorConfig, weights: &[u32]) -> Aggregator {
+    let mut a = Aggregator::new(c, &table()).unwrap();
+    for &w in weights {
+        a.add_agent(w);
+    }
+    a
+}
+
+fn sig(score: i32, ts: u64) -> Signal {
+    Signal { inst: I, score, ts }
+}
+
+fn exec(kind: ExecKind, side: Side, qty: &str) -> ExecReport {
+    ExecReport { inst: I, kind, side, qty: Qty::parse(qty.as_bytes()).unwrap(), ..Default::default() }
+}
+
+/// Feed a signal and evaluate at its time.
+fn step(a: &mut Aggregator, v: &MarketView, agent: usize, score: i32, ts: u64) -> Option<Intent> {
+    a.on_signal(agent, sig(score, ts));
+    let inst = a.take_dirty()?;
+    assert_eq!(a.take_dirty(), None, "an instrument is dirty once");
+    a.evaluate(inst, ts, ts + 7, v)
+}
+
+#[test]
+fn weighting_threshold_and_ttl() {
+    let v = view();
+    let mut a = agg(&cfg(), &[2, 1]);
+    assert_eq!(step(&mut a, &v, 0, 3_000, SEC), None, "3000 < 4000");
+    assert_eq!(a.combined(I, SEC), Some(3_000));
+    assert_eq!(step(&mut a, &v, 1, -6_000, SEC), None);
+    assert_eq!(a.combined(I, SEC), Some(0), "(2·3000 − 6000) / 3");
+    a.on_signal(0, sig(9_000, 2 * SEC));
+    assert_eq!(a.combined(I, 2 * SEC), Some(4_000), "(18000 − 6000) / 3");
+    assert_eq!(a.combined(I, 6 * SEC), Some(9_000), "the −6000 from t=1s expired at 6s");
+    assert_eq!(a.combined(I, 7 * SEC), None, "all expired");
+    let it = a.evaluate(I, 2 * SEC, 2 * SEC + 5, &v).unwrap();
+    assert_eq!((it.side, it.confidence, it.intent_id), (Side::Buy, 4_000, 1));
+    assert_eq!((it.origin_ts, it.ts, it.strategy), (2 * SEC, 2 * SEC + 5, StrategyId(0)));
+    assert_eq!((it.px, it.qty), (Price::parse(b"60000.01").unwrap(), Qty::parse(b"0.001").unwrap()));
+    assert_eq!(
+        (it.ord_type, it.tif, it.verdict),
+        (OrdType::Limit, Tif::Ioc, alphapulse_types::Verdict::Approved)
+    );
+    // Out-of-range scores are clamped; weight 0 agents are ignored; bad instruments are counted.
+    let mut a = agg(&cfg(), &[0, 1]);
+    a.on_signal(0, sig(10_000, 0));
+    a.on_signal(1, sig(-50_000, 0));
+    assert_eq!(a.combined(I, 0), Some(-10_000));
+    a.on_signal(1, Signal { inst: InstrumentId(9), score: 1, ts: 0 });
+    a.on_signal(5, sig(1, 0));
+    assert_eq!(a.stats().signals_ignored, 2);
+}
+
+#[test]
+fn cooldown_outstanding_and_timeout() {
+    let v = view();
+    let mut a = agg(&cfg(), &[1]);
+    let first = step(&mut a, &v, 0, 5_000, 10 * SEC).unwrap();
+    // Outstanding (no report yet) blocks even after the cooldown …
+    assert_eq!(step(&mut a, &v, 0, 5_000, 10 * SEC + SEC / 2), None);
+    assert_eq!(a.stats().suppressed_outstanding, 1);
+    // … until the timeout declares it dead; then the cooldown (2 s) still applies.
+    assert_eq!(step(&mut a, &v, 0, 5_000, 11 * SEC), None);
+    assert_eq!((a.stats().intents_timed_out, a.stats().suppressed_cooldown), (1, 1));
+    let second = step(&mut a, &v, 0, 5_000, 12 * SEC).unwrap();
+    assert_eq!(second.intent_id, first.intent_id + 1);
+    // Accepted: a working order has no timeout; cancel ends it.
+    a.on_exec(&exec(ExecKind::Accepted, Side::Buy, "0"));
+    assert_eq!(step(&mut a, &v, 0, 5_000, 20 * SEC), None);
+    assert!(a.has_outstanding(I));
+    a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
+    assert!(step(&mut a, &v, 0, 5_000, 20 * SEC).is_some());
+    // Reports of another strategy id are ignored.
+    a.on_exec(&ExecReport { strategy: StrategyId(3), ..exec(ExecKind::Rejected, Side::Buy, "0") });
+    assert!(a.has_outstanding(I));
+}
+
+#[test]
+fn position_cap_clips_and_allows_reducing() {
+    let v = view();
+    let mut a = agg(&cfg(), &[1]);
+    let mut t = 0;
+    let mut buy = |a: &mut Aggregator| {
+        t += 10 * SEC;
+        let it = step(a, &v, 0, 6_000, t);
+        if let Some(it) = it {
+            a.on_exec(&ExecReport { qty: it.qty, ..exec(ExecKind::Fill, Side::Buy, "0") });
+        }
+        it.map(|i| i.qty)
+    };
+    assert_eq!(buy(&mut a), Some(Qty::parse(b"0.001").unwrap()));
+    assert_eq!(buy(&mut a), Some(Qty::parse(b"0.001").unwrap()));
+    assert_eq!(buy(&mut a), Some(Qty::parse(b"0.0005").unwrap()), "clipped to the cap");
+    assert_eq!(a.position(I), Qty::parse(b"0.0025").unwrap());
+    assert_eq!(buy(&mut a), None);
+    assert_eq!(a.stats().suppressed_position_cap, 1);
+    let sell = step(&mut a, &v, 0, -6_000, 100 * SEC).unwrap();
+    assert_eq!(
+        (sell.side, sell.qty, sell.px),
+        (Side::Sell, Qty::parse(b"0.001").unwrap(), Price::parse(b"60000").unwrap())
+    );
+    // Partial fills add up before the intent ends.
+    a.on_exec(&exec(ExecKind::Fill, Side::Sell, "0.0004"));
+    assert!(a.has_outstanding(I));
+    a.on_exec(&exec(ExecKind::Fill, Side::Sell, "0.0006"));
+    assert!(!a.has_outstanding(I));
+    assert_eq!(a.position(I), Qty::parse(b"0.0015").unwrap());
+    assert_eq!(a.stats().fills, 5);
+}
+
+#[test]
+fn pricing_sizing_halt_and_no_market() {
+    let v = view();
+    let c = AggregatorConfig {
+        style: OrderStyle::Aggressive,
+        slippage_ticks: 3,
+        scale_by_confidence: true,
+        ..cfg()
+    };
+    let mut a = agg(&c, &[1]);
+    let it = step(&mut a, &v, 0, -5_000, SEC).unwrap();
+    assert_eq!((it.px, it.qty), (Price::parse(b"59999.97").unwrap(), Qty::parse(b"0.0005").unwrap()));
+    let c = AggregatorConfig { style: OrderStyle::Passive, ..cfg() };
+    let mut a = agg(&c, &[1]);
+    let it = step(&mut a, &v, 0, -5_000, SEC).unwrap();
+    assert_eq!((it.px, it.tif), (Price::parse(b"60000.01").unwrap(), Tif::Gtc));
+    let mut a = agg(&cfg(), &[1]);
+    a.set_halted(true);
+    assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
+    a.set_halted(false);
+    assert_eq!(step(&mut a, &MarketView::new(1, 1), 0, 5_000, SEC), None);
+    let c = AggregatorConfig { order_qty: Qty::parse(b"0.0001").unwrap(), ..cfg() }; // 6 USDT < 10
+    let mut small = agg(&c, &[1]);
+    assert_eq!(step(&mut small, &v, 0, 5_000, SEC), None);
+    let s = a.stats();
+    assert_eq!((s.suppressed_halted, s.suppressed_no_market, s.intents), (1, 1, 0));
+    assert_eq!(small.stats().suppressed_too_small, 1);
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Signal { agent: usize, score: i32, dt: u64 },
+    FillAll,
+    FillPart(u8),
+    Cancel,
+    Accept,
+    ForeignFill { buy: bool, lots: i64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0usize..3, -10_000i32..=10_000, 0u64..3 * SEC).prop_map(|(agent, score, dt)| Op::Signal { agent, score, dt }),
+        1 => Just(Op::FillAll),
+        1 => (1u8..100).prop_map(Op::FillPart),
+        1 => Just(Op::Cancel),
+        1 => Just(Op::Accept),
+        1 => (any::<bool>(), 1i64..300).prop_map(|(buy, lots)| Op::ForeignFill { buy, lots }),
+    ]
+}
+
+proptest! {
+    /// No intent pushes |position| beyond the cap (unless it reduces |position|), and no two
+    /// intents of one instrument come within `min_interval_ns`.
+    #[test]
+    fn never_breaches_cap_or_cooldown(
+        ops in proptest::collection::vec(op(), 1..400),
+        scale in any::<bool>(),
+        cap_lots in 1i64..500,
+        qty_lots in 1i64..300,
+    ) {
+        let c = AggregatorConfig {
+            entry_threshold_bps: 2_000,
+            order_qty: Qty::from_raw(qty_lots * 1_000),
+            max_position: Qty::from_raw(cap_lots * 1_000),
+            scale_by_confidence: scale,
+            ..cfg()
+        };
+        let mut a = agg(&c, &[1, 2, 3]);
+        let v = view();
+        let mut t = SEC;
+        let mut last: Option<(u64, Intent)> = None;
+        let mut open: Option<(Intent, i64)> = None; // intent, filled
+        for op in ops {
+            match op {
+                Op::Signal { agent, score, dt } => {
+                    t += dt;
+                    if let Some(it) = step(&mut a, &v, agent, score, t) {
+                        let pos = a.position(I).raw();
+                        let after = pos + it.side.sign() * it.qty.raw();
+                        prop_assert!(after.abs() <= c.max_position.raw() || after.abs() < pos.abs(),
+                            "pos {} + {:?} {} breaches cap {}", pos, it.side, it.qty.raw(), c.max_position.raw());
+                        if let Some((lt, _)) = last {
+                            prop_assert!(t - lt >= c.min_interval_ns);
+                        }
+                        prop_assert!(it.qty.raw() > 0 && it.qty.raw() % 1_000 == 0);
+                        last = Some((t, it));
+                        open = Some((it, 0));
+                    }
+                }
+                Op::FillAll | Op::FillPart(_) => {
+                    if let Some((it, filled)) = open.as_mut() {
+                        let rest = it.qty.raw() - *filled;
+                        let q = match op { Op::FillPart(p) => (rest * p as i64 / 100).max(1), _ => rest };
+                        *filled += q;
+                        a.on_exec(&ExecReport { qty: Qty::from_raw(q), ..exec(ExecKind::Fill, it.side, "0") });
+                        if *filled >= it.qty.raw() { open = None; }
+                    }
+                }
+                Op::Cancel => { a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0")); open = None; }
+                Op::Accept => a.on_exec(&exec(ExecKind::Accepted, Side::Buy, "0")),
+                Op::ForeignFill { buy, lots } => {
+                    // Fills the aggregator did not ask for (e.g. of a timed-out intent).
+                    let side = if buy { Side::Buy } else { Side::Sell };
+                    a.on_exec(&ExecReport { qty: Qty::from_raw(lots * 1_000), ..exec(ExecKind::Fill, side, "0") });
+                    open = None;
+                }
+            }
+        }
+    }
+}

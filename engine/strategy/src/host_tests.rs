@@ -1,0 +1,168 @@
+use super::*;
+use crate::{AggregatorConfig, EmaCrossConfig, ImbalanceConfig};
+use alphapulse_runtime::VecOutbox;
+use alphapulse_types::*;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+const I: InstrumentId = InstrumentId(0);
+const SEC: u64 = 1_000_000_000;
+
+fn table() -> InstrumentTable {
+    let mut t = InstrumentTable::new();
+    t.add(Instrument {
+        id: I,
+        symbol: "BTCUSDT".into(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        tick: Price::parse(b"0.01").unwrap(),
+        lot: Qty::parse(b"0.00001").unwrap(),
+        min_qty: Qty::parse(b"0.00001").unwrap(),
+        min_notional: Money::from_units(10),
+    })
+    .unwrap();
+    t
+}
+
+/// Emits `score` on every quote and book update; counts calls.
+struct Fixed {
+    score: i32,
+    books: Arc<AtomicU64>,
+    execs: Arc<AtomicU64>,
+}
+
+impl Strategy for Fixed {
+    fn name(&self) -> &str {
+        "fixed"
+    }
+    fn on_quote(&mut self, q: &Quote, _v: &MarketView) -> Option<Signal> {
+        Some(Signal { inst: q.inst, score: self.score, ts: q.local_ts })
+    }
+    fn on_book(&mut self, inst: InstrumentId, v: &MarketView) -> Option<Signal> {
+        self.books.fetch_add(1, Ordering::Relaxed);
+        v.book(inst).map(|_| Signal { inst, score: self.score, ts: 0 })
+    }
+    fn on_exec(&mut self, _r: &ExecReport) {
+        self.execs.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+fn host_with_fixed(score: i32) -> (StrategyHost, Arc<AtomicU64>, Arc<AtomicU64>) {
+    let cfg = StrategyConfig { ema_cross: None, imbalance: None, aggregator: AggregatorConfig::default() };
+    let mut h = StrategyHost::new(&cfg, &table(), 50).unwrap();
+    let (books, execs) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    h.add_strategy(Box::new(Fixed { score, books: books.clone(), execs: execs.clone() }), 1).unwrap();
+    (h, books, execs)
+}
+
+fn quote(ts: u64) -> Quote {
+    Quote {
+        inst: I,
+        bid_px: Price::parse(b"60000.00").unwrap(),
+        bid_qty: Qty::from_units(1),
+        ask_px: Price::parse(b"60000.01").unwrap(),
+        ask_qty: Qty::from_units(1),
+        local_ts: ts,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn forwards_and_orders_intent_after_its_event() {
+    let (mut h, _, execs) = host_with_fixed(8_000);
+    let mut out = VecOutbox::default();
+    let q = quote(SEC);
+    out.handle(&mut h, &Msg::Quote(q), SEC + 3);
+    assert_eq!(out.down.len(), 2);
+    assert_eq!(out.down[0], Msg::Quote(q), "the market event goes first");
+    let Msg::Intent(it) = out.down[1] else { panic!("{:?}", out.down[1]) };
+    assert_eq!((it.side, it.origin_ts, it.ts, it.intent_id), (Side::Buy, SEC, SEC + 3, 1));
+    // Control, Eos and trades go down; Exec goes up after the strategies saw it.
+    out.clear();
+    let ctl = Msg::Control(Control { cmd: ControlCmd::Halt, ..Default::default() });
+    let ex = Msg::Exec(ExecReport { inst: I, kind: ExecKind::Cancelled, ..Default::default() });
+    let other = Msg::Exec(ExecReport { inst: I, strategy: StrategyId(9), ..Default::default() });
+    let tr = Msg::Trade(Trade { inst: I, local_ts: SEC, ..Default::default() });
+    let eos = Msg::Eos(EndOfStream { ts: 9 });
+    for m in [ex, other, ctl, tr, eos] {
+        out.handle(&mut h, &m, SEC);
+    }
+    assert_eq!(out.up, vec![ex, other]);
+    assert_eq!(out.down, vec![ctl, tr, eos]);
+    assert_eq!(execs.load(Ordering::Relaxed), 1, "only reports of our strategy id reach strategies");
+    // Halted: signals still counted, no intents until Resume.
+    out.clear();
+    out.handle(&mut h, &Msg::Quote(quote(10 * SEC)), 10 * SEC);
+    assert_eq!(out.down.len(), 1);
+    let resume = Msg::Control(Control { cmd: ControlCmd::Resume, ..Default::default() });
+    out.handle(&mut h, &resume, 10 * SEC);
+    out.handle(&mut h, &Msg::Quote(quote(11 * SEC)), 11 * SEC);
+    assert!(matches!(out.down.last(), Some(Msg::Intent(i)) if i.intent_id == 2));
+    let s = h.stats();
+    assert_eq!((s.agents[0].name.as_str(), s.agents[0].signals), ("fixed", 3));
+    assert_eq!((s.aggregator.intents, s.aggregator.suppressed_halted), (2, 1));
+}
+
+#[test]
+fn book_updates_call_on_book_once_per_depth_update() {
+    let (mut h, books, _) = host_with_fixed(0);
+    let mut out = VecOutbox::default();
+    let lv = |side, px: &str, last| {
+        Msg::Level(Level {
+            inst: I,
+            side,
+            px: Price::parse(px.as_bytes()).unwrap(),
+            qty: Qty::from_units(1),
+            last,
+            ..Default::default()
+        })
+    };
+    let msgs =
+        [lv(Side::Buy, "99", 0), lv(Side::Buy, "98", 0), lv(Side::Sell, "101", 1), lv(Side::Sell, "102", 1)];
+    for m in &msgs {
+        out.handle(&mut h, m, 1);
+    }
+    assert_eq!(books.load(Ordering::Relaxed), 2);
+    assert_eq!(out.down, msgs.to_vec());
+    assert_eq!(h.view().book(I).unwrap().best_bid().unwrap().0, Price::from_units(99));
+    let gap = Msg::Book(BookStatus { inst: I, state: BookState::Gap, ..Default::default() });
+    out.handle(&mut h, &gap, 2);
+    assert!(h.view().book(I).is_none());
+    assert_eq!(out.down.last(), Some(&gap));
+    // Unknown instruments are counted and forwarded.
+    let stray = Msg::Quote(Quote { inst: InstrumentId(7), ..quote(3) });
+    out.handle(&mut h, &stray, 3);
+    assert_eq!(out.down.last(), Some(&stray));
+    assert_eq!(h.stats().unknown_instrument_events, 1);
+}
+
+#[test]
+fn construction_errors() {
+    let cfg = StrategyConfig::default();
+    assert_eq!(
+        StrategyHost::new(&cfg, &InstrumentTable::new(), 10).err(),
+        Some(StrategyError::NoInstruments)
+    );
+    assert_eq!(StrategyHost::new(&cfg, &table(), 0).err(), Some(StrategyError::NoBookLevels));
+    let bad = StrategyConfig {
+        ema_cross: Some(EmaCrossConfig { fast_period: 0, ..Default::default() }),
+        ..cfg.clone()
+    };
+    assert!(StrategyHost::new(&bad, &table(), 10)
+        .err()
+        .unwrap()
+        .to_string()
+        .contains("ema_cross.fast_period"));
+    let mut h = StrategyHost::new(&cfg, &table(), 10).unwrap();
+    let names: Vec<_> = h.stats().agents.iter().map(|a| (a.name.clone(), a.weight)).collect();
+    assert_eq!(names, vec![("ema_cross".to_string(), 2), ("imbalance".to_string(), 1)]);
+    let imb = || Box::new(crate::ImbalanceAgent::new(&ImbalanceConfig::default()).unwrap());
+    assert!(matches!(h.add_strategy(imb(), MAX_WEIGHT + 1), Err(StrategyError::Weight { .. })));
+    for _ in 2..MAX_STRATEGIES {
+        h.add_strategy(imb(), 1).unwrap();
+    }
+    assert_eq!(
+        h.add_strategy(imb(), 1).err(),
+        Some(StrategyError::TooManyStrategies { max: MAX_STRATEGIES })
+    );
+}
