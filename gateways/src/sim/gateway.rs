@@ -1,0 +1,234 @@
+//! [`SimGateway`]: construction, the [`Actor`] dispatch, the gateway side of an order (validation,
+//! encoding, the in-flight queue) and accessors. What the venue does when a request arrives is in
+//! `arrival.rs`; what market events do to resting orders is in `resting.rs`.
+
+use super::config::{SimConfig, SimError};
+use super::pending::{Op, Pending, PendingQueue};
+use super::report::Tariff;
+use super::stats::SimStats;
+use super::table::OrderTable;
+use super::view::View;
+use super::wire::{encode_order, WIRE_LEN};
+use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_types::{
+    BookState, Instrument, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, VenueReject,
+};
+use std::any::Any;
+
+/// The simulated exchange: the last actor of the chain. See the [module docs](super).
+#[derive(Debug)]
+pub struct SimGateway {
+    pub(crate) cfg: SimConfig,
+    pub(crate) tariff: Tariff,
+    pub(crate) insts: Vec<Instrument>,
+    pub(crate) views: Vec<View>,
+    pub(crate) table: OrderTable,
+    pub(crate) pending: PendingQueue,
+    pub(crate) stats: SimStats,
+    wire: [u8; WIRE_LEN],
+    finished: bool,
+}
+
+impl SimGateway {
+    /// A simulator for the instruments of `table`, keeping `book_levels` levels per side of each
+    /// instrument's book. Allocates everything it will ever use now.
+    pub fn new(cfg: SimConfig, table: &InstrumentTable, book_levels: usize) -> Result<SimGateway, SimError> {
+        cfg.validate()?;
+        if table.is_empty() {
+            return Err(SimError::NoInstruments);
+        }
+        if book_levels == 0 {
+            return Err(SimError::NoBookLevels);
+        }
+        let tariff = Tariff {
+            maker_ppm: cfg.maker_fee_ppm,
+            taker_ppm: cfg.taker_fee_ppm,
+            response_ns: cfg.response_latency_ns,
+        };
+        Ok(SimGateway {
+            tariff,
+            insts: table.iter().cloned().collect(),
+            views: (0..table.len()).map(|_| View::new(book_levels)).collect(),
+            table: OrderTable::new(cfg.max_orders),
+            pending: PendingQueue::new(cfg.max_pending),
+            cfg,
+            stats: SimStats::default(),
+            wire: [0; WIRE_LEN],
+            finished: false,
+        })
+    }
+
+    /// The counters of this run.
+    pub fn stats(&self) -> &SimStats {
+        &self.stats
+    }
+    /// Orders resting in the order table.
+    pub fn open_orders(&self) -> usize {
+        self.table.len()
+    }
+    /// Orders and cancels still in flight to the matching engine.
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+    /// The config this simulator runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.cfg
+    }
+    /// Gateway time (ns) at which the last order was encoded (0 before the first).
+    pub fn last_encoded_ts(&self) -> u64 {
+        self.stats.last_encoded_ts
+    }
+    /// The wire record of the last encoded order (see [`super::wire`]).
+    pub fn last_encoded(&self) -> &[u8; WIRE_LEN] {
+        &self.wire
+    }
+    /// True once `Eos` was handled (everything in flight was processed).
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+    /// The simulator's current view of `inst`'s book (`None` for an unknown id).
+    pub fn book(&self, inst: alphapulse_types::InstrumentId) -> Option<&alphapulse_book::Book> {
+        self.views.get(inst.index()).map(|v| &v.book)
+    }
+
+    /// Gateway-side checks a real gateway makes before sending: known instrument, positive
+    /// quantity on the lot grid and at least the minimum; limit prices positive, on the tick grid,
+    /// and at least the minimum notional.
+    fn valid(&self, o: &OrderNew) -> bool {
+        let Some(i) = self.insts.get(o.inst.index()) else { return false };
+        match o.ord_type {
+            OrdType::Market => i.qty_valid(o.qty),
+            OrdType::Limit => i.order_valid(o.px, o.qty),
+        }
+    }
+
+    fn on_new(&mut self, o: &OrderNew, ctx: &mut Ctx<'_>) {
+        self.stats.orders_received += 1;
+        let now = ctx.now();
+        if !self.valid(o) {
+            self.tariff.rejected(&mut self.stats, ctx, o, VenueReject::Invalid, now, false);
+            return;
+        }
+        let p = Pending { arrive: now.saturating_add(self.cfg.order_latency_ns), op: Op::New(*o) };
+        if self.pending.push(p).is_err() {
+            self.stats.pending_overflows += 1;
+            self.tariff.rejected(&mut self.stats, ctx, o, VenueReject::TooManyOrders, now, false);
+            return;
+        }
+        let sent = OrderNew { ts: now, ..*o };
+        encode_order(&sent, &mut self.wire);
+        self.stats.on_encode(now, o.origin_ts);
+    }
+
+    fn on_cancel(&mut self, c: &OrderCancel, ctx: &mut Ctx<'_>) {
+        self.stats.cancels_received += 1;
+        let now = ctx.now();
+        let p = Pending { arrive: now.saturating_add(self.cfg.order_latency_ns), op: Op::Cancel(*c) };
+        if self.pending.push(p).is_err() {
+            self.stats.pending_overflows += 1;
+            let r = VenueReject::TooManyOrders;
+            self.tariff.cancel_rejected(&mut self.stats, ctx, c.order_id, c.inst, c.strategy, r, now);
+        }
+    }
+
+    /// Process every in-flight request that has reached the engine by `t`, in FIFO order.
+    pub(crate) fn drain(&mut self, t: u64, ctx: &mut Ctx<'_>) {
+        while let Some(p) = self.pending.pop_due(t) {
+            match p.op {
+                Op::New(o) => self.arrive_new(&o, p.arrive, ctx),
+                Op::Cancel(c) => self.arrive_cancel(&c, p.arrive, ctx),
+            }
+        }
+    }
+
+    /// The view of a market event's instrument, if it is known and the event is well formed.
+    fn market_view(&mut self, inst: alphapulse_types::InstrumentId, ok: bool) -> Option<usize> {
+        self.stats.market_events += 1;
+        if ok && inst.index() < self.views.len() {
+            Some(inst.index())
+        } else {
+            self.stats.bad_market_events += 1;
+            None
+        }
+    }
+
+    fn on_market(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        // Requests that reached the engine before this event see the book as it was before it.
+        self.drain(msg.event_ts(), ctx);
+        match msg {
+            Msg::Quote(q) => {
+                let ok = q.bid_qty.raw() >= 0 && q.ask_qty.raw() >= 0;
+                if let Some(i) = self.market_view(q.inst, ok) {
+                    self.views[i].apply_quote(q);
+                    self.on_book_change(i, q.local_ts, ctx);
+                }
+            }
+            Msg::Level(l) => {
+                let ok = l.px.raw() > 0 && l.qty.raw() >= 0;
+                if let Some(i) = self.market_view(l.inst, ok) {
+                    self.views[i].apply_level(l);
+                    self.views[i].book.set_update_id(l.update_id);
+                    if l.last != 0 {
+                        self.on_book_change(i, l.local_ts, ctx);
+                    }
+                }
+            }
+            Msg::Trade(t) => {
+                let ok = t.px.raw() > 0 && t.qty.raw() > 0;
+                if let Some(i) = self.market_view(t.inst, ok) {
+                    self.on_trade(i, t, ctx);
+                }
+            }
+            Msg::Book(b) => {
+                if let Some(i) = self.market_view(b.inst, true) {
+                    let v = &mut self.views[i];
+                    match b.state {
+                        BookState::Gap => {
+                            v.book.clear();
+                            v.usable = false;
+                            self.stats.book_gaps += 1;
+                        }
+                        // The levels that follow are the whole book: start from empty.
+                        BookState::Synced if !v.usable => {
+                            v.book.clear();
+                            v.usable = true;
+                        }
+                        BookState::Synced => {}
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+impl Actor for SimGateway {
+    fn name(&self) -> &'static str {
+        "sim_gateway"
+    }
+
+    /// Market events are applied and then dropped (this actor is last); `New`/`Cancel` go in
+    /// flight; `Eos` processes everything still in flight. Other messages are ignored.
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => self.on_market(msg, ctx),
+            Msg::New(o) => self.on_new(o, ctx),
+            Msg::Cancel(c) => self.on_cancel(c, ctx),
+            Msg::Eos(_) => {
+                self.drain(u64::MAX, ctx);
+                self.finished = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// `true` when `q` is a positive quantity.
+#[inline(always)]
+pub(crate) fn positive(q: Qty) -> bool {
+    q.raw() > 0
+}

@@ -1,0 +1,179 @@
+//! Property tests: random market / order / cancel sequences keep every invariant.
+
+mod common;
+use alphapulse_gateways::sim::SimConfig;
+use alphapulse_types::*;
+use common::check::Checker;
+use common::*;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Level { side: Side, tick: i64, lots: i64, last: bool },
+    Quote { bid: i64, ask_gap: i64, bq: i64, aq: i64 },
+    Trade { aggressor: Side, tick: i64, lots: i64 },
+    Status(BookState),
+    New { side: Side, market: bool, tif: Tif, tick: i64, lots: i64 },
+    Cancel { back: usize },
+    CancelUnknown,
+}
+
+fn side() -> impl Strategy<Value = Side> {
+    prop_oneof![Just(Side::Buy), Just(Side::Sell)]
+}
+fn tif() -> impl Strategy<Value = Tif> {
+    prop_oneof![Just(Tif::Gtc), Just(Tif::Ioc), Just(Tif::Fok)]
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (side(), -10i64..10, 0i64..6, any::<bool>()).prop_map(|(side, tick, lots, last)| Op::Level { side, tick, lots, last }),
+        3 => (-10i64..10, 1i64..4, 0i64..6, 0i64..6).prop_map(|(bid, ask_gap, bq, aq)| Op::Quote { bid, ask_gap, bq, aq }),
+        3 => (side(), -10i64..10, 1i64..8).prop_map(|(aggressor, tick, lots)| Op::Trade { aggressor, tick, lots }),
+        1 => prop_oneof![Just(BookState::Gap), Just(BookState::Synced)].prop_map(Op::Status),
+        4 => (side(), prop::bool::weighted(0.2), tif(), -10i64..10, 1i64..12)
+            .prop_map(|(side, market, tif, tick, lots)| Op::New { side, market, tif, tick, lots }),
+        2 => (0usize..8).prop_map(|back| Op::Cancel { back }),
+        1 => Just(Op::CancelUnknown),
+    ]
+}
+
+/// 100.00 + tick × 0.01 (the book lives around 100).
+fn px(tick: i64) -> Price {
+    Price::from_raw(100 * SCALE + tick * 1_000_000)
+}
+/// lots of 0.1
+fn lots(n: i64) -> Qty {
+    Qty::from_raw(n * 10_000_000)
+}
+
+fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
+    let mut h = Harness::new(cfg.clone());
+    let mut chk = Checker::default();
+    let mut ts = 1_000u64;
+    let mut next_id = 1u64;
+    for (dt, op) in ops {
+        ts += dt;
+        let msg = match *op {
+            Op::Level { side, tick, lots: n, last } => Msg::Level(Level {
+                inst: INST,
+                side,
+                last: last as u8,
+                px: px(tick),
+                qty: lots(n),
+                local_ts: ts,
+                ..Level::default()
+            }),
+            Op::Quote { bid, ask_gap, bq, aq } => Msg::Quote(Quote {
+                inst: INST,
+                bid_px: px(bid),
+                bid_qty: lots(bq),
+                ask_px: px(bid + ask_gap),
+                ask_qty: lots(aq),
+                local_ts: ts,
+                ..Quote::default()
+            }),
+            Op::Trade { aggressor, tick, lots: n } => Msg::Trade(Trade {
+                inst: INST,
+                aggressor,
+                px: px(tick),
+                qty: lots(n),
+                local_ts: ts,
+                ..Trade::default()
+            }),
+            Op::Status(state) => status(ts, state),
+            Op::New { side, market, tif, tick, lots: n } => {
+                let o = OrderNew {
+                    order_id: OrderId(next_id),
+                    px: if market { Price::ZERO } else { px(tick) },
+                    qty: lots(n),
+                    origin_ts: ts,
+                    ts,
+                    inst: INST,
+                    strategy: StrategyId(3),
+                    side,
+                    ord_type: if market { OrdType::Market } else { OrdType::Limit },
+                    tif,
+                    _pad: [0; 7],
+                };
+                next_id += 1;
+                chk.sent(&o);
+                Msg::New(o)
+            }
+            Op::Cancel { back } => cancel(next_id.saturating_sub(1 + back as u64).max(1), ts),
+            Op::CancelUnknown => cancel(1_000_000 + next_id, ts),
+        };
+        let is_cancel = matches!(msg, Msg::Cancel(_));
+        for r in h.send(msg) {
+            if is_cancel {
+                chk.cancel_refused(&r);
+            } else {
+                chk.report(&cfg, &r);
+            }
+        }
+        prop_assert!(h.gw.open_orders() <= cfg.max_orders);
+        prop_assert!(h.gw.in_flight() <= 2 * cfg.max_pending);
+    }
+    for r in h.send(eos(ts + 1)) {
+        chk.report(&cfg, &r);
+    }
+    prop_assert_eq!(h.gw.in_flight(), 0);
+    chk.finish(&h.gw);
+    Ok(())
+}
+
+/// Any i64, or a value on the 0.01 grid anywhere in range (so orders pass validation and trade
+/// at extreme prices and sizes).
+fn wild() -> impl Strategy<Value = i64> {
+    prop_oneof![
+        any::<i64>(),
+        (i64::MIN / 1_000_000..i64::MAX / 1_000_000).prop_map(|k| k * 1_000_000),
+        (1i64..20).prop_map(|k| k * 1_000_000),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn random_sequences_keep_invariants(
+        ops in prop::collection::vec((0u64..60, op()), 0..200),
+        lat in 0u64..100,
+        resp in 0u64..50,
+        maker in -500i64..500,
+        taker in -100i64..2_000,
+        max_orders in 1usize..6,
+        max_pending in 1usize..6,
+    ) {
+        let cfg = SimConfig {
+            order_latency_ns: lat, response_latency_ns: resp, maker_fee_ppm: maker, taker_fee_ppm: taker,
+            max_orders, max_pending,
+        };
+        run(&ops, cfg)?;
+    }
+
+    /// Garbage fields (any instrument, price, quantity, enum mix, timestamps) never panic.
+    #[test]
+    fn arbitrary_messages_never_panic(
+        raw in prop::collection::vec((0u8..6, any::<u32>(), wild(), wild(), any::<u64>(), any::<u64>(), 0u8..8), 0..150)
+    ) {
+        let mut h = Harness::new(cfg(3, 2));
+        for (kind, inst, a, b, t, id, e) in raw {
+            let inst = InstrumentId(inst % 3);
+            let side = if e & 1 == 0 { Side::Buy } else { Side::Sell };
+            let tif = [Tif::Gtc, Tif::Ioc, Tif::Fok][(e % 3) as usize];
+            let msg = match kind {
+                0 => Msg::Level(Level { inst, side, last: e & 1, px: Price::from_raw(a), qty: Qty::from_raw(b), local_ts: t, ..Level::default() }),
+                1 => Msg::Quote(Quote { inst, bid_px: Price::from_raw(a), bid_qty: Qty::from_raw(b), ask_px: Price::from_raw(b), ask_qty: Qty::from_raw(a), local_ts: t, ..Quote::default() }),
+                2 => Msg::Trade(Trade { inst, aggressor: side, px: Price::from_raw(a), qty: Qty::from_raw(b), local_ts: t, ..Trade::default() }),
+                3 => Msg::Book(BookStatus { inst, state: if e < 4 { BookState::Gap } else { BookState::Synced }, local_ts: t, ..BookStatus::default() }),
+                4 => Msg::New(OrderNew { order_id: OrderId(id % 16), inst, px: Price::from_raw(a), qty: Qty::from_raw(b), ts: t, origin_ts: id, side, tif, ord_type: if e > 5 { OrdType::Market } else { OrdType::Limit }, ..OrderNew::default() }),
+                _ => Msg::Cancel(OrderCancel { order_id: OrderId(id % 16), inst, ts: t, ..OrderCancel::default() }),
+            };
+            h.send_at(msg, t);
+            prop_assert!(h.gw.open_orders() <= 8);
+        }
+        h.send_at(eos(u64::MAX), u64::MAX);
+        prop_assert_eq!(h.gw.in_flight(), 0);
+    }
+}
