@@ -1,0 +1,305 @@
+//! [`RouterActor`]: the order manager. Turns risk's decisions into orders, follows each order
+//! through the lifecycle ([`crate::state`]) from the gateway's execution reports, cancels resting
+//! orders that outlive their TTL, and tracks net positions to close out `PositionOpen` orders.
+//!
+//! - `Decision`: a record walks `SignalGenerated → RiskValidation → Approved | Rejected`. Approved:
+//!   `OrderId(n)` for the n-th approved decision (from 1; risk relies on this numbering), then
+//!   `Create → OrderCreation` and `Msg::New` down (`origin_ts` kept, `ts` = now). With no record
+//!   to spare (every slot holds a working order) the order is not sent: counted in `table_full`
+//!   and `failed`, and an `ExecKind::Rejected` report (`VenueReject::TooManyOrders`) for its id goes
+//!   up so that risk and the strategy release it.
+//! - `Exec`: `Accepted → OrderPlaced`; fills → `PartiallyFilled`/`Filled` by cumulative quantity
+//!   (leaves = qty − filled); `Cancelled → Cancelled`; `Rejected → Failed`. A fill or cancel before
+//!   the acceptance implies it (counted). Done orders with fills → `PositionOpen`, and
+//!   `PositionClosed` once the instrument's net position (from all fills) is next zero. Refused
+//!   transitions are counted per (state, event). Every report is forwarded up after handling.
+//! - Market events: resting GTC limit orders older than `order_ttl_ns` get a `Msg::Cancel` (once);
+//!   then the event is forwarded down. `Control` is forwarded down.
+//! - `Eos`: forwarded down; working orders are left as they are (a backtest ends with what is
+//!   resting; cancelling is the operator's or the strategy's decision, not the end of input's).
+
+use crate::state::{next, LifecycleEvent as E, OrderState as S};
+use crate::table::{List, OrderTable};
+use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
+use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_types::{
+    notional, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, Tif, VenueReject,
+    Verdict,
+};
+use std::any::Any;
+
+/// The order manager actor. All tables are sized at construction; `handle` never allocates.
+pub struct RouterActor {
+    cfg: RouterConfig,
+    table: OrderTable,
+    /// Net position per instrument from fills (raw 1e-8 units).
+    net: Vec<i64>,
+    next_id: u64,
+    stats: RouterStats,
+}
+
+impl RouterActor {
+    /// Validate `cfg`; size the table and the per-instrument state for `n_instruments`.
+    pub fn new(cfg: RouterConfig, n_instruments: usize) -> Result<Self, RouterError> {
+        cfg.validate()?;
+        Ok(RouterActor {
+            table: OrderTable::new(cfg.max_orders as usize, n_instruments),
+            net: vec![0; n_instruments],
+            next_id: 1,
+            stats: RouterStats::default(),
+            cfg,
+        })
+    }
+
+    pub fn stats(&self) -> &RouterStats {
+        &self.stats
+    }
+    /// The record of an order, while the table still holds it.
+    pub fn order(&self, id: OrderId) -> Option<&OrderRecord> {
+        self.table.slot_of(id.0).map(|s| self.table.rec(s))
+    }
+    /// Every record the table holds (slot order), including rejected intents.
+    pub fn orders(&self) -> impl Iterator<Item = &OrderRecord> {
+        self.table.iter()
+    }
+    /// Records held (a scan of the table: for reports, not the hot path).
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// Net position of an instrument from fills (raw 1e-8 units).
+    pub fn net_position(&self, inst: alphapulse_types::InstrumentId) -> i64 {
+        self.net.get(inst.index()).copied().unwrap_or(0)
+    }
+
+    /// Apply `ev` to the record in `slot`; refused transitions are counted.
+    fn apply(&mut self, slot: u32, ev: E) -> bool {
+        let st = self.table.rec(slot).state;
+        match next(st, ev) {
+            Ok(to) => {
+                self.table.rec_mut(slot).state = to;
+                true
+            }
+            Err(_) => {
+                self.stats.invalid_transitions += 1;
+                self.stats.invalid[st as usize][ev as usize] += 1;
+                false
+            }
+        }
+    }
+
+    fn on_decision(&mut self, d: &Intent, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.stats.decisions += 1;
+        let approved = d.verdict == Verdict::Approved;
+        let id = if approved {
+            self.next_id += 1;
+            self.next_id - 1
+        } else {
+            0
+        };
+        let Some((slot, old)) = self.table.alloc(OrderRecord::from_decision(d, now)) else {
+            self.stats.table_full += 1;
+            if approved {
+                self.stats.failed += 1;
+                ctx.up(Msg::Exec(ExecReport {
+                    order_id: OrderId(id),
+                    px: d.px,
+                    ts: now,
+                    inst: d.inst,
+                    strategy: d.strategy,
+                    kind: ExecKind::Rejected,
+                    side: d.side,
+                    reason: VenueReject::TooManyOrders,
+                    ..Default::default()
+                }));
+            } else {
+                self.stats.rejected_by_risk += 1;
+            }
+            return;
+        };
+        if old.is_some_and(|o| o.state == S::PositionOpen) {
+            self.stats.position_records_evicted += 1;
+        }
+        self.apply(slot, E::Validate);
+        if !approved {
+            self.apply(slot, E::Reject);
+            self.stats.rejected_by_risk += 1;
+            self.table.retire(slot);
+            return;
+        }
+        self.apply(slot, E::Approve);
+        self.apply(slot, E::Create);
+        self.table.set_order_id(slot, id);
+        self.stats.created += 1;
+        if d.tif == Tif::Gtc && d.ord_type == OrdType::Limit && self.cfg.order_ttl_ns > 0 {
+            self.table.push_back(List::Ttl, slot);
+        }
+        ctx.down(Msg::New(OrderNew {
+            order_id: OrderId(id),
+            px: d.px,
+            qty: d.qty,
+            origin_ts: d.origin_ts,
+            ts: now,
+            inst: d.inst,
+            strategy: d.strategy,
+            side: d.side,
+            ord_type: d.ord_type,
+            tif: d.tif,
+            ..Default::default()
+        }));
+    }
+
+    /// A report before the acceptance implies it.
+    fn implied_accept(&mut self, slot: u32, now: u64) {
+        if self.table.rec(slot).state == S::OrderCreation && self.apply(slot, E::Accept) {
+            self.stats.implied_accepts += 1;
+            self.stats.placed += 1;
+            self.table.rec_mut(slot).placed_ts = now;
+        }
+    }
+
+    fn on_exec(&mut self, r: &ExecReport, now: u64) {
+        let is_fill = r.kind == ExecKind::Fill;
+        if is_fill {
+            self.stats.fills += 1;
+            self.stats.filled_qty += r.qty.raw() as i128;
+            match self.net.get_mut(r.inst.index()) {
+                Some(n) => *n = n.saturating_add(r.side.sign() * r.qty.raw()),
+                None => self.stats.unknown_instrument += 1,
+            }
+        }
+        match self.table.slot_of(r.order_id.0) {
+            None => self.stats.unknown_order += 1,
+            Some(slot) => match r.kind {
+                ExecKind::Accepted => {
+                    if self.apply(slot, E::Accept) {
+                        self.stats.placed += 1;
+                        self.table.rec_mut(slot).placed_ts = now;
+                    }
+                }
+                ExecKind::Fill => self.on_fill(slot, r, now),
+                ExecKind::Cancelled => {
+                    self.implied_accept(slot, now);
+                    if self.apply(slot, E::Cancel) {
+                        self.stats.cancelled += 1;
+                        self.finish(slot, now);
+                    }
+                }
+                ExecKind::Rejected => {
+                    self.table.rec_mut(slot).reject_reason = r.reason;
+                    if self.apply(slot, E::Fail) {
+                        self.stats.failed += 1;
+                        self.finish(slot, now);
+                    }
+                }
+            },
+        }
+        if is_fill && self.net.get(r.inst.index()) == Some(&0) {
+            self.close_positions(r.inst.0);
+        }
+    }
+
+    fn on_fill(&mut self, slot: u32, r: &ExecReport, now: u64) {
+        self.implied_accept(slot, now);
+        let rec = self.table.rec_mut(slot);
+        rec.filled = rec.filled.saturating_add(r.qty);
+        rec.fill_count += 1;
+        rec.fill_notional = rec.fill_notional.saturating_add(notional(r.px, r.qty));
+        let done = rec.filled >= rec.qty;
+        if rec.filled > rec.qty {
+            self.stats.overfills += 1;
+        }
+        let was = rec.state;
+        if self.apply(slot, if done { E::Fill } else { E::PartialFill }) {
+            if done {
+                self.stats.filled += 1;
+                self.finish(slot, now);
+            } else if was == S::OrderPlaced {
+                self.stats.partially_filled += 1;
+            }
+        }
+    }
+
+    /// The order's fills are done (Filled, Cancelled or Failed).
+    fn finish(&mut self, slot: u32, now: u64) {
+        self.table.unlink(List::Ttl, slot);
+        let rec = self.table.rec_mut(slot);
+        rec.done_ts = now;
+        let (filled, inst) = (rec.filled.raw() > 0, rec.inst);
+        if filled && self.apply(slot, E::OpenPosition) {
+            self.stats.positions_opened += 1;
+            if self.net.get(inst.index()).is_none_or(|n| *n == 0) {
+                if self.apply(slot, E::ClosePosition) {
+                    self.stats.positions_closed += 1;
+                }
+            } else {
+                self.table.push_back(List::Pos(inst.0), slot);
+            }
+        }
+        self.table.retire(slot);
+    }
+
+    /// The instrument's net position is zero: every `PositionOpen` order of it is closed.
+    fn close_positions(&mut self, inst: u32) {
+        while let Some(slot) = self.table.front(List::Pos(inst)) {
+            self.table.unlink(List::Pos(inst), slot);
+            if self.apply(slot, E::ClosePosition) {
+                self.stats.positions_closed += 1;
+            }
+        }
+    }
+
+    /// Cancel resting GTC orders created at least `order_ttl_ns` before `now`.
+    fn expire(&mut self, ctx: &mut Ctx<'_>) {
+        let ttl = self.cfg.order_ttl_ns;
+        let now = ctx.now();
+        while let Some(slot) = self.table.front(List::Ttl) {
+            let rec = self.table.rec(slot);
+            if now.saturating_sub(rec.created_ts) < ttl {
+                break;
+            }
+            self.table.unlink(List::Ttl, slot);
+            let rec = self.table.rec_mut(slot);
+            rec.cancel_requested = true;
+            let c = OrderCancel {
+                order_id: rec.order_id,
+                origin_ts: rec.origin_ts,
+                ts: now,
+                inst: rec.inst,
+                strategy: rec.strategy,
+                ..Default::default()
+            };
+            self.stats.ttl_cancels += 1;
+            ctx.down(Msg::Cancel(c));
+        }
+    }
+}
+
+impl Actor for RouterActor {
+    fn name(&self) -> &'static str {
+        "router"
+    }
+
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => {
+                self.expire(ctx);
+                ctx.down(*msg);
+            }
+            Msg::Decision(d) => self.on_decision(d, ctx),
+            Msg::Exec(r) => {
+                self.on_exec(r, ctx.now());
+                ctx.up(*msg);
+            }
+            Msg::Control(_) | Msg::Eos(_) => ctx.down(*msg),
+            Msg::Intent(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

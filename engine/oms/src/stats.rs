@@ -1,0 +1,54 @@
+//! [`RouterStats`]: what the router counted.
+
+use crate::state::{LifecycleEvent, OrderState, N_EVENTS, N_STATES};
+
+/// Counters kept by [`crate::RouterActor`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RouterStats {
+    /// Decisions received from risk.
+    pub decisions: u64,
+    /// Decisions risk rejected.
+    pub rejected_by_risk: u64,
+    /// Orders created (new order sent down).
+    pub created: u64,
+    /// Orders the venue accepted (including acceptance implied by a first fill or cancel).
+    pub placed: u64,
+    /// Orders that got a first partial fill.
+    pub partially_filled: u64,
+    /// Orders completely filled.
+    pub filled: u64,
+    pub cancelled: u64,
+    /// Orders refused by the venue, or approved but not created for lack of table room.
+    pub failed: u64,
+    /// Fill reports and their total quantity (raw 1e-8 units).
+    pub fills: u64,
+    pub filled_qty: i128,
+    /// Refused transitions, total and per (from state, event): an invalid pair has no target.
+    pub invalid_transitions: u64,
+    pub invalid: [[u64; N_EVENTS]; N_STATES],
+    /// Decisions that found no free or recyclable record.
+    pub table_full: u64,
+    /// Cancels sent for resting orders older than the TTL.
+    pub ttl_cancels: u64,
+    /// Fills or cancels that arrived before the venue's acceptance (acceptance implied).
+    pub implied_accepts: u64,
+    /// Fills beyond the order quantity.
+    pub overfills: u64,
+    /// Reports for an order id not in the table (never created, or its record was recycled).
+    pub unknown_order: u64,
+    /// Fill reports for an instrument id beyond the configured count (position not tracked).
+    pub unknown_instrument: u64,
+    pub positions_opened: u64,
+    pub positions_closed: u64,
+    /// `PositionOpen` records recycled before their position closed.
+    pub position_records_evicted: u64,
+    /// Messages that do not belong on the router's input (intents, orders): dropped.
+    pub unexpected: u64,
+}
+
+impl RouterStats {
+    /// Refusals of `event` in `state`.
+    pub fn invalid_count(&self, state: OrderState, event: LifecycleEvent) -> u64 {
+        self.invalid[state as usize][event as usize]
+    }
+}

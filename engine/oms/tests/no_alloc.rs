@@ -1,0 +1,95 @@
+//! No heap allocation after construction: a counting global allocator around many decisions,
+//! reports and market events through RouterActor (including TTL cancels, table-full and record
+//! recycling) with an outbox that does not allocate.
+
+use alphapulse_oms::{RouterActor, RouterConfig};
+use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_types::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+// SAFETY: forwards to the system allocator unchanged, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+}
+#[global_allocator]
+static A: Counting = Counting;
+
+/// Counts what it is given; remembers the last new order's id.
+#[derive(Default)]
+struct Sink(u64, u64);
+impl Outbox for Sink {
+    fn send(&mut self, _: Port, m: Msg) {
+        self.0 += 1;
+        if let Msg::New(n) = m {
+            self.1 = n.order_id.0;
+        }
+    }
+}
+
+#[test]
+fn handle_never_allocates() {
+    let mut r = RouterActor::new(RouterConfig { max_orders: 64, order_ttl_ns: 5_000 }, 1).unwrap();
+    let mut sink = Sink::default();
+    let before = ALLOCS.load(Relaxed);
+    let inst = InstrumentId(0);
+    for i in 0..300_000u64 {
+        let now = i * 100;
+        let msg = match i % 6 {
+            0 => Msg::Decision(Intent {
+                inst,
+                qty: Qty(10),
+                side: if i % 4 == 0 { Side::Buy } else { Side::Sell },
+                verdict: if i % 5 == 0 { Verdict::RateLimit } else { Verdict::Approved },
+                ..Default::default()
+            }),
+            1 => Msg::Exec(ExecReport {
+                order_id: OrderId(sink.1),
+                inst,
+                kind: ExecKind::Accepted,
+                ..Default::default()
+            }),
+            2 => Msg::Exec(ExecReport {
+                order_id: OrderId(sink.1),
+                inst,
+                kind: ExecKind::Fill,
+                qty: Qty(4),
+                side: Side::Buy,
+                ..Default::default()
+            }),
+            3 if i % 4 == 3 => Msg::Exec(ExecReport {
+                order_id: OrderId(sink.1),
+                inst,
+                kind: ExecKind::Fill,
+                qty: Qty(6),
+                side: Side::Sell,
+                ..Default::default()
+            }),
+            _ => Msg::Quote(Quote { inst, local_ts: now, ..Default::default() }),
+        };
+        let mut ctx = Ctx::new(now, &mut sink);
+        r.handle(&msg, &mut ctx);
+    }
+    assert_eq!(ALLOCS.load(Relaxed) - before, 0, "allocations in handle");
+    let s = r.stats();
+    assert!(
+        s.created > 10_000
+            && s.ttl_cancels > 10
+            && s.filled > 1_000
+            && s.table_full > 0
+            && s.position_records_evicted > 0,
+        "{s:?}"
+    );
+    println!(
+        "router: 300000 messages, {} created, {} ttl cancels, {} filled, {} table full",
+        s.created, s.ttl_cancels, s.filled, s.table_full
+    );
+}

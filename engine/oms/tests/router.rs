@@ -1,0 +1,308 @@
+//! RouterActor scenarios with a VecOutbox, and a property test over random report sequences.
+
+use alphapulse_oms::{LifecycleEvent as E, OrderState as S, RouterActor, RouterConfig};
+use alphapulse_runtime::VecOutbox;
+use alphapulse_types::*;
+use proptest::prelude::*;
+
+const A: InstrumentId = InstrumentId(0);
+const TTL: u64 = 1_000;
+
+struct T {
+    r: RouterActor,
+    out: VecOutbox,
+}
+
+fn decision(id: u64, verdict: Verdict, side: Side, qty: i64, tif: Tif) -> Msg {
+    Msg::Decision(Intent {
+        intent_id: id,
+        px: Price::from_units(100),
+        qty: Qty(qty),
+        origin_ts: 42,
+        ts: 0,
+        inst: A,
+        strategy: StrategyId(3),
+        side,
+        tif,
+        verdict,
+        ..Default::default()
+    })
+}
+
+impl T {
+    fn new(max_orders: u32) -> Self {
+        T {
+            r: RouterActor::new(RouterConfig { max_orders, order_ttl_ns: TTL }, 2).unwrap(),
+            out: VecOutbox::default(),
+        }
+    }
+    fn send(&mut self, m: Msg, now: u64) {
+        self.out.handle(&mut self.r, &m, now);
+    }
+    fn decide(&mut self, verdict: Verdict, side: Side, qty: i64, now: u64) {
+        self.send(decision(now, verdict, side, qty, Tif::Gtc), now);
+    }
+    fn exec(&mut self, id: u64, kind: ExecKind, side: Side, qty: i64, now: u64) {
+        let r = ExecReport {
+            order_id: OrderId(id),
+            inst: A,
+            kind,
+            side,
+            px: Price::from_units(100),
+            qty: Qty(qty),
+            ts: now,
+            ..Default::default()
+        };
+        self.send(Msg::Exec(r), now);
+        assert_eq!(self.out.up.last(), Some(&Msg::Exec(r)), "forwarded up");
+    }
+    fn state(&self, id: u64) -> S {
+        self.r.order(OrderId(id)).unwrap().state
+    }
+    fn quote(&mut self, now: u64) {
+        let q = Msg::Quote(Quote { inst: A, local_ts: now, ..Default::default() });
+        self.send(q, now);
+        assert_eq!(self.out.down.last(), Some(&q), "market data forwarded after any cancels");
+    }
+}
+
+#[test]
+fn decision_sends_new_and_accept_places() {
+    let mut t = T::new(8);
+    t.decide(Verdict::Approved, Side::Buy, 500, 10);
+    let Some(Msg::New(n)) = t.out.down.last().copied() else { panic!("no new order") };
+    assert_eq!(
+        (n.order_id, n.qty, n.origin_ts, n.ts, n.strategy),
+        (OrderId(1), Qty(500), 42, 10, StrategyId(3))
+    );
+    assert_eq!(t.state(1), S::OrderCreation);
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 11);
+    assert_eq!(t.state(1), S::OrderPlaced);
+    assert_eq!(t.r.order(OrderId(1)).unwrap().placed_ts, 11);
+    let s = t.r.stats();
+    assert_eq!((s.decisions, s.created, s.placed, s.invalid_transitions), (1, 1, 1, 0));
+}
+
+#[test]
+fn partial_then_fill_opens_then_closes_position() {
+    let mut t = T::new(8);
+    t.decide(Verdict::Approved, Side::Buy, 500, 10);
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 11);
+    t.exec(1, ExecKind::Fill, Side::Buy, 200, 12);
+    assert_eq!(t.state(1), S::PartiallyFilled);
+    assert_eq!(t.r.order(OrderId(1)).unwrap().leaves(), Qty(300));
+    t.exec(1, ExecKind::Fill, Side::Buy, 100, 13);
+    assert_eq!(t.state(1), S::PartiallyFilled);
+    t.exec(1, ExecKind::Fill, Side::Buy, 200, 14);
+    let rec = *t.r.order(OrderId(1)).unwrap();
+    assert_eq!(
+        (rec.state, rec.filled, rec.fill_count, rec.leaves(), rec.done_ts),
+        (S::PositionOpen, Qty(500), 3, Qty(0), 14)
+    );
+    assert_eq!(rec.avg_fill_px(), Price::from_units(100));
+    // Sell 500 back: that order closes the position, so both end PositionClosed.
+    t.decide(Verdict::Approved, Side::Sell, 500, 20);
+    t.exec(2, ExecKind::Fill, Side::Sell, 500, 21); // fill before accept: acceptance implied
+    assert_eq!((t.state(1), t.state(2)), (S::PositionClosed, S::PositionClosed));
+    let s = t.r.stats();
+    assert_eq!((s.fills, s.filled_qty, s.filled, s.partially_filled), (4, 1000, 2, 1));
+    assert_eq!((s.implied_accepts, s.positions_opened, s.positions_closed), (1, 2, 2));
+    assert_eq!(s.invalid_transitions, 0);
+    assert_eq!(t.r.net_position(A), 0);
+}
+
+#[test]
+fn cancel_with_and_without_fills() {
+    let mut t = T::new(8);
+    t.decide(Verdict::Approved, Side::Buy, 500, 10);
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 11);
+    t.exec(1, ExecKind::Cancelled, Side::Buy, 0, 12);
+    assert_eq!(t.state(1), S::Cancelled, "nothing filled: ends cancelled");
+    t.decide(Verdict::Approved, Side::Buy, 500, 20);
+    t.exec(2, ExecKind::Accepted, Side::Buy, 0, 21);
+    t.exec(2, ExecKind::Fill, Side::Buy, 100, 22);
+    t.exec(2, ExecKind::Cancelled, Side::Buy, 0, 23);
+    assert_eq!(t.state(2), S::PositionOpen, "the filled part stays as a position");
+    t.exec(2, ExecKind::Fill, Side::Buy, 1, 24); // late fill after the cancel: refused, counted
+    assert_eq!(t.r.stats().invalid_count(S::PositionOpen, E::PartialFill), 1);
+    assert_eq!(t.r.order(OrderId(2)).unwrap().filled, Qty(101), "the fill is still recorded");
+    assert_eq!(t.r.stats().cancelled, 2);
+}
+
+#[test]
+fn venue_reject_fails_and_risk_reject_is_recorded() {
+    let mut t = T::new(8);
+    t.decide(Verdict::MaxPosition, Side::Buy, 500, 5);
+    assert!(t.out.down.is_empty(), "no order for a rejected intent");
+    let rej = t.r.orders().next().copied().unwrap();
+    assert_eq!((rej.state, rej.verdict, rej.order_id), (S::Rejected, Verdict::MaxPosition, OrderId(0)));
+    t.decide(Verdict::Approved, Side::Buy, 500, 10);
+    let Some(Msg::New(n)) = t.out.down.last().copied() else { panic!() };
+    assert_eq!(n.order_id, OrderId(1), "ids count approved decisions only");
+    t.send(
+        Msg::Exec(ExecReport {
+            order_id: OrderId(1),
+            kind: ExecKind::Rejected,
+            reason: VenueReject::NoLiquidity,
+            inst: A,
+            ..Default::default()
+        }),
+        11,
+    );
+    let rec = t.r.order(OrderId(1)).unwrap();
+    assert_eq!((rec.state, rec.reject_reason), (S::Failed, VenueReject::NoLiquidity));
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 12);
+    assert_eq!(t.r.stats().invalid_count(S::Failed, E::Accept), 1);
+    let s = t.r.stats();
+    assert_eq!((s.rejected_by_risk, s.failed, s.created), (1, 1, 1));
+}
+
+#[test]
+fn ttl_cancel_fires_at_the_right_event_time() {
+    let mut t = T::new(8);
+    t.decide(Verdict::Approved, Side::Buy, 500, 100); // GTC: expires at 100 + TTL
+    t.send(decision(2, Verdict::Approved, Side::Buy, 500, Tif::Ioc), 150); // IOC: never by TTL
+    t.decide(Verdict::Approved, Side::Buy, 500, 300);
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 101);
+    t.exec(3, ExecKind::Accepted, Side::Buy, 0, 301);
+    t.out.clear();
+    t.quote(100 + TTL - 1);
+    assert_eq!(t.out.down.len(), 1, "not yet");
+    t.quote(100 + TTL);
+    assert_eq!(t.out.down.len(), 3);
+    let Msg::Cancel(c) = t.out.down[1] else { panic!("cancel first, then the quote") };
+    assert_eq!((c.order_id, c.ts, c.origin_ts, c.inst), (OrderId(1), 100 + TTL, 42, A));
+    assert!(t.r.order(OrderId(1)).unwrap().cancel_requested);
+    t.quote(100 + TTL + 50);
+    assert_eq!(t.out.down.len(), 4, "a cancel is sent once");
+    // Order 3 fills before its TTL: no cancel for it later.
+    t.exec(3, ExecKind::Fill, Side::Buy, 500, 400);
+    t.quote(300 + TTL + 10);
+    assert_eq!(t.r.stats().ttl_cancels, 1);
+    t.exec(1, ExecKind::Cancelled, Side::Buy, 0, 100 + TTL + 60);
+    assert_eq!(t.state(1), S::Cancelled);
+}
+
+#[test]
+fn table_full_fails_without_sending_and_recycles_retired() {
+    let mut t = T::new(2);
+    t.decide(Verdict::Approved, Side::Buy, 500, 1);
+    t.decide(Verdict::Approved, Side::Buy, 500, 2);
+    t.out.clear();
+    t.decide(Verdict::Approved, Side::Buy, 500, 3); // both slots working: full
+    assert!(t.out.down.is_empty(), "no order sent");
+    let Some(Msg::Exec(r)) = t.out.up.last().copied() else { panic!("risk must hear of it") };
+    assert_eq!((r.order_id, r.kind, r.reason), (OrderId(3), ExecKind::Rejected, VenueReject::TooManyOrders));
+    t.decide(Verdict::RateLimit, Side::Buy, 500, 4);
+    assert_eq!((t.r.stats().table_full, t.r.stats().failed, t.r.stats().rejected_by_risk), (2, 1, 1));
+    // Order 1 ends (cancelled, no fills): its slot is recycled for order 4.
+    t.exec(1, ExecKind::Cancelled, Side::Buy, 0, 5);
+    t.decide(Verdict::Approved, Side::Buy, 500, 6);
+    assert!(matches!(t.out.down.last(), Some(Msg::New(n)) if n.order_id == OrderId(4)));
+    assert!(t.r.order(OrderId(1)).is_none(), "recycled");
+    assert_eq!(t.state(4), S::OrderCreation);
+    assert_eq!(t.r.len(), 2);
+}
+
+#[test]
+fn forwards_and_drops() {
+    let mut t = T::new(4);
+    for m in [Msg::Control(Control::default()), Msg::Eos(EndOfStream { ts: 9 }), Msg::Trade(Trade::default())]
+    {
+        t.send(m, 1);
+        assert_eq!(t.out.down.last(), Some(&m));
+    }
+    let n = t.out.down.len();
+    t.send(Msg::Intent(Intent::default()), 2);
+    t.send(Msg::New(OrderNew::default()), 2);
+    assert_eq!((t.out.down.len(), t.r.stats().unexpected), (n, 2));
+    t.exec(77, ExecKind::Fill, Side::Sell, 5, 3);
+    assert_eq!((t.r.stats().unknown_order, t.r.net_position(A)), (1, -5));
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Decide(bool, Side, i64, bool),
+    Exec(u64, ExecKind, i64),
+    Tick(u64),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        1 => (prop::bool::weighted(0.8), prop::sample::select(vec![Side::Buy, Side::Sell]), 1i64..10, any::<bool>())
+            .prop_map(|(a, s, q, gtc)| Op::Decide(a, s, q, gtc)),
+        3 => (1u64..12, prop::sample::select(vec![ExecKind::Accepted, ExecKind::Fill, ExecKind::Fill, ExecKind::Cancelled, ExecKind::Rejected]), 1i64..6)
+            .prop_map(|(id, k, q)| Op::Exec(id, k, q)),
+        1 => (0u64..800).prop_map(Op::Tick),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1_000, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Random decisions, reports (in any order, for any id) and clock ticks: nothing panics,
+    /// refusals are all counted, and every record's state agrees with its quantities.
+    #[test]
+    fn random_reports_keep_records_consistent(ops in prop::collection::vec(op(), 1..120), cap in 2u32..6) {
+        let mut t = T::new(cap);
+        let mut now = 0;
+        let mut fills_of = std::collections::HashMap::<u64, i64>::new();
+        let mut net = 0i64;
+        let mut late = std::collections::HashSet::<u64>::new();
+        for o in ops {
+            now += 1;
+            match o {
+                Op::Decide(ok, side, q, gtc) => {
+                    let v = if ok { Verdict::Approved } else { Verdict::MaxOrderQty };
+                    t.send(decision(now, v, side, q, if gtc { Tif::Gtc } else { Tif::Ioc }), now);
+                }
+                Op::Exec(id, kind, q) => {
+                    let side = t.r.order(OrderId(id)).map_or(Side::Buy, |r| r.side);
+                    let state = t.r.order(OrderId(id)).map(|r| r.state);
+                    let before = t.r.stats().invalid_transitions;
+                    if kind == ExecKind::Fill {
+                        net += side.sign() * q;
+                        if state.is_some() { *fills_of.entry(id).or_default() += q; }
+                    }
+                    t.exec(id, kind, side, q, now);
+                    // A fill for an order whose fills are done is refused (counted once) but
+                    // still recorded on it: the venue says it happened.
+                    if kind == ExecKind::Fill && state.is_some_and(|s| s.is_done()) {
+                        late.insert(id);
+                        prop_assert_eq!(t.r.stats().invalid_transitions, before + 1);
+                    }
+                }
+                Op::Tick(dt) => { now += dt; t.quote(now); }
+            }
+            let s = t.r.stats().clone();
+            prop_assert_eq!(s.invalid_transitions, s.invalid.iter().flatten().sum::<u64>());
+            prop_assert_eq!(t.r.net_position(A), net);
+            let news = t.out.down.iter().filter(|m| matches!(m, Msg::New(_))).count() as u64;
+            prop_assert_eq!(news, s.created);
+            prop_assert!(t.r.len() <= cap as usize);
+            for r in t.r.orders() {
+                let f = r.filled.raw();
+                if r.order_id.0 != 0 {
+                    // Fills recorded on a record equal the fills sent for its id (records are
+                    // only recycled once retired, and ids are never reused).
+                    prop_assert_eq!(f, fills_of.get(&r.order_id.0).copied().unwrap_or(0));
+                }
+                if late.contains(&r.order_id.0) {
+                    continue;
+                }
+                match r.state {
+                    S::OrderCreation | S::OrderPlaced | S::Failed => prop_assert_eq!(f, 0),
+                    S::PartiallyFilled => prop_assert!(f > 0 && f < r.qty.raw()),
+                    S::Filled => prop_assert!(false, "Filled always moves on to PositionOpen"),
+                    S::PositionOpen | S::PositionClosed => prop_assert!(f > 0),
+                    S::Rejected => prop_assert_eq!(r.order_id.0, 0),
+                    S::Cancelled => {}
+                    S::SignalGenerated | S::RiskValidation | S::Approved => prop_assert!(false, "transient state left in table"),
+                }
+                if r.state == S::PositionOpen {
+                    prop_assert!(net != 0, "flat instrument with an open position record");
+                }
+            }
+        }
+    }
+}

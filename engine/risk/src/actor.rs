@@ -1,0 +1,201 @@
+//! [`RiskActor`]: the risk stage of the chain. Marks from quotes, checks every intent, tracks open
+//! orders and the portfolio from execution reports, and owns the kill switch.
+//!
+//! - `Quote`: mark = mid when two-sided (both prices positive); otherwise the market counts as
+//!   absent for the checks until the next two-sided quote. `Book` with `Gap` also clears it (the
+//!   portfolio keeps its last mark). Every market event is forwarded `Down`.
+//! - `Intent`: checked ([`crate::check`]); sent `Down` as `Msg::Decision` with `verdict` set and
+//!   `ts` = now (`origin_ts` kept), approved or not. An approval is recorded in the rate window and
+//!   opens order `OrderId(n)` for the n-th approval (see [`crate::open_orders`]).
+//! - `Exec` (from the router): fills update open quantities and the portfolio; `Cancelled` and
+//!   `Rejected` end an order. Forwarded `Up`.
+//! - `Control`: `Halt` engages the kill switch (every intent is rejected `Halted`), `Resume`
+//!   releases it. Forwarded `Down`. `Eos`: forwarded `Down`.
+//! - `Decision`, `New`, `Cancel` do not belong here: counted and dropped, so nothing reaches the
+//!   router without a check.
+
+use crate::checks::{check, RiskView};
+use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, RiskStats};
+use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_types::{
+    fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
+    OrderId, Price, Quote, Verdict,
+};
+use std::any::Any;
+
+/// The pre-trade risk actor. All tables are sized at construction; `handle` never allocates.
+pub struct RiskActor {
+    limits: Limits,
+    instruments: InstrumentTable,
+    /// Mid of the latest two-sided quote per instrument (for the checks).
+    mids: Vec<Option<Price>>,
+    halted: bool,
+    rate: RateWindow,
+    open: OpenOrders,
+    /// The id the router will give the next approved order.
+    next_order_id: u64,
+    portfolio: Portfolio,
+    stats: RiskStats,
+}
+
+impl RiskActor {
+    /// Validate `cfg` and size every table for `instruments`.
+    pub fn new(cfg: RiskConfig, instruments: &InstrumentTable) -> Result<Self, RiskError> {
+        cfg.validate()?;
+        let n = instruments.len();
+        Ok(RiskActor {
+            limits: cfg.limits(),
+            instruments: instruments.clone(),
+            mids: vec![None; n],
+            halted: cfg.halted,
+            rate: RateWindow::new(cfg.max_orders_per_sec),
+            open: OpenOrders::new(cfg.max_open_orders, n),
+            next_order_id: 1,
+            portfolio: Portfolio::new(cfg.initial_cash, n),
+            stats: RiskStats::default(),
+        })
+    }
+
+    /// Positions, cash and PnL.
+    pub fn portfolio(&self) -> &Portfolio {
+        &self.portfolio
+    }
+    /// Counters.
+    pub fn stats(&self) -> &RiskStats {
+        &self.stats
+    }
+    /// The limits in force.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+    /// Kill switch state.
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+    /// Orders approved and not yet terminal.
+    pub fn open_orders(&self) -> &OpenOrders {
+        &self.open
+    }
+    /// Mid used by the checks for `inst` (`None`: no two-sided market).
+    pub fn mid(&self, inst: InstrumentId) -> Option<Price> {
+        self.mids.get(inst.index()).copied().flatten()
+    }
+
+    /// Check one intent at time `now` and record it if approved. Returns the verdict.
+    pub fn decide(&mut self, it: &Intent, now: u64) -> Verdict {
+        let view = RiskView {
+            halted: self.halted,
+            instrument: self.instruments.get(it.inst),
+            mid: self.mid(it.inst),
+            position: self.portfolio.position(it.inst),
+            open_same_side: self.open.open_qty(it.inst, it.side),
+            open_orders: self.open.len(),
+            rate_ok: self.rate.allows(now),
+        };
+        let v = check(&self.limits, &view, it);
+        self.stats.intents += 1;
+        if v == Verdict::Approved {
+            self.stats.approved += 1;
+            self.rate.record(now);
+            let id = OrderId(self.next_order_id);
+            self.next_order_id += 1;
+            // Cannot fail: the table holds twice max_open_orders, which the check enforces.
+            self.open.insert(id, it.inst, it.side, it.qty);
+        } else {
+            self.stats.rejected[v as usize] += 1;
+        }
+        self.stats.open_orders = self.open.len();
+        v
+    }
+
+    fn on_quote(&mut self, q: &Quote) {
+        let Some(slot) = self.mids.get_mut(q.inst.index()) else {
+            self.stats.unknown_instrument += 1;
+            return;
+        };
+        if q.bid_px.raw() > 0 && q.ask_px.raw() > 0 {
+            let m = mid(q.bid_px, q.ask_px);
+            *slot = Some(m);
+            self.portfolio.on_mark(q.inst, m);
+        } else {
+            *slot = None;
+        }
+    }
+
+    fn on_exec(&mut self, r: &ExecReport) {
+        self.stats.execs += 1;
+        let known = match r.kind {
+            ExecKind::Accepted => true,
+            ExecKind::Fill => {
+                self.stats.fills += 1;
+                if !self.portfolio.on_fill(r.inst, r.side, r.px, r.qty, r.fee) {
+                    self.stats.unknown_instrument += 1;
+                }
+                self.open.fill(r.order_id, r.qty)
+            }
+            ExecKind::Cancelled | ExecKind::Rejected => self.open.close(r.order_id),
+        };
+        // Accepted reports are not checked: a fully filled order may be accepted after it left.
+        if !known {
+            self.stats.exec_unknown_order += 1;
+        }
+        self.stats.open_orders = self.open.len();
+    }
+}
+
+impl Actor for RiskActor {
+    fn name(&self) -> &'static str {
+        "risk"
+    }
+
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        match msg {
+            Msg::Quote(q) => {
+                self.on_quote(q);
+                ctx.down(*msg);
+            }
+            Msg::Book(b) => {
+                if b.state == BookState::Gap {
+                    if let Some(m) = self.mids.get_mut(b.inst.index()) {
+                        *m = None;
+                    }
+                }
+                ctx.down(*msg);
+            }
+            Msg::Trade(_) | Msg::Level(_) | Msg::Eos(_) => ctx.down(*msg),
+            Msg::Intent(it) => {
+                let now = ctx.now();
+                let mut d = *it;
+                d.verdict = self.decide(it, now);
+                d.ts = now;
+                ctx.down(Msg::Decision(d));
+            }
+            Msg::Exec(r) => {
+                self.on_exec(r);
+                ctx.up(*msg);
+            }
+            Msg::Control(c) => {
+                match c.cmd {
+                    ControlCmd::Halt => {
+                        if !self.halted {
+                            self.stats.halts += 1;
+                        }
+                        self.halted = true;
+                    }
+                    ControlCmd::Resume => {
+                        if self.halted {
+                            self.stats.resumes += 1;
+                        }
+                        self.halted = false;
+                    }
+                }
+                ctx.down(*msg);
+            }
+            Msg::Decision(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
+        }
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

@@ -1,0 +1,268 @@
+//! RiskActor through its messages: one targeted test per verdict, forwarding, stats, and the
+//! order-id contract with the router (open orders released by Cancelled/Rejected/full fills).
+
+use alphapulse_risk::{RiskActor, RiskConfig};
+use alphapulse_runtime::VecOutbox;
+use alphapulse_types::*;
+
+const A: InstrumentId = InstrumentId(0);
+
+fn p(s: &str) -> Price {
+    Price::parse(s.as_bytes()).unwrap()
+}
+fn q(s: &str) -> Qty {
+    Qty::parse(s.as_bytes()).unwrap()
+}
+
+fn table() -> InstrumentTable {
+    let mut t = InstrumentTable::new();
+    t.add(Instrument {
+        id: A,
+        symbol: "BTCUSDT".into(),
+        base: "BTC".into(),
+        quote: "USDT".into(),
+        tick: p("0.01"),
+        lot: q("0.001"),
+        min_qty: q("0.002"),
+        min_notional: Money::from_units(5),
+    })
+    .unwrap();
+    t
+}
+
+fn cfg() -> RiskConfig {
+    RiskConfig {
+        max_order_qty: q("1"),
+        max_order_notional: Money::from_units(150),
+        max_position: q("2"),
+        price_band_bps: 100,
+        max_orders_per_sec: 100,
+        max_open_orders: 100,
+        halted: false,
+        initial_cash: Money::from_units(10_000),
+    }
+}
+
+struct T {
+    r: RiskActor,
+    out: VecOutbox,
+    now: u64,
+}
+
+impl T {
+    fn new(c: RiskConfig) -> Self {
+        T { r: RiskActor::new(c, &table()).unwrap(), out: VecOutbox::default(), now: 1_000 }
+    }
+    fn send(&mut self, m: Msg) {
+        self.now += 1;
+        self.out.handle(&mut self.r, &m, self.now);
+    }
+    /// Quote bid/ask for A.
+    fn quote(&mut self, bid: &str, ask: &str) {
+        self.send(Msg::Quote(Quote { inst: A, bid_px: p(bid), ask_px: p(ask), ..Default::default() }));
+    }
+    fn intent(&mut self, side: Side, ord_type: OrdType, px: &str, qty: &str) -> Verdict {
+        let it = Intent {
+            intent_id: 9,
+            inst: A,
+            side,
+            ord_type,
+            px: p(px),
+            qty: q(qty),
+            origin_ts: 77,
+            ..Default::default()
+        };
+        self.send(Msg::Intent(it));
+        match self.out.down.last() {
+            Some(Msg::Decision(d)) => {
+                assert_eq!((d.intent_id, d.origin_ts, d.ts), (9, 77, self.now));
+                d.verdict
+            }
+            other => panic!("expected a decision, got {other:?}"),
+        }
+    }
+    fn buy(&mut self, px: &str, qty: &str) -> Verdict {
+        self.intent(Side::Buy, OrdType::Limit, px, qty)
+    }
+    fn exec(&mut self, id: u64, kind: ExecKind, side: Side, px: &str, qty: &str) {
+        let r = ExecReport {
+            order_id: OrderId(id),
+            inst: A,
+            kind,
+            side,
+            px: p(px),
+            qty: q(qty),
+            ts: self.now,
+            ..Default::default()
+        };
+        self.send(Msg::Exec(r));
+        assert_eq!(self.out.up.last(), Some(&Msg::Exec(r)), "exec forwarded up");
+    }
+}
+
+#[test]
+fn halted_by_config_and_by_control() {
+    let mut t = T::new(RiskConfig { halted: true, ..cfg() });
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "0.1"), Verdict::Halted);
+    t.send(Msg::Control(Control { cmd: ControlCmd::Resume, ..Default::default() }));
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved);
+    t.send(Msg::Control(Control { cmd: ControlCmd::Halt, ..Default::default() }));
+    assert!(matches!(t.out.down.last(), Some(Msg::Control(_))), "control forwarded down");
+    assert_eq!(t.buy("100", "0.1"), Verdict::Halted);
+    assert_eq!((t.r.stats().halts, t.r.stats().resumes), (1, 1));
+    assert_eq!(t.r.stats().rejected_by(Verdict::Halted), 2);
+}
+
+#[test]
+fn instrument_rules() {
+    let mut t = T::new(cfg());
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100.005", "0.1"), Verdict::InstrumentRules, "off tick");
+    assert_eq!(t.buy("100", "0.1005"), Verdict::InstrumentRules, "off lot");
+    assert_eq!(t.buy("100", "0.001"), Verdict::InstrumentRules, "below min qty");
+    assert_eq!(t.buy("100", "0.049"), Verdict::InstrumentRules, "4.90 < 5 min notional");
+    assert_eq!(t.buy("100", "0.05"), Verdict::Approved, "exactly min notional");
+    assert_eq!(
+        t.intent(Side::Buy, OrdType::Market, "0", "0.049"),
+        Verdict::InstrumentRules,
+        "market at mark"
+    );
+    assert_eq!(t.intent(Side::Buy, OrdType::Market, "0", "0.05"), Verdict::Approved);
+    let it = Intent { inst: InstrumentId(7), px: p("100"), qty: q("0.1"), ..Default::default() };
+    t.send(Msg::Intent(it));
+    assert!(matches!(t.out.down.last(), Some(Msg::Decision(d)) if d.verdict == Verdict::InstrumentRules));
+    assert_eq!(t.r.stats().rejected_by(Verdict::InstrumentRules), 6);
+}
+
+#[test]
+fn no_market_until_two_sided_and_after_gap() {
+    let mut t = T::new(cfg());
+    assert_eq!(t.buy("100", "0.1"), Verdict::NoMarket);
+    assert_eq!(t.intent(Side::Sell, OrdType::Market, "0", "0.1"), Verdict::NoMarket);
+    t.quote("100", "0");
+    assert_eq!(t.buy("100", "0.1"), Verdict::NoMarket, "one-sided quote");
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved);
+    t.send(Msg::Book(BookStatus { inst: A, state: BookState::Gap, ..Default::default() }));
+    assert_eq!(t.buy("100", "0.1"), Verdict::NoMarket);
+    assert_eq!(t.r.portfolio().mark(A), Some(p("100.01")), "portfolio keeps its mark");
+}
+
+#[test]
+fn max_order_qty_and_notional() {
+    let mut t = T::new(RiskConfig { max_order_notional: Money::from_units(1_000), ..cfg() });
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "1"), Verdict::Approved, "exactly the max qty");
+    assert_eq!(t.buy("100", "1.001"), Verdict::MaxOrderQty);
+    let mut t = T::new(cfg()); // notional max 150
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "1.5"), Verdict::MaxOrderQty, "qty is checked before notional");
+    assert_eq!(t.buy("100", "0.9"), Verdict::Approved);
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "150", "1"), Verdict::Approved, "150 = max");
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "150.01", "1"), Verdict::MaxOrderNotional);
+    t.quote("200", "200.02");
+    // Market notional at the mark 200.01: 0.75 × 200.01 = 150.0075 > 150.
+    assert_eq!(t.intent(Side::Buy, OrdType::Market, "0", "0.75"), Verdict::MaxOrderNotional);
+    assert_eq!(t.intent(Side::Buy, OrdType::Market, "0", "0.749"), Verdict::Approved);
+}
+
+#[test]
+fn max_position_counts_fills_and_open_same_side() {
+    let mut t = T::new(RiskConfig { max_order_notional: Money::from_units(1_000), ..cfg() });
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "1"), Verdict::Approved); // order 1, open buy 1
+    t.exec(1, ExecKind::Accepted, Side::Buy, "100", "0");
+    t.exec(1, ExecKind::Fill, Side::Buy, "100", "1"); // position 1, nothing open
+    assert_eq!(t.r.portfolio().position(A), q("1"));
+    assert_eq!(t.r.stats().open_orders, 0);
+    assert_eq!(t.buy("100", "0.6"), Verdict::Approved); // order 2, open buy 0.6
+    assert_eq!(t.buy("100", "0.5"), Verdict::MaxPosition, "1 + 0.6 + 0.5 > 2");
+    assert_eq!(t.buy("100", "0.4"), Verdict::Approved, "1 + 0.6 + 0.4 = 2");
+    // Sells are measured against open sells only: -1 + ... from a long of 1.
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "100", "1"), Verdict::Approved);
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "100", "1"), Verdict::Approved, "1 - 2 = -1");
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "100", "1"), Verdict::Approved, "1 - 3 = -2");
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "100", "0.05"), Verdict::MaxPosition);
+    // Cancelling order 2 (open buy 0.6) frees room on the buy side.
+    t.exec(2, ExecKind::Cancelled, Side::Buy, "100", "0");
+    assert_eq!(t.buy("100", "0.6"), Verdict::Approved);
+}
+
+#[test]
+fn price_band_edges() {
+    let mut t = T::new(RiskConfig { max_order_notional: Money::from_units(1_000), ..cfg() });
+    t.quote("99.99", "100.01"); // mid 100, band 1 %: buys up to 101, sells down to 99
+    assert_eq!(t.buy("101", "0.1"), Verdict::Approved);
+    assert_eq!(t.buy("101.01", "0.1"), Verdict::PriceBand);
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "99", "0.1"), Verdict::Approved);
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "98.99", "0.1"), Verdict::PriceBand);
+    // Passive prices far from the mid are fine; market orders have no band.
+    assert_eq!(t.buy("50", "0.1"), Verdict::Approved);
+    assert_eq!(t.intent(Side::Sell, OrdType::Limit, "150", "0.1"), Verdict::Approved);
+    assert_eq!(t.intent(Side::Buy, OrdType::Market, "0", "0.1"), Verdict::Approved);
+}
+
+#[test]
+fn rate_limit_is_a_sliding_second_of_approvals() {
+    let mut t = T::new(RiskConfig { max_orders_per_sec: 2, ..cfg() });
+    t.quote("100", "100.02");
+    let t0 = t.now + 1;
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved);
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved);
+    assert_eq!(t.buy("100", "0.1"), Verdict::RateLimit);
+    assert_eq!(t.buy("100.005", "0.1"), Verdict::InstrumentRules, "earlier checks win");
+    t.now = t0 + 1_000_000_000 - 2; // next message at t0 + 1 s - 1: first approval still inside
+    assert_eq!(t.buy("100", "0.1"), Verdict::RateLimit);
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved, "t0 + 1 s: first approval left the window");
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved, "t0 + 1 s + 1: the second one left too");
+    assert_eq!(t.buy("100", "0.1"), Verdict::RateLimit, "rejects never entered the window");
+    assert_eq!(t.r.stats().rejected_by(Verdict::RateLimit), 3);
+}
+
+#[test]
+fn max_open_orders_released_by_terminal_reports() {
+    let mut t = T::new(RiskConfig { max_open_orders: 2, ..cfg() });
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved); // order 1
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved); // order 2
+    assert_eq!(t.buy("100", "0.1"), Verdict::MaxOpenOrders);
+    t.exec(1, ExecKind::Accepted, Side::Buy, "100", "0");
+    assert_eq!(t.buy("100", "0.1"), Verdict::MaxOpenOrders, "accepted is not terminal");
+    t.exec(1, ExecKind::Fill, Side::Buy, "100", "0.05");
+    assert_eq!(t.buy("100", "0.1"), Verdict::MaxOpenOrders, "partial fill is not terminal");
+    t.exec(1, ExecKind::Fill, Side::Buy, "100", "0.05");
+    assert_eq!(t.r.stats().open_orders, 1);
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved); // order 3
+    t.exec(2, ExecKind::Rejected, Side::Buy, "100", "0");
+    t.exec(3, ExecKind::Cancelled, Side::Buy, "100", "0");
+    assert_eq!(t.r.stats().open_orders, 0);
+    t.exec(3, ExecKind::Cancelled, Side::Buy, "100", "0");
+    assert_eq!(t.r.stats().exec_unknown_order, 1);
+    let s = *t.r.stats();
+    assert_eq!((s.intents, s.approved, s.rejected_total()), (6, 3, 3));
+    assert_eq!(s.rejected_by(Verdict::MaxOpenOrders), 3);
+    assert_eq!(t.r.portfolio().position(A), q("0.1"));
+}
+
+#[test]
+fn forwarding_and_dropping() {
+    let mut t = T::new(cfg());
+    let quote = Msg::Quote(Quote { inst: A, bid_px: p("100"), ask_px: p("100.02"), ..Default::default() });
+    let trade = Msg::Trade(Trade { inst: A, ..Default::default() });
+    let level = Msg::Level(Level { inst: A, ..Default::default() });
+    let eos = Msg::Eos(EndOfStream { ts: 5 });
+    for m in [quote, trade, level, eos] {
+        t.send(m);
+        assert_eq!(t.out.down.last(), Some(&m));
+    }
+    let n = t.out.down.len();
+    t.send(Msg::New(OrderNew::default()));
+    t.send(Msg::Cancel(OrderCancel::default()));
+    t.send(Msg::Decision(Intent::default()));
+    assert_eq!(t.out.down.len(), n, "orders that bypass the checks are dropped");
+    assert_eq!(t.r.stats().unexpected, 3);
+    t.send(Msg::Quote(Quote { inst: InstrumentId(9), ..Default::default() }));
+    assert_eq!(t.r.stats().unknown_instrument, 1);
+    assert!(t.out.up.is_empty());
+}

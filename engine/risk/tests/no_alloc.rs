@@ -1,0 +1,96 @@
+//! No heap allocation after construction: a counting global allocator around many messages
+//! through RiskActor (quotes, intents of every verdict, fills, cancels, halts) with an outbox that
+//! does not allocate.
+
+use alphapulse_risk::{RiskActor, RiskConfig};
+use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_types::*;
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+struct Counting;
+static ALLOCS: AtomicU64 = AtomicU64::new(0);
+// SAFETY: forwards to the system allocator unchanged, only counting calls.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        ALLOCS.fetch_add(1, Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) }
+    }
+}
+#[global_allocator]
+static A: Counting = Counting;
+
+/// Counts what it is given; keeps the last message.
+#[derive(Default)]
+struct Sink(u64, Option<Msg>);
+impl Outbox for Sink {
+    fn send(&mut self, _: Port, m: Msg) {
+        self.0 += 1;
+        self.1 = Some(m);
+    }
+}
+
+#[test]
+fn handle_never_allocates() {
+    let mut t = InstrumentTable::new();
+    let inst = t
+        .add(Instrument {
+            id: InstrumentId(0),
+            symbol: "BTCUSDT".into(),
+            base: "BTC".into(),
+            quote: "USDT".into(),
+            tick: Price::parse(b"0.01").unwrap(),
+            lot: Qty::parse(b"0.001").unwrap(),
+            min_qty: Qty::parse(b"0.001").unwrap(),
+            min_notional: Money::from_units(1),
+        })
+        .unwrap();
+    let mut r = RiskActor::new(RiskConfig { max_open_orders: 50, ..Default::default() }, &t).unwrap();
+    let mut sink = Sink::default();
+    let before = ALLOCS.load(Relaxed);
+    for i in 0..200_000u64 {
+        let now = i * 1_000_000;
+        let px = Price::from_units(100 + (i % 7) as i64);
+        let msg = match i % 5 {
+            0 => Msg::Quote(Quote {
+                inst,
+                bid_px: px,
+                ask_px: px + Price::parse(b"0.02").unwrap(),
+                ..Default::default()
+            }),
+            1 | 2 => Msg::Intent(Intent {
+                inst,
+                px,
+                qty: Qty::parse(b"0.01").unwrap(),
+                side: if i % 2 == 0 { Side::Buy } else { Side::Sell },
+                ..Default::default()
+            }),
+            3 => Msg::Exec(ExecReport {
+                order_id: OrderId(r.stats().approved),
+                inst,
+                kind: if i % 3 == 0 { ExecKind::Cancelled } else { ExecKind::Fill },
+                px,
+                qty: Qty::parse(b"0.01").unwrap(),
+                side: if (i / 5) % 2 == 0 { Side::Buy } else { Side::Sell },
+                ..Default::default()
+            }),
+            _ => Msg::Control(Control {
+                cmd: if i % 11 == 0 { ControlCmd::Halt } else { ControlCmd::Resume },
+                ..Default::default()
+            }),
+        };
+        let mut ctx = Ctx::new(now, &mut sink);
+        r.handle(&msg, &mut ctx);
+    }
+    let n = ALLOCS.load(Relaxed) - before;
+    assert_eq!(n, 0, "allocations in handle");
+    assert!(r.stats().approved > 1_000 && r.portfolio().fill_count() > 1_000, "{:?}", r.stats());
+    println!(
+        "risk: 200000 messages, {} approved, {} fills, 0 allocations",
+        r.stats().approved,
+        r.portfolio().fill_count()
+    );
+}
