@@ -99,6 +99,9 @@ pub(crate) struct Head {
 /// One or more files read in sequence.
 pub(crate) struct Source {
     pub(crate) files: Vec<SourceFile>,
+    /// Every file's decoder, opened at construction so that moving to the next file does not
+    /// allocate on the hot path (taken when the file's turn comes).
+    inputs: Vec<Option<std::io::Result<Input>>>,
     next_file: usize,
     cur: Option<usize>,
     pub(crate) reader: LineReader,
@@ -111,8 +114,10 @@ pub(crate) struct Source {
 
 impl Source {
     pub(crate) fn new(files: Vec<SourceFile>, max_line: usize) -> Self {
+        let inputs = files.iter().map(|f| Some(File::open(&f.path).and_then(Input::open))).collect();
         Source {
             files,
+            inputs,
             next_file: 0,
             cur: None,
             reader: LineReader::new(max_line),
@@ -210,7 +215,8 @@ impl Source {
         while self.next_file < self.files.len() {
             let i = self.next_file;
             self.next_file += 1;
-            match File::open(&self.files[i].path).and_then(Input::open) {
+            let opened = self.inputs[i].take().unwrap_or_else(|| Err(std::io::ErrorKind::NotFound.into()));
+            match opened {
                 Ok(input) => {
                     self.reader.reset(input);
                     self.cur = Some(i);

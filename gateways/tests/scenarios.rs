@@ -160,7 +160,9 @@ fn cancel_resting_then_cancel_again_is_unknown() {
     h.send(cancel(77, 1_200));
     let rs = h.send(eos(1_300));
     assert_eq!(rs.len(), 2);
-    assert!(rs.iter().all(|r| r.kind == Rejected && r.reason == VenueReject::UnknownOrder && r.ts == 1_310));
+    assert!(rs.iter().all(|r| r.kind == ExecKind::CancelRejected
+        && r.reason == VenueReject::UnknownOrder
+        && r.ts == 1_310));
     assert_eq!((rs[0].order_id, rs[1].order_id), (OrderId(1), OrderId(77)));
     let s = h.gw.stats();
     assert_eq!((s.cancels_received, s.cancel_rejects, s.cancelled, s.rejected_total()), (3, 2, 1, 0));

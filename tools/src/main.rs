@@ -1,1 +1,37 @@
-fn main() {}
+//! `alphapulse`: the operator binary.
+//!
+//! Subcommands live one per module; each parses its own arguments (clap) and returns an exit code.
+//! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config.
+
+use alphapulse_tools::{backtest, config};
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// AlphaPulse: a low-latency trading engine. Market data → agents → risk → router → exchange.
+#[derive(Parser)]
+#[command(name = "alphapulse", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Replay captured market data through the whole actor chain into the simulated exchange and
+    /// print a trading report.
+    Backtest(backtest::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Backtest(args) => backtest::main(args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(e.downcast_ref::<config::ConfigError>().map_or(1, |_| 2))
+        }
+    }
+}

@@ -22,12 +22,22 @@
 use alphapulse_types::{Price, Qty, Side};
 
 /// One side of the book: sorted so that the best level is last.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 struct Ladder {
     /// Ascending for bids, descending for asks (best at the end).
     levels: Vec<(Price, Qty)>,
     cap: usize,
     bid: bool,
+}
+
+/// A clone keeps the full preallocation (a derived `Vec` clone would reserve only its length, and
+/// the clone would then allocate on the hot path as it fills).
+impl Clone for Ladder {
+    fn clone(&self) -> Self {
+        let mut levels = Vec::with_capacity(self.cap);
+        levels.extend_from_slice(&self.levels);
+        Ladder { levels, cap: self.cap, bid: self.bid }
+    }
 }
 
 impl Ladder {
@@ -213,6 +223,13 @@ mod tests {
     }
     fn q(u: i64) -> Qty {
         Qty::from_units(u)
+    }
+
+    #[test]
+    fn a_clone_keeps_its_capacity() {
+        let b = Book::with_capacity(1000);
+        let c = b.clone();
+        assert!(c.bids.levels.capacity() >= 1000 && c.asks.levels.capacity() >= 1000);
     }
 
     #[test]

@@ -188,6 +188,8 @@ impl RouterActor {
                         self.finish(slot, now);
                     }
                 }
+                // A refused cancel leaves the order as it was (it usually filled first).
+                ExecKind::CancelRejected => self.stats.cancel_rejects += 1,
                 ExecKind::Rejected => {
                     self.table.rec_mut(slot).reject_reason = r.reason;
                     if self.apply(slot, E::Fail) {

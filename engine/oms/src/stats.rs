@@ -18,6 +18,8 @@ pub struct RouterStats {
     /// Orders completely filled.
     pub filled: u64,
     pub cancelled: u64,
+    /// Cancel requests the venue refused (the order was already done); no state change.
+    pub cancel_rejects: u64,
     /// Orders refused by the venue, or approved but not created for lack of table room.
     pub failed: u64,
     /// Fill reports and their total quantity (raw 1e-8 units).

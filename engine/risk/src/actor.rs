@@ -125,7 +125,8 @@ impl RiskActor {
     fn on_exec(&mut self, r: &ExecReport) {
         self.stats.execs += 1;
         let known = match r.kind {
-            ExecKind::Accepted => true,
+            // A refused cancel leaves the order as it was.
+            ExecKind::Accepted | ExecKind::CancelRejected => true,
             ExecKind::Fill => {
                 self.stats.fills += 1;
                 if !self.portfolio.on_fill(r.inst, r.side, r.px, r.qty, r.fee) {

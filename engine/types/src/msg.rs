@@ -130,8 +130,11 @@ pub enum ExecKind {
     Fill = 2,
     /// Cancelled (on request, or the unfilled rest of an IOC/FOK).
     Cancelled = 3,
-    /// Refused by the venue; `reason` says why.
+    /// The order was refused by the venue; `reason` says why. Ends the order.
     Rejected = 4,
+    /// A cancel request was refused (`reason`: usually `UnknownOrder`, the order already done).
+    /// Says nothing about the order's state: it stays as it was.
+    CancelRejected = 5,
 }
 
 /// Maker or taker on a fill.

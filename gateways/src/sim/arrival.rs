@@ -19,7 +19,7 @@
 //! simulator does not model market impact).
 //!
 //! Cancels: a resting order → `Cancelled`; anything else (unknown, filled, already cancelled,
-//! never rested) → `Rejected(UnknownOrder)` carrying the cancel's id, instrument and strategy.
+//! never rested) → `CancelRejected(UnknownOrder)` carrying the cancel's id, instrument and strategy.
 
 use super::gateway::{positive, SimGateway};
 use super::table::Working;

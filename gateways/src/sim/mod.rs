@@ -13,8 +13,7 @@
 //!
 //! **Capacity.** At most `max_pending` new orders are in flight (one more is refused at the
 //! gateway, `Rejected(TooManyOrders)`); cancels may use as much room again. A cancel refused
-//! because even that is full is answered `Rejected(TooManyOrders)` with the cancel's id — the same
-//! shape as an order reject, so the router should tell them apart by what it sent. At most
+//! because even that is full is answered `CancelRejected(TooManyOrders)` with the cancel's id. At most
 //! `max_orders` GTC orders rest; IOC, FOK and market orders never take a slot.
 //!
 //! **Book view.** Per instrument, a [`alphapulse_book::Book`] built from `Level`s and patched by

@@ -83,7 +83,7 @@ impl Tariff {
     ) {
         stats.cancel_rejects += 1;
         let o = OrderNew { order_id: id, inst, strategy, side: Side::Buy, ..OrderNew::default() };
-        ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::Rejected, ts) }));
+        ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::CancelRejected, ts) }));
     }
 
     /// A fill of `qty` at `px` for `o` at `act`; the fee is `ppm × notional`.

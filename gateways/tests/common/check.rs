@@ -34,13 +34,13 @@ impl Checker {
     /// A report sent while the gateway handled a cancel: only a refusal (in-flight queue full) is
     /// possible then.
     pub fn cancel_refused(&mut self, r: &ExecReport) {
-        assert_eq!((r.kind, r.reason), (ExecKind::Rejected, VenueReject::TooManyOrders));
+        assert_eq!((r.kind, r.reason), (ExecKind::CancelRejected, VenueReject::TooManyOrders));
         self.cancel_rejects += 1;
     }
 
     /// Check one report; panics with a message on any violated invariant.
     pub fn report(&mut self, cfg: &SimConfig, r: &ExecReport) {
-        if r.kind == ExecKind::Rejected && r.reason == VenueReject::UnknownOrder {
+        if r.kind == ExecKind::CancelRejected {
             self.cancel_rejects += 1; // a refused cancel: not a state change of any order
             return;
         }
@@ -92,6 +92,7 @@ impl Checker {
                 }
                 l.terminal += 1;
             }
+            ExecKind::CancelRejected => unreachable!("handled above"),
             ExecKind::Rejected => {
                 assert!(!l.accepted, "Rejected after Accepted");
                 assert_eq!(l.fills, 0);

@@ -280,6 +280,8 @@ impl Aggregator {
                 }
             }
             ExecKind::Cancelled | ExecKind::Rejected => st.outstanding = None,
+            // A refused cancel leaves the order as it was.
+            ExecKind::CancelRejected => {}
         }
     }
 

@@ -1,0 +1,76 @@
+//! The one TOML config file of a run, validated at start: every error names the key and the problem.
+//! Every table is optional; defaults are sane for the BTCUSDT sample. See `tools/config/backtest.toml`
+//! for every key with its default.
+
+use alphapulse_feeds::FeedConfig;
+use alphapulse_gateways::sim::SimConfig;
+use alphapulse_oms::RouterConfig;
+use alphapulse_risk::RiskConfig;
+use alphapulse_runtime::PlacementConfig;
+use alphapulse_strategy::StrategyConfig;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use thiserror::Error;
+
+/// A config problem: bad usage, exit code 2.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("config key `{key}`: {message}")]
+    Invalid { key: String, message: String },
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Capture files to replay, in order (relative paths are relative to the config file).
+    pub data: Vec<PathBuf>,
+    /// A Binance `exchangeInfo` response (raw JSON or a cryptofeed capture of one); default: the
+    /// instruments of the shipped sample.
+    pub exchange_info: Option<PathBuf>,
+    /// Only these symbols (default: every symbol in the instrument table).
+    pub symbols: Vec<String>,
+    pub feed: FeedConfig,
+    pub placement: PlacementConfig,
+    pub strategy: StrategyConfig,
+    pub risk: RiskConfig,
+    pub router: RouterConfig,
+    pub sim: SimConfig,
+}
+
+impl Config {
+    /// Read and validate `path`; relative paths in it become relative to its folder.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let mut cfg: Config = toml::from_str(&text)
+            .map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in cfg.data.iter_mut().chain(cfg.exchange_info.iter_mut()) {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    /// Check every table; errors are prefixed with the table name.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        fn key<E: std::fmt::Display>(table: &str) -> impl Fn(E) -> ConfigError + '_ {
+            move |e| ConfigError::Invalid { key: table.into(), message: e.to_string() }
+        }
+        self.feed.validate().map_err(key("feed"))?;
+        self.strategy.validate().map_err(key("strategy"))?;
+        self.risk.validate().map_err(key("risk"))?;
+        self.router.validate().map_err(key("router"))?;
+        self.sim.validate().map_err(key("sim"))?;
+        Ok(())
+    }
+}

@@ -1,0 +1,305 @@
+//! The backtest report: one struct filled from the actors' final state, printed as text or as one
+//! JSON object with stable keys (documented in the README; timing keys listed in [`TIMING_KEYS`]).
+
+use crate::config::Config;
+use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, MalformedKind};
+use alphapulse_gateways::sim::SimGateway;
+use alphapulse_oms::RouterActor;
+use alphapulse_risk::RiskActor;
+use alphapulse_runtime::{Placement, RunOutput};
+use alphapulse_strategy::StrategyHost;
+use alphapulse_types::{InstrumentTable, Money, Verdict};
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::fmt::Write;
+
+/// Keys whose values depend on the machine and the run, not on the data.
+pub const TIMING_KEYS: [&str; 4] = ["elapsed_sec", "events_per_sec", "frames_per_sec", "placement"];
+
+/// One malformed-line kind: how many, and where the first one was.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct MalformedEntry {
+    pub kind: &'static str,
+    pub count: u64,
+    pub first_file: String,
+    pub first_line: u64,
+}
+
+/// Final position in one instrument.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct PositionEntry {
+    pub symbol: String,
+    pub qty: f64,
+    pub avg_price: f64,
+    pub mark: f64,
+    pub unrealized_pnl: f64,
+}
+
+/// Everything a backtest reports. Money is in quote currency (USDT for the sample).
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub placement: String,
+    pub elapsed_sec: f64,
+    pub events_per_sec: f64,
+    pub frames_per_sec: f64,
+    pub files: Vec<String>,
+    pub frames: u64,
+    /// Market events the feed emitted (quotes, trades, book levels, book status).
+    pub events: u64,
+    pub frames_by_kind: Map<String, Value>,
+    pub messages_by_type: Map<String, Value>,
+    pub malformed: u64,
+    pub malformed_by_kind: Vec<MalformedEntry>,
+    pub gaps: u64,
+    pub resyncs: u64,
+    pub stale_dropped: u64,
+    pub unknown_symbols: u64,
+    pub signals: Map<String, Value>,
+    pub intents: u64,
+    pub orders_sent: u64,
+    pub orders_rejected: u64,
+    pub rejected_by_reason: Map<String, Value>,
+    pub venue_rejects: u64,
+    pub orders_filled: u64,
+    pub orders_partially_filled: u64,
+    pub orders_cancelled: u64,
+    pub fills: u64,
+    pub maker_fills: u64,
+    pub taker_fills: u64,
+    pub traded_notional: f64,
+    pub realized_pnl: f64,
+    pub unrealized_pnl: f64,
+    pub fees: f64,
+    pub initial_cash: f64,
+    pub equity: f64,
+    pub max_drawdown: f64,
+    pub positions: Vec<PositionEntry>,
+    pub invalid_transitions: u64,
+    pub ring_full_waits: u64,
+    pub ring_dropped: u64,
+}
+
+fn m(v: Money) -> f64 {
+    v.to_f64()
+}
+
+fn feed_maps(s: &FeedStats) -> (Map<String, Value>, Map<String, Value>) {
+    let frames = FrameKind::ALL.iter().map(|k| (k.name().to_string(), json!(s.frames_of(*k)))).collect();
+    let msgs = ["quote", "trade", "level", "book_status"]
+        .iter()
+        .map(|n| (n.to_string(), json!(s.emitted_of(n))))
+        .collect();
+    (frames, msgs)
+}
+
+impl Report {
+    /// Fill the report from a finished run of the backtest chain.
+    pub fn from_run(
+        cfg: &Config,
+        table: &InstrumentTable,
+        placement: &Placement,
+        out: &RunOutput,
+    ) -> anyhow::Result<Report> {
+        fn get<'a, T: 'static>(out: &'a RunOutput, what: &str) -> anyhow::Result<&'a T> {
+            out.actor::<T>().ok_or_else(|| anyhow::anyhow!("the chain has no {what}"))
+        }
+        let feed = get::<FeedActor>(out, "feed")?;
+        let host = get::<StrategyHost>(out, "strategy host")?;
+        let risk = get::<RiskActor>(out, "risk actor")?;
+        let router = get::<RouterActor>(out, "router")?;
+        let sim = get::<SimGateway>(out, "simulated gateway")?;
+        let fs = feed.stats();
+        let (frames_by_kind, messages_by_type) = feed_maps(fs);
+        let events: u64 = ["quote", "trade", "level", "book_status"].iter().map(|n| fs.emitted_of(n)).sum();
+        let secs = out.elapsed.as_secs_f64().max(1e-9);
+        let malformed_by_kind = MalformedKind::ALL
+            .iter()
+            .filter(|k| fs.malformed_count(**k) > 0)
+            .map(|k| {
+                let (file, line) =
+                    fs.malformed_first(*k).map_or((String::new(), 0), |(f, l)| (f.display().to_string(), l));
+                MalformedEntry {
+                    kind: k.name(),
+                    count: fs.malformed_count(*k),
+                    first_file: file,
+                    first_line: line,
+                }
+            })
+            .collect();
+
+        let rs = risk.stats();
+        let rejected_by_reason =
+            Verdict::REJECTS.iter().map(|v| (v.name().to_string(), json!(rs.rejected_by(*v)))).collect();
+        let pf = risk.portfolio();
+        let positions = table
+            .iter()
+            .filter(|i| !pf.position(i.id).is_zero())
+            .map(|i| PositionEntry {
+                symbol: i.symbol.clone(),
+                qty: pf.position(i.id).to_f64(),
+                avg_price: pf.avg_price(i.id).to_f64(),
+                mark: pf.mark(i.id).map_or(0.0, |p| p.to_f64()),
+                unrealized_pnl: m(pf.unrealized_of(i.id)),
+            })
+            .collect();
+        let os = router.stats();
+        let ss = sim.stats();
+        let hs = host.stats();
+        let threads = placement.threads.len();
+        Ok(Report {
+            placement: match threads {
+                1 => "one-thread".into(),
+                n => format!("{n}-threads"),
+            },
+            elapsed_sec: secs,
+            events_per_sec: events as f64 / secs,
+            frames_per_sec: fs.frames as f64 / secs,
+            files: cfg.data.iter().map(|p| p.display().to_string()).collect(),
+            frames: fs.frames,
+            events,
+            frames_by_kind,
+            messages_by_type,
+            malformed: fs.malformed_total(),
+            malformed_by_kind,
+            gaps: fs.gaps,
+            resyncs: fs.resyncs,
+            stale_dropped: fs.stale_dropped,
+            unknown_symbols: fs.unknown_symbols,
+            signals: hs.agents.iter().map(|a| (a.name.to_string(), json!(a.signals))).collect(),
+            intents: hs.aggregator.intents,
+            orders_sent: os.created,
+            orders_rejected: rs.rejected_total(),
+            rejected_by_reason,
+            venue_rejects: os.failed,
+            orders_filled: os.filled,
+            orders_partially_filled: os.partially_filled,
+            orders_cancelled: os.cancelled,
+            fills: pf.fill_count(),
+            maker_fills: ss.maker_fills,
+            taker_fills: ss.taker_fills,
+            traded_notional: m(pf.traded_notional()),
+            realized_pnl: m(pf.realized_pnl()),
+            unrealized_pnl: m(pf.unrealized_pnl()),
+            fees: m(pf.fees()),
+            initial_cash: m(pf.initial_cash()),
+            equity: m(pf.equity()),
+            max_drawdown: m(pf.max_drawdown()),
+            positions,
+            invalid_transitions: os.invalid_transitions,
+            ring_full_waits: out.links.iter().map(|l| l.stats.full_waits).sum(),
+            ring_dropped: out.links.iter().map(|l| l.stats.dropped).sum(),
+        })
+    }
+
+    /// One warning per malformed kind (count and first place), and any other anomaly worth a look.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w: Vec<String> = self
+            .malformed_by_kind
+            .iter()
+            .map(|e| {
+                format!(
+                    "{} malformed line(s) of kind `{}` skipped; first at {}:{}",
+                    e.count, e.kind, e.first_file, e.first_line
+                )
+            })
+            .collect();
+        if self.gaps > 0 {
+            w.push(format!(
+                "{} sequence gap(s): affected books were unusable until a snapshot ({} resync(s))",
+                self.gaps, self.resyncs
+            ));
+        }
+        if self.unknown_symbols > 0 {
+            w.push(format!(
+                "{} frame(s) for symbols not in the instrument table were skipped",
+                self.unknown_symbols
+            ));
+        }
+        if self.invalid_transitions > 0 {
+            w.push(format!("{} invalid order-state transition(s) refused", self.invalid_transitions));
+        }
+        w
+    }
+
+    pub fn to_json(&self) -> Value {
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+
+    /// The JSON without the keys that depend on timing (for comparing runs).
+    pub fn to_json_without_timing(&self) -> Value {
+        let mut v = self.to_json();
+        if let Value::Object(o) = &mut v {
+            for k in TIMING_KEYS {
+                o.remove(k);
+            }
+        }
+        v
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut s = String::new();
+        let _ = self.write_text(&mut s);
+        s
+    }
+
+    fn write_text(&self, s: &mut String) -> std::fmt::Result {
+        let kv =
+            |m: &Map<String, Value>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
+        writeln!(s, "AlphaPulse backtest — {} file(s), placement {}", self.files.len(), self.placement)?;
+        writeln!(s, "\nmarket data")?;
+        writeln!(s, "  frames            {:>12}   ({})", self.frames, kv(&self.frames_by_kind))?;
+        writeln!(s, "  events emitted    {:>12}   ({})", self.events, kv(&self.messages_by_type))?;
+        writeln!(s, "  malformed lines   {:>12}", self.malformed)?;
+        writeln!(s, "  gaps / resyncs    {:>12}   / {}", self.gaps, self.resyncs)?;
+        writeln!(
+            s,
+            "  throughput        {:>12.0}   events/s ({:.0} frames/s, {:.3} s)",
+            self.events_per_sec, self.frames_per_sec, self.elapsed_sec
+        )?;
+        writeln!(s, "\ntrading")?;
+        writeln!(s, "  signals           {}", kv(&self.signals))?;
+        writeln!(s, "  intents           {:>12}", self.intents)?;
+        writeln!(s, "  orders sent       {:>12}", self.orders_sent)?;
+        let rej: Vec<String> = self
+            .rejected_by_reason
+            .iter()
+            .filter(|(_, v)| v.as_u64() != Some(0))
+            .map(|(k, v)| format!("{k} {v}"))
+            .collect();
+        writeln!(
+            s,
+            "  rejected by risk  {:>12}   ({})",
+            self.orders_rejected,
+            if rej.is_empty() { "none".into() } else { rej.join(", ") }
+        )?;
+        writeln!(s, "  rejected by venue {:>12}", self.venue_rejects)?;
+        writeln!(
+            s,
+            "  orders filled     {:>12}   (partially {}, cancelled {})",
+            self.orders_filled, self.orders_partially_filled, self.orders_cancelled
+        )?;
+        writeln!(
+            s,
+            "  fills             {:>12}   (maker {}, taker {}), notional {:.2}",
+            self.fills, self.maker_fills, self.taker_fills, self.traded_notional
+        )?;
+        writeln!(s, "\npnl (quote currency)")?;
+        writeln!(s, "  realized          {:>14.4}", self.realized_pnl)?;
+        writeln!(s, "  unrealized        {:>14.4}", self.unrealized_pnl)?;
+        writeln!(s, "  fees              {:>14.4}", self.fees)?;
+        writeln!(s, "  equity            {:>14.4}   (from {:.2})", self.equity, self.initial_cash)?;
+        writeln!(s, "  max drawdown      {:>14.4}", self.max_drawdown)?;
+        writeln!(s, "\nfinal positions")?;
+        if self.positions.is_empty() {
+            writeln!(s, "  flat")?;
+        }
+        for p in &self.positions {
+            writeln!(
+                s,
+                "  {:<10} {:>14.8} @ avg {:.2}, mark {:.2}, unrealized {:.4}",
+                p.symbol, p.qty, p.avg_price, p.mark, p.unrealized_pnl
+            )?;
+        }
+        Ok(())
+    }
+}
