@@ -36,6 +36,7 @@ pub mod pending;
 pub mod replay;
 pub mod source;
 pub mod stats;
+pub mod symbols;
 pub mod sync;
 pub mod testdata;
 
@@ -48,4 +49,5 @@ pub use pending::DepthEvent;
 pub use replay::Replay;
 pub use source::{detect_format, CaptureFormat};
 pub use stats::{FeedStats, FrameKind, MalformedCount, MalformedKind};
+pub use symbols::capture_symbols;
 pub use sync::{BookSync, ReplaySink};

@@ -30,11 +30,11 @@ pub enum CaptureFormat {
     CryptofeedHttp,
 }
 
-/// Detect the format of `path` from its first line.
-pub fn detect_format(path: &Path) -> Result<CaptureFormat, FeedError> {
+/// The first `max` decompressed bytes of `path` (cold path: start-up only).
+pub(crate) fn read_head(path: &Path, max: usize) -> Result<Vec<u8>, FeedError> {
     let io = |e| FeedError::Io { path: path.into(), source: e };
     let mut input = Input::open(File::open(path).map_err(io)?).map_err(io)?;
-    let mut head = vec![0u8; 16 << 10];
+    let mut head = vec![0u8; max];
     let mut n = 0;
     while n < head.len() {
         let k = match &mut input {
@@ -47,6 +47,14 @@ pub fn detect_format(path: &Path) -> Result<CaptureFormat, FeedError> {
         }
         n += k;
     }
+    head.truncate(n);
+    Ok(head)
+}
+
+/// Detect the format of `path` from its first line.
+pub fn detect_format(path: &Path) -> Result<CaptureFormat, FeedError> {
+    let head = read_head(path, 16 << 10)?;
+    let n = head.len();
     let first = head[..n].split(|&b| b == b'\n').next().unwrap_or(&[]);
     let unknown = |why| FeedError::UnknownFormat { path: path.into(), why };
     if first.is_empty() {

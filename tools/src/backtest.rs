@@ -120,14 +120,24 @@ pub fn instruments(cfg: &Config) -> anyhow::Result<InstrumentTable> {
             .with_context(|| format!("loading instruments from {}", p.display()))?,
         None => alphapulse_feeds::sample_instruments(),
     };
-    if cfg.symbols.is_empty() {
-        return Ok(table);
-    }
-    let mut only = InstrumentTable::new();
-    for s in &cfg.symbols {
-        let inst =
+    let wanted = if !cfg.symbols.is_empty() {
+        for s in &cfg.symbols {
             table.by_symbol(s).with_context(|| format!("config key `symbols`: unknown symbol `{s}`"))?;
+        }
+        cfg.symbols.clone()
+    } else if cfg.exchange_info.is_some() {
+        // A full exchangeInfo lists ~1,700 symbols and the feed preallocates a book per instrument:
+        // intern only those the captures carry.
+        alphapulse_feeds::capture_symbols(&cfg.data).context("scanning the captures for symbols")?
+    } else {
+        return Ok(table);
+    };
+    let mut only = InstrumentTable::new();
+    for inst in wanted.iter().filter_map(|s| table.by_symbol(s)) {
         only.add(inst.clone())?;
+    }
+    if only.is_empty() {
+        anyhow::bail!("none of the captures' symbols {wanted:?} is in the exchange info");
     }
     Ok(only)
 }

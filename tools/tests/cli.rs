@@ -1,0 +1,123 @@
+//! The `alphapulse` binary as an operator meets it: exit codes, errors that name the problem,
+//! one warning per malformed kind with its file and line, and the JSON keys the README documents.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn alphapulse(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_alphapulse")).args(args).output().expect("run alphapulse")
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ap-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d.join(name)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn json_report_has_the_documented_keys() {
+    let o = alphapulse(&["backtest", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    for k in [
+        "events",
+        "events_per_sec",
+        "gaps",
+        "resyncs",
+        "malformed",
+        "orders_sent",
+        "orders_rejected",
+        "fills",
+        "realized_pnl",
+        "unrealized_pnl",
+        "fees",
+        "max_drawdown",
+        "positions",
+        "messages_by_type",
+        "rejected_by_reason",
+        "frames",
+    ] {
+        assert!(v.get(k).is_some(), "missing key {k}");
+    }
+    assert_eq!(v["frames"], 41_249, "the shipped sample has 41,249 frames");
+    assert_eq!(v["malformed"], 0);
+    assert!(v["orders_sent"].as_u64().unwrap() > 0);
+}
+
+#[test]
+fn bad_config_exits_2_naming_the_key() {
+    let p = tmp("bad.toml");
+    std::fs::write(&p, "[risk]\nmax_position = \"-1\"\n").unwrap();
+    let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("max_position"), "{}", stderr(&o));
+
+    std::fs::write(&p, "[risk]\nmax_positon = \"1\"\n").unwrap();
+    let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("max_positon"), "{}", stderr(&o));
+}
+
+#[test]
+fn missing_data_exits_2() {
+    let o = alphapulse(&["backtest", "--data", "/nonexistent/capture.gz"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("/nonexistent/capture.gz"), "{}", stderr(&o));
+}
+
+#[test]
+fn a_placement_cut_below_the_feed_exits_2() {
+    let p = tmp("cut.toml");
+    std::fs::write(
+        &p,
+        "[placement]\nthreads = [[\"feed\", \"strategy\"], [\"risk\", \"router\", \"sim_gateway\"]]\n",
+    )
+    .unwrap();
+    let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("placement.threads"), "{}", stderr(&o));
+}
+
+#[test]
+fn malformed_lines_are_skipped_with_one_warning_per_kind() {
+    // The first 3,000 real lines of the sample, with damage at known line numbers.
+    use std::io::{BufRead, BufReader};
+    let f = std::fs::File::open(alphapulse_feeds::testdata::sample_capture()).unwrap();
+    let lines: Vec<String> =
+        BufReader::new(flate2::read::MultiGzDecoder::new(f)).lines().take(3000).map(|l| l.unwrap()).collect();
+    let p = tmp("btcusdt_damaged.txt");
+    let mut out = std::fs::File::create(&p).unwrap();
+    for (i, l) in lines.iter().enumerate() {
+        match i + 1 {
+            100 | 200 => writeln!(out, "{}", &l[..l.len() / 2]).unwrap(), // cut in the middle
+            300 => writeln!(out, "garbage that is not a frame").unwrap(),
+            _ => writeln!(out, "{l}").unwrap(),
+        }
+    }
+    drop(out);
+    let o = alphapulse(&["backtest", "--json", "--data", p.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["malformed"], 3, "{err}");
+    assert_eq!(v["frames"], 3000);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
+    assert!(warnings.iter().any(|w| w.contains("btcusdt_damaged.txt:100")), "{err}");
+    assert!(warnings.iter().any(|w| w.contains("btcusdt_damaged.txt:300")), "{err}");
+    assert!(warnings.len() <= 3, "one warning per kind, not per line: {err}");
+}
+
+#[test]
+fn help_explains_the_backtest() {
+    let o = alphapulse(&["backtest", "--help"]);
+    assert!(o.status.success());
+    let s = String::from_utf8_lossy(&o.stdout);
+    for w in ["--config", "--data", "--json", "--threads", "Exit codes"] {
+        assert!(s.contains(w), "help lacks {w}");
+    }
+}
