@@ -16,10 +16,13 @@ use rtrb::Consumer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Producer ends an actor writes to, with a slot for the first error.
+/// Producer ends an actor writes to, with a slot for the first error and the queue counters of
+/// same-thread consumers (so the scheduler need not poll empty rings).
 struct ActorOutbox<'a> {
     down: Option<&'a mut Out>,
     up: Option<&'a mut Out>,
+    down_queued: Option<&'a mut u32>,
+    up_queued: Option<&'a mut u32>,
     error: &'a mut Option<(Port, SendError)>,
     dropped_at_ends: &'a mut u64,
 }
@@ -27,18 +30,23 @@ struct ActorOutbox<'a> {
 impl Outbox for ActorOutbox<'_> {
     #[inline]
     fn send(&mut self, port: Port, msg: Msg) {
-        let out = match port {
-            Port::Down => self.down.as_deref_mut(),
-            Port::Up => self.up.as_deref_mut(),
+        let (out, queued) = match port {
+            Port::Down => (self.down.as_deref_mut(), self.down_queued.as_deref_mut()),
+            Port::Up => (self.up.as_deref_mut(), self.up_queued.as_deref_mut()),
         };
         match out {
-            Some(o) => {
-                if let Err(e) = o.send(msg) {
+            Some(o) => match o.send(msg) {
+                Ok(()) => {
+                    if let Some(q) = queued {
+                        *q += 1;
+                    }
+                }
+                Err(e) => {
                     if self.error.is_none() {
                         *self.error = Some((port, e));
                     }
                 }
-            }
+            },
             // Past either end of the chain: forwarding conventions send things here; count them.
             None => *self.dropped_at_ends += 1,
         }
@@ -55,6 +63,12 @@ pub(crate) struct Group {
     pub(crate) up_in: Vec<Option<Consumer<Msg>>>,
     pub(crate) down_out: Vec<Option<Out>>,
     pub(crate) up_out: Vec<Option<Out>>,
+    /// Messages queued in `down_in[j]` / `up_in[j]` when that link stays on this thread (counted by
+    /// the producer's outbox); links from other threads are always polled.
+    pub(crate) down_queued: Vec<u32>,
+    pub(crate) up_queued: Vec<u32>,
+    pub(crate) down_cross: Vec<bool>,
+    pub(crate) up_cross: Vec<bool>,
     /// Names of the neighbours (for error messages): (upstream, downstream).
     pub(crate) neighbours: Vec<(&'static str, &'static str)>,
     pub(crate) finished: Vec<bool>,
@@ -112,17 +126,55 @@ impl Group {
     #[inline]
     fn step(&mut self) -> Result<bool, RuntimeError> {
         for j in (0..self.actors.len()).rev() {
-            let msg = match self.up_in[j].as_mut().and_then(|c| c.pop().ok()) {
-                Some(m) => m,
-                None => match self.down_in[j].as_mut().and_then(|c| c.pop().ok()) {
-                    Some(m) => m,
-                    None => continue,
-                },
-            };
-            self.deliver(j, msg)?;
-            return Ok(true);
+            if let Some(msg) = Self::take(&mut self.up_in[j], &mut self.up_queued[j], self.up_cross[j]) {
+                self.deliver(j, msg)?;
+                return Ok(true);
+            }
+            if let Some(msg) = Self::take(&mut self.down_in[j], &mut self.down_queued[j], self.down_cross[j])
+            {
+                self.deliver(j, msg)?;
+                return Ok(true);
+            }
         }
         Ok(false)
+    }
+
+    /// Pop from an input ring: same-thread rings only when their counter says something is there.
+    #[inline(always)]
+    fn take(ring: &mut Option<Consumer<Msg>>, queued: &mut u32, cross: bool) -> Option<Msg> {
+        if !cross && *queued == 0 {
+            return None;
+        }
+        let msg = ring.as_mut()?.pop().ok()?;
+        if !cross {
+            *queued -= 1;
+        }
+        Some(msg)
+    }
+
+    /// The outbox of local actor `j`.
+    #[inline(always)]
+    fn outbox<'a>(
+        j: usize,
+        down_out: &'a mut [Option<Out>],
+        up_out: &'a mut [Option<Out>],
+        down_queued: &'a mut [u32],
+        up_queued: &'a mut [u32],
+        error: &'a mut Option<(Port, SendError)>,
+        dropped_at_ends: &'a mut u64,
+    ) -> ActorOutbox<'a> {
+        // A same-thread consumer is the next/previous local actor; its counter is bumped on send.
+        let n = down_queued.len();
+        let down_queued = if j + 1 < n { down_queued.get_mut(j + 1) } else { None };
+        let up_queued = if j > 0 { up_queued.get_mut(j - 1) } else { None };
+        ActorOutbox {
+            down: down_out[j].as_mut(),
+            up: up_out[j].as_mut(),
+            down_queued,
+            up_queued,
+            error,
+            dropped_at_ends,
+        }
     }
 
     #[inline]
@@ -132,12 +184,15 @@ impl Group {
         }
         let now = self.clocks[j].at_message(&msg);
         let mut error = None;
-        let mut ob = ActorOutbox {
-            down: self.down_out[j].as_mut(),
-            up: self.up_out[j].as_mut(),
-            error: &mut error,
-            dropped_at_ends: &mut self.dropped_at_ends,
-        };
+        let mut ob = Self::outbox(
+            j,
+            &mut self.down_out,
+            &mut self.up_out,
+            &mut self.down_queued,
+            &mut self.up_queued,
+            &mut error,
+            &mut self.dropped_at_ends,
+        );
         self.actors[j].handle(&msg, &mut Ctx::new(now, &mut ob));
         match error {
             None => Ok(()),
@@ -153,12 +208,15 @@ impl Group {
             }
             let now = self.clocks[j].read();
             let mut error = None;
-            let mut ob = ActorOutbox {
-                down: self.down_out[j].as_mut(),
-                up: self.up_out[j].as_mut(),
-                error: &mut error,
-                dropped_at_ends: &mut self.dropped_at_ends,
-            };
+            let mut ob = Self::outbox(
+                j,
+                &mut self.down_out,
+                &mut self.up_out,
+                &mut self.down_queued,
+                &mut self.up_queued,
+                &mut error,
+                &mut self.dropped_at_ends,
+            );
             let r = self.actors[j].poll(&mut Ctx::new(now, &mut ob));
             if let Some(e) = error {
                 return Err(self.send_error(j, e));

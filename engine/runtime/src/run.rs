@@ -79,6 +79,11 @@ pub fn run(
             up_in: r.clone().map(|i| up_in[i].take()).collect(),
             down_out: r.clone().map(|i| down_out[i].take()).collect(),
             up_out: r.clone().map(|i| up_out[i].take()).collect(),
+            down_queued: vec![0; r.len()],
+            up_queued: vec![0; r.len()],
+            // Input of position i comes from i-1 (down) and i+1 (up): cross-thread if they are elsewhere.
+            down_cross: r.clone().map(|i| i > 0 && thread_of(i - 1) != t).collect(),
+            up_cross: r.clone().map(|i| i + 1 < n && thread_of(i + 1) != t).collect(),
             neighbours: r
                 .clone()
                 .map(|i| (if i > 0 { names[i - 1] } else { "-" }, names.get(i + 1).copied().unwrap_or("-")))
