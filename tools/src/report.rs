@@ -13,8 +13,9 @@ use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
-/// Keys whose values depend on the machine and the run, not on the data.
-pub const TIMING_KEYS: [&str; 4] = ["elapsed_sec", "events_per_sec", "frames_per_sec", "placement"];
+/// Keys whose values depend on the machine, the placement and thread timing, not on the data.
+pub const TIMING_KEYS: [&str; 6] =
+    ["elapsed_sec", "events_per_sec", "frames_per_sec", "placement", "ring_full_waits", "ring_dropped"];
 
 /// One malformed-line kind: how many, and where the first one was.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
