@@ -3,37 +3,12 @@
 
 use alphapulse_feeds::{sample_instruments, testdata, FeedActor, FeedOptions};
 use alphapulse_runtime::{Ctx, Outbox, Poll, Port};
+use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use alphapulse_types::{Msg, MSG_KINDS};
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-thread_local! {
-    static ON: Cell<bool> = const { Cell::new(false) };
-}
-
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if ON.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        System.alloc(l)
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        System.dealloc(p, l)
-    }
-    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
-        if ON.with(Cell::get) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        System.realloc(p, l, n)
-    }
-}
-
 #[global_allocator]
-static GLOBAL: Counting = Counting;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 /// Counts messages by kind without allocating.
 struct Tally([u64; MSG_KINDS]);
@@ -53,13 +28,12 @@ fn no_allocation_after_warm_up() {
     for _ in 0..5_000 {
         assert_eq!(feed.poll(&mut Ctx::new(0, &mut out)), Poll::Busy);
     }
-    ON.with(|c| c.set(true));
     let mut polls = 0u64;
-    while feed.poll(&mut Ctx::new(0, &mut out)) != Poll::Done {
-        polls += 1;
-    }
-    ON.with(|c| c.set(false));
-    let n = ALLOCS.load(Ordering::Relaxed);
+    let (_, n) = allocations_in(|| {
+        while feed.poll(&mut Ctx::new(0, &mut out)) != Poll::Done {
+            polls += 1;
+        }
+    });
     let s = feed.stats();
     println!(
         "zero-alloc: {polls} polls after warm-up, {n} allocations; emitted quote {} trade {} level {} book {} eos {}",

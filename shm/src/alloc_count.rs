@@ -10,11 +10,18 @@
 //! assert_eq!(guard.stop(), 0);  // …to here: allocations + reallocations seen on any thread
 //! ```
 //!
-//! Counting is process-wide while armed, so arm it only around code whose every thread is a hot
-//! thread (the test harness itself must not allocate meanwhile).
+//! [`Armed`] (and [`arm`]/[`disarm`]) count process-wide: arm only around code whose every thread
+//! is a hot thread. [`allocations_in`] counts only the calling thread, so tests may run in parallel.
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+
+thread_local! {
+    // `const` thread-locals need no lazy initialisation, so reading them never allocates.
+    static THIS_THREAD: Cell<bool> = const { Cell::new(false) };
+    static THREAD_COUNT: Cell<u64> = const { Cell::new(0) };
+}
 
 static ARMED: AtomicBool = AtomicBool::new(false);
 static COUNT: AtomicU64 = AtomicU64::new(0);
@@ -29,6 +36,22 @@ fn note(size: usize) {
         COUNT.fetch_add(1, Ordering::Relaxed);
         BYTES.fetch_add(size as u64, Ordering::Relaxed);
     }
+    // `try_with`: during thread teardown the locals may be gone; such allocations are not counted.
+    let _ = THIS_THREAD.try_with(|on| {
+        if on.get() {
+            let _ = THREAD_COUNT.try_with(|c| c.set(c.get() + 1));
+        }
+    });
+}
+
+/// Run `f` and return its result with the allocations the *calling thread* made meanwhile
+/// (other threads, such as parallel tests, do not disturb the count).
+pub fn allocations_in<R>(f: impl FnOnce() -> R) -> (R, u64) {
+    THREAD_COUNT.with(|c| c.set(0));
+    THIS_THREAD.with(|o| o.set(true));
+    let r = f();
+    THIS_THREAD.with(|o| o.set(false));
+    (r, THREAD_COUNT.with(|c| c.get()))
 }
 
 // SAFETY: every method forwards to `System` with the caller's arguments unchanged, so `System`'s

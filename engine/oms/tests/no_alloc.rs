@@ -4,24 +4,11 @@
 
 use alphapulse_oms::{RouterActor, RouterConfig};
 use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_shm::alloc_count::{Armed, CountingAllocator};
 use alphapulse_types::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-// SAFETY: forwards to the system allocator unchanged, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-}
 #[global_allocator]
-static A: Counting = Counting;
+static A: CountingAllocator = CountingAllocator;
 
 /// Counts what it is given; remembers the last new order's id.
 #[derive(Default)]
@@ -39,7 +26,7 @@ impl Outbox for Sink {
 fn handle_never_allocates() {
     let mut r = RouterActor::new(RouterConfig { max_orders: 64, order_ttl_ns: 5_000 }, 1).unwrap();
     let mut sink = Sink::default();
-    let before = ALLOCS.load(Relaxed);
+    let armed = Armed::start();
     let inst = InstrumentId(0);
     for i in 0..300_000u64 {
         let now = i * 100;
@@ -78,7 +65,7 @@ fn handle_never_allocates() {
         let mut ctx = Ctx::new(now, &mut sink);
         r.handle(&msg, &mut ctx);
     }
-    assert_eq!(ALLOCS.load(Relaxed) - before, 0, "allocations in handle");
+    assert_eq!(armed.stop(), 0, "allocations in handle");
     let s = r.stats();
     assert!(
         s.created > 10_000

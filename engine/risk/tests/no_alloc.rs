@@ -4,24 +4,11 @@
 
 use alphapulse_risk::{RiskActor, RiskConfig};
 use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_shm::alloc_count::{Armed, CountingAllocator};
 use alphapulse_types::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-struct Counting;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-// SAFETY: forwards to the system allocator unchanged, only counting calls.
-unsafe impl GlobalAlloc for Counting {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        ALLOCS.fetch_add(1, Relaxed);
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        unsafe { System.dealloc(p, l) }
-    }
-}
 #[global_allocator]
-static A: Counting = Counting;
+static A: CountingAllocator = CountingAllocator;
 
 /// Counts what it is given; keeps the last message.
 #[derive(Default)]
@@ -50,7 +37,7 @@ fn handle_never_allocates() {
         .unwrap();
     let mut r = RiskActor::new(RiskConfig { max_open_orders: 50, ..Default::default() }, &t).unwrap();
     let mut sink = Sink::default();
-    let before = ALLOCS.load(Relaxed);
+    let armed = Armed::start();
     for i in 0..200_000u64 {
         let now = i * 1_000_000;
         let px = Price::from_units(100 + (i % 7) as i64);
@@ -85,7 +72,7 @@ fn handle_never_allocates() {
         let mut ctx = Ctx::new(now, &mut sink);
         r.handle(&msg, &mut ctx);
     }
-    let n = ALLOCS.load(Relaxed) - before;
+    let n = armed.stop();
     assert_eq!(n, 0, "allocations in handle");
     assert!(r.stats().approved > 1_000 && r.portfolio().fill_count() > 1_000, "{:?}", r.stats());
     println!(

@@ -6,34 +6,14 @@
 //! A test-only reader: the real feed handler lives in another crate.
 
 use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use alphapulse_strategy::{StrategyConfig, StrategyHost};
 use alphapulse_types::*;
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::io::BufRead;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 
-/// Counts allocations made by this thread while `COUNTING` is set.
-struct CountingAlloc;
-static ALLOCS: AtomicU64 = AtomicU64::new(0);
-thread_local! { static COUNTING: Cell<bool> = const { Cell::new(false) }; }
-
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
-        if COUNTING.try_with(|c| c.get()).unwrap_or(false) {
-            ALLOCS.fetch_add(1, Ordering::Relaxed);
-        }
-        // SAFETY: forwarding the caller's layout to the system allocator.
-        unsafe { System.alloc(l) }
-    }
-    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
-        // SAFETY: `p` was allocated by `System.alloc` with layout `l`.
-        unsafe { System.dealloc(p, l) }
-    }
-}
 #[global_allocator]
-static GLOBAL: CountingAlloc = CountingAlloc;
+static GLOBAL: CountingAllocator = CountingAllocator;
 
 fn data_dir() -> PathBuf {
     match std::env::var_os("ALPHAPULSE_SHARED_DATA") {
@@ -129,6 +109,7 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     let (mut quotes, mut trades, mut buys, mut sells) = (0u64, 0u64, 0u64, 0u64);
     let (mut first_ts, mut last_ts) = (None, 0u64);
     let mut max_abs_pos = 0i64;
+    let mut allocs = 0u64;
     let files = [first, dir.join("btcusdt_20240809.gz")];
     for path in files.iter().filter(|p| p.exists()) {
         let f = std::fs::File::open(path).unwrap();
@@ -143,40 +124,40 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
             let ts = msg.event_ts();
             first_ts.get_or_insert(ts);
             last_ts = ts;
-            COUNTING.with(|c| c.set(true));
-            {
-                let mut ctx = Ctx::new(ts, &mut out);
-                host.handle(&msg, &mut ctx);
-            }
-            // The naive exchange: every intent is accepted and filled in full at its price.
-            for k in 0..out.n_intents {
-                let Some(i) = out.intents[k].take() else { continue };
-                match i.side {
-                    Side::Buy => buys += 1,
-                    Side::Sell => sells += 1,
-                }
-                for kind in [ExecKind::Accepted, ExecKind::Fill] {
-                    let qty = if kind == ExecKind::Fill { i.qty } else { Qty::ZERO };
-                    let r = ExecReport {
-                        inst,
-                        strategy: i.strategy,
-                        kind,
-                        side: i.side,
-                        px: i.px,
-                        qty,
-                        ts,
-                        ..Default::default()
-                    };
+            let (_, n) = allocations_in(|| {
+                {
                     let mut ctx = Ctx::new(ts, &mut out);
-                    host.handle(&Msg::Exec(r), &mut ctx);
+                    host.handle(&msg, &mut ctx);
                 }
-                max_abs_pos = max_abs_pos.max(host.aggregator().position(inst).raw().abs());
-            }
-            out.n_intents = 0;
-            COUNTING.with(|c| c.set(false));
+                // The naive exchange: every intent is accepted and filled in full at its price.
+                for k in 0..out.n_intents {
+                    let Some(i) = out.intents[k].take() else { continue };
+                    match i.side {
+                        Side::Buy => buys += 1,
+                        Side::Sell => sells += 1,
+                    }
+                    for kind in [ExecKind::Accepted, ExecKind::Fill] {
+                        let qty = if kind == ExecKind::Fill { i.qty } else { Qty::ZERO };
+                        let r = ExecReport {
+                            inst,
+                            strategy: i.strategy,
+                            kind,
+                            side: i.side,
+                            px: i.px,
+                            qty,
+                            ts,
+                            ..Default::default()
+                        };
+                        let mut ctx = Ctx::new(ts, &mut out);
+                        host.handle(&Msg::Exec(r), &mut ctx);
+                    }
+                    max_abs_pos = max_abs_pos.max(host.aggregator().position(inst).raw().abs());
+                }
+                out.n_intents = 0;
+            });
+            allocs += n;
         }
     }
-    let allocs = ALLOCS.load(Ordering::Relaxed);
     let s = host.stats();
     let a = s.aggregator;
     let minutes = (last_ts - first_ts.unwrap()) as f64 / 60e9;
