@@ -11,6 +11,7 @@
 //!   state machine [`BookSync`] (Binance's documented procedure, gaps, resyncs);
 //! - [`replay`]: [`Replay`], merging sources by local time and dispatching frames;
 //! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
+//! - [`journal`]: [`JournalFeed`], the source that replays a journal stream (no parsing);
 //! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence;
 //! - [`testdata`]: paths of the shared data and the bundled sample.
 //!
@@ -31,6 +32,7 @@ mod lines;
 
 pub mod actor;
 pub mod instruments;
+pub mod journal;
 pub mod parse;
 pub mod pending;
 pub mod replay;
@@ -45,6 +47,7 @@ pub use error::FeedError;
 pub use instruments::{
     load_exchange_info, load_exchange_info_filtered, parse_exchange_info, sample_instruments, SymbolMap,
 };
+pub use journal::{JournalFeed, JournalFeedError, JournalFeedStats};
 pub use pending::DepthEvent;
 pub use replay::Replay;
 pub use source::{detect_format, CaptureFormat};

@@ -3,15 +3,16 @@
 use crate::config::{Config, ConfigError};
 use crate::progress::Progress;
 use crate::report::Report;
-use alphapulse_feeds::{FeedActor, FeedOptions};
+use crate::run_journal;
+use alphapulse_feeds::{FeedActor, FeedOptions, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{run, Actor, ClockKind, PlacementConfig, RunOutput};
+use alphapulse_runtime::{run_with, Actor, ClockKind, JournalSpec, PlacementConfig, RunOutput};
 use alphapulse_strategy::StrategyHost;
 use alphapulse_types::InstrumentTable;
 use anyhow::Context;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
@@ -27,7 +28,10 @@ pub fn sample_data() -> PathBuf {
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Exit codes: 0 ok, 1 the run failed, 2 bad usage or config.\n\n\
 Without --config every setting has its default (see tools/config/backtest.toml); without --data the\n\
-real BTCUSDT sample shipped in feeds/testdata/ is replayed.")]
+real BTCUSDT sample shipped in feeds/testdata/ is replayed.\n\n\
+Every actor's output is journaled (one stream per actor) into runs/<UTC time>-<pid>/journal, or\n\
+--journal DIR; inspect it with `alphapulse journal stat|tail|export`. --from-journal DIR replays the\n\
+market events of such a journal (no parsing) and gives bit-identical streams.")]
 pub struct Args {
     /// TOML config file (every key optional; see tools/config/backtest.toml).
     #[arg(long, short)]
@@ -51,6 +55,26 @@ pub struct Args {
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Journal every actor's output into DIR (new or empty). Default: runs/<UTC time>-<pid>/journal.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_journal")]
+    pub journal: Option<PathBuf>,
+    /// Do not journal.
+    #[arg(long)]
+    pub no_journal: bool,
+    /// Replay the market events journaled by an earlier run (the `feed` stream of its journal DIR)
+    /// instead of capture files: no parsing. Instruments come from DIR/run.json.
+    #[arg(long, value_name = "DIR", conflicts_with = "data")]
+    pub from_journal: Option<PathBuf>,
+}
+
+/// How to run a resolved config: journaling, replay source, progress bar.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    pub show_progress: bool,
+    /// Journal every actor's output into this folder.
+    pub journal: Option<PathBuf>,
+    /// Replay the `feed` stream of this journal folder instead of the config's capture files.
+    pub from_journal: Option<PathBuf>,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,8 +106,46 @@ pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
     if !args.cores.is_empty() {
         cfg.placement.cores = args.cores.clone();
     }
+    if let Some(dir) = &args.from_journal {
+        replay_config(&mut cfg, dir, args.exchange_info.is_some())?;
+    }
     check(&mut cfg)?;
     Ok(cfg)
+}
+
+/// The run options the arguments ask for (the default journal folder is named here).
+pub fn run_options(args: &Args) -> Result<RunOptions, ConfigError> {
+    let journal = match (&args.journal, args.no_journal) {
+        (_, true) => None,
+        (Some(d), false) => Some(d.clone()),
+        (None, false) => Some(run_journal::default_dir()),
+    };
+    if let Some(d) = &journal {
+        run_journal::check_fresh(d)?;
+    }
+    let show_progress = !args.quiet && !args.json;
+    Ok(RunOptions { show_progress, journal, from_journal: args.from_journal.clone() })
+}
+
+/// A replay takes its instruments (ids are indices into the table) from the journal's `run.json`.
+pub fn replay_config(cfg: &mut Config, dir: &Path, exchange_info_given: bool) -> Result<(), ConfigError> {
+    let feed = dir.join("feed");
+    if !feed.join(alphapulse_shm::META_FILE).is_file() {
+        return Err(ConfigError::Usage(format!(
+            "{} is not a backtest journal: it has no `feed` stream ({} missing)",
+            dir.display(),
+            feed.join(alphapulse_shm::META_FILE).display()
+        )));
+    }
+    if let Some(meta) = run_journal::read_meta(dir)? {
+        if cfg.symbols.is_empty() {
+            cfg.symbols = meta.instruments;
+        }
+        if !exchange_info_given && cfg.exchange_info.is_none() {
+            cfg.exchange_info = meta.exchange_info;
+        }
+    }
+    Ok(())
 }
 
 /// What a backtest requires of a config: event time, a deterministic placement, existing data.
@@ -104,6 +166,9 @@ pub fn check(cfg: &mut Config) -> Result<(), ConfigError> {
                 CHAIN[cut]
             ),
         });
+    }
+    if let Some(p) = cfg.exchange_info.as_ref().filter(|p| !p.is_file()) {
+        return Err(ConfigError::Usage(format!("exchange info file {} does not exist", p.display())));
     }
     for f in &cfg.data {
         if !f.is_file() {
@@ -151,31 +216,84 @@ pub fn build_chain(
     let opts = FeedOptions { progress, ..FeedOptions::from_config(&cfg.feed) };
     let feed = FeedActor::open(&cfg.data, table, opts).context("opening the capture files")?;
     let total = feed.total_input_bytes();
-    let actors: Vec<Box<dyn Actor>> = vec![
-        Box::new(feed),
+    let mut actors: Vec<Box<dyn Actor>> = vec![Box::new(feed)];
+    actors.extend(downstream(cfg, table)?);
+    Ok((actors, total))
+}
+
+/// The chain of a replay: a [`JournalFeed`] over `journal`'s `feed` stream, then the same four
+/// actors as [`build_chain`].
+pub fn build_replay_chain(
+    cfg: &Config,
+    table: &InstrumentTable,
+    journal: &Path,
+) -> anyhow::Result<Vec<Box<dyn Actor>>> {
+    let feed = JournalFeed::open(journal.join("feed"))
+        .with_context(|| format!("opening the feed stream of {}", journal.display()))?;
+    let mut actors: Vec<Box<dyn Actor>> = vec![Box::new(feed)];
+    actors.extend(downstream(cfg, table)?);
+    Ok(actors)
+}
+
+/// Everything after the feed, in chain order.
+fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Box<dyn Actor>>> {
+    Ok(vec![
         Box::new(StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?),
         Box::new(RiskActor::new(cfg.risk.clone(), table)?),
         Box::new(RouterActor::new(cfg.router.clone(), table.len())?),
         Box::new(SimGateway::new(cfg.sim.clone(), table, cfg.feed.book_levels)?),
-    ];
-    Ok((actors, total))
+    ])
 }
 
-/// Build the chain, run it, and fill the report from the actors' final state.
+/// Build the chain, run it (not journaled), and fill the report from the actors' final state.
 pub fn execute(cfg: &Config, show_progress: bool) -> anyhow::Result<Report> {
+    execute_with(cfg, &RunOptions { show_progress, ..RunOptions::default() })
+}
+
+/// [`execute`] with a journal and/or a journal as the source.
+pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
     let table = instruments(cfg)?;
     let progress = Arc::new(AtomicU64::new(0));
-    let (actors, total) = build_chain(cfg, &table, Some(progress.clone()))?;
+    let (actors, total) = match &opts.from_journal {
+        Some(dir) => {
+            if let Some(meta) = run_journal::read_meta(dir)? {
+                let ours: Vec<&str> = table.iter().map(|i| i.symbol.as_str()).collect();
+                if ours != meta.instruments {
+                    return Err(ConfigError::Usage(format!(
+                        "the instrument table {ours:?} differs from the journal's {:?} ({}): \
+                         instrument ids would not match",
+                        meta.instruments,
+                        dir.join(run_journal::RUN_FILE).display()
+                    ))
+                    .into());
+                }
+            }
+            (build_replay_chain(cfg, &table, dir)?, 0)
+        }
+        None => build_chain(cfg, &table, Some(progress.clone()))?,
+    };
     let placement = cfg.placement.resolve(&CHAIN)?;
-    let bar = Progress::start(progress, total, show_progress);
-    let out: RunOutput = run(actors, &placement, Default::default())?;
+    let spec = match &opts.journal {
+        Some(dir) => {
+            run_journal::check_fresh(dir)?;
+            run_journal::write_meta(dir, cfg, &table, opts.from_journal.as_deref())?;
+            Some(JournalSpec { dir: dir.clone(), stream: cfg.journal.stream() })
+        }
+        None => None,
+    };
+    let bar = Progress::start(progress, total, opts.show_progress);
+    let out: RunOutput = run_with(actors, &placement, Default::default(), spec.as_ref())?;
     drop(bar);
+    if let Some(e) = out.actor::<JournalFeed>().and_then(|f| f.error()) {
+        anyhow::bail!("the replay stopped at a bad record: {e}");
+    }
     Report::from_run(cfg, &table, &placement, &out)
 }
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = resolve(&args)?;
-    let report = execute(&cfg, !args.quiet && !args.json)?;
+    let opts = run_options(&args)?;
+    let report = execute_with(&cfg, &opts)?;
     for w in report.warnings() {
         eprintln!("warning: {w}");
     }

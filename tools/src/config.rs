@@ -7,6 +7,7 @@ use alphapulse_gateways::sim::SimConfig;
 use alphapulse_oms::RouterConfig;
 use alphapulse_risk::RiskConfig;
 use alphapulse_runtime::PlacementConfig;
+use alphapulse_shm::{Durability, Retention, StreamConfig};
 use alphapulse_strategy::StrategyConfig;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -42,6 +43,38 @@ pub struct Config {
     pub risk: RiskConfig,
     pub router: RouterConfig,
     pub sim: SimConfig,
+    pub journal: JournalConfig,
+}
+
+/// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalConfig {
+    /// Segment file size in bytes: a power of two in [4096, 1 GiB]. Every stream has at least one
+    /// segment, and segments are pre-faulted (really allocated), so a small run with 64 MiB
+    /// segments would leave 5 × 64 MiB behind: the default is 4 MiB.
+    pub segment_size: u64,
+    /// msync policy: `"none"`, `{ every_records = N }` (inline: slow) or `{ every_millis = T }`.
+    pub durability: Durability,
+    /// `{ max_segments = N, max_age_secs = T }`, applied by the journal upkeep thread.
+    pub retention: Retention,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        JournalConfig { segment_size: 4 << 20, durability: Durability::None, retention: Retention::default() }
+    }
+}
+
+impl JournalConfig {
+    /// The stream configuration every actor's stream gets.
+    pub fn stream(&self) -> StreamConfig {
+        StreamConfig {
+            segment_size: self.segment_size,
+            durability: self.durability,
+            retention: self.retention.clone(),
+        }
+    }
 }
 
 impl Config {
@@ -71,6 +104,7 @@ impl Config {
         self.risk.validate().map_err(key("risk"))?;
         self.router.validate().map_err(key("router"))?;
         self.sim.validate().map_err(key("sim"))?;
+        self.journal.stream().validate().map_err(key("journal"))?;
         Ok(())
     }
 }

@@ -1,7 +1,10 @@
 //! The operator tools behind the `alphapulse` binary, as a library so that integration tests drive
-//! the same code paths: [`backtest`] (wiring the chain from a [`config::Config`]) and [`report`].
+//! the same code paths: [`backtest`] (wiring the chain from a [`config::Config`]), [`report`],
+//! [`run_journal`] (a run's journal folder and `run.json`) and [`journal`] (`stat`, `tail`, `export`).
 
 pub mod backtest;
 pub mod config;
+pub mod journal;
 mod progress;
 pub mod report;
+pub mod run_journal;

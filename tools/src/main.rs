@@ -3,7 +3,7 @@
 //! Subcommands live one per module; each parses its own arguments (clap) and returns an exit code.
 //! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config.
 
-use alphapulse_tools::{backtest, config};
+use alphapulse_tools::{backtest, config, journal};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -20,12 +20,15 @@ enum Command {
     /// Replay captured market data through the whole actor chain into the simulated exchange and
     /// print a trading report.
     Backtest(backtest::Args),
+    /// Inspect a run's journal: `stat`, `tail [-f]`, `export --format jsonl|csv`.
+    Journal(journal::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Backtest(args) => backtest::main(args),
+        Command::Journal(args) => journal::main(args),
     };
     match result {
         Ok(code) => code,

@@ -2,7 +2,7 @@
 //! JSON object with stable keys (documented in the README; timing keys listed in [`TIMING_KEYS`]).
 
 use crate::config::Config;
-use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, MalformedKind};
+use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, JournalFeed, MalformedKind};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
@@ -14,8 +14,29 @@ use serde_json::{json, Map, Value};
 use std::fmt::Write;
 
 /// Keys whose values depend on the machine, the placement and thread timing, not on the data.
-pub const TIMING_KEYS: [&str; 6] =
-    ["elapsed_sec", "events_per_sec", "frames_per_sec", "placement", "ring_full_waits", "ring_dropped"];
+/// `journal_dir` is here too: it names a run, it is not a result.
+pub const TIMING_KEYS: [&str; 8] = [
+    "elapsed_sec",
+    "events_per_sec",
+    "frames_per_sec",
+    "placement",
+    "ring_full_waits",
+    "ring_dropped",
+    "journal_dir",
+    "journal_inline_prepares",
+];
+
+/// One actor's journal stream after the run.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct JournalStreamEntry {
+    pub stream: &'static str,
+    /// Records the run appended.
+    pub records: u64,
+    /// Appends that failed (counted on the hot path; the run went on).
+    pub errors: u64,
+    /// The first failure, if any.
+    pub first_error: Option<String>,
+}
 
 /// One malformed-line kind: how many, and where the first one was.
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -78,6 +99,18 @@ pub struct Report {
     pub invalid_transitions: u64,
     pub ring_full_waits: u64,
     pub ring_dropped: u64,
+    /// `capture` (parsed capture files) or `journal` (replayed from a journal's feed stream).
+    pub source: &'static str,
+    /// The journal this run replayed (`--from-journal`), if any.
+    pub replayed_from: Option<String>,
+    /// Where this run's journal is (None: not journaled).
+    pub journal_dir: Option<String>,
+    /// Per actor stream, in chain order.
+    pub journal_streams: Vec<JournalStreamEntry>,
+    /// Failed journal appends over all streams, plus failed upkeep operations.
+    pub journal_errors: u64,
+    /// Segment rolls that found no prepared segment (the upkeep thread was late).
+    pub journal_inline_prepares: u64,
 }
 
 fn m(v: Money) -> f64 {
@@ -104,14 +137,38 @@ impl Report {
         fn get<'a, T: 'static>(out: &'a RunOutput, what: &str) -> anyhow::Result<&'a T> {
             out.actor::<T>().ok_or_else(|| anyhow::anyhow!("the chain has no {what}"))
         }
-        let feed = get::<FeedActor>(out, "feed")?;
+        let replay = out.actor::<JournalFeed>();
+        let empty = FeedStats::default();
+        let fs = match replay {
+            Some(_) => &empty,
+            None => get::<FeedActor>(out, "feed")?.stats(),
+        };
         let host = get::<StrategyHost>(out, "strategy host")?;
         let risk = get::<RiskActor>(out, "risk actor")?;
         let router = get::<RouterActor>(out, "router")?;
         let sim = get::<SimGateway>(out, "simulated gateway")?;
-        let fs = feed.stats();
-        let (frames_by_kind, messages_by_type) = feed_maps(fs);
-        let events: u64 = ["quote", "trade", "level", "book_status"].iter().map(|n| fs.emitted_of(n)).sum();
+        let (frames_by_kind, mut messages_by_type) = feed_maps(fs);
+        let mut events: u64 =
+            ["quote", "trade", "level", "book_status"].iter().map(|n| fs.emitted_of(n)).sum();
+        if let Some(r) = replay {
+            let js = r.stats();
+            messages_by_type = ["quote", "trade", "level", "book_status"]
+                .iter()
+                .map(|n| (n.to_string(), json!(js.emitted_of(n))))
+                .collect();
+            events = js.events();
+        }
+        let journal_streams: Vec<JournalStreamEntry> = out
+            .journals
+            .iter()
+            .map(|j| JournalStreamEntry {
+                stream: j.actor,
+                records: j.records,
+                errors: j.errors,
+                first_error: j.first_error.as_ref().map(|e| e.to_string()),
+            })
+            .collect();
+        let journal_dir = out.journals.first().and_then(|j| j.dir.parent()).map(|d| d.display().to_string());
         let secs = out.elapsed.as_secs_f64().max(1e-9);
         let malformed_by_kind = MalformedKind::ALL
             .iter()
@@ -155,7 +212,10 @@ impl Report {
             elapsed_sec: secs,
             events_per_sec: events as f64 / secs,
             frames_per_sec: fs.frames as f64 / secs,
-            files: cfg.data.iter().map(|p| p.display().to_string()).collect(),
+            files: match replay {
+                Some(_) => Vec::new(),
+                None => cfg.data.iter().map(|p| p.display().to_string()).collect(),
+            },
             frames: fs.frames,
             events,
             frames_by_kind,
@@ -189,6 +249,12 @@ impl Report {
             invalid_transitions: os.invalid_transitions,
             ring_full_waits: out.links.iter().map(|l| l.stats.full_waits).sum(),
             ring_dropped: out.links.iter().map(|l| l.stats.dropped).sum(),
+            source: if replay.is_some() { "journal" } else { "capture" },
+            replayed_from: replay.and_then(|r| r.stream().parent()).map(|d| d.display().to_string()),
+            journal_dir,
+            journal_errors: journal_streams.iter().map(|j| j.errors).sum::<u64>() + out.journal_upkeep_errors,
+            journal_streams,
+            journal_inline_prepares: out.journals.iter().map(|j| j.stats.inline_prepares).sum(),
         })
     }
 
@@ -215,6 +281,11 @@ impl Report {
                 "{} frame(s) for symbols not in the instrument table were skipped",
                 self.unknown_symbols
             ));
+        }
+        if self.journal_errors > 0 {
+            let first =
+                self.journal_streams.iter().find_map(|j| j.first_error.as_deref()).unwrap_or("upkeep");
+            w.push(format!("{} journal error(s); the first: {first}", self.journal_errors));
         }
         if self.invalid_transitions > 0 {
             w.push(format!("{} invalid order-state transition(s) refused", self.invalid_transitions));
@@ -246,7 +317,17 @@ impl Report {
     fn write_text(&self, s: &mut String) -> std::fmt::Result {
         let kv =
             |m: &Map<String, Value>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
-        writeln!(s, "AlphaPulse backtest — {} file(s), placement {}", self.files.len(), self.placement)?;
+        match &self.replayed_from {
+            Some(d) => {
+                writeln!(s, "AlphaPulse backtest — replay of journal {d}, placement {}", self.placement)?
+            }
+            None => writeln!(
+                s,
+                "AlphaPulse backtest — {} file(s), placement {}",
+                self.files.len(),
+                self.placement
+            )?,
+        }
         writeln!(s, "\nmarket data")?;
         writeln!(s, "  frames            {:>12}   ({})", self.frames, kv(&self.frames_by_kind))?;
         writeln!(s, "  events emitted    {:>12}   ({})", self.events, kv(&self.messages_by_type))?;
@@ -300,6 +381,12 @@ impl Report {
                 "  {:<10} {:>14.8} @ avg {:.2}, mark {:.2}, unrealized {:.4}",
                 p.symbol, p.qty, p.avg_price, p.mark, p.unrealized_pnl
             )?;
+        }
+        if let Some(d) = &self.journal_dir {
+            writeln!(s, "\njournal             {d}")?;
+            for j in &self.journal_streams {
+                writeln!(s, "  {:<16}{:>12} records   ({} errors)", j.stream, j.records, j.errors)?;
+            }
         }
         Ok(())
     }

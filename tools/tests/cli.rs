@@ -5,8 +5,15 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
+/// Runs in a temporary folder: the default journal (`runs/…/journal`) goes there, not into the repo.
 fn alphapulse(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_alphapulse")).args(args).output().expect("run alphapulse")
+    let cwd = tmp("cwd");
+    std::fs::create_dir_all(&cwd).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
+        .args(args)
+        .current_dir(cwd)
+        .output()
+        .expect("run alphapulse")
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -45,6 +52,12 @@ fn json_report_has_the_documented_keys() {
         assert!(v.get(k).is_some(), "missing key {k}");
     }
     assert_eq!(v["frames"], 41_249, "the shipped sample has 41,249 frames");
+    // Journaled by default under ./runs/<UTC time>-<pid>/journal.
+    let dir = v["journal_dir"].as_str().expect("journal_dir");
+    assert!(dir.starts_with("runs/") && dir.ends_with("/journal"), "{dir}");
+    assert_eq!(v["journal_errors"], 0);
+    assert_eq!(v["journal_streams"][0]["records"], v["events"].as_u64().unwrap() + 1, "the events and Eos");
+    let _ = std::fs::remove_dir_all(tmp("cwd").join("runs"));
     assert_eq!(v["malformed"], 0);
     assert!(v["orders_sent"].as_u64().unwrap() > 0);
 }

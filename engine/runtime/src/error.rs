@@ -18,6 +18,10 @@ pub enum RuntimeError {
     RingOverflow { from: &'static str, to: &'static str, capacity: usize },
     #[error("actor `{actor}` panicked: {message}")]
     Panicked { actor: &'static str, message: String },
+    /// A journal stream could not be opened or its upkeep thread started (errors while running
+    /// are counted in the run's journal reports instead).
+    #[error("journal: {0}")]
+    Journal(String),
     #[error("stopped because thread {0} failed")]
     Aborted(usize),
 }

@@ -9,6 +9,7 @@
 //! from an upstream thread sees the same sequence whether that upstream actor shares its thread or
 //! not, provided the upstream side does not depend on the timing of feedback (true of a feed).
 
+use crate::journal::ActorJournal;
 use crate::link::{LinkStats, Out, SendError};
 use crate::{Actor, Clock, Ctx, IdleStrategy, Outbox, Poll, Port, RuntimeError};
 use alphapulse_types::Msg;
@@ -25,6 +26,22 @@ struct ActorOutbox<'a> {
     up_queued: Option<&'a mut u32>,
     error: &'a mut Option<(Port, SendError)>,
     dropped_at_ends: &'a mut u64,
+    /// The actor's journal stream, if the run is journaled.
+    journal: Option<&'a mut ActorJournal>,
+    /// The message being handled: re-sending it unchanged is a forward, not journaled.
+    input: Option<&'a Msg>,
+}
+
+impl ActorOutbox<'_> {
+    /// Journal what the actor emitted (see `crate::journal` for what counts as a forward).
+    #[inline(always)]
+    fn journal(&mut self, msg: &Msg) {
+        if let Some(j) = self.journal.as_deref_mut() {
+            if self.input != Some(msg) {
+                j.append(msg);
+            }
+        }
+    }
 }
 
 impl Outbox for ActorOutbox<'_> {
@@ -40,6 +57,7 @@ impl Outbox for ActorOutbox<'_> {
                     if let Some(q) = queued {
                         *q += 1;
                     }
+                    self.journal(&msg);
                 }
                 Err(e) => {
                     if self.error.is_none() {
@@ -48,7 +66,10 @@ impl Outbox for ActorOutbox<'_> {
                 }
             },
             // Past either end of the chain: forwarding conventions send things here; count them.
-            None => *self.dropped_at_ends += 1,
+            None => {
+                *self.dropped_at_ends += 1;
+                self.journal(&msg);
+            }
         }
     }
 }
@@ -74,6 +95,8 @@ pub(crate) struct Group {
     pub(crate) finished: Vec<bool>,
     pub(crate) idle: IdleStrategy,
     pub(crate) dropped_at_ends: u64,
+    /// One journal stream per local actor when the run is journaled (else empty).
+    pub(crate) journals: Vec<Option<ActorJournal>>,
 }
 
 /// Shared flags between threads.
@@ -154,6 +177,7 @@ impl Group {
 
     /// The outbox of local actor `j`.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     fn outbox<'a>(
         j: usize,
         down_out: &'a mut [Option<Out>],
@@ -162,6 +186,8 @@ impl Group {
         up_queued: &'a mut [u32],
         error: &'a mut Option<(Port, SendError)>,
         dropped_at_ends: &'a mut u64,
+        journals: &'a mut [Option<ActorJournal>],
+        input: Option<&'a Msg>,
     ) -> ActorOutbox<'a> {
         // A same-thread consumer is the next/previous local actor; its counter is bumped on send.
         let n = down_queued.len();
@@ -174,6 +200,8 @@ impl Group {
             up_queued,
             error,
             dropped_at_ends,
+            journal: journals.get_mut(j).and_then(|x| x.as_mut()),
+            input,
         }
     }
 
@@ -192,6 +220,8 @@ impl Group {
             &mut self.up_queued,
             &mut error,
             &mut self.dropped_at_ends,
+            &mut self.journals,
+            Some(&msg),
         );
         self.actors[j].handle(&msg, &mut Ctx::new(now, &mut ob));
         match error {
@@ -216,6 +246,8 @@ impl Group {
                 &mut self.up_queued,
                 &mut error,
                 &mut self.dropped_at_ends,
+                &mut self.journals,
+                None,
             );
             let r = self.actors[j].poll(&mut Ctx::new(now, &mut ob));
             if let Some(e) = error {

@@ -8,7 +8,9 @@
 //!   every placement;
 //! - `link` (private): rtrb rings with counted overflow policies ([`MarketOverflow`]);
 //! - [`clock`], [`idle`]: injected time (event time or TSC) and what an idle thread does;
-//! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back.
+//! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back;
+//!   [`run_with`] does the same with every actor's output journaled ([`journal`]: one stream per
+//!   actor, what counts as output, the upkeep thread).
 //!
 //! ```
 //! use alphapulse_runtime::{run, Actor, Ctx, PlacementConfig, Poll};
@@ -43,6 +45,7 @@ pub mod clock;
 mod error;
 mod group;
 pub mod idle;
+pub mod journal;
 mod link;
 pub mod placement;
 mod run;
@@ -51,6 +54,7 @@ pub use actor::{Actor, Ctx, Outbox, Poll, Port, VecOutbox};
 pub use clock::{Clock, ClockKind};
 pub use error::RuntimeError;
 pub use idle::IdleStrategy;
+pub use journal::{JournalReport, JournalSpec};
 pub use link::{LinkStats, MarketOverflow};
 pub use placement::{Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY};
-pub use run::{run, LinkReport, RunOutput};
+pub use run::{run, run_with, LinkReport, RunOutput};

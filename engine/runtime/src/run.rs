@@ -1,6 +1,7 @@
 //! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
 
 use crate::group::{Flags, Group};
+use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
 use crate::link::{link, LinkStats};
 use crate::{Actor, Clock, Placement, RuntimeError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -25,6 +26,10 @@ pub struct RunOutput {
     /// Messages sent past either end of the chain (forwarded by convention, dropped there).
     pub dropped_at_ends: u64,
     pub elapsed: Duration,
+    /// One per actor, in chain order, when the run was journaled (see [`run_with`]); else empty.
+    pub journals: Vec<JournalReport>,
+    /// Failed operations of the journal upkeep thread (segment preparation, retention).
+    pub journal_upkeep_errors: u64,
 }
 
 impl RunOutput {
@@ -36,11 +41,23 @@ impl RunOutput {
 
 /// Run `actors` (in chain order) under `placement` until every actor has finished (each has handled
 /// `Msg::Eos` or, for sources, returned `Poll::Done`) or `stop` is set. Thread 0 runs on the calling
-/// thread; the others are spawned and joined.
+/// thread; the others are spawned and joined. Not journaled: see [`run_with`].
 pub fn run(
     actors: Vec<Box<dyn Actor>>,
     placement: &Placement,
     stop: Arc<AtomicBool>,
+) -> Result<RunOutput, RuntimeError> {
+    run_with(actors, placement, stop, None)
+}
+
+/// [`run`], and with `journal` every actor's output goes to its own journal stream at
+/// `<dir>/<actor name>/` (what is journaled, and how: [`crate::journal`]). A journal upkeep thread
+/// runs meanwhile; the streams are closed (and msynced if the policy asks) before this returns.
+pub fn run_with(
+    actors: Vec<Box<dyn Actor>>,
+    placement: &Placement,
+    stop: Arc<AtomicBool>,
+    journal: Option<&JournalSpec>,
 ) -> Result<RunOutput, RuntimeError> {
     let n = actors.len();
     let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
@@ -66,6 +83,15 @@ pub fn run(
         up_in[i] = Some(c);
     }
 
+    let jerr = |e: alphapulse_shm::JournalError| RuntimeError::Journal(e.to_string());
+    let (mut journals, upkeep) = match journal {
+        Some(spec) => {
+            let js = journal::open(spec, &names).map_err(jerr)?;
+            let upkeep = Upkeep::start(&js, &spec.stream).map_err(jerr)?;
+            (js.into_iter().map(Some).collect::<Vec<_>>(), Some(upkeep))
+        }
+        None => (Vec::new(), None),
+    };
     let mut actors = actors.into_iter().map(Some).collect::<Vec<_>>();
     let mut groups = Vec::with_capacity(placement.threads.len());
     for (t, spec) in placement.threads.iter().enumerate() {
@@ -91,6 +117,7 @@ pub fn run(
             finished: vec![false; r.len()],
             idle: placement.idle,
             dropped_at_ends: 0,
+            journals: if journals.is_empty() { Vec::new() } else { r.map(|i| journals[i].take()).collect() },
         });
     }
 
@@ -120,8 +147,16 @@ pub fn run(
         }));
     }
     let elapsed = start.elapsed();
+    let journal_upkeep_errors = upkeep.map_or(0, Upkeep::stop);
 
-    let mut out = RunOutput { actors: Vec::with_capacity(n), links: Vec::new(), dropped_at_ends: 0, elapsed };
+    let mut out = RunOutput {
+        actors: Vec::with_capacity(n),
+        links: Vec::new(),
+        dropped_at_ends: 0,
+        elapsed,
+        journals: Vec::new(),
+        journal_upkeep_errors,
+    };
     let mut first_err = None;
     for r in results {
         match r {
@@ -132,6 +167,9 @@ pub fn run(
                     out.links.push(LinkReport { from, to, cross_thread: cross, stats });
                 }
                 out.dropped_at_ends += g.dropped_at_ends;
+                for (name, j) in g.names.iter().zip(g.journals) {
+                    out.journals.extend(j.map(|j| journal::close(name, j)));
+                }
                 out.actors.extend(g.actors);
             }
             // Prefer the root cause over the `Aborted` errors it caused elsewhere.

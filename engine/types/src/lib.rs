@@ -6,6 +6,8 @@
 //! - [`msg`]: [`Msg`], the one fixed-size `Copy` message that every ring carries (64 bytes,
 //!   asserted at compile time), and its payload structs.
 //! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
+//! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 1, strict decode)
+//!   and the stable kind numbers that are the journal's record types.
 //!
 //! ```
 //! use alphapulse_types::{Price, Qty, notional};
@@ -15,11 +17,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod codec;
 pub mod fixed;
 pub mod ids;
 pub mod instrument;
 pub mod msg;
 
+pub use codec::{DecodeError, CODEC_VERSION, ENCODED_LEN};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};

@@ -1,0 +1,197 @@
+//! Journaling every actor's output: one `alphapulse_shm` stream per actor at `<dir>/<actor name>/`.
+//!
+//! **What is journaled**: every message an actor *emits* through its [`crate::Ctx`], Down or Up,
+//! including those that fall off either end of the chain — except **forwards**: a message identical
+//! to the one the actor is handling (the forwarding conventions of [`crate::actor`]: market events,
+//! `Control` and `Eos` passed Down, `Exec` passed Up). A forward is already in the stream of the
+//! actor that emitted it, so each fact is journaled once: the feed's stream holds the market data,
+//! the strategy's the intents, risk's the decisions, the router's the orders and cancels, the
+//! gateway's the execution reports. Everything a source emits from `poll` is journaled.
+//!
+//! **Record**: type = [`Msg::kind`] (1..=11), version = [`CODEC_VERSION`] (1), timestamp =
+//! [`Msg::event_ts`], payload = the 64-byte [`Msg::encode`] encoding, written in place with
+//! `Writer::append_with` after the message was accepted by the link: no allocation, no syscall
+//! (except a segment roll's `rename`, and `Durability::EveryRecords` msyncs, which are the
+//! configuration's explicit choice).
+//!
+//! **Errors** on the hot path are counted per stream and the first one is kept for the report;
+//! the run goes on (the journal is the slow path's; it never stops trading).
+//!
+//! **Upkeep**: a slow thread (`ap-journal`) prepares each stream's next segment (create and
+//! pre-fault, so a roll only renames), unmaps finished ones and applies retention every second;
+//! `Durability::EveryMillis` gets one `alphapulse_shm::Flusher` per stream. All stop at the end of the run.
+
+use alphapulse_shm::{
+    Durability, Flusher, JournalError, Preparer, Retention, StreamConfig, Writer, WriterStats,
+};
+use alphapulse_types::{Msg, CODEC_VERSION, ENCODED_LEN};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// Where and how to journal a run: one stream per actor at `<dir>/<actor name>/`. An existing
+/// stream is reopened (crash recovery) and appended to.
+#[derive(Clone, Debug)]
+pub struct JournalSpec {
+    pub dir: PathBuf,
+    pub stream: StreamConfig,
+}
+
+/// One actor's stream while the run lasts.
+pub(crate) struct ActorJournal {
+    writer: Writer,
+    /// msync at close (the policy asks for durability beyond a process crash).
+    durable: bool,
+    records: u64,
+    errors: u64,
+    first_error: Option<JournalError>,
+}
+
+impl ActorJournal {
+    /// Appends `msg` as one record (hot path: see the module docs).
+    #[inline]
+    pub(crate) fn append(&mut self, msg: &Msg) {
+        let r = self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN, |b| {
+            if let Ok(buf) = <&mut [u8; ENCODED_LEN]>::try_from(b) {
+                msg.encode(buf);
+            }
+        });
+        match r {
+            Ok(_) => self.records += 1,
+            Err(e) => self.error(e),
+        }
+    }
+
+    #[cold]
+    fn error(&mut self, e: JournalError) {
+        self.errors += 1;
+        if self.first_error.is_none() {
+            self.first_error = Some(e);
+        }
+    }
+}
+
+/// One actor's stream after the run.
+#[derive(Debug)]
+pub struct JournalReport {
+    pub actor: &'static str,
+    /// The stream folder.
+    pub dir: PathBuf,
+    /// Records this run appended.
+    pub records: u64,
+    /// Appends that failed (the message was still delivered).
+    pub errors: u64,
+    /// The first failure (file and offset where it applies).
+    pub first_error: Option<JournalError>,
+    /// Sequence the next append would get (= records in the stream if it started empty).
+    pub next_seq: u64,
+    /// Rolls, inline preparations (upkeep too slow), msyncs.
+    pub stats: WriterStats,
+}
+
+/// Opens one stream per actor (start-up; allocates).
+pub(crate) fn open(spec: &JournalSpec, names: &[&'static str]) -> Result<Vec<ActorJournal>, JournalError> {
+    names
+        .iter()
+        .map(|n| {
+            let writer = Writer::create_or_open(spec.dir.join(n), spec.stream.clone())?;
+            let durable = !matches!(spec.stream.durability, Durability::None);
+            Ok(ActorJournal { writer, durable, records: 0, errors: 0, first_error: None })
+        })
+        .collect()
+}
+
+/// Closes a stream (a final msync unless the policy is `None`) and reports it.
+pub(crate) fn close(actor: &'static str, mut j: ActorJournal) -> JournalReport {
+    if j.durable {
+        if let Err(e) = j.writer.flush() {
+            j.error(e);
+        }
+    }
+    if let Some(e) = j.writer.take_sync_error() {
+        j.errors += 1;
+        let path = j.writer.dir().to_path_buf();
+        j.first_error.get_or_insert(JournalError::Io { op: "msync", path, source: e });
+    }
+    JournalReport {
+        actor,
+        dir: j.writer.dir().to_path_buf(),
+        records: j.records,
+        errors: j.errors,
+        first_error: j.first_error,
+        next_seq: j.writer.next_seq(),
+        stats: j.writer.stats(),
+    }
+}
+
+/// The slow thread that keeps the streams' next segments ready, plus the flushers.
+pub(crate) struct Upkeep {
+    stop: Arc<AtomicBool>,
+    errors: Arc<AtomicU64>,
+    handle: Option<JoinHandle<()>>,
+    _flushers: Vec<Flusher>,
+}
+
+impl Upkeep {
+    /// Starts the upkeep thread (and flushers) for these streams.
+    pub(crate) fn start(journals: &[ActorJournal], cfg: &StreamConfig) -> Result<Upkeep, JournalError> {
+        let preparers: Vec<Preparer> = journals.iter().map(|j| j.writer.preparer()).collect();
+        let mut flushers = Vec::new();
+        for j in journals {
+            flushers.extend(j.writer.spawn_flusher()?);
+        }
+        let stop = Arc::new(AtomicBool::new(false));
+        let errors = Arc::new(AtomicU64::new(0));
+        let (s, e, retention) = (stop.clone(), errors.clone(), cfg.retention.clone());
+        let handle = std::thread::Builder::new()
+            .name("ap-journal".into())
+            .spawn(move || upkeep_loop(&preparers, &retention, &s, &e))
+            .map_err(|e| JournalError::Io { op: "spawn journal upkeep", path: PathBuf::new(), source: e })?;
+        Ok(Upkeep { stop, errors, handle: Some(handle), _flushers: flushers })
+    }
+
+    /// Stops the thread; returns the number of failed upkeep operations.
+    pub(crate) fn stop(mut self) -> u64 {
+        self.stop.store(true, Ordering::Release);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+        self.errors.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Upkeep {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Release);
+        if let Some(h) = self.handle.take() {
+            h.thread().unpark();
+            let _ = h.join();
+        }
+    }
+}
+
+/// Every millisecond: prepare next segments (a no-op, without allocating, while one is ready).
+/// Every second, if a retention policy is set: delete old segments.
+fn upkeep_loop(preparers: &[Preparer], retention: &Retention, stop: &AtomicBool, errors: &AtomicU64) {
+    let has_retention = retention.max_segments.is_some() || retention.max_age_secs.is_some();
+    let mut last_retention = Instant::now();
+    while !stop.load(Ordering::Acquire) {
+        for p in preparers {
+            if p.prepare().is_err() {
+                errors.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        if has_retention && last_retention.elapsed() >= Duration::from_secs(1) {
+            last_retention = Instant::now();
+            for p in preparers {
+                if p.enforce_retention(retention).is_err() {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        std::thread::park_timeout(Duration::from_millis(1));
+    }
+}

@@ -1,0 +1,403 @@
+//! The journal encoding of [`Msg`]: 64 bytes, little-endian, written field by field (never a
+//! memory copy), so the bytes do not depend on the compiler's layout or the machine's endianness.
+//!
+//! # Format, version 1 ([`CODEC_VERSION`]) — a file format: never change it in place
+//!
+//! Byte 0 is the tag ([`Msg::kind`]), bytes 1..8 are zero, the payload starts at byte 8 and its
+//! fields follow in declaration order at their natural alignment (the offsets of the `#[repr(C)]`
+//! structs in [`crate::msg`]); every padding byte, `_pad` fields included, and every byte after
+//! the payload is zero. Prices, quantities and money are their raw `i64` (1e-8 units), ids their
+//! integer, enums their `u8` discriminant. [`Msg::decode`] is strict: an unknown tag, an enum byte
+//! that is not a discriminant, or a non-zero padding byte is an error, so every accepted buffer
+//! re-encodes to the same bytes.
+//!
+//! Kinds (journal record type; 0 and 12.. are not messages):
+//!
+//! | kind | message | | kind | message |
+//! |---|---|---|---|---|
+//! | 1 | `Quote` | | 7 | `New` (`OrderNew`) |
+//! | 2 | `Trade` | | 8 | `Cancel` (`OrderCancel`) |
+//! | 3 | `Level` | | 9 | `Exec` (`ExecReport`) |
+//! | 4 | `Book` (`BookStatus`) | | 10 | `Control` |
+//! | 5 | `Intent` | | 11 | `Eos` (`EndOfStream`) |
+//! | 6 | `Decision` (`Intent`) | | | |
+//!
+//! ```
+//! use alphapulse_types::{EndOfStream, Msg, ENCODED_LEN};
+//! let m = Msg::Eos(EndOfStream { ts: 42 });
+//! let mut buf = [0u8; ENCODED_LEN];
+//! m.encode(&mut buf);
+//! assert_eq!(buf[0], 11);
+//! assert_eq!(Msg::decode(&buf), Ok(m));
+//! ```
+
+use crate::msg::*;
+use crate::{InstrumentId, Money, OrderId, Price, Qty, StrategyId};
+use thiserror::Error;
+
+/// Bytes of one encoded message.
+pub const ENCODED_LEN: usize = 64;
+/// Version of this encoding (the journal record's version field).
+pub const CODEC_VERSION: u16 = 1;
+/// Where the payload starts.
+const PAYLOAD: usize = 8;
+
+/// Why bytes are not an encoded [`Msg`].
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum DecodeError {
+    #[error("encoded message is {0} bytes, expected {ENCODED_LEN}")]
+    Length(usize),
+    #[error("unknown message tag {0}")]
+    UnknownTag(u8),
+    #[error("{msg}: invalid {field} value {value}")]
+    InvalidEnum { msg: &'static str, field: &'static str, value: u8 },
+    #[error("{msg}: non-zero padding byte at offset {offset}")]
+    NonZeroPadding { msg: &'static str, offset: usize },
+}
+
+/// Writes fields at increasing offsets, aligning each to its size.
+struct W<'a> {
+    b: &'a mut [u8; ENCODED_LEN],
+    at: usize,
+}
+
+impl W<'_> {
+    #[inline(always)]
+    fn put<const N: usize>(&mut self, v: [u8; N]) {
+        self.at = self.at.next_multiple_of(N);
+        self.b[self.at..self.at + N].copy_from_slice(&v);
+        self.at += N;
+    }
+    fn u8(&mut self, v: u8) {
+        self.put([v]);
+    }
+    fn u16(&mut self, v: u16) {
+        self.put(v.to_le_bytes());
+    }
+    fn u32(&mut self, v: u32) {
+        self.put(v.to_le_bytes());
+    }
+    fn u64(&mut self, v: u64) {
+        self.put(v.to_le_bytes());
+    }
+    fn i64(&mut self, v: i64) {
+        self.put(v.to_le_bytes());
+    }
+}
+
+/// Reads fields at increasing offsets; checks that every skipped byte is zero.
+struct R<'a> {
+    b: &'a [u8],
+    at: usize,
+    msg: &'static str,
+}
+
+impl R<'_> {
+    #[inline(always)]
+    fn get<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        self.zeros_to(self.at.next_multiple_of(N))?;
+        let mut v = [0u8; N];
+        v.copy_from_slice(&self.b[self.at..self.at + N]);
+        self.at += N;
+        Ok(v)
+    }
+    fn zeros_to(&mut self, end: usize) -> Result<(), DecodeError> {
+        while self.at < end {
+            if self.b[self.at] != 0 {
+                return Err(DecodeError::NonZeroPadding { msg: self.msg, offset: self.at });
+            }
+            self.at += 1;
+        }
+        Ok(())
+    }
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        Ok(self.get::<1>()?[0])
+    }
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        self.get().map(u16::from_le_bytes)
+    }
+    fn u32(&mut self) -> Result<u32, DecodeError> {
+        self.get().map(u32::from_le_bytes)
+    }
+    fn u64(&mut self) -> Result<u64, DecodeError> {
+        self.get().map(u64::from_le_bytes)
+    }
+    fn i64(&mut self) -> Result<i64, DecodeError> {
+        self.get().map(i64::from_le_bytes)
+    }
+    fn px(&mut self) -> Result<Price, DecodeError> {
+        self.i64().map(Price::from_raw)
+    }
+    fn qty(&mut self) -> Result<Qty, DecodeError> {
+        self.i64().map(Qty::from_raw)
+    }
+    fn enum_u8<T>(&mut self, field: &'static str, f: fn(u8) -> Option<T>) -> Result<T, DecodeError> {
+        let value = self.u8()?;
+        f(value).ok_or(DecodeError::InvalidEnum { msg: self.msg, field, value })
+    }
+}
+
+macro_rules! from_u8 {
+    ($t:ident { $($v:ident),* }) => {
+        impl $t {
+            /// The variant with this discriminant, if any.
+            pub const fn from_u8(v: u8) -> Option<$t> {
+                $(if v == $t::$v as u8 { return Some($t::$v); })*
+                None
+            }
+        }
+    };
+}
+from_u8!(Side { Buy, Sell });
+from_u8!(OrdType { Limit, Market });
+from_u8!(Tif { Gtc, Ioc, Fok });
+from_u8!(Verdict {
+    Approved,
+    MaxOrderQty,
+    MaxOrderNotional,
+    MaxPosition,
+    PriceBand,
+    RateLimit,
+    MaxOpenOrders,
+    Halted,
+    InstrumentRules,
+    NoMarket
+});
+from_u8!(BookState { Synced, Gap });
+from_u8!(ExecKind { Accepted, Fill, Cancelled, Rejected, CancelRejected });
+from_u8!(Liquidity { None, Maker, Taker });
+from_u8!(VenueReject { None, NoLiquidity, UnknownOrder, TooManyOrders, Invalid });
+from_u8!(ControlCmd { Halt, Resume });
+
+impl Msg {
+    /// The stable kind number (the tag; the journal record type). See the module docs' table.
+    #[inline(always)]
+    pub const fn kind(&self) -> u16 {
+        self.kind_index() as u16 + 1
+    }
+
+    /// The name of kind `kind` (`"quote"`, …), if it is one.
+    pub const fn kind_name_of(kind: u16) -> Option<&'static str> {
+        if kind >= 1 && kind as usize <= MSG_KINDS {
+            Some(Self::NAMES[kind as usize - 1])
+        } else {
+            None
+        }
+    }
+
+    /// Writes the version-1 encoding into `buf` (all 64 bytes; see the module docs).
+    #[inline]
+    pub fn encode(&self, buf: &mut [u8; ENCODED_LEN]) {
+        *buf = [0; ENCODED_LEN];
+        buf[0] = self.kind() as u8;
+        let mut w = W { b: buf, at: PAYLOAD };
+        match self {
+            Msg::Quote(q) => {
+                w.u32(q.inst.0);
+                for v in [q.bid_px.raw(), q.bid_qty.raw(), q.ask_px.raw(), q.ask_qty.raw()] {
+                    w.i64(v);
+                }
+                w.u64(q.exch_ts);
+                w.u64(q.local_ts);
+            }
+            Msg::Trade(t) => {
+                w.u32(t.inst.0);
+                w.u8(t.aggressor as u8);
+                w.i64(t.px.raw());
+                w.i64(t.qty.raw());
+                w.u64(t.trade_id);
+                w.u64(t.exch_ts);
+                w.u64(t.local_ts);
+            }
+            Msg::Level(l) => {
+                w.u32(l.inst.0);
+                w.u8(l.side as u8);
+                w.u8(l.last);
+                w.i64(l.px.raw());
+                w.i64(l.qty.raw());
+                w.u64(l.update_id);
+                w.u64(l.exch_ts);
+                w.u64(l.local_ts);
+            }
+            Msg::Book(b) => {
+                w.u32(b.inst.0);
+                w.u8(b.state as u8);
+                w.u64(b.update_id);
+                w.u64(b.exch_ts);
+                w.u64(b.local_ts);
+            }
+            Msg::Intent(i) | Msg::Decision(i) => {
+                w.u64(i.intent_id);
+                w.i64(i.px.raw());
+                w.i64(i.qty.raw());
+                w.u64(i.origin_ts);
+                w.u64(i.ts);
+                w.u32(i.inst.0);
+                w.u16(i.strategy.0);
+                w.u16(i.confidence);
+                for v in [i.side as u8, i.ord_type as u8, i.tif as u8, i.verdict as u8] {
+                    w.u8(v);
+                }
+            }
+            Msg::New(o) => {
+                w.u64(o.order_id.0);
+                w.i64(o.px.raw());
+                w.i64(o.qty.raw());
+                w.u64(o.origin_ts);
+                w.u64(o.ts);
+                w.u32(o.inst.0);
+                w.u16(o.strategy.0);
+                for v in [o.side as u8, o.ord_type as u8, o.tif as u8] {
+                    w.u8(v);
+                }
+            }
+            Msg::Cancel(c) => {
+                w.u64(c.order_id.0);
+                w.u64(c.origin_ts);
+                w.u64(c.ts);
+                w.u32(c.inst.0);
+                w.u16(c.strategy.0);
+            }
+            Msg::Exec(e) => {
+                w.u64(e.order_id.0);
+                w.i64(e.px.raw());
+                w.i64(e.qty.raw());
+                w.i64(e.fee.raw());
+                w.u64(e.ts);
+                w.u32(e.inst.0);
+                w.u16(e.strategy.0);
+                for v in [e.kind as u8, e.side as u8, e.liquidity as u8, e.reason as u8] {
+                    w.u8(v);
+                }
+            }
+            Msg::Control(c) => {
+                w.u64(c.seq);
+                w.u64(c.ts);
+                w.u8(c.cmd as u8);
+            }
+            Msg::Eos(e) => w.u64(e.ts),
+        }
+    }
+
+    /// Reads a version-1 encoding. Strict: see the module docs. Never panics.
+    pub fn decode(bytes: &[u8]) -> Result<Msg, DecodeError> {
+        if bytes.len() != ENCODED_LEN {
+            return Err(DecodeError::Length(bytes.len()));
+        }
+        let tag = bytes[0];
+        let Some(msg) = Msg::kind_name_of(tag as u16) else { return Err(DecodeError::UnknownTag(tag)) };
+        let mut r = R { b: bytes, at: 1, msg };
+        r.zeros_to(PAYLOAD)?;
+        let m = match tag {
+            1 => Msg::Quote(Quote {
+                inst: InstrumentId(r.u32()?),
+                _pad: 0,
+                bid_px: r.px()?,
+                bid_qty: r.qty()?,
+                ask_px: r.px()?,
+                ask_qty: r.qty()?,
+                exch_ts: r.u64()?,
+                local_ts: r.u64()?,
+            }),
+            2 => Msg::Trade(Trade {
+                inst: InstrumentId(r.u32()?),
+                aggressor: r.enum_u8("aggressor", Side::from_u8)?,
+                _pad: [0; 3],
+                px: r.px()?,
+                qty: r.qty()?,
+                trade_id: r.u64()?,
+                exch_ts: r.u64()?,
+                local_ts: r.u64()?,
+            }),
+            3 => Msg::Level(Level {
+                inst: InstrumentId(r.u32()?),
+                side: r.enum_u8("side", Side::from_u8)?,
+                last: r.u8()?,
+                _pad: [0; 2],
+                px: r.px()?,
+                qty: r.qty()?,
+                update_id: r.u64()?,
+                exch_ts: r.u64()?,
+                local_ts: r.u64()?,
+            }),
+            4 => Msg::Book(BookStatus {
+                inst: InstrumentId(r.u32()?),
+                state: r.enum_u8("state", BookState::from_u8)?,
+                _pad: [0; 3],
+                update_id: r.u64()?,
+                exch_ts: r.u64()?,
+                local_ts: r.u64()?,
+            }),
+            5 | 6 => {
+                let i = Intent {
+                    intent_id: r.u64()?,
+                    px: r.px()?,
+                    qty: r.qty()?,
+                    origin_ts: r.u64()?,
+                    ts: r.u64()?,
+                    inst: InstrumentId(r.u32()?),
+                    strategy: StrategyId(r.u16()?),
+                    confidence: r.u16()?,
+                    side: r.enum_u8("side", Side::from_u8)?,
+                    ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
+                    tif: r.enum_u8("tif", Tif::from_u8)?,
+                    verdict: r.enum_u8("verdict", Verdict::from_u8)?,
+                    _pad: [0; 4],
+                };
+                if tag == 5 {
+                    Msg::Intent(i)
+                } else {
+                    Msg::Decision(i)
+                }
+            }
+            7 => Msg::New(OrderNew {
+                order_id: OrderId(r.u64()?),
+                px: r.px()?,
+                qty: r.qty()?,
+                origin_ts: r.u64()?,
+                ts: r.u64()?,
+                inst: InstrumentId(r.u32()?),
+                strategy: StrategyId(r.u16()?),
+                side: r.enum_u8("side", Side::from_u8)?,
+                ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
+                tif: r.enum_u8("tif", Tif::from_u8)?,
+                _pad: [0; 7],
+            }),
+            8 => Msg::Cancel(OrderCancel {
+                order_id: OrderId(r.u64()?),
+                origin_ts: r.u64()?,
+                ts: r.u64()?,
+                inst: InstrumentId(r.u32()?),
+                strategy: StrategyId(r.u16()?),
+                _pad: [0; 2],
+            }),
+            9 => Msg::Exec(ExecReport {
+                order_id: OrderId(r.u64()?),
+                px: r.px()?,
+                qty: r.qty()?,
+                fee: Money::from_raw(r.i64()?),
+                ts: r.u64()?,
+                inst: InstrumentId(r.u32()?),
+                strategy: StrategyId(r.u16()?),
+                kind: r.enum_u8("kind", ExecKind::from_u8)?,
+                side: r.enum_u8("side", Side::from_u8)?,
+                liquidity: r.enum_u8("liquidity", Liquidity::from_u8)?,
+                reason: r.enum_u8("reason", VenueReject::from_u8)?,
+                _pad: [0; 6],
+            }),
+            10 => Msg::Control(Control {
+                seq: r.u64()?,
+                ts: r.u64()?,
+                cmd: r.enum_u8("cmd", ControlCmd::from_u8)?,
+                _pad: [0; 7],
+            }),
+            _ => Msg::Eos(EndOfStream { ts: r.u64()? }),
+        };
+        r.zeros_to(ENCODED_LEN)?;
+        Ok(m)
+    }
+}
+
+#[cfg(test)]
+#[path = "codec_tests.rs"]
+mod tests;

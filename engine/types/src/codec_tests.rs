@@ -1,0 +1,239 @@
+use super::*;
+use proptest::prelude::*;
+
+fn side() -> impl Strategy<Value = Side> {
+    prop_oneof![Just(Side::Buy), Just(Side::Sell)]
+}
+fn pick<T: Copy + std::fmt::Debug + 'static>(all: &'static [T]) -> impl Strategy<Value = T> {
+    (0..all.len()).prop_map(move |i| all[i])
+}
+fn intent() -> impl Strategy<Value = Intent> {
+    (
+        (any::<u64>(), any::<i64>(), any::<i64>(), any::<u64>(), any::<u64>()),
+        (any::<u32>(), any::<u16>(), any::<u16>(), side()),
+        pick(&[OrdType::Limit, OrdType::Market]),
+        pick(&[Tif::Gtc, Tif::Ioc, Tif::Fok]),
+        (0u8..=9).prop_map(|v| Verdict::from_u8(v).unwrap()),
+    )
+        .prop_map(|((id, px, qty, o, ts), (inst, st, conf, side), ord_type, tif, verdict)| Intent {
+            intent_id: id,
+            px: Price::from_raw(px),
+            qty: Qty::from_raw(qty),
+            origin_ts: o,
+            ts,
+            inst: InstrumentId(inst),
+            strategy: StrategyId(st),
+            confidence: conf,
+            side,
+            ord_type,
+            tif,
+            verdict,
+            _pad: [0; 4],
+        })
+}
+
+/// Every valid message: each variant, every field over its whole range.
+pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
+    let u = any::<u64>;
+    let i = any::<i64>;
+    prop_oneof![
+        (any::<u32>(), i(), i(), i(), i(), u(), u()).prop_map(|(inst, a, b, c, d, e, f)| Msg::Quote(Quote {
+            inst: InstrumentId(inst),
+            _pad: 0,
+            bid_px: Price::from_raw(a),
+            bid_qty: Qty::from_raw(b),
+            ask_px: Price::from_raw(c),
+            ask_qty: Qty::from_raw(d),
+            exch_ts: e,
+            local_ts: f,
+        })),
+        (any::<u32>(), side(), i(), i(), u(), u(), u()).prop_map(|(inst, s, px, q, id, e, l)| Msg::Trade(
+            Trade {
+                inst: InstrumentId(inst),
+                aggressor: s,
+                _pad: [0; 3],
+                px: Price::from_raw(px),
+                qty: Qty::from_raw(q),
+                trade_id: id,
+                exch_ts: e,
+                local_ts: l
+            }
+        )),
+        (any::<u32>(), side(), any::<u8>(), i(), i(), u(), u(), u()).prop_map(
+            |(inst, s, last, px, q, id, e, l)| Msg::Level(Level {
+                inst: InstrumentId(inst),
+                side: s,
+                last,
+                _pad: [0; 2],
+                px: Price::from_raw(px),
+                qty: Qty::from_raw(q),
+                update_id: id,
+                exch_ts: e,
+                local_ts: l
+            })
+        ),
+        (any::<u32>(), pick(&[BookState::Synced, BookState::Gap]), u(), u(), u()).prop_map(
+            |(inst, state, id, e, l)| Msg::Book(BookStatus {
+                inst: InstrumentId(inst),
+                state,
+                _pad: [0; 3],
+                update_id: id,
+                exch_ts: e,
+                local_ts: l
+            })
+        ),
+        intent().prop_map(Msg::Intent),
+        intent().prop_map(Msg::Decision),
+        (intent(), u()).prop_map(|(i, id)| Msg::New(OrderNew {
+            order_id: OrderId(id),
+            px: i.px,
+            qty: i.qty,
+            origin_ts: i.origin_ts,
+            ts: i.ts,
+            inst: i.inst,
+            strategy: i.strategy,
+            side: i.side,
+            ord_type: i.ord_type,
+            tif: i.tif,
+            _pad: [0; 7],
+        })),
+        (u(), u(), u(), any::<u32>(), any::<u16>()).prop_map(|(id, o, ts, inst, st)| Msg::Cancel(
+            OrderCancel {
+                order_id: OrderId(id),
+                origin_ts: o,
+                ts,
+                inst: InstrumentId(inst),
+                strategy: StrategyId(st),
+                _pad: [0; 2]
+            }
+        )),
+        (
+            (u(), i(), i(), i(), u(), any::<u32>(), any::<u16>()),
+            (1u8..=5).prop_map(|v| ExecKind::from_u8(v).unwrap()),
+            side(),
+            (0u8..=2).prop_map(|v| Liquidity::from_u8(v).unwrap()),
+            (0u8..=4).prop_map(|v| VenueReject::from_u8(v).unwrap()),
+        )
+            .prop_map(|((id, px, q, fee, ts, inst, st), kind, side, liquidity, reason)| {
+                Msg::Exec(ExecReport {
+                    order_id: OrderId(id),
+                    px: Price::from_raw(px),
+                    qty: Qty::from_raw(q),
+                    fee: Money::from_raw(fee),
+                    ts,
+                    inst: InstrumentId(inst),
+                    strategy: StrategyId(st),
+                    kind,
+                    side,
+                    liquidity,
+                    reason,
+                    _pad: [0; 6],
+                })
+            }),
+        (u(), u(), pick(&[ControlCmd::Halt, ControlCmd::Resume]))
+            .prop_map(|(seq, ts, cmd)| Msg::Control(Control { seq, ts, cmd, _pad: [0; 7] })),
+        u().prop_map(|ts| Msg::Eos(EndOfStream { ts })),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn valid_messages_round_trip(m in any_msg()) {
+        let mut b = [0xAAu8; ENCODED_LEN];
+        m.encode(&mut b);
+        prop_assert_eq!(b[0] as u16, m.kind());
+        prop_assert_eq!(Msg::decode(&b), Ok(m));
+    }
+
+    #[test]
+    fn random_bytes_decode_to_the_same_bytes_or_an_error(
+        mut b in proptest::collection::vec(any::<u8>(), ENCODED_LEN),
+        tag in 0u8..14,
+        sparse in any::<bool>(),
+    ) {
+        // Mostly-zero buffers with a valid tag reach deep into the field checks.
+        b[0] = tag;
+        if sparse {
+            for (i, x) in b.iter_mut().enumerate().skip(1) {
+                if i % 5 != 0 { *x = 0; }
+            }
+        }
+        if let Ok(m) = Msg::decode(&b) {
+            let mut again = [0u8; ENCODED_LEN];
+            m.encode(&mut again);
+            prop_assert_eq!(&again[..], &b[..]);
+        }
+    }
+
+    #[test]
+    fn any_length_is_safe(b in proptest::collection::vec(any::<u8>(), 0..100)) {
+        let r = Msg::decode(&b);
+        if b.len() != ENCODED_LEN {
+            prop_assert_eq!(r, Err(DecodeError::Length(b.len())));
+        }
+    }
+}
+
+#[test]
+fn encoding_is_little_endian_at_repr_c_offsets() {
+    let m = Msg::Trade(Trade {
+        inst: InstrumentId(0x0102_0304),
+        aggressor: Side::Sell,
+        _pad: [0; 3],
+        px: Price::from_raw(0x1122),
+        qty: Qty::from_raw(-1),
+        trade_id: 7,
+        exch_ts: 8,
+        local_ts: 9,
+    });
+    let mut b = [0u8; ENCODED_LEN];
+    m.encode(&mut b);
+    assert_eq!(&b[..16], &[2, 0, 0, 0, 0, 0, 0, 0, 4, 3, 2, 1, 2, 0, 0, 0]);
+    assert_eq!(&b[16..24], &0x1122i64.to_le_bytes());
+    assert_eq!(&b[24..32], &[0xFF; 8]);
+    assert_eq!(&b[48..56], &9u64.to_le_bytes());
+    assert_eq!(&b[56..], &[0; 8]);
+}
+
+#[test]
+fn each_invalid_field_is_named() {
+    let mut b = [0u8; ENCODED_LEN];
+    Msg::Exec(ExecReport::default()).encode(&mut b);
+    let cases = [(54, "kind"), (55, "side"), (56, "liquidity"), (57, "reason")];
+    for (off, field) in cases {
+        let mut x = b;
+        x[off] = 0x77;
+        assert_eq!(
+            Msg::decode(&x),
+            Err(DecodeError::InvalidEnum { msg: "exec_report", field, value: 0x77 }),
+            "{field}"
+        );
+    }
+    let mut x = b;
+    x[60] = 1;
+    assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 60 }));
+    let mut x = b;
+    x[3] = 1;
+    assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
+    for tag in [0u8, 12, 255] {
+        let mut x = b;
+        x[0] = tag;
+        assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
+    }
+    let mut i = [0u8; ENCODED_LEN];
+    Msg::Decision(Intent::default()).encode(&mut i);
+    i[59] = 10; // verdict: 0..=9
+    assert!(matches!(Msg::decode(&i), Err(DecodeError::InvalidEnum { field: "verdict", .. })));
+}
+
+#[test]
+fn kinds_are_the_documented_numbers() {
+    assert_eq!(Msg::Quote(Quote::default()).kind(), 1);
+    assert_eq!(Msg::Exec(ExecReport::default()).kind(), 9);
+    assert_eq!(Msg::Eos(EndOfStream::default()).kind(), 11);
+    assert_eq!(Msg::kind_name_of(6), Some("decision"));
+    assert_eq!(Msg::kind_name_of(0), None);
+    assert_eq!(Msg::kind_name_of(12), None);
+}

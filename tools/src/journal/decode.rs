@@ -1,0 +1,188 @@
+//! One journal record → its message's named fields, for every output format. Prices, quantities
+//! and money print as exact decimals; enums by name; timestamps stay integers (ns) in fields and
+//! are shown as UTC by [`fmt_ts`].
+
+use alphapulse_shm::{align8, Reader, RECORD_HEADER};
+use alphapulse_types::{Msg, CODEC_VERSION};
+use std::fmt;
+
+/// A field value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Int(u64),
+    /// An exact decimal (price, quantity, money).
+    Dec(String),
+    Name(String),
+}
+
+impl fmt::Display for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Value::Int(v) => write!(f, "{v}"),
+            Value::Dec(s) | Value::Name(s) => f.write_str(s),
+        }
+    }
+}
+
+impl Value {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::Int(v) => serde_json::json!(v),
+            Value::Dec(s) | Value::Name(s) => serde_json::json!(s),
+        }
+    }
+}
+
+/// A named field.
+pub type Field = (&'static str, Value);
+
+/// `CamelCase` debug name → `snake_case`.
+fn name<T: fmt::Debug>(v: T) -> Value {
+    let d = format!("{v:?}");
+    let mut s = String::with_capacity(d.len() + 4);
+    for (i, c) in d.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            s.push('_');
+        }
+        s.push(c.to_ascii_lowercase());
+    }
+    Value::Name(s)
+}
+
+fn dec(v: impl fmt::Display) -> Value {
+    Value::Dec(v.to_string())
+}
+
+/// The fields of `m` (the message's own `ts` is the record's timestamp and is not repeated).
+pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
+    let mut f: Vec<Field> = Vec::with_capacity(16);
+    let inst = |f: &mut Vec<Field>, id: u32| {
+        f.push(("inst", Value::Int(id.into())));
+        if let Some(s) = symbols.get(id as usize) {
+            f.push(("symbol", Value::Name(s.clone())));
+        }
+    };
+    match m {
+        Msg::Quote(q) => {
+            inst(&mut f, q.inst.0);
+            f.extend([
+                ("bid_px", dec(q.bid_px)),
+                ("bid_qty", dec(q.bid_qty)),
+                ("ask_px", dec(q.ask_px)),
+                ("ask_qty", dec(q.ask_qty)),
+                ("exch_ts", Value::Int(q.exch_ts)),
+            ]);
+        }
+        Msg::Trade(t) => {
+            inst(&mut f, t.inst.0);
+            f.extend([("aggressor", name(t.aggressor)), ("px", dec(t.px)), ("qty", dec(t.qty))]);
+            f.extend([("trade_id", Value::Int(t.trade_id)), ("exch_ts", Value::Int(t.exch_ts))]);
+        }
+        Msg::Level(l) => {
+            inst(&mut f, l.inst.0);
+            f.extend([("side", name(l.side)), ("px", dec(l.px)), ("qty", dec(l.qty))]);
+            f.extend([("last", Value::Int(l.last.into())), ("update_id", Value::Int(l.update_id))]);
+            f.push(("exch_ts", Value::Int(l.exch_ts)));
+        }
+        Msg::Book(b) => {
+            inst(&mut f, b.inst.0);
+            f.extend([("state", name(b.state)), ("update_id", Value::Int(b.update_id))]);
+            f.push(("exch_ts", Value::Int(b.exch_ts)));
+        }
+        Msg::Intent(i) | Msg::Decision(i) => {
+            f.push(("intent_id", Value::Int(i.intent_id)));
+            inst(&mut f, i.inst.0);
+            f.extend([("strategy", Value::Int(i.strategy.0.into())), ("side", name(i.side))]);
+            f.extend([("px", dec(i.px)), ("qty", dec(i.qty)), ("ord_type", name(i.ord_type))]);
+            f.extend([("tif", name(i.tif)), ("confidence", Value::Int(i.confidence.into()))]);
+            f.extend([
+                ("verdict", Value::Name(i.verdict.name().into())),
+                ("origin_ts", Value::Int(i.origin_ts)),
+            ]);
+        }
+        Msg::New(o) => {
+            f.push(("order_id", Value::Int(o.order_id.0)));
+            inst(&mut f, o.inst.0);
+            f.extend([("strategy", Value::Int(o.strategy.0.into())), ("side", name(o.side))]);
+            f.extend([("px", dec(o.px)), ("qty", dec(o.qty)), ("ord_type", name(o.ord_type))]);
+            f.extend([("tif", name(o.tif)), ("origin_ts", Value::Int(o.origin_ts))]);
+        }
+        Msg::Cancel(c) => {
+            f.push(("order_id", Value::Int(c.order_id.0)));
+            inst(&mut f, c.inst.0);
+            f.extend([("strategy", Value::Int(c.strategy.0.into())), ("origin_ts", Value::Int(c.origin_ts))]);
+        }
+        Msg::Exec(e) => {
+            f.push(("order_id", Value::Int(e.order_id.0)));
+            inst(&mut f, e.inst.0);
+            f.extend([("strategy", Value::Int(e.strategy.0.into())), ("exec_kind", name(e.kind))]);
+            f.extend([("side", name(e.side)), ("px", dec(e.px)), ("qty", dec(e.qty)), ("fee", dec(e.fee))]);
+            f.extend([("liquidity", name(e.liquidity)), ("reason", name(e.reason))]);
+        }
+        Msg::Control(c) => f.extend([("control_seq", Value::Int(c.seq)), ("cmd", name(c.cmd))]),
+        Msg::Eos(_) => {}
+    }
+    f
+}
+
+/// A record checked and decoded: its message, or an error naming the file and offset.
+pub fn decode_record(
+    reader: &Reader,
+    stream: &str,
+    seq: u64,
+    ty: u16,
+    version: u16,
+    payload: &[u8],
+) -> anyhow::Result<Msg> {
+    let problem = if version != CODEC_VERSION {
+        format!("unknown message version {version} (this build reads {CODEC_VERSION})")
+    } else {
+        match Msg::decode(payload) {
+            Ok(m) if m.kind() == ty => return Ok(m),
+            Ok(m) => format!("record type {ty} but a {} payload", m.kind_name()),
+            Err(e) => format!("payload does not decode: {e}"),
+        }
+    };
+    let (file, pos) =
+        reader.position().map_or((Default::default(), 0), |(f, p)| (f.display().to_string(), p));
+    let offset = pos.saturating_sub(align8(RECORD_HEADER + payload.len()) as u64);
+    anyhow::bail!("stream `{stream}`: journal file {file} at offset {offset}: record {seq}: {problem}")
+}
+
+/// `YYYY-MM-DDTHH:MM:SS.nnnnnnnnnZ` (UTC) for nanoseconds since the Unix epoch.
+pub fn fmt_ts(ns: u64) -> String {
+    let stamp = crate::run_journal::utc_stamp(ns / 1_000_000_000); // YYYYMMDDTHHMMSSZ
+    let b = stamp.as_bytes();
+    let s = |r: std::ops::Range<usize>| std::str::from_utf8(&b[r]).unwrap_or("?");
+    format!(
+        "{}-{}-{}T{}:{}:{}.{:09}Z",
+        s(0..4),
+        s(4..6),
+        s(6..8),
+        s(9..11),
+        s(11..13),
+        s(13..15),
+        ns % 1_000_000_000
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphapulse_types::{ExecKind, ExecReport, Price};
+
+    #[test]
+    fn names_and_decimals() {
+        assert_eq!(fmt_ts(1_723_075_200_000_000_007), "2024-08-08T00:00:00.000000007Z");
+        let e = Msg::Exec(ExecReport {
+            kind: ExecKind::CancelRejected,
+            px: Price::from_raw(150_000_000),
+            ..Default::default()
+        });
+        let f = fields(&e, &["BTCUSDT".into()]);
+        assert!(f.contains(&("exec_kind", Value::Name("cancel_rejected".into()))), "{f:?}");
+        assert!(f.contains(&("symbol", Value::Name("BTCUSDT".into()))));
+        let px = f.iter().find(|x| x.0 == "px").unwrap();
+        assert_eq!(px.1.to_string(), "1.5");
+    }
+}

@@ -1,0 +1,125 @@
+//! `alphapulse journal stat|tail|export`: inspect the journal a run wrote (one stream per actor).
+//!
+//! `DIR` is a run's journal folder (streams in sub-folders, `run.json` beside them) or one stream
+//! folder. Records are decoded with `alphapulse_types::Msg::decode`. Bad bytes are never printed as
+//! data: a corrupt or truncated segment, a record that does not decode, an unknown message version
+//! end the command with an error naming the file and offset (exit 1). Bad usage exits 2.
+//!
+//! - `decode`: a record → named fields (shared by every output format), timestamps as UTC;
+//! - `stat`, `tail`, `export`: the three commands.
+
+mod decode;
+mod export;
+mod read;
+mod stat;
+mod tail;
+
+use crate::config::ConfigError;
+use crate::run_journal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+pub use decode::{decode_record, fmt_ts, Field, Value};
+
+/// Inspect a journal.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Exit codes: 0 ok, 1 bad journal data (the error names file and offset), 2 bad usage."
+)]
+pub struct Args {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum Command {
+    /// Streams, segments, records by type, first/last sequence and time, gaps.
+    Stat(stat::Args),
+    /// The last records, decoded, one line each; `-f` follows a live writer until Ctrl-C.
+    Tail(tail::Args),
+    /// Records as JSON lines or CSV on stdout.
+    Export(export::Args),
+}
+
+pub fn main(args: Args) -> anyhow::Result<ExitCode> {
+    match args.command {
+        Command::Stat(a) => stat::main(a),
+        Command::Tail(a) => tail::main(a),
+        Command::Export(a) => export::main(a),
+    }
+}
+
+/// One stream of a journal.
+#[derive(Clone, Debug)]
+pub struct StreamRef {
+    pub name: String,
+    pub dir: PathBuf,
+}
+
+/// The chain's streams first, in chain order; others after, by name.
+fn order(name: &str) -> (usize, String) {
+    let i = crate::backtest::CHAIN.iter().position(|c| *c == name).unwrap_or(usize::MAX);
+    (i, name.to_string())
+}
+
+fn is_stream(dir: &Path) -> bool {
+    dir.join(alphapulse_shm::META_FILE).is_file()
+}
+
+/// The streams of `dir` (a journal folder or one stream folder), or only `only`.
+pub fn streams(dir: &Path, only: Option<&str>) -> Result<Vec<StreamRef>, ConfigError> {
+    if !dir.is_dir() {
+        return Err(ConfigError::Usage(format!("{}: no such journal folder", dir.display())));
+    }
+    if is_stream(dir) {
+        let name = dir.file_name().map_or("stream".into(), |n| n.to_string_lossy().into_owned());
+        if let Some(s) = only.filter(|s| *s != name) {
+            return Err(ConfigError::Usage(format!("{} is the stream `{name}`, not `{s}`", dir.display())));
+        }
+        return Ok(vec![StreamRef { name, dir: dir.to_path_buf() }]);
+    }
+    let mut found: Vec<StreamRef> = std::fs::read_dir(dir)
+        .map_err(|e| ConfigError::Usage(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok())
+        .filter(|e| is_stream(&e.path()))
+        .map(|e| StreamRef { name: e.file_name().to_string_lossy().into_owned(), dir: e.path() })
+        .collect();
+    found.sort_by_key(|s| order(&s.name));
+    if found.is_empty() {
+        return Err(ConfigError::Usage(format!(
+            "{} is not a journal: no stream folders (with {}) in it",
+            dir.display(),
+            alphapulse_shm::META_FILE
+        )));
+    }
+    match only {
+        None => Ok(found),
+        Some(s) => match found.iter().find(|f| f.name == s) {
+            Some(f) => Ok(vec![f.clone()]),
+            None => Err(ConfigError::Usage(format!(
+                "{} has no stream `{s}` (streams: {})",
+                dir.display(),
+                found.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ")
+            ))),
+        },
+    }
+}
+
+/// Instrument symbols by id, from the run's `run.json` (beside the streams), if there is one.
+pub fn symbols(dir: &Path) -> Vec<String> {
+    let run_dir = if is_stream(dir) { dir.parent().unwrap_or(dir) } else { dir };
+    run_journal::read_meta(run_dir).ok().flatten().map(|m| m.instruments).unwrap_or_default()
+}
+
+/// A closed stdout (`| head`) is a normal end, not an error.
+fn stdout_ends_ok(r: anyhow::Result<ExitCode>) -> anyhow::Result<ExitCode> {
+    match r {
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(ExitCode::SUCCESS)
+        }
+        other => other,
+    }
+}
