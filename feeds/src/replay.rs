@@ -75,6 +75,7 @@ impl Replay {
             .map(|i| {
                 BookSync::new(
                     i.id,
+                    i.tick,
                     opts.book_levels,
                     opts.max_buffered_depth_events,
                     opts.max_buffered_levels,

@@ -62,11 +62,12 @@ pub struct BookSync {
 }
 
 impl BookSync {
-    /// A book of `levels` per side, buffering at most `max_events` events / `max_levels` levels.
-    pub fn new(inst: InstrumentId, levels: usize, max_events: usize, max_levels: usize) -> Self {
+    /// A book of `levels` per side on a price grid of `tick`, buffering at most `max_events`
+    /// events / `max_levels` levels.
+    pub fn new(inst: InstrumentId, tick: Price, levels: usize, max_events: usize, max_levels: usize) -> Self {
         BookSync {
             inst,
-            book: Book::with_capacity(levels),
+            book: Book::with_grid(levels, tick),
             state: State::AwaitSnapshot,
             after_gap: false,
             pending: Pending::new(max_events, max_levels),

@@ -66,7 +66,7 @@ impl StrategyHost {
         }
         let n = instruments.len();
         let mut host = StrategyHost {
-            view: MarketView::new(n, book_levels),
+            view: MarketView::with_grid(instruments, book_levels),
             strategies: Vec::with_capacity(MAX_STRATEGIES),
             agents: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,

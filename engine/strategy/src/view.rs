@@ -8,7 +8,9 @@
 //! only emit levels once they hold a snapshot). A usable book must also be two-sided and uncrossed.
 
 use alphapulse_book::Book;
-use alphapulse_types::{fixed::mid, BookState, BookStatus, InstrumentId, Level, Price, Quote, Trade};
+use alphapulse_types::{
+    fixed::mid, BookState, BookStatus, InstrumentId, InstrumentTable, Level, Price, Quote, Trade,
+};
 
 /// What the host knows about one instrument's book feed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -51,6 +53,22 @@ impl MarketView {
             state: <_>::default(),
         };
         MarketView { insts: vec![s; instruments], unknown_inst: 0 }
+    }
+
+    /// A view of the instruments of `table`, each book keeping `book_levels` levels per side on
+    /// the instrument's tick grid (faster than [`MarketView::new`]'s books).
+    pub fn with_grid(table: &InstrumentTable, book_levels: usize) -> Self {
+        let insts = table
+            .iter()
+            .map(|i| InstState {
+                quote: None,
+                trade: None,
+                book: Book::with_grid(book_levels, i.tick),
+                book_ts: 0,
+                state: <_>::default(),
+            })
+            .collect();
+        MarketView { insts, unknown_inst: 0 }
     }
 
     /// Number of instruments in the view.

@@ -48,7 +48,7 @@ impl SimGateway {
         Ok(SimGateway {
             tariff,
             insts: table.iter().cloned().collect(),
-            views: (0..table.len()).map(|_| View::new(book_levels)).collect(),
+            views: table.iter().map(|i| View::new(book_levels, i.tick)).collect(),
             table: OrderTable::new(cfg.max_orders),
             pending: PendingQueue::new(cfg.max_pending),
             cfg,

@@ -24,8 +24,9 @@ pub(crate) fn within(side: Side, px: Price, limit: Option<Price>) -> bool {
 }
 
 impl View {
-    pub fn new(levels: usize) -> Self {
-        View { book: Book::with_capacity(levels), usable: true }
+    /// A view keeping `levels` per side of an instrument whose tick size is `tick`.
+    pub fn new(levels: usize, tick: Price) -> Self {
+        View { book: Book::with_grid(levels, tick), usable: true }
     }
 
     /// Apply a depth level (absolute quantity, 0 removes). Ignored while unusable.
@@ -118,7 +119,7 @@ mod tests {
 
     #[test]
     fn quote_patches_stale_levels() {
-        let mut v = View::new(16);
+        let mut v = View::new(16, Price(1));
         for (s, px, qty) in
             [(Side::Sell, 101, 1), (Side::Sell, 102, 2), (Side::Buy, 100, 3), (Side::Buy, 99, 4)]
         {
@@ -139,7 +140,7 @@ mod tests {
 
     #[test]
     fn take_walks_levels_and_consumes() {
-        let mut v = View::new(16);
+        let mut v = View::new(16, Price(1));
         v.book.set(Side::Sell, p(101), q(1));
         v.book.set(Side::Sell, p(102), q(2));
         v.book.set(Side::Sell, p(104), q(5));
