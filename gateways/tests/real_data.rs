@@ -1,9 +1,7 @@
-//! The simulator over the real BTCUSDT capture (bookTicker + trades, 2024-08-08): a few hundred
-//! orders of every kind keep every invariant, allocate nothing, and replay identically.
-//! Skips when the shared data directory is absent.
+//! The simulator over the real BTCUSDT capture (2024-08-08, through the real feed handler: quotes,
+//! trades and depth levels): a few hundred orders of every kind keep every invariant, allocate
+//! nothing, and replay identically. Skips when the shared data directory is absent.
 
-#[path = "common/binance.rs"]
-mod binance;
 mod common;
 #[path = "common/counting.rs"]
 mod counting;
@@ -101,12 +99,13 @@ fn with_orders(market: &[Msg], every: usize) -> Vec<Msg> {
 
 #[test]
 fn real_capture_keeps_invariants_without_allocating() {
-    let path = binance::shared_data().join("binance-spot/btcusdt_20240808.gz");
-    if !path.exists() {
-        println!("skipped: {} not found", path.display());
+    let Some(data) = alphapulse_feeds::testdata::shared_data_dir() else {
+        println!("skipped: ../shared/data not found");
         return;
-    }
-    let market = binance::read(&path, INST).unwrap();
+    };
+    let path = data.join("binance-spot/btcusdt_20240808.gz");
+    let mut market = alphapulse_feeds::testdata::replay_messages(&[path], &btcusdt()).unwrap();
+    market.retain(|m| !matches!(m, Msg::Eos(_))); // `with_orders` ends the stream itself
     assert!(market.len() > 30_000, "expected the whole capture, got {}", market.len());
     let msgs = with_orders(&market, 100);
     let cfg = SimConfig {
@@ -215,16 +214,4 @@ fn synthetic_stream_allocates_nothing() {
     drive::check(&gw, &msgs, &out);
     let s = gw.stats();
     assert!(s.maker_fills > 0 && s.taker_fills > 0 && s.rejected_total() > 0, "{s:?}");
-}
-
-#[test]
-fn capture_lines_parse() {
-    let q = r#"1723161254087891268 {"stream":"btcusdt@bookTicker","data":{"u":50093239212,"s":"BTCUSDT","b":"61837.63000000","B":"3.78826000","a":"61837.64000000","A":"1.54698000"}}"#;
-    let Some(Msg::Quote(q)) = binance::parse_line(q, INST) else { panic!("quote") };
-    assert_eq!((q.bid_px, q.ask_qty), (Price::parse(b"61837.63").unwrap(), Qty::parse(b"1.54698").unwrap()));
-    assert_eq!(q.local_ts, 1723161254087891268);
-    let t = r#"1723161254087896568 {"stream":"btcusdt@trade","data":{"e":"trade","E":1723161255343,"s":"BTCUSDT","t":3735683259,"p":"61837.63000000","q":"0.02000000","T":1723161255342,"m":true,"M":true}}"#;
-    let Some(Msg::Trade(t)) = binance::parse_line(t, INST) else { panic!("trade") };
-    assert_eq!((t.aggressor, t.trade_id, t.qty), (Side::Sell, 3735683259, Qty::parse(b"0.02").unwrap()));
-    assert_eq!(t.exch_ts, 1_723_161_255_342_000_000);
 }

@@ -3,62 +3,15 @@
 //! execution reports back, and checks that the default configuration trades, but not on every
 //! tick, without allocating on the hot path.
 //!
-//! A test-only reader: the real feed handler lives in another crate.
+//! The market data comes from the real feed handler (quotes, trades and depth levels).
 
 use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
 use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use alphapulse_strategy::{StrategyConfig, StrategyHost};
 use alphapulse_types::*;
-use std::io::BufRead;
-use std::path::PathBuf;
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
-
-fn data_dir() -> PathBuf {
-    match std::env::var_os("ALPHAPULSE_SHARED_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
-    }
-}
-
-/// The string value of `"key":"…"` in `s`.
-fn str_field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
-    let pat = format!("\"{key}\":\"");
-    let start = s.find(&pat)? + pat.len();
-    Some(&s[start..start + s[start..].find('"')?])
-}
-
-/// One market event from a capture line, or `None` for other frames (depth, snapshot).
-fn parse_line(line: &str, inst: InstrumentId) -> Option<Msg> {
-    let (ts, frame) = line.split_once(' ')?;
-    let local_ts: u64 = ts.parse().ok()?;
-    let px = |k| str_field(frame, k).and_then(|v| Price::parse(v.as_bytes()).ok());
-    let qty = |k| str_field(frame, k).and_then(|v| Qty::parse(v.as_bytes()).ok());
-    if frame.contains("@bookTicker\"") {
-        return Some(Msg::Quote(Quote {
-            inst,
-            bid_px: px("b")?,
-            bid_qty: qty("B")?,
-            ask_px: px("a")?,
-            ask_qty: qty("A")?,
-            local_ts,
-            ..Default::default()
-        }));
-    }
-    if frame.contains("@trade\"") {
-        let aggressor = if frame.contains("\"m\":true") { Side::Sell } else { Side::Buy };
-        return Some(Msg::Trade(Trade {
-            inst,
-            aggressor,
-            px: px("p")?,
-            qty: qty("q")?,
-            local_ts,
-            ..Default::default()
-        }));
-    }
-    None
-}
 
 /// An outbox that keeps only what the test needs, in preallocated storage.
 #[derive(Default)]
@@ -84,12 +37,12 @@ impl Outbox for Tally {
 
 #[test]
 fn btcusdt_capture_trades_sparingly_without_allocating() {
-    let dir = data_dir().join("binance-spot");
-    let first = dir.join("btcusdt_20240808.gz");
-    if !first.exists() {
-        println!("skipped: {} not found", first.display());
+    let Some(data) = alphapulse_feeds::testdata::shared_data_dir() else {
+        println!("skipped: ../shared/data not found");
         return;
-    }
+    };
+    let dir = data.join("binance-spot");
+    let first = dir.join("btcusdt_20240808.gz");
     let mut table = InstrumentTable::new();
     let inst = table
         .add(Instrument {
@@ -107,20 +60,21 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     let mut host = StrategyHost::new(&cfg, &table, 1000).unwrap();
     let mut out = Tally::default();
     let (mut quotes, mut trades, mut buys, mut sells) = (0u64, 0u64, 0u64, 0u64);
+    let mut forwardable = 0u64;
     let (mut first_ts, mut last_ts) = (None, 0u64);
     let mut max_abs_pos = 0i64;
     let mut allocs = 0u64;
     let files = [first, dir.join("btcusdt_20240809.gz")];
-    for path in files.iter().filter(|p| p.exists()) {
-        let f = std::fs::File::open(path).unwrap();
-        let r = std::io::BufReader::new(flate2::read::GzDecoder::new(f));
-        for line in r.lines() {
-            let line = line.unwrap();
-            let Some(msg) = parse_line(&line, inst) else { continue };
+    // The real feed: quotes, trades and the book levels of every depth update.
+    let market = alphapulse_feeds::testdata::replay_messages(&files, &table).unwrap();
+    {
+        for msg in market {
             match msg {
                 Msg::Quote(_) => quotes += 1,
-                _ => trades += 1,
+                Msg::Trade(_) => trades += 1,
+                _ => {}
             }
+            forwardable += 1; // market events and the final Eos all go down
             let ts = msg.event_ts();
             first_ts.get_or_insert(ts);
             last_ts = ts;
@@ -172,7 +126,7 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     );
     assert_eq!(allocs, 0, "the host allocated on the hot path");
     assert_eq!(out.up, a.fills * 2, "every exec report is forwarded up");
-    assert_eq!(out.down, quotes + trades, "every market event is forwarded down");
+    assert_eq!(out.down, forwardable, "every market event (and Eos) is forwarded down");
     assert!(s.agents.iter().all(|g| g.signals > 0), "every agent produced signals");
     assert!(a.intents >= 10, "too few intents: {}", a.intents);
     assert!(
