@@ -71,18 +71,29 @@ fn stat_counts_every_stream() {
 
 #[test]
 fn tail_shows_the_last_records_decoded() {
-    let n = journal().1["intents"].as_u64().unwrap();
+    let report = &journal().1;
+    // risk's stream: its decisions, and a position after every fill.
+    let n = report["intents"].as_u64().unwrap() + report["fills"].as_u64().unwrap();
     let o = ap(&["journal", "tail", d(), "--stream", "risk", "-n", "3"]);
     assert!(o.status.success(), "{}", err(&o));
     let lines: Vec<String> = out(&o).lines().map(String::from).collect();
     assert_eq!(lines.len(), 3);
     for (i, l) in lines.iter().enumerate() {
         assert!(l.starts_with(&format!("risk {} 2024-08-08T", n - 3 + i as u64)), "{l}");
-        assert!(l.contains(" decision ") && l.contains("symbol=BTCUSDT") && l.contains("verdict="), "{l}");
+        assert!(l.contains("symbol=BTCUSDT"), "{l}");
+        assert!(
+            (l.contains(" decision ") && l.contains("verdict="))
+                || (l.contains(" position ") && l.contains(" qty=") && l.contains(" equity=")),
+            "{l}"
+        );
     }
     let all = out(&ap(&["journal", "tail", d(), "-n", "1"]));
     assert_eq!(all.lines().count(), 5, "one line per stream: {all}");
     assert!(all.lines().next().unwrap().ends_with("end_of_stream"), "{all}");
+    let router = out(&ap(&["journal", "tail", d(), "--stream", "router", "-n", "400"]));
+    let t =
+        router.lines().find(|l| l.contains(" order_state ")).expect("order states in the router's stream");
+    assert!(t.contains(" from_state=") && t.contains(" to_state=") && t.contains(" event="), "{t}");
 }
 
 #[test]
@@ -113,11 +124,14 @@ fn export_jsonl_and_csv_with_bounds() {
         .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["seq"].as_u64().unwrap())
         .collect();
     assert_eq!(seqs, [10, 11, 12]);
-    // A time bound: from the time of strategy record 5 on.
-    let t = rows_of("strategy")[5]["time"].as_str().unwrap().to_string();
+    // A time bound: from the time of the first strategy record from 5 on that is later than the one
+    // before it (one event's signals and intent share a time).
+    let rows = rows_of("strategy");
+    let k = (5..rows.len()).find(|&i| rows[i]["ts"].as_u64() > rows[i - 1]["ts"].as_u64()).unwrap();
+    let t = rows[k]["time"].as_str().unwrap().to_string();
     let o = ap(&["journal", "export", d(), "--format", "jsonl", "--stream", "strategy", "--from", &t]);
     let first: serde_json::Value = serde_json::from_str(out(&o).lines().next().unwrap()).unwrap();
-    assert_eq!(first["seq"], 5);
+    assert_eq!(first["seq"], k as u64);
 
     let o = ap(&["journal", "export", d(), "--format", "csv", "--stream", "router"]);
     let text = out(&o);
@@ -125,7 +139,9 @@ fn export_jsonl_and_csv_with_bounds() {
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(&header[..5], ["stream", "seq", "ts", "time", "type"]);
     let body: Vec<&str> = lines.collect();
-    assert_eq!(body.len() as u64, report["orders_sent"].as_u64().unwrap());
+    let of_type = |t: &str| body.iter().filter(|l| l.split(',').nth(4) == Some(t)).count() as u64;
+    assert_eq!(of_type("order_new"), report["orders_sent"].as_u64().unwrap());
+    assert!(of_type("order_state") >= 4 * of_type("order_new"), "validate, approve, create, … per order");
     assert!(body.iter().all(|l| l.split(',').count() == header.len() && l.starts_with("router,")));
 }
 

@@ -13,6 +13,11 @@
 //!   the acceptance implies it (counted). Done orders with fills → `PositionOpen`, and
 //!   `PositionClosed` once the instrument's net position (from all fills) is next zero. Refused
 //!   transitions are counted per (state, event). Every report is forwarded up after handling.
+//! - Journal: every transition the router applies is sent to its journal port as a
+//!   `Msg::OrderState` (`from`, `to`, `event` as the `u8` of [`OrderState`](S)/[`LifecycleEvent`](E),
+//!   with the record's order id, intent id and instrument); a refused one is journaled too, with
+//!   `refused = 1` and `to == from`, besides being counted. Rejected intents have order id 0: their
+//!   intent id tells them apart.
 //! - Market events: resting GTC limit orders older than `order_ttl_ns` get a `Msg::Cancel` (once);
 //!   then the event is forwarded down. `Control` is forwarded down.
 //! - `Eos`: forwarded down; working orders are left as they are (a backtest ends with what is
@@ -23,8 +28,8 @@ use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
 use alphapulse_runtime::{Actor, Ctx};
 use alphapulse_types::{
-    notional, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, Tif, VenueReject,
-    Verdict,
+    notional, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, OrderTransition,
+    Tif, VenueReject, Verdict,
 };
 use std::any::Any;
 
@@ -74,20 +79,31 @@ impl RouterActor {
         self.net.get(inst.index()).copied().unwrap_or(0)
     }
 
-    /// Apply `ev` to the record in `slot`; refused transitions are counted.
-    fn apply(&mut self, slot: u32, ev: E) -> bool {
-        let st = self.table.rec(slot).state;
-        match next(st, ev) {
-            Ok(to) => {
-                self.table.rec_mut(slot).state = to;
-                true
-            }
-            Err(_) => {
-                self.stats.invalid_transitions += 1;
-                self.stats.invalid[st as usize][ev as usize] += 1;
-                false
-            }
+    /// Apply `ev` to the record in `slot` and journal the transition; refused transitions are
+    /// counted (and journaled, flagged).
+    fn apply(&mut self, slot: u32, ev: E, ctx: &mut Ctx<'_>) -> bool {
+        let rec = self.table.rec_mut(slot);
+        let st = rec.state;
+        let (to, ok) = match next(st, ev) {
+            Ok(to) => (to, true),
+            Err(_) => (st, false),
+        };
+        rec.state = to;
+        ctx.journal(Msg::OrderState(OrderTransition {
+            order_id: rec.order_id,
+            intent_id: rec.intent_id,
+            ts: ctx.now(),
+            inst: rec.inst,
+            from: st as u8,
+            to: to as u8,
+            event: ev as u8,
+            refused: !ok as u8,
+        }));
+        if !ok {
+            self.stats.invalid_transitions += 1;
+            self.stats.invalid[st as usize][ev as usize] += 1;
         }
+        ok
     }
 
     fn on_decision(&mut self, d: &Intent, ctx: &mut Ctx<'_>) {
@@ -123,16 +139,19 @@ impl RouterActor {
         if old.is_some_and(|o| o.state == S::PositionOpen) {
             self.stats.position_records_evicted += 1;
         }
-        self.apply(slot, E::Validate);
+        if approved {
+            // Before the first transition, so that every journaled transition of the order carries it.
+            self.table.set_order_id(slot, id);
+        }
+        self.apply(slot, E::Validate, ctx);
         if !approved {
-            self.apply(slot, E::Reject);
+            self.apply(slot, E::Reject, ctx);
             self.stats.rejected_by_risk += 1;
             self.table.retire(slot);
             return;
         }
-        self.apply(slot, E::Approve);
-        self.apply(slot, E::Create);
-        self.table.set_order_id(slot, id);
+        self.apply(slot, E::Approve, ctx);
+        self.apply(slot, E::Create, ctx);
         self.stats.created += 1;
         if d.tif == Tif::Gtc && d.ord_type == OrdType::Limit && self.cfg.order_ttl_ns > 0 {
             self.table.push_back(List::Ttl, slot);
@@ -153,15 +172,16 @@ impl RouterActor {
     }
 
     /// A report before the acceptance implies it.
-    fn implied_accept(&mut self, slot: u32, now: u64) {
-        if self.table.rec(slot).state == S::OrderCreation && self.apply(slot, E::Accept) {
+    fn implied_accept(&mut self, slot: u32, ctx: &mut Ctx<'_>) {
+        if self.table.rec(slot).state == S::OrderCreation && self.apply(slot, E::Accept, ctx) {
             self.stats.implied_accepts += 1;
             self.stats.placed += 1;
-            self.table.rec_mut(slot).placed_ts = now;
+            self.table.rec_mut(slot).placed_ts = ctx.now();
         }
     }
 
-    fn on_exec(&mut self, r: &ExecReport, now: u64) {
+    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
         let is_fill = r.kind == ExecKind::Fill;
         if is_fill {
             self.stats.fills += 1;
@@ -175,37 +195,37 @@ impl RouterActor {
             None => self.stats.unknown_order += 1,
             Some(slot) => match r.kind {
                 ExecKind::Accepted => {
-                    if self.apply(slot, E::Accept) {
+                    if self.apply(slot, E::Accept, ctx) {
                         self.stats.placed += 1;
                         self.table.rec_mut(slot).placed_ts = now;
                     }
                 }
-                ExecKind::Fill => self.on_fill(slot, r, now),
+                ExecKind::Fill => self.on_fill(slot, r, ctx),
                 ExecKind::Cancelled => {
-                    self.implied_accept(slot, now);
-                    if self.apply(slot, E::Cancel) {
+                    self.implied_accept(slot, ctx);
+                    if self.apply(slot, E::Cancel, ctx) {
                         self.stats.cancelled += 1;
-                        self.finish(slot, now);
+                        self.finish(slot, ctx);
                     }
                 }
                 // A refused cancel leaves the order as it was (it usually filled first).
                 ExecKind::CancelRejected => self.stats.cancel_rejects += 1,
                 ExecKind::Rejected => {
                     self.table.rec_mut(slot).reject_reason = r.reason;
-                    if self.apply(slot, E::Fail) {
+                    if self.apply(slot, E::Fail, ctx) {
                         self.stats.failed += 1;
-                        self.finish(slot, now);
+                        self.finish(slot, ctx);
                     }
                 }
             },
         }
         if is_fill && self.net.get(r.inst.index()) == Some(&0) {
-            self.close_positions(r.inst.0);
+            self.close_positions(r.inst.0, ctx);
         }
     }
 
-    fn on_fill(&mut self, slot: u32, r: &ExecReport, now: u64) {
-        self.implied_accept(slot, now);
+    fn on_fill(&mut self, slot: u32, r: &ExecReport, ctx: &mut Ctx<'_>) {
+        self.implied_accept(slot, ctx);
         let rec = self.table.rec_mut(slot);
         rec.filled = rec.filled.saturating_add(r.qty);
         rec.fill_count += 1;
@@ -215,10 +235,10 @@ impl RouterActor {
             self.stats.overfills += 1;
         }
         let was = rec.state;
-        if self.apply(slot, if done { E::Fill } else { E::PartialFill }) {
+        if self.apply(slot, if done { E::Fill } else { E::PartialFill }, ctx) {
             if done {
                 self.stats.filled += 1;
-                self.finish(slot, now);
+                self.finish(slot, ctx);
             } else if was == S::OrderPlaced {
                 self.stats.partially_filled += 1;
             }
@@ -226,15 +246,15 @@ impl RouterActor {
     }
 
     /// The order's fills are done (Filled, Cancelled or Failed).
-    fn finish(&mut self, slot: u32, now: u64) {
+    fn finish(&mut self, slot: u32, ctx: &mut Ctx<'_>) {
         self.table.unlink(List::Ttl, slot);
         let rec = self.table.rec_mut(slot);
-        rec.done_ts = now;
+        rec.done_ts = ctx.now();
         let (filled, inst) = (rec.filled.raw() > 0, rec.inst);
-        if filled && self.apply(slot, E::OpenPosition) {
+        if filled && self.apply(slot, E::OpenPosition, ctx) {
             self.stats.positions_opened += 1;
             if self.net.get(inst.index()).is_none_or(|n| *n == 0) {
-                if self.apply(slot, E::ClosePosition) {
+                if self.apply(slot, E::ClosePosition, ctx) {
                     self.stats.positions_closed += 1;
                 }
             } else {
@@ -245,10 +265,10 @@ impl RouterActor {
     }
 
     /// The instrument's net position is zero: every `PositionOpen` order of it is closed.
-    fn close_positions(&mut self, inst: u32) {
+    fn close_positions(&mut self, inst: u32, ctx: &mut Ctx<'_>) {
         while let Some(slot) = self.table.front(List::Pos(inst)) {
             self.table.unlink(List::Pos(inst), slot);
-            if self.apply(slot, E::ClosePosition) {
+            if self.apply(slot, E::ClosePosition, ctx) {
                 self.stats.positions_closed += 1;
             }
         }
@@ -293,11 +313,13 @@ impl Actor for RouterActor {
             }
             Msg::Decision(d) => self.on_decision(d, ctx),
             Msg::Exec(r) => {
-                self.on_exec(r, ctx.now());
+                self.on_exec(r, ctx);
                 ctx.up(*msg);
             }
             Msg::Control(_) | Msg::Eos(_) => ctx.down(*msg),
             Msg::Intent(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
+            // Journal-only kinds never travel on a ring.
+            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => self.stats.unexpected += 1,
         }
     }
 

@@ -41,6 +41,10 @@ pub enum OrderState {
 /// Number of states.
 pub const N_STATES: usize = 12;
 
+// The journal's `Msg::OrderState` stores states and events as `u8` below these bounds.
+const _: () = assert!(N_STATES == alphapulse_types::ORDER_STATES as usize);
+const _: () = assert!(N_EVENTS == alphapulse_types::LIFECYCLE_EVENTS as usize);
+
 impl OrderState {
     /// Every state, in tag order.
     pub const ALL: [OrderState; N_STATES] = [
@@ -57,6 +61,14 @@ impl OrderState {
         OrderState::PositionOpen,
         OrderState::PositionClosed,
     ];
+    /// The state numbered `v` (its `as u8`; the journal's `OrderTransition::from`/`to`).
+    pub const fn from_u8(v: u8) -> Option<OrderState> {
+        if (v as usize) < N_STATES {
+            Some(Self::ALL[v as usize])
+        } else {
+            None
+        }
+    }
     /// Stable snake_case name.
     pub const fn name(self) -> &'static str {
         match self {
@@ -136,6 +148,30 @@ impl LifecycleEvent {
         LifecycleEvent::OpenPosition,
         LifecycleEvent::ClosePosition,
     ];
+    /// The event numbered `v` (its `as u8`; the journal's `OrderTransition::event`).
+    pub const fn from_u8(v: u8) -> Option<LifecycleEvent> {
+        if (v as usize) < N_EVENTS {
+            Some(Self::ALL[v as usize])
+        } else {
+            None
+        }
+    }
+    /// Stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            LifecycleEvent::Validate => "validate",
+            LifecycleEvent::Approve => "approve",
+            LifecycleEvent::Reject => "reject",
+            LifecycleEvent::Create => "create",
+            LifecycleEvent::Accept => "accept",
+            LifecycleEvent::PartialFill => "partial_fill",
+            LifecycleEvent::Fill => "fill",
+            LifecycleEvent::Cancel => "cancel",
+            LifecycleEvent::Fail => "fail",
+            LifecycleEvent::OpenPosition => "open_position",
+            LifecycleEvent::ClosePosition => "close_position",
+        }
+    }
 }
 
 /// A (state, event) pair that is not in the table.

@@ -10,15 +10,18 @@ use alphapulse_types::*;
 #[global_allocator]
 static A: CountingAllocator = CountingAllocator;
 
-/// Counts what it is given; remembers the last new order's id.
+/// Counts what it is given (sent, journaled); remembers the last new order's id.
 #[derive(Default)]
-struct Sink(u64, u64);
+struct Sink(u64, u64, u64);
 impl Outbox for Sink {
     fn send(&mut self, _: Port, m: Msg) {
         self.0 += 1;
         if let Msg::New(n) = m {
             self.1 = n.order_id.0;
         }
+    }
+    fn journal(&mut self, m: Msg) {
+        self.2 += matches!(m, Msg::OrderState(_)) as u64;
     }
 }
 
@@ -67,6 +70,7 @@ fn handle_never_allocates() {
     }
     assert_eq!(armed.stop(), 0, "allocations in handle");
     let s = r.stats();
+    assert!(sink.2 >= 4 * s.created, "every order's transitions are journaled: {}", sink.2);
     assert!(
         s.created > 10_000
             && s.ttl_cancels > 10
@@ -76,7 +80,7 @@ fn handle_never_allocates() {
         "{s:?}"
     );
     println!(
-        "router: 300000 messages, {} created, {} ttl cancels, {} filled, {} table full",
-        s.created, s.ttl_cancels, s.filled, s.table_full
+        "router: 300000 messages, {} created, {} ttl cancels, {} filled, {} table full, {} transitions journaled",
+        s.created, s.ttl_cancels, s.filled, s.table_full, sink.2
     );
 }

@@ -1,6 +1,6 @@
 //! RouterActor scenarios with a VecOutbox, and a property test over random report sequences.
 
-use alphapulse_oms::{LifecycleEvent as E, OrderState as S, RouterActor, RouterConfig};
+use alphapulse_oms::{next, LifecycleEvent as E, OrderState as S, RouterActor, RouterConfig};
 use alphapulse_runtime::VecOutbox;
 use alphapulse_types::*;
 use proptest::prelude::*;
@@ -220,6 +220,70 @@ fn forwards_and_drops() {
     assert_eq!((t.r.stats().unknown_order, t.r.net_position(A)), (1, -5));
 }
 
+/// The journaled transitions as (order id, from, to, event, refused).
+fn transitions(out: &VecOutbox) -> Vec<(u64, S, S, E, bool)> {
+    out.journal
+        .iter()
+        .map(|m| {
+            let Msg::OrderState(t) = m else { panic!("the router journals transitions only: {m:?}") };
+            let st = |v| S::from_u8(v).unwrap();
+            (t.order_id.0, st(t.from), st(t.to), E::from_u8(t.event).unwrap(), t.refused == 1)
+        })
+        .collect()
+}
+
+#[test]
+fn every_transition_is_journaled_in_order() {
+    let mut t = T::new(8);
+    t.decide(Verdict::MaxPosition, Side::Buy, 500, 5);
+    t.decide(Verdict::Approved, Side::Buy, 500, 10);
+    t.exec(1, ExecKind::Fill, Side::Buy, 200, 12); // acceptance implied
+    t.exec(1, ExecKind::Fill, Side::Buy, 300, 13);
+    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 14); // late: refused, journaled flagged
+    t.decide(Verdict::Approved, Side::Sell, 500, 20);
+    t.exec(2, ExecKind::Fill, Side::Sell, 500, 21); // flat: both positions close
+    let want = vec![
+        (0, S::SignalGenerated, S::RiskValidation, E::Validate, false),
+        (0, S::RiskValidation, S::Rejected, E::Reject, false),
+        (1, S::SignalGenerated, S::RiskValidation, E::Validate, false),
+        (1, S::RiskValidation, S::Approved, E::Approve, false),
+        (1, S::Approved, S::OrderCreation, E::Create, false),
+        (1, S::OrderCreation, S::OrderPlaced, E::Accept, false),
+        (1, S::OrderPlaced, S::PartiallyFilled, E::PartialFill, false),
+        (1, S::PartiallyFilled, S::Filled, E::Fill, false),
+        (1, S::Filled, S::PositionOpen, E::OpenPosition, false),
+        (1, S::PositionOpen, S::PositionOpen, E::Accept, true),
+        (2, S::SignalGenerated, S::RiskValidation, E::Validate, false),
+        (2, S::RiskValidation, S::Approved, E::Approve, false),
+        (2, S::Approved, S::OrderCreation, E::Create, false),
+        (2, S::OrderCreation, S::OrderPlaced, E::Accept, false),
+        (2, S::OrderPlaced, S::Filled, E::Fill, false),
+        (2, S::Filled, S::PositionOpen, E::OpenPosition, false),
+        (2, S::PositionOpen, S::PositionClosed, E::ClosePosition, false),
+        (1, S::PositionOpen, S::PositionClosed, E::ClosePosition, false),
+    ];
+    assert_eq!(transitions(&t.out), want);
+    let ts: Vec<u64> = t.out.journal.iter().map(|m| m.event_ts()).collect();
+    assert_eq!(&ts[..3], &[5, 5, 10]);
+    assert_eq!(ts.last(), Some(&21));
+    let Msg::OrderState(first) = t.out.journal[0] else { unreachable!() };
+    assert_eq!((first.intent_id, first.inst), (5, A), "rejected intents are told apart by intent id");
+    assert!(t.out.down.iter().chain(&t.out.up).all(|m| !m.is_journal_only()));
+    assert_eq!(t.r.stats().invalid_transitions, 1);
+}
+
+#[test]
+fn state_and_event_numbers_round_trip() {
+    for s in S::ALL {
+        assert_eq!(S::from_u8(s as u8), Some(s));
+    }
+    for e in E::ALL {
+        assert_eq!(E::from_u8(e as u8), Some(e));
+    }
+    assert_eq!((S::from_u8(ORDER_STATES), E::from_u8(LIFECYCLE_EVENTS)), (None, None));
+    assert_eq!((E::PartialFill.name(), S::PositionOpen.name()), ("partial_fill", "position_open"));
+}
+
 #[derive(Clone, Debug)]
 enum Op {
     Decide(bool, Side, i64, bool),
@@ -276,6 +340,26 @@ proptest! {
             }
             let s = t.r.stats().clone();
             prop_assert_eq!(s.invalid_transitions, s.invalid.iter().flatten().sum::<u64>());
+            // The journal replays to the table: per intent, each transition starts where the last
+            // ended and is the table's (refused ones change nothing and are all counted).
+            let mut last = std::collections::HashMap::<u64, S>::new();
+            let mut refused = 0;
+            for m in &t.out.journal {
+                let Msg::OrderState(j) = m else { prop_assert!(false, "{:?}", m); continue };
+                let (from, to, ev) = (S::from_u8(j.from).unwrap(), S::from_u8(j.to).unwrap(), E::from_u8(j.event).unwrap());
+                prop_assert_eq!(from, last.get(&j.intent_id).copied().unwrap_or(S::SignalGenerated));
+                if j.refused == 1 {
+                    refused += 1;
+                    prop_assert!(next(from, ev).is_err() && to == from);
+                } else {
+                    prop_assert_eq!(next(from, ev), Ok(to));
+                }
+                last.insert(j.intent_id, to);
+            }
+            prop_assert_eq!(refused, s.invalid_transitions);
+            for r in t.r.orders() {
+                prop_assert_eq!(last.get(&r.intent_id), Some(&r.state));
+            }
             prop_assert_eq!(t.r.net_position(A), net);
             let news = t.out.down.iter().filter(|m| matches!(m, Msg::New(_))).count() as u64;
             prop_assert_eq!(news, s.created);

@@ -8,7 +8,9 @@
 //!   `ts` = now (`origin_ts` kept), approved or not. An approval is recorded in the rate window and
 //!   opens order `OrderId(n)` for the n-th approval (see [`crate::open_orders`]).
 //! - `Exec` (from the router): fills update open quantities and the portfolio; `Cancelled` and
-//!   `Rejected` end an order. Forwarded `Up`.
+//!   `Rejected` end an order. Forwarded `Up`. After every fill the portfolio applied, the
+//!   instrument's `Msg::Position` (position, average price, its realized and unrealized PnL, the
+//!   portfolio's equity) goes to the journal port (risk's stream, no neighbour).
 //! - `Control`: `Halt` engages the kill switch (every intent is rejected `Halted`), `Resume`
 //!   releases it. Forwarded `Down`. `Eos`: forwarded `Down`.
 //! - `Decision`, `New`, `Cancel` do not belong here: counted and dropped, so nothing reaches the
@@ -19,7 +21,7 @@ use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, Ri
 use alphapulse_runtime::{Actor, Ctx};
 use alphapulse_types::{
     fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
-    OrderId, Price, Quote, Verdict,
+    OrderId, PositionRecord, Price, Quote, Verdict,
 };
 use std::any::Any;
 
@@ -122,14 +124,31 @@ impl RiskActor {
         }
     }
 
-    fn on_exec(&mut self, r: &ExecReport) {
+    /// The instrument's position and PnL now, as journaled after a fill.
+    pub fn position_record(&self, inst: InstrumentId, ts: u64) -> PositionRecord {
+        let p = &self.portfolio;
+        PositionRecord {
+            inst,
+            _pad: 0,
+            qty: p.position(inst),
+            avg_px: p.avg_price(inst),
+            realized: p.realized_of(inst),
+            unrealized: p.unrealized_of(inst),
+            equity: p.equity(),
+            ts,
+        }
+    }
+
+    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) {
         self.stats.execs += 1;
         let known = match r.kind {
             // A refused cancel leaves the order as it was.
             ExecKind::Accepted | ExecKind::CancelRejected => true,
             ExecKind::Fill => {
                 self.stats.fills += 1;
-                if !self.portfolio.on_fill(r.inst, r.side, r.px, r.qty, r.fee) {
+                if self.portfolio.on_fill(r.inst, r.side, r.px, r.qty, r.fee) {
+                    ctx.journal(Msg::Position(self.position_record(r.inst, ctx.now())));
+                } else {
                     self.stats.unknown_instrument += 1;
                 }
                 self.open.fill(r.order_id, r.qty)
@@ -172,7 +191,7 @@ impl Actor for RiskActor {
                 ctx.down(Msg::Decision(d));
             }
             Msg::Exec(r) => {
-                self.on_exec(r);
+                self.on_exec(r, ctx);
                 ctx.up(*msg);
             }
             Msg::Control(c) => {
@@ -193,6 +212,8 @@ impl Actor for RiskActor {
                 ctx.down(*msg);
             }
             Msg::Decision(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
+            // Journal-only kinds never travel on a ring.
+            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => self.stats.unexpected += 1,
         }
     }
 

@@ -29,6 +29,8 @@ struct Pos {
     cost: i128,
     mark: i64,
     has_mark: bool,
+    /// PnL realized in this instrument, wide.
+    realized: i128,
 }
 
 /// The exact (1e-16 quote unit) values behind the [`Money`] accessors.
@@ -142,7 +144,9 @@ impl Portfolio {
             let close_abs = q.abs().min(old_qty.abs());
             let close = close_abs * q.signum();
             let released = old_cost * close_abs / old_qty.abs();
-            self.realized += -px_w * close - released;
+            let realized = -px_w * close - released;
+            self.realized += realized;
+            p.realized += realized;
             p.cost -= released;
             open = q - close;
             self.cash -= px_w * close;
@@ -176,6 +180,11 @@ impl Portfolio {
             Some(p) if p.qty != 0 => Price((p.cost / p.qty as i128) as i64),
             _ => Price::ZERO,
         }
+    }
+    /// PnL realized in one instrument (fees not included); these sum to [`Portfolio::realized_pnl`]
+    /// exactly in wide units.
+    pub fn realized_of(&self, inst: InstrumentId) -> Money {
+        self.pos.get(inst.index()).map_or(Money::ZERO, |p| to_money(p.realized))
     }
     /// The instrument's mark, once it has one.
     pub fn mark(&self, inst: InstrumentId) -> Option<Price> {

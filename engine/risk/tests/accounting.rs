@@ -63,6 +63,9 @@ proptest! {
                 }
             }
             let x = p.exact();
+            // Realized per instrument adds up (to truncation: each is truncated to 1e-8 on its own).
+            let per: i128 = (0..N as u32).map(|i| p.realized_of(InstrumentId(i)).raw() as i128).sum();
+            prop_assert!((per - x.realized / w).abs() < N as i128, "{} vs {}", per, x.realized / w);
             let mut mv = 0i128;
             for (i, want) in pos.iter().enumerate() {
                 let id = InstrumentId(i as u32);

@@ -266,3 +266,41 @@ fn forwarding_and_dropping() {
     assert_eq!(t.r.stats().unknown_instrument, 1);
     assert!(t.out.up.is_empty());
 }
+
+#[test]
+fn every_fill_journals_the_instruments_position() {
+    let mut t = T::new(cfg());
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "1"), Verdict::Approved);
+    assert!(t.out.journal.is_empty(), "no position before a fill");
+    t.exec(1, ExecKind::Accepted, Side::Buy, "100", "0");
+    t.exec(1, ExecKind::Fill, Side::Buy, "100", "0.4");
+    t.exec(1, ExecKind::Fill, Side::Buy, "101", "0.6");
+    t.quote("103", "103"); // mark 103
+    t.exec(2, ExecKind::Fill, Side::Sell, "104", "0.5"); // unknown order: still a fill
+    t.exec(3, ExecKind::Fill, Side::Sell, "104", "0"); // refused by the portfolio: no record
+    let got: Vec<PositionRecord> = t
+        .out
+        .journal
+        .iter()
+        .map(|m| match m {
+            Msg::Position(r) => *r,
+            other => panic!("risk journals positions only: {other:?}"),
+        })
+        .collect();
+    assert_eq!(got.len(), 3);
+    assert!(t.out.down.iter().chain(&t.out.up).all(|m| !m.is_journal_only()));
+    assert_eq!((got[0].qty, got[0].avg_px, got[0].realized), (q("0.4"), p("100"), Money::ZERO));
+    assert_eq!(got[0].unrealized, Money::from_raw(400_000), "0.4 × (100.01 − 100)");
+    assert_eq!((got[1].qty, got[1].avg_px), (q("1"), p("100.6")));
+    // Sold 0.5 at 104 against an average of 100.6: realized 1.7; 0.5 left, marked at 103.
+    let last = got[2];
+    assert_eq!((last.inst, last.qty, last.avg_px), (A, q("0.5"), p("100.6")));
+    assert_eq!(
+        (last.realized, last.unrealized),
+        (Money::from_raw(170_000_000), Money::from_raw(120_000_000))
+    );
+    let pf = t.r.portfolio();
+    assert_eq!((last.equity, last.ts), (pf.equity(), t.now - 1));
+    assert_eq!(last, t.r.position_record(A, last.ts));
+}

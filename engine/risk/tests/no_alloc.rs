@@ -10,13 +10,16 @@ use alphapulse_types::*;
 #[global_allocator]
 static A: CountingAllocator = CountingAllocator;
 
-/// Counts what it is given; keeps the last message.
+/// Counts what it is given; keeps the last message; counts journaled positions.
 #[derive(Default)]
-struct Sink(u64, Option<Msg>);
+struct Sink(u64, Option<Msg>, u64);
 impl Outbox for Sink {
     fn send(&mut self, _: Port, m: Msg) {
         self.0 += 1;
         self.1 = Some(m);
+    }
+    fn journal(&mut self, m: Msg) {
+        self.2 += matches!(m, Msg::Position(_)) as u64;
     }
 }
 
@@ -75,6 +78,7 @@ fn handle_never_allocates() {
     let n = armed.stop();
     assert_eq!(n, 0, "allocations in handle");
     assert!(r.stats().approved > 1_000 && r.portfolio().fill_count() > 1_000, "{:?}", r.stats());
+    assert_eq!(sink.2, r.portfolio().fill_count(), "a position journaled per fill");
     println!(
         "risk: 200000 messages, {} approved, {} fills, 0 allocations",
         r.stats().approved,

@@ -15,6 +15,13 @@
 //!   after the actor has handled them (the last actor drops them);
 //! - `Exec` reports are forwarded `Up` after handling (the first actor drops them);
 //! - `Eos` is forwarded once the actor has flushed everything it still had to send.
+//!
+//! Besides its two neighbours an actor has a third output, its **journal** ([`Ctx::journal`]):
+//! facts that are not chain messages — a strategy's signals (`Msg::Signal`), an order's state
+//! transitions (`Msg::OrderState`), a position after a fill (`Msg::Position`) — go to the actor's
+//! own journal stream and to no neighbour. Without a journal they are dropped (one branch, no
+//! encoding). Only journal-only kinds ([`Msg::is_journal_only`]) are sent there; what an actor
+//! sends Down or Up is journaled by the runtime already (see `crate::journal`).
 
 use alphapulse_types::Msg;
 use std::any::Any;
@@ -33,6 +40,11 @@ pub trait Outbox {
     /// Send `msg` to the neighbour on `port`. Never fails from the actor's point of view: a full
     /// link is handled by the link's overflow policy (counted; see `crate::link`).
     fn send(&mut self, port: Port, msg: Msg);
+
+    /// Append `msg` to the actor's own journal stream; it goes to no neighbour. The default drops
+    /// it (an outbox with no journal, e.g. a benchmark's or a unit test's counting sink).
+    #[inline(always)]
+    fn journal(&mut self, _msg: Msg) {}
 }
 
 /// What an actor gets while handling a message: the time and its outbox.
@@ -65,6 +77,12 @@ impl<'a> Ctx<'a> {
     #[inline(always)]
     pub fn up(&mut self, msg: Msg) {
         self.out.send(Port::Up, msg)
+    }
+    /// Journal `msg` (a journal-only kind: `Signal`, `OrderState`, `Position`) in this actor's
+    /// stream without sending it to any neighbour; dropped when the run is not journaled.
+    #[inline(always)]
+    pub fn journal(&mut self, msg: Msg) {
+        self.out.journal(msg)
     }
 }
 
@@ -99,11 +117,14 @@ pub trait Actor: Send + 'static {
     fn as_any(&self) -> &dyn Any;
 }
 
-/// An outbox that collects into two `Vec`s: for unit tests and start-up code, not hot paths.
+/// An outbox that collects into `Vec`s (one per port, and what was journaled): for unit tests and
+/// start-up code, not hot paths.
 #[derive(Default, Debug)]
 pub struct VecOutbox {
     pub down: Vec<Msg>,
     pub up: Vec<Msg>,
+    /// What the actor sent to [`Ctx::journal`].
+    pub journal: Vec<Msg>,
 }
 
 impl Outbox for VecOutbox {
@@ -112,6 +133,9 @@ impl Outbox for VecOutbox {
             Port::Down => self.down.push(msg),
             Port::Up => self.up.push(msg),
         }
+    }
+    fn journal(&mut self, msg: Msg) {
+        self.journal.push(msg);
     }
 }
 
@@ -129,5 +153,6 @@ impl VecOutbox {
     pub fn clear(&mut self) {
         self.down.clear();
         self.up.clear();
+        self.journal.clear();
     }
 }

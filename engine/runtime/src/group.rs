@@ -35,7 +35,7 @@ struct ActorOutbox<'a> {
 impl ActorOutbox<'_> {
     /// Journal what the actor emitted (see `crate::journal` for what counts as a forward).
     #[inline(always)]
-    fn journal(&mut self, msg: &Msg) {
+    fn record(&mut self, msg: &Msg) {
         if let Some(j) = self.journal.as_deref_mut() {
             if self.input != Some(msg) {
                 j.append(msg);
@@ -57,7 +57,7 @@ impl Outbox for ActorOutbox<'_> {
                     if let Some(q) = queued {
                         *q += 1;
                     }
-                    self.journal(&msg);
+                    self.record(&msg);
                 }
                 Err(e) => {
                     if self.error.is_none() {
@@ -68,8 +68,16 @@ impl Outbox for ActorOutbox<'_> {
             // Past either end of the chain: forwarding conventions send things here; count them.
             None => {
                 *self.dropped_at_ends += 1;
-                self.journal(&msg);
+                self.record(&msg);
             }
+        }
+    }
+
+    /// The journal port: the actor's stream only, no neighbour; nothing without a journal.
+    #[inline]
+    fn journal(&mut self, msg: Msg) {
+        if let Some(j) = self.journal.as_deref_mut() {
+            j.append(&msg);
         }
     }
 }

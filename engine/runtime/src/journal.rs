@@ -7,8 +7,10 @@
 //! actor that emitted it, so each fact is journaled once: the feed's stream holds the market data,
 //! the strategy's the intents, risk's the decisions, the router's the orders and cancels, the
 //! gateway's the execution reports. Everything a source emits from `poll` is journaled.
+//! What an actor sends to its **journal port** ([`crate::Ctx::journal`]: signals, order state
+//! transitions, positions) is appended to its stream and sent nowhere else.
 //!
-//! **Record**: type = [`Msg::kind`] (1..=11), version = [`CODEC_VERSION`] (1), timestamp =
+//! **Record**: type = [`Msg::kind`] (1..=14), version = [`CODEC_VERSION`] (1), timestamp =
 //! [`Msg::event_ts`], payload = the 64-byte [`Msg::encode`] encoding, written in place with
 //! `Writer::append_with` after the message was accepted by the link: no allocation, no syscall
 //! (except a segment roll's `rename`, and `Durability::EveryRecords` msyncs, which are the

@@ -3,7 +3,9 @@
 
 use alphapulse_runtime::{run_with, Actor, Ctx, JournalSpec, PlacementConfig, Poll};
 use alphapulse_shm::{Reader, StreamConfig};
-use alphapulse_types::{EndOfStream, ExecKind, ExecReport, Msg, OrderId, Quote, Trade, CODEC_VERSION};
+use alphapulse_types::{
+    EndOfStream, ExecKind, ExecReport, Msg, OrderId, Quote, SignalRecord, Trade, CODEC_VERSION,
+};
 use std::any::Any;
 use std::path::{Path, PathBuf};
 
@@ -41,7 +43,8 @@ impl Actor for Source {
     }
 }
 
-/// Forwards everything; turns every third quote into a trade too.
+/// Forwards everything; turns every third quote into a trade too, and journals a signal for it
+/// (journal port: its own stream, no neighbour).
 struct Middle;
 impl Actor for Middle {
     fn name(&self) -> &'static str {
@@ -54,6 +57,9 @@ impl Actor for Middle {
                 ctx.down(*m);
                 if q.local_ts % 30 == 0 {
                     ctx.down(Msg::Trade(Trade { local_ts: q.local_ts, px: q.bid_px, ..Default::default() }));
+                    let s =
+                        SignalRecord { ts: ctx.now(), origin_ts: q.local_ts, score: 7, ..Default::default() };
+                    ctx.journal(Msg::Signal(s));
                 }
             }
             _ => ctx.down(*m),
@@ -71,6 +77,7 @@ impl Actor for Venue {
         "venue"
     }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
+        assert!(!m.is_journal_only(), "a journal-only message reached a neighbour: {m:?}");
         if let Msg::Trade(t) = m {
             let e = ExecReport {
                 order_id: OrderId(1),
@@ -131,17 +138,23 @@ fn each_actor_journals_what_it_emits_and_not_its_forwards() {
     let last = Msg::decode(&src[300].4).unwrap();
     assert_eq!(last, Msg::Eos(EndOfStream { ts: 3000 }));
     assert_eq!(src[300].1, last.kind());
-    // middle: only the trades it made (forwarded quotes, Eos and execs are not its output).
+    // middle: only the trades it made (forwarded quotes, Eos and execs are not its output), each
+    // followed by the signal it sent to its journal port.
     let mid = records(&dir.join("middle"));
-    assert_eq!(mid.len(), 100);
-    assert!(mid.iter().all(|r| matches!(Msg::decode(&r.4), Ok(Msg::Trade(_))) && r.1 == 2));
+    assert_eq!(mid.len(), 200);
+    for pair in mid.chunks(2) {
+        let (t, s) = (Msg::decode(&pair[0].4).unwrap(), Msg::decode(&pair[1].4).unwrap());
+        assert!(matches!(t, Msg::Trade(_)) && pair[0].1 == 2, "{t:?}");
+        assert!(matches!(s, Msg::Signal(g) if g.score == 7 && g.origin_ts == t.event_ts()), "{s:?}");
+        assert_eq!((pair[1].1, pair[1].3), (12, t.event_ts()));
+    }
     // venue: one fill per trade; forwards falling off the end are not journaled.
     let venue = records(&dir.join("venue"));
     assert_eq!(venue.len(), 100);
     assert!(venue.iter().all(|r| matches!(Msg::decode(&r.4), Ok(Msg::Exec(e)) if e.ts == r.3)));
     let reports: Vec<(&str, u64, u64)> =
         out.journals.iter().map(|j| (j.actor, j.records, j.errors)).collect();
-    assert_eq!(reports, vec![("source", 301, 0), ("middle", 100, 0), ("venue", 100, 0)]);
+    assert_eq!(reports, vec![("source", 301, 0), ("middle", 200, 0), ("venue", 100, 0)]);
     assert!(out.journals[0].stats.rolls >= 6, "4 KiB segments roll: {:?}", out.journals[0].stats);
     assert_eq!(out.journal_upkeep_errors, 0);
     let _ = std::fs::remove_dir_all(&dir);

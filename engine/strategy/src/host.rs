@@ -2,19 +2,21 @@
 //!
 //! Per market event it (1) updates the [`MarketView`], (2) calls every strategy in a fixed order
 //! (built-ins `ema_cross`, `imbalance`, then added strategies in the order added), (3) hands their
-//! signals to the [`Aggregator`] and evaluates each instrument that got a new signal, (4) forwards
+//! signals to the [`Aggregator`] (and journals each as a `Msg::Signal` through `Ctx::journal`:
+//! its stream only, no neighbour) and evaluates each instrument that got a new signal, (4) forwards
 //! the market event `Down`, then (5) sends the intents it made `Down`, so risk sees the market
 //! event before any intent made from it. Book levels call `on_book` once per depth update, after
 //! the level flagged `last`. `Exec` reports of the aggregator's strategy id go to every strategy
 //! and the aggregator, then `Up` (the feed drops them). `Control` Halt/Resume stops/restarts
-//! intents (signals are still tracked). Anything else is forwarded unchanged.
+//! intents (signals are still tracked). Journal-only kinds never arrive on a ring and are ignored.
+//! Anything else is forwarded unchanged.
 
 use crate::{
     Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketView, Signal, Strategy, StrategyConfig,
-    StrategyError, MAX_WEIGHT,
+    StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
 use alphapulse_runtime::{Actor, Ctx};
-use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg};
+use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord};
 use std::any::Any;
 
 /// Most strategies one host runs.
@@ -116,12 +118,27 @@ impl StrategyHost {
         }
     }
 
-    /// Call `f` on every strategy in order, feeding what they return to the aggregator.
+    /// Call `f` on every strategy in order, feeding what they return to the aggregator and
+    /// journaling each signal (score clamped as the aggregator takes it).
     #[inline]
-    fn dispatch(&mut self, mut f: impl FnMut(&mut dyn Strategy, &MarketView) -> Option<Signal>) {
+    fn dispatch(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        mut f: impl FnMut(&mut dyn Strategy, &MarketView) -> Option<Signal>,
+    ) {
+        let now = ctx.now();
         for (k, s) in self.strategies.iter_mut().enumerate() {
             if let Some(sig) = f(s.as_mut(), &self.view) {
                 self.agents[k].signals += 1;
+                ctx.journal(Msg::Signal(SignalRecord {
+                    ts: now,
+                    origin_ts: sig.ts,
+                    inst: sig.inst,
+                    score: sig.score.clamp(-MAX_SCORE, MAX_SCORE),
+                    // At most MAX_STRATEGIES (64) strategies.
+                    agent: k as u16,
+                    _pad: [0; 6],
+                }));
                 self.agg.on_signal(k, sig);
             }
         }
@@ -149,9 +166,9 @@ impl StrategyHost {
         }
     }
 
-    fn on_book(&mut self, inst: InstrumentId, event_ts: u64, now: u64) {
-        self.dispatch(|s, v| s.on_book(inst, v));
-        self.evaluate(event_ts, now);
+    fn on_book(&mut self, inst: InstrumentId, event_ts: u64, ctx: &mut Ctx<'_>) {
+        self.dispatch(ctx, |s, v| s.on_book(inst, v));
+        self.evaluate(event_ts, ctx.now());
     }
 }
 
@@ -165,21 +182,21 @@ impl Actor for StrategyHost {
         match msg {
             Msg::Quote(q) => {
                 if self.view.apply_quote(q) {
-                    self.dispatch(|s, v| s.on_quote(q, v));
+                    self.dispatch(ctx, |s, v| s.on_quote(q, v));
                     self.evaluate(q.local_ts, now);
                 }
                 self.forward_then_flush(msg, ctx);
             }
             Msg::Trade(t) => {
                 if self.view.apply_trade(t) {
-                    self.dispatch(|s, v| s.on_trade(t, v));
+                    self.dispatch(ctx, |s, v| s.on_trade(t, v));
                     self.evaluate(t.local_ts, now);
                 }
                 self.forward_then_flush(msg, ctx);
             }
             Msg::Level(l) => {
                 if self.view.apply_level(l) && l.last != 0 {
-                    self.on_book(l.inst, l.local_ts, now);
+                    self.on_book(l.inst, l.local_ts, ctx);
                 }
                 self.forward_then_flush(msg, ctx);
             }
@@ -204,6 +221,8 @@ impl Actor for StrategyHost {
                 ctx.down(*msg);
             }
             Msg::Eos(_) | Msg::Intent(_) | Msg::Decision(_) | Msg::New(_) | Msg::Cancel(_) => ctx.down(*msg),
+            // Journal-only: never sent on a ring.
+            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => {}
         }
     }
 

@@ -166,3 +166,46 @@ fn construction_errors() {
         Some(StrategyError::TooManyStrategies { max: MAX_STRATEGIES })
     );
 }
+
+#[test]
+fn every_signal_is_journaled_and_sent_to_no_neighbour() {
+    // Out of range: the journal holds the clamped score, as the aggregator takes it.
+    let (mut h, _, _) = host_with_fixed(25_000);
+    let mut out = VecOutbox::default();
+    out.handle(&mut h, &Msg::Quote(quote(SEC)), SEC + 3);
+    out.handle(&mut h, &Msg::Quote(quote(2 * SEC)), 2 * SEC + 5);
+    assert!(out.down.iter().chain(&out.up).all(|m| !m.is_journal_only()));
+    let want = |ts, origin_ts| {
+        Msg::Signal(SignalRecord { ts, origin_ts, inst: I, score: MAX_SCORE, agent: 0, _pad: [0; 6] })
+    };
+    assert_eq!(out.journal, vec![want(SEC + 3, SEC), want(2 * SEC + 5, 2 * SEC)]);
+    assert_eq!(h.stats().agents[0].signals, out.journal.len() as u64);
+    // A quote the view refuses (other instrument) makes no signal.
+    out.clear();
+    out.handle(&mut h, &Msg::Quote(Quote { inst: InstrumentId(9), ..quote(3 * SEC) }), 3 * SEC);
+    assert!(out.journal.is_empty());
+}
+
+#[test]
+fn builtin_agents_are_journaled_with_their_index() {
+    let cfg = StrategyConfig::default();
+    let mut h = StrategyHost::new(&cfg, &table(), 50).unwrap();
+    let mut out = VecOutbox::default();
+    for i in 0..400u64 {
+        let mut q = quote(SEC + i * 1_000_000);
+        let wobble = Price::from_raw(((i * 37) % 200) as i64 * 1_000_000);
+        q.bid_px += wobble;
+        q.ask_px += wobble;
+        q.bid_qty = Qty::from_raw(((i * 13) % 90 + 10) as i64 * 1_000_000);
+        out.handle(&mut h, &Msg::Quote(q), q.local_ts);
+    }
+    let per_agent: Vec<u64> = (0..h.stats().agents.len())
+        .map(|k| {
+            out.journal.iter().filter(|m| matches!(m, Msg::Signal(s) if s.agent as usize == k)).count() as u64
+        })
+        .collect();
+    let stats: Vec<u64> = h.stats().agents.iter().map(|a| a.signals).collect();
+    assert_eq!(per_agent, stats);
+    assert!(stats.iter().sum::<u64>() > 0, "{stats:?}");
+    assert!(out.journal.iter().all(|m| matches!(m, Msg::Signal(s) if s.score.abs() <= MAX_SCORE)));
+}

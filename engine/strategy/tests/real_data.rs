@@ -20,6 +20,8 @@ struct Tally {
     up: u64,
     intents: [Option<Intent>; 4],
     n_intents: usize,
+    /// Journaled signals, per agent index.
+    signals: [u64; 4],
 }
 
 impl Outbox for Tally {
@@ -31,6 +33,11 @@ impl Outbox for Tally {
             }
             (Port::Down, _) => self.down += 1,
             (Port::Up, _) => self.up += 1,
+        }
+    }
+    fn journal(&mut self, msg: Msg) {
+        if let Msg::Signal(s) = msg {
+            self.signals[s.agent as usize] += 1;
         }
     }
 }
@@ -128,6 +135,8 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     assert_eq!(out.up, a.fills * 2, "every exec report is forwarded up");
     assert_eq!(out.down, forwardable, "every market event (and Eos) is forwarded down");
     assert!(s.agents.iter().all(|g| g.signals > 0), "every agent produced signals");
+    let counted: Vec<u64> = s.agents.iter().map(|g| g.signals).collect();
+    assert_eq!(&out.signals[..counted.len()], &counted[..], "every signal was journaled");
     assert!(a.intents >= 10, "too few intents: {}", a.intents);
     assert!(
         a.intents * 50 < quotes,

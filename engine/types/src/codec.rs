@@ -11,16 +11,22 @@
 //! that is not a discriminant, or a non-zero padding byte is an error, so every accepted buffer
 //! re-encodes to the same bytes.
 //!
-//! Kinds (journal record type; 0 and 12.. are not messages):
+//! Kinds (journal record type; 0 and 15.. are not messages):
 //!
 //! | kind | message | | kind | message |
 //! |---|---|---|---|---|
-//! | 1 | `Quote` | | 7 | `New` (`OrderNew`) |
-//! | 2 | `Trade` | | 8 | `Cancel` (`OrderCancel`) |
-//! | 3 | `Level` | | 9 | `Exec` (`ExecReport`) |
-//! | 4 | `Book` (`BookStatus`) | | 10 | `Control` |
-//! | 5 | `Intent` | | 11 | `Eos` (`EndOfStream`) |
-//! | 6 | `Decision` (`Intent`) | | | |
+//! | 1 | `Quote` | | 8 | `Cancel` (`OrderCancel`) |
+//! | 2 | `Trade` | | 9 | `Exec` (`ExecReport`) |
+//! | 3 | `Level` | | 10 | `Control` |
+//! | 4 | `Book` (`BookStatus`) | | 11 | `Eos` (`EndOfStream`) |
+//! | 5 | `Intent` | | 12 | `Signal` (`SignalRecord`), journal-only |
+//! | 6 | `Decision` (`Intent`) | | 13 | `OrderState` (`OrderTransition`), journal-only |
+//! | 7 | `New` (`OrderNew`) | | 14 | `Position` (`PositionRecord`), journal-only |
+//!
+//! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
+//! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
+//! [`ORDER_STATES`], `event` below [`LIFECYCLE_EVENTS`], `refused` 0 or 1 (and `to == from` when
+//! it is 1); `SignalRecord::score` and the position's numbers are plain integers.
 //!
 //! ```
 //! use alphapulse_types::{EndOfStream, Msg, ENCODED_LEN};
@@ -32,6 +38,7 @@
 //! ```
 
 use crate::msg::*;
+use crate::records::*;
 use crate::{InstrumentId, Money, OrderId, Price, Qty, StrategyId};
 use thiserror::Error;
 
@@ -77,6 +84,9 @@ impl W<'_> {
     fn u32(&mut self, v: u32) {
         self.put(v.to_le_bytes());
     }
+    fn i32(&mut self, v: i32) {
+        self.put(v.to_le_bytes());
+    }
     fn u64(&mut self, v: u64) {
         self.put(v.to_le_bytes());
     }
@@ -119,6 +129,9 @@ impl R<'_> {
     fn u32(&mut self) -> Result<u32, DecodeError> {
         self.get().map(u32::from_le_bytes)
     }
+    fn i32(&mut self) -> Result<i32, DecodeError> {
+        self.get().map(i32::from_le_bytes)
+    }
     fn u64(&mut self) -> Result<u64, DecodeError> {
         self.get().map(u64::from_le_bytes)
     }
@@ -130,6 +143,18 @@ impl R<'_> {
     }
     fn qty(&mut self) -> Result<Qty, DecodeError> {
         self.i64().map(Qty::from_raw)
+    }
+    fn money(&mut self) -> Result<Money, DecodeError> {
+        self.i64().map(Money::from_raw)
+    }
+    /// A `u8` that must be below `bound` (an enum of another crate, stored as its number).
+    fn below(&mut self, field: &'static str, bound: u8) -> Result<u8, DecodeError> {
+        let value = self.u8()?;
+        if value < bound {
+            Ok(value)
+        } else {
+            Err(DecodeError::InvalidEnum { msg: self.msg, field, value })
+        }
     }
     fn enum_u8<T>(&mut self, field: &'static str, f: fn(u8) -> Option<T>) -> Result<T, DecodeError> {
         let value = self.u8()?;
@@ -276,6 +301,29 @@ impl Msg {
                 w.u8(c.cmd as u8);
             }
             Msg::Eos(e) => w.u64(e.ts),
+            Msg::Signal(g) => {
+                w.u64(g.ts);
+                w.u64(g.origin_ts);
+                w.u32(g.inst.0);
+                w.i32(g.score);
+                w.u16(g.agent);
+            }
+            Msg::OrderState(t) => {
+                w.u64(t.order_id.0);
+                w.u64(t.intent_id);
+                w.u64(t.ts);
+                w.u32(t.inst.0);
+                for v in [t.from, t.to, t.event, t.refused] {
+                    w.u8(v);
+                }
+            }
+            Msg::Position(p) => {
+                w.u32(p.inst.0);
+                for v in [p.qty.raw(), p.avg_px.raw(), p.realized.raw(), p.unrealized.raw(), p.equity.raw()] {
+                    w.i64(v);
+                }
+                w.u64(p.ts);
+            }
         }
     }
 
@@ -391,7 +439,38 @@ impl Msg {
                 cmd: r.enum_u8("cmd", ControlCmd::from_u8)?,
                 _pad: [0; 7],
             }),
-            _ => Msg::Eos(EndOfStream { ts: r.u64()? }),
+            11 => Msg::Eos(EndOfStream { ts: r.u64()? }),
+            12 => Msg::Signal(SignalRecord {
+                ts: r.u64()?,
+                origin_ts: r.u64()?,
+                inst: InstrumentId(r.u32()?),
+                score: r.i32()?,
+                agent: r.u16()?,
+                _pad: [0; 6],
+            }),
+            13 => {
+                let order_id = OrderId(r.u64()?);
+                let (intent_id, ts, inst) = (r.u64()?, r.u64()?, InstrumentId(r.u32()?));
+                let from = r.below("from", ORDER_STATES)?;
+                let to = r.below("to", ORDER_STATES)?;
+                let event = r.below("event", LIFECYCLE_EVENTS)?;
+                let refused = r.below("refused", 2)?;
+                if refused == 1 && to != from {
+                    // A refused transition leaves the order where it was.
+                    return Err(DecodeError::InvalidEnum { msg, field: "refused", value: refused });
+                }
+                Msg::OrderState(OrderTransition { order_id, intent_id, ts, inst, from, to, event, refused })
+            }
+            _ => Msg::Position(PositionRecord {
+                inst: InstrumentId(r.u32()?),
+                _pad: 0,
+                qty: r.qty()?,
+                avg_px: r.px()?,
+                realized: r.money()?,
+                unrealized: r.money()?,
+                equity: r.money()?,
+                ts: r.u64()?,
+            }),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

@@ -133,6 +133,41 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
         (u(), u(), pick(&[ControlCmd::Halt, ControlCmd::Resume]))
             .prop_map(|(seq, ts, cmd)| Msg::Control(Control { seq, ts, cmd, _pad: [0; 7] })),
         u().prop_map(|ts| Msg::Eos(EndOfStream { ts })),
+        (u(), u(), any::<u32>(), any::<i32>(), any::<u16>()).prop_map(|(ts, o, inst, score, agent)| {
+            Msg::Signal(SignalRecord {
+                ts,
+                origin_ts: o,
+                inst: InstrumentId(inst),
+                score,
+                agent,
+                _pad: [0; 6],
+            })
+        }),
+        (u(), u(), u(), any::<u32>(), 0..ORDER_STATES, 0..ORDER_STATES, 0..LIFECYCLE_EVENTS, any::<bool>())
+            .prop_map(|(id, intent, ts, inst, from, to, event, refused)| {
+                Msg::OrderState(OrderTransition {
+                    order_id: OrderId(id),
+                    intent_id: intent,
+                    ts,
+                    inst: InstrumentId(inst),
+                    from,
+                    to: if refused { from } else { to },
+                    event,
+                    refused: refused as u8,
+                })
+            }),
+        (any::<u32>(), (i(), i(), i(), i(), i()), u()).prop_map(|(inst, (q, px, r, un, eq), ts)| {
+            Msg::Position(PositionRecord {
+                inst: InstrumentId(inst),
+                _pad: 0,
+                qty: Qty::from_raw(q),
+                avg_px: Price::from_raw(px),
+                realized: Money::from_raw(r),
+                unrealized: Money::from_raw(un),
+                equity: Money::from_raw(eq),
+                ts,
+            })
+        }),
     ]
 }
 
@@ -150,7 +185,7 @@ proptest! {
     #[test]
     fn random_bytes_decode_to_the_same_bytes_or_an_error(
         mut b in proptest::collection::vec(any::<u8>(), ENCODED_LEN),
-        tag in 0u8..14,
+        tag in 0u8..17,
         sparse in any::<bool>(),
     ) {
         // Mostly-zero buffers with a valid tag reach deep into the field checks.
@@ -217,7 +252,7 @@ fn each_invalid_field_is_named() {
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 12, 255] {
+    for tag in [0u8, 15, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -235,5 +270,97 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::Eos(EndOfStream::default()).kind(), 11);
     assert_eq!(Msg::kind_name_of(6), Some("decision"));
     assert_eq!(Msg::kind_name_of(0), None);
-    assert_eq!(Msg::kind_name_of(12), None);
+    assert_eq!(Msg::Signal(SignalRecord::default()).kind(), 12);
+    assert_eq!(Msg::OrderState(OrderTransition::default()).kind(), 13);
+    assert_eq!(Msg::Position(PositionRecord::default()).kind(), 14);
+    assert_eq!(Msg::kind_name_of(13), Some("order_state"));
+    assert_eq!(Msg::kind_name_of(15), None);
+}
+
+#[test]
+fn journal_only_kinds_at_repr_c_offsets() {
+    let cases = [
+        Msg::Signal(SignalRecord {
+            ts: 1,
+            origin_ts: 2,
+            inst: InstrumentId(3),
+            score: -4,
+            agent: 5,
+            _pad: [0; 6],
+        }),
+        Msg::OrderState(OrderTransition {
+            order_id: OrderId(1),
+            intent_id: 2,
+            ts: 3,
+            inst: InstrumentId(4),
+            from: 5,
+            to: 7,
+            event: 6,
+            refused: 0,
+        }),
+        Msg::Position(PositionRecord {
+            inst: InstrumentId(9),
+            _pad: 0,
+            qty: Qty::from_raw(-1),
+            avg_px: Price::from_raw(2),
+            realized: Money::from_raw(3),
+            unrealized: Money::from_raw(-4),
+            equity: Money::from_raw(5),
+            ts: 6,
+        }),
+    ];
+    let mut b = [0u8; ENCODED_LEN];
+    cases[0].encode(&mut b);
+    assert_eq!(&b[..8], &[12, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[8..16], &1u64.to_le_bytes());
+    assert_eq!(&b[24..28], &3u32.to_le_bytes());
+    assert_eq!(&b[28..32], &(-4i32).to_le_bytes());
+    assert_eq!(&b[32..34], &5u16.to_le_bytes());
+    assert_eq!(&b[34..], &[0; 30]);
+    cases[1].encode(&mut b);
+    assert_eq!(b[0], 13);
+    assert_eq!(&b[32..36], &4u32.to_le_bytes());
+    assert_eq!(&b[36..40], &[5, 7, 6, 0]);
+    cases[2].encode(&mut b);
+    assert_eq!(b[0], 14);
+    assert_eq!(&b[8..16], &[9, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[16..24], &[0xFF; 8]);
+    assert_eq!(&b[56..64], &6u64.to_le_bytes());
+    for m in cases {
+        m.encode(&mut b);
+        assert_eq!(Msg::decode(&b), Ok(m));
+    }
+}
+
+#[test]
+fn order_state_numbers_are_checked() {
+    let mut b = [0u8; ENCODED_LEN];
+    Msg::OrderState(OrderTransition { from: 5, to: 7, event: 6, ..Default::default() }).encode(&mut b);
+    for (off, field, bad) in
+        [(36, "from", ORDER_STATES), (37, "to", ORDER_STATES), (38, "event", LIFECYCLE_EVENTS)]
+    {
+        let mut x = b;
+        x[off] = bad;
+        assert_eq!(
+            Msg::decode(&x),
+            Err(DecodeError::InvalidEnum { msg: "order_state", field, value: bad }),
+            "{field}"
+        );
+    }
+    let mut x = b;
+    x[39] = 2;
+    assert!(matches!(Msg::decode(&x), Err(DecodeError::InvalidEnum { field: "refused", value: 2, .. })));
+    // Refused, but the state changed: not a valid record.
+    x[39] = 1;
+    assert!(matches!(Msg::decode(&x), Err(DecodeError::InvalidEnum { field: "refused", value: 1, .. })));
+    x[37] = 5;
+    assert!(matches!(Msg::decode(&x), Ok(Msg::OrderState(t)) if t.refused == 1 && t.to == t.from));
+    let mut s = [0u8; ENCODED_LEN];
+    Msg::Signal(SignalRecord::default()).encode(&mut s);
+    s[40] = 1;
+    assert_eq!(Msg::decode(&s), Err(DecodeError::NonZeroPadding { msg: "signal", offset: 40 }));
+    let mut p = [0u8; ENCODED_LEN];
+    Msg::Position(PositionRecord::default()).encode(&mut p);
+    p[13] = 1;
+    assert_eq!(Msg::decode(&p), Err(DecodeError::NonZeroPadding { msg: "position", offset: 13 }));
 }

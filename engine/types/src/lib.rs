@@ -5,6 +5,8 @@
 //!   precision), with exact decimal parsing and overflow-free notional math in `i128`.
 //! - [`msg`]: [`Msg`], the one fixed-size `Copy` message that every ring carries (64 bytes,
 //!   asserted at compile time), and its payload structs.
+//! - [`records`]: payloads of the journal-only messages (`Msg::Signal`, `Msg::OrderState`,
+//!   `Msg::Position`): facts an actor journals that are not chain messages.
 //! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
 //! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 1, strict decode)
 //!   and the stable kind numbers that are the journal's record types.
@@ -22,9 +24,11 @@ pub mod fixed;
 pub mod ids;
 pub mod instrument;
 pub mod msg;
+pub mod records;
 
 pub use codec::{DecodeError, CODEC_VERSION, ENCODED_LEN};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use msg::*;
+pub use records::*;

@@ -8,7 +8,9 @@
 //! receive time (`local_ts`); everything downstream carries `origin_ts` (the `local_ts` of the market
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
-use crate::{InstrumentId, Money, OrderId, Price, Qty, StrategyId};
+use crate::{
+    InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord, StrategyId,
+};
 
 /// Order side; also the aggressor side of a trade and the side of a book level.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -322,6 +324,11 @@ pub struct EndOfStream {
 }
 
 /// The one message every ring carries.
+///
+/// Tags 1..=11 are chain messages. Tags 12..=14 are **journal-only**: an actor emits them with
+/// `Ctx::journal` (crate `alphapulse_runtime`), they go to its own journal stream and to no
+/// neighbour (payloads in [`crate::records`]). New kinds are appended with new tags, never
+/// renumbered: the tag is the journal's record type.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(C, u8)]
 pub enum Msg {
@@ -336,6 +343,12 @@ pub enum Msg {
     Exec(ExecReport) = 9,
     Control(Control) = 10,
     Eos(EndOfStream) = 11,
+    /// Journal-only: a strategy's signal (strategy host).
+    Signal(SignalRecord) = 12,
+    /// Journal-only: an order lifecycle transition (order manager).
+    OrderState(OrderTransition) = 13,
+    /// Journal-only: an instrument's position and PnL after a fill (risk).
+    Position(PositionRecord) = 14,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -343,9 +356,12 @@ const _: () = assert!(core::mem::align_of::<Msg>() == 8);
 const _: () = assert!(core::mem::size_of::<Quote>() == 56);
 const _: () = assert!(core::mem::size_of::<Intent>() <= 56);
 const _: () = assert!(core::mem::size_of::<ExecReport>() <= 56);
+const _: () = assert!(core::mem::size_of::<SignalRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<OrderTransition>() <= 56);
+const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 11;
+pub const MSG_KINDS: usize = 14;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -365,6 +381,9 @@ impl Msg {
         "exec_report",
         "control",
         "end_of_stream",
+        "signal",
+        "order_state",
+        "position",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -381,6 +400,9 @@ impl Msg {
             Msg::Exec(_) => 8,
             Msg::Control(_) => 9,
             Msg::Eos(_) => 10,
+            Msg::Signal(_) => 11,
+            Msg::OrderState(_) => 12,
+            Msg::Position(_) => 13,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -398,7 +420,15 @@ impl Msg {
             Msg::Exec(m) => m.ts,
             Msg::Control(m) => m.ts,
             Msg::Eos(m) => m.ts,
+            Msg::Signal(m) => m.ts,
+            Msg::OrderState(m) => m.ts,
+            Msg::Position(m) => m.ts,
         }
+    }
+    /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
+    #[inline(always)]
+    pub const fn is_journal_only(&self) -> bool {
+        matches!(self, Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_))
     }
     /// True for market data (quote, trade, level, book status).
     #[inline(always)]
@@ -419,5 +449,15 @@ mod tests {
         assert_eq!(m.kind_name(), "end_of_stream");
         assert_eq!(m.event_ts(), 7);
         assert!(Msg::Trade(Trade::default()).is_market());
+        let journal_only = [
+            Msg::Signal(SignalRecord { ts: 3, ..Default::default() }),
+            Msg::OrderState(OrderTransition { ts: 4, ..Default::default() }),
+            Msg::Position(PositionRecord { ts: 5, ..Default::default() }),
+        ];
+        for (m, (name, ts)) in journal_only.iter().zip([("signal", 3), ("order_state", 4), ("position", 5)]) {
+            assert_eq!((m.kind_name(), m.event_ts()), (name, ts));
+            assert!(m.is_journal_only() && !m.is_market());
+        }
+        assert!(!m.is_journal_only());
     }
 }

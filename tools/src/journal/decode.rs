@@ -1,7 +1,9 @@
 //! One journal record → its message's named fields, for every output format. Prices, quantities
 //! and money print as exact decimals; enums by name; timestamps stay integers (ns) in fields and
-//! are shown as UTC by [`fmt_ts`].
+//! are shown as UTC by [`fmt_ts`]. Order states and lifecycle events (stored as numbers in
+//! `Msg::OrderState`) print by their `alphapulse_oms` names.
 
+use alphapulse_oms::{LifecycleEvent, OrderState};
 use alphapulse_shm::{align8, Reader, RECORD_HEADER};
 use alphapulse_types::{Msg, CODEC_VERSION};
 use std::fmt;
@@ -10,6 +12,8 @@ use std::fmt;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
     Int(u64),
+    /// A signed integer (a signal's score in basis points).
+    Signed(i64),
     /// An exact decimal (price, quantity, money).
     Dec(String),
     Name(String),
@@ -19,6 +23,7 @@ impl fmt::Display for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Value::Int(v) => write!(f, "{v}"),
+            Value::Signed(v) => write!(f, "{v}"),
             Value::Dec(s) | Value::Name(s) => f.write_str(s),
         }
     }
@@ -28,6 +33,7 @@ impl Value {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             Value::Int(v) => serde_json::json!(v),
+            Value::Signed(v) => serde_json::json!(v),
             Value::Dec(s) | Value::Name(s) => serde_json::json!(s),
         }
     }
@@ -51,6 +57,11 @@ fn name<T: fmt::Debug>(v: T) -> Value {
 
 fn dec(v: impl fmt::Display) -> Value {
     Value::Dec(v.to_string())
+}
+
+/// An order state by name (the codec has checked that the number is one).
+fn state(v: u8) -> Value {
+    Value::Name(OrderState::from_u8(v).map_or_else(|| v.to_string(), |s| s.name().into()))
 }
 
 /// The fields of `m` (the message's own `ts` is the record's timestamp and is not repeated).
@@ -121,6 +132,28 @@ pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
         }
         Msg::Control(c) => f.extend([("control_seq", Value::Int(c.seq)), ("cmd", name(c.cmd))]),
         Msg::Eos(_) => {}
+        Msg::Signal(g) => {
+            inst(&mut f, g.inst.0);
+            f.extend([("agent", Value::Int(g.agent.into())), ("score", Value::Signed(g.score.into()))]);
+            f.push(("origin_ts", Value::Int(g.origin_ts)));
+        }
+        Msg::OrderState(t) => {
+            f.extend([("order_id", Value::Int(t.order_id.0)), ("intent_id", Value::Int(t.intent_id))]);
+            inst(&mut f, t.inst.0);
+            let event =
+                LifecycleEvent::from_u8(t.event).map_or_else(|| t.event.to_string(), |e| e.name().into());
+            f.extend([
+                ("from_state", state(t.from)),
+                ("to_state", state(t.to)),
+                ("event", Value::Name(event)),
+            ]);
+            f.push(("refused", Value::Int(t.refused.into())));
+        }
+        Msg::Position(p) => {
+            inst(&mut f, p.inst.0);
+            f.extend([("qty", dec(p.qty)), ("avg_px", dec(p.avg_px)), ("realized", dec(p.realized))]);
+            f.extend([("unrealized", dec(p.unrealized)), ("equity", dec(p.equity))]);
+        }
     }
     f
 }
@@ -169,7 +202,9 @@ pub fn fmt_ts(ns: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alphapulse_types::{ExecKind, ExecReport, Price};
+    use alphapulse_types::{
+        ExecKind, ExecReport, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord,
+    };
 
     #[test]
     fn names_and_decimals() {
@@ -184,5 +219,43 @@ mod tests {
         assert!(f.contains(&("symbol", Value::Name("BTCUSDT".into()))));
         let px = f.iter().find(|x| x.0 == "px").unwrap();
         assert_eq!(px.1.to_string(), "1.5");
+    }
+
+    #[test]
+    fn journal_only_kinds_read_by_name() {
+        let syms = ["BTCUSDT".to_string()];
+        let g = Msg::Signal(SignalRecord { score: -2500, agent: 1, origin_ts: 9, ..Default::default() });
+        let f = fields(&g, &syms);
+        assert!(
+            f.contains(&("score", Value::Signed(-2500))) && f.contains(&("agent", Value::Int(1))),
+            "{f:?}"
+        );
+        assert_eq!(Value::Signed(-2500).to_json(), serde_json::json!(-2500));
+        let t = Msg::OrderState(OrderTransition {
+            order_id: OrderId(7),
+            from: OrderState::OrderPlaced as u8,
+            to: OrderState::PartiallyFilled as u8,
+            event: LifecycleEvent::PartialFill as u8,
+            ..Default::default()
+        });
+        let f = fields(&t, &syms);
+        for (k, v) in
+            [("from_state", "order_placed"), ("to_state", "partially_filled"), ("event", "partial_fill")]
+        {
+            assert!(f.contains(&(k, Value::Name(v.into()))), "{k}: {f:?}");
+        }
+        let p = Msg::Position(PositionRecord {
+            qty: Qty::from_raw(-50_000_000),
+            avg_px: Price::from_units(61_000),
+            realized: Money::from_raw(-12_345_000_000),
+            ..Default::default()
+        });
+        let f = fields(&p, &syms);
+        let get = |k: &str| f.iter().find(|x| x.0 == k).unwrap().1.to_string();
+        assert_eq!(
+            (get("qty"), get("avg_px"), get("realized")),
+            ("-0.5".into(), "61000".into(), "-123.45".into())
+        );
+        assert_eq!(get("symbol"), "BTCUSDT");
     }
 }

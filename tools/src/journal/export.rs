@@ -44,7 +44,7 @@ pub enum Bound {
 }
 
 /// Every CSV column, in order.
-pub const COLUMNS: [&str; 33] = [
+pub const COLUMNS: [&str; 43] = [
     "stream",
     "seq",
     "ts",
@@ -78,6 +78,16 @@ pub const COLUMNS: [&str; 33] = [
     "control_seq",
     "cmd",
     "exch_ts",
+    "agent",
+    "score",
+    "from_state",
+    "to_state",
+    "event",
+    "refused",
+    "avg_px",
+    "realized",
+    "unrealized",
+    "equity",
 ];
 const EXTRA: [&str; 1] = ["origin_ts"];
 
