@@ -76,6 +76,20 @@ mod tests {
     }
 
     #[test]
+    fn clones_share_one_base() {
+        // The runtime hands every actor a clone of one clock: readings interleaved across clones
+        // must never go backwards (separately created clocks differ by microseconds).
+        let mut a = Clock::new(ClockKind::Tsc);
+        let mut b = a.clone();
+        let mut last = 0;
+        for i in 0..10_000 {
+            let t = if i % 2 == 0 { a.read() } else { b.read() };
+            assert!(t >= last, "clone read {t} before {last}");
+            last = t;
+        }
+    }
+
+    #[test]
     fn tsc_clock_advances() {
         let mut c = Clock::new(ClockKind::Tsc);
         let a = c.read();

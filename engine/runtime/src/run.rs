@@ -93,6 +93,9 @@ pub fn run_with(
         None => (Vec::new(), None),
     };
     let mut actors = actors.into_iter().map(Some).collect::<Vec<_>>();
+    // One clock for the whole run, cloned to every actor: TSC readings then share one base, so
+    // timestamps from different actors (and threads) can be subtracted.
+    let clock = Clock::new(placement.clock);
     let mut groups = Vec::with_capacity(placement.threads.len());
     for (t, spec) in placement.threads.iter().enumerate() {
         let r = spec.start..spec.end;
@@ -100,7 +103,7 @@ pub fn run_with(
             index: t,
             names: names[r.clone()].to_vec(),
             actors: r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect(),
-            clocks: r.clone().map(|_| Clock::new(placement.clock)).collect(),
+            clocks: r.clone().map(|_| clock.clone()).collect(),
             down_in: r.clone().map(|i| down_in[i].take()).collect(),
             up_in: r.clone().map(|i| up_in[i].take()).collect(),
             down_out: r.clone().map(|i| down_out[i].take()).collect(),
