@@ -1,0 +1,210 @@
+//! The measured chain: the trading config, the placements, one pass of the capture through the live
+//! runtime, and the join of the probes' records into per-order latencies.
+
+use crate::harness::data::Data;
+use crate::harness::hist::Latencies;
+use crate::harness::probe::{GatewayProbe, Hop, Ingress, Meter, Pace, Tap};
+use alphapulse_feeds::{FeedActor, FeedOptions};
+use alphapulse_gateways::sim::SimGateway;
+use alphapulse_oms::RouterActor;
+use alphapulse_risk::RiskActor;
+use alphapulse_runtime::{run, Actor, Clock, ClockKind, IdleStrategy, Placement, PlacementConfig};
+use alphapulse_strategy::StrategyHost;
+use alphapulse_tools::backtest::CHAIN;
+use alphapulse_tools::config::Config;
+use alphapulse_types::{InstrumentTable, Qty};
+use anyhow::Context;
+use std::collections::HashMap;
+
+/// The backtest config with the changes that make the strategy trade often enough for statistics
+/// (every change is listed in the report by [`config_changes`]).
+pub fn trading_config(data: &Data) -> Config {
+    let mut cfg = Config { data: data.files.clone(), ..Config::default() };
+    if let Some(i) = cfg.strategy.imbalance.as_mut() {
+        i.threshold_bps = 2_000;
+    }
+    let a = &mut cfg.strategy.aggregator;
+    a.entry_threshold_bps = 500;
+    a.min_interval_ns = 0;
+    a.order_qty = Qty::from_raw(20_000); // 0.0002 BTC ≈ 12 USDT, above the 10 USDT minimum notional
+    a.max_position = Qty::from_units(1_000);
+    cfg.risk.max_position = Qty::from_units(1_000);
+    cfg.risk.max_orders_per_sec = 1 << 20;
+    cfg.risk.max_open_orders = 1 << 16;
+    cfg.risk.initial_cash = alphapulse_types::Money::from_units(1_000_000_000);
+    cfg.sim.order_latency_ns = 0;
+    cfg.sim.response_latency_ns = 0;
+    cfg
+}
+
+/// The config keys [`trading_config`] changes from the backtest defaults, as `key = value` lines.
+pub fn config_changes() -> Vec<&'static str> {
+    vec![
+        "strategy.imbalance.threshold_bps = 2000 (default 6000)",
+        "strategy.aggregator.entry_threshold_bps = 500 (default 4000)",
+        "strategy.aggregator.min_interval_ns = 0 (default 2 s)",
+        "strategy.aggregator.order_qty = \"0.0002\" (default 0.001)",
+        "strategy.aggregator.max_position = \"1000\", risk.max_position = \"1000\" (defaults 0.005, 2)",
+        "risk.max_orders_per_sec = 1048576, risk.max_open_orders = 65536, risk.initial_cash = \"1000000000\"",
+        "sim.order_latency_ns = 0, sim.response_latency_ns = 0 (the venue answers at the next market event)",
+        "placement: clock = \"tsc\", idle = busy-spin, threads pinned to cores 0, 1, …",
+    ]
+}
+
+/// Thread `i` of an `n`-thread placement holds these actors (contiguous runs of [`CHAIN`]).
+pub fn split(n: usize) -> Vec<Vec<&'static str>> {
+    let cuts: &[usize] = match n {
+        1 => &[],
+        2 => &[1],
+        3 => &[1, 2],
+        4 => &[1, 2, 3],
+        _ => &[1, 2, 3, 4],
+    };
+    let mut groups = Vec::new();
+    let mut start = 0;
+    for &c in cuts.iter().chain(std::iter::once(&CHAIN.len())) {
+        groups.push(CHAIN[start..c].to_vec());
+        start = c;
+    }
+    groups
+}
+
+/// The live placement of `n` pinned threads (TSC clock, busy spin), or why this machine cannot run it.
+pub fn placement(n: usize, cores: &[usize]) -> Result<(PlacementConfig, Vec<usize>), String> {
+    let have = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
+    let cores: Vec<usize> = if cores.is_empty() { (0..n).collect() } else { cores.to_vec() };
+    if n > have {
+        return Err(format!(
+            "placement with {n} pinned threads refused: this machine has {have} cores (0..{}), and two \
+             hot threads sharing a core would measure the scheduler, not the engine",
+            have - 1
+        ));
+    }
+    if cores.len() != n {
+        return Err(format!("--cores lists {} cores for {n} threads", cores.len()));
+    }
+    let threads = split(n).into_iter().map(|g| g.into_iter().map(String::from).collect()).collect();
+    let cfg = PlacementConfig {
+        threads,
+        cores: cores.clone(),
+        idle: IdleStrategy::BusySpin,
+        clock: ClockKind::Tsc,
+        ..PlacementConfig::default()
+    };
+    cfg.resolve(&CHAIN).map_err(|e| e.to_string())?;
+    Ok((cfg, cores))
+}
+
+/// What one pass saw.
+#[derive(Clone, Debug, Default)]
+pub struct PassStats {
+    pub frames: u64,
+    pub intents: u64,
+    pub approved: u64,
+    pub encoded: u64,
+    pub fills: u64,
+    pub elapsed_ns: u64,
+    /// Orders recorded (joined with their intent and decision stamps).
+    pub measured: u64,
+    /// Encoded orders whose router or risk record is missing (table full), not measured.
+    pub unmatched: u64,
+    /// Hop values below zero after offset correction (clamped to 1 ns), counted.
+    pub negative_hops: u64,
+    pub record_overflow: u64,
+    pub late_frames: u64,
+    pub max_lag_ns: u64,
+    pub allocs: u64,
+    /// Clock offsets of strategy, risk, router, gateway from the harness clock (ns).
+    pub offsets: [i64; 4],
+    pub cut_at_deadline: bool,
+}
+
+/// Everything one pass needs.
+pub struct PassSpec<'a> {
+    pub cfg: &'a Config,
+    pub table: &'a InstrumentTable,
+    pub placement: &'a Placement,
+    pub pace: Pace,
+    /// Harness-clock time (ns) at which the feed stops.
+    pub deadline: u64,
+    pub clock: &'a Clock,
+    pub count_allocs: bool,
+    /// Records preallocated per probe.
+    pub capacity: usize,
+}
+
+/// Build the probed chain, run it once over the capture (or until the deadline), and record every
+/// encoded order's latencies into `lat`.
+pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassStats> {
+    let cfg = s.cfg;
+    let m = || Meter::new(s.clock.clone(), s.count_allocs);
+    let feed = FeedActor::open(&cfg.data, s.table, FeedOptions::from_config(&cfg.feed))
+        .context("opening the capture")?;
+    let strategy = StrategyHost::new(&cfg.strategy, s.table, cfg.feed.book_levels)?;
+    let risk = RiskActor::new(cfg.risk.clone(), s.table)?;
+    let router = RouterActor::new(cfg.router.clone(), s.table.len())?;
+    let sim = SimGateway::new(cfg.sim.clone(), s.table, cfg.feed.book_levels)?;
+    let actors: Vec<Box<dyn Actor>> = vec![
+        Box::new(Ingress::new(feed, m(), s.pace.clone(), s.deadline)),
+        Box::new(Tap::new(strategy, m(), Hop::Strategy, s.capacity)),
+        Box::new(Tap::new(risk, m(), Hop::Risk, s.capacity)),
+        Box::new(Tap::new(router, m(), Hop::Router, s.capacity)),
+        Box::new(GatewayProbe::new(sim, m(), s.capacity)),
+    ];
+    let out = run(actors, s.placement, Default::default()).context("running the chain")?;
+    let ingress = out.actor::<Ingress<FeedActor>>().context("feed probe")?;
+    let strat = out.actor::<Tap<StrategyHost>>().context("strategy probe")?;
+    let risk = out.actor::<Tap<RiskActor>>().context("risk probe")?;
+    let router = out.actor::<Tap<RouterActor>>().context("router probe")?;
+    let gw = out.actor::<GatewayProbe>().context("gateway probe")?;
+    let mut st = PassStats {
+        frames: ingress.inner.stats().frames,
+        intents: strat.inner.stats().aggregator.intents,
+        approved: risk.inner.stats().approved,
+        encoded: gw.inner.stats().encoded,
+        fills: gw.inner.stats().fills,
+        elapsed_ns: out.elapsed.as_nanos() as u64,
+        record_overflow: risk.records.overflow + router.records.overflow + gw.records.overflow,
+        late_frames: ingress.late,
+        max_lag_ns: ingress.max_lag_ns,
+        allocs: ingress.meter.allocs
+            + strat.meter.allocs
+            + risk.meter.allocs
+            + router.meter.allocs
+            + gw.meter.allocs,
+        offsets: [strat.meter.offset(), risk.meter.offset(), router.meter.offset(), gw.meter.offset()],
+        cut_at_deadline: ingress.cut_at_deadline,
+        ..PassStats::default()
+    };
+    // Join: order id → (intent id, Decision.ts, OrderNew.ts); intent id → Intent.ts.
+    let intent_ts: HashMap<u64, u64> = risk.records.items.iter().map(|r| (r[0], r[1])).collect();
+    let order: HashMap<u64, (u64, u64)> = router.records.items.iter().map(|r| (r[0], (r[3], r[1]))).collect();
+    for &[order_id, origin, new_ts, encoded] in &gw.records.items {
+        let Some(&(intent_id, decision_ts)) = order.get(&order_id) else {
+            st.unmatched += 1;
+            continue;
+        };
+        let Some(&intent) = intent_ts.get(&intent_id) else {
+            st.unmatched += 1;
+            continue;
+        };
+        // Every stamp on the harness clock.
+        let t = [
+            origin,
+            strat.meter.to_harness(intent),
+            risk.meter.to_harness(decision_ts),
+            router.meter.to_harness(new_ts),
+            encoded,
+        ];
+        let mut hop = |a: u64, b: u64| {
+            if b < a {
+                st.negative_hops += 1;
+            }
+            b.saturating_sub(a)
+        };
+        let v = [hop(t[0], t[4]), hop(t[0], t[1]), hop(t[1], t[2]), hop(t[2], t[3]), hop(t[3], t[4])];
+        lat.record(v);
+        st.measured += 1;
+    }
+    Ok(st)
+}

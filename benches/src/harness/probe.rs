@@ -1,0 +1,337 @@
+//! Wrapper actors that measure the chain without changing what it does.
+//!
+//! Every wrapper forwards `handle`/`poll` to the real actor and keeps its name, so placements and
+//! forwarding conventions are unchanged. Time stamps:
+//! - [`Ingress`] (around the `FeedActor`): reads the harness clock when it polls a frame and writes
+//!   that time into the `local_ts` of every market message the frame produced (and into `Eos`), so
+//!   `origin_ts` of the intents and orders it causes is the frame's ingress time. Paced, it holds
+//!   each frame until its intended send time and stamps the *intended* time (coordinated omission).
+//! - [`Tap`] (around strategy, risk, router): keeps the stamps the actors themselves write
+//!   (`Intent.ts` = strategy time, `Decision.ts` = risk time, `OrderNew.ts` = router time, each the
+//!   actor's `ctx.now()`), in preallocated records, joined after the pass.
+//! - [`GatewayProbe`] (around the `SimGateway`): reads the harness clock right after the sim's
+//!   `handle` of a `New` has encoded the order into its wire buffer.
+//!
+//! Clocks: the runtime gives every actor its own TSC clock (same quanta calibration, its own Unix
+//! epoch base), so two actors' stamps may differ by a constant offset. Each wrapper estimates its
+//! actor's offset from the harness clock over its first [`CALIBRATION_CALLS`] calls (the largest
+//! `ctx.now() − harness now` seen, i.e. the offset less the shortest dispatch delay) and the join
+//! subtracts it. Records are preallocated; a full table is counted, never grown.
+
+use alphapulse_runtime::{Actor, Clock, Ctx, Outbox, Poll, Port};
+use alphapulse_shm::alloc_count::allocations_in;
+use alphapulse_types::Msg;
+use std::any::Any;
+
+/// Calls over which a wrapper estimates its actor's clock offset.
+pub const CALIBRATION_CALLS: u32 = 4096;
+
+/// Clock offset estimation and allocation counting shared by the wrappers.
+#[derive(Debug)]
+pub struct Meter {
+    clock: Clock,
+    calib_left: u32,
+    offset: i64,
+    /// Heap allocations seen inside the wrapped actor's calls (only with counting on).
+    pub allocs: u64,
+    count_allocs: bool,
+}
+
+impl Meter {
+    /// `clock` must be a clone of the pass's harness clock (same base for every wrapper).
+    pub fn new(clock: Clock, count_allocs: bool) -> Meter {
+        Meter { clock, calib_left: CALIBRATION_CALLS, offset: i64::MIN, allocs: 0, count_allocs }
+    }
+    /// Harness time now (ns since the Unix epoch, the runtime's own clock code).
+    #[inline(always)]
+    pub fn now(&mut self) -> u64 {
+        self.clock.read()
+    }
+    #[inline(always)]
+    fn calibrate(&mut self, actor_now: u64) {
+        if self.calib_left > 0 {
+            self.calib_left -= 1;
+            let h = self.clock.read();
+            self.offset = self.offset.max(actor_now as i64 - h as i64);
+        }
+    }
+    /// The actor clock's offset from the harness clock (ns; 0 if never calibrated).
+    pub fn offset(&self) -> i64 {
+        if self.offset == i64::MIN {
+            0
+        } else {
+            self.offset
+        }
+    }
+    /// An actor-clock stamp on the harness clock.
+    pub fn to_harness(&self, actor_ts: u64) -> u64 {
+        (actor_ts as i64 - self.offset()) as u64
+    }
+    #[inline(always)]
+    fn run<R>(&mut self, f: impl FnOnce() -> R) -> R {
+        if self.count_allocs {
+            let (r, n) = allocations_in(f);
+            self.allocs += n;
+            r
+        } else {
+            f()
+        }
+    }
+}
+
+/// A bounded record table: pushes past the capacity are counted, not stored.
+#[derive(Debug)]
+pub struct Records<T> {
+    pub items: Vec<T>,
+    pub overflow: u64,
+}
+
+impl<T> Records<T> {
+    pub fn with_capacity(n: usize) -> Self {
+        Records { items: Vec::with_capacity(n), overflow: 0 }
+    }
+    #[inline(always)]
+    fn push(&mut self, v: T) {
+        if self.items.len() < self.items.capacity() {
+            self.items.push(v);
+        } else {
+            self.overflow += 1;
+        }
+    }
+}
+
+/// When the feed sends each frame.
+#[derive(Clone, Debug)]
+pub enum Pace {
+    /// Frame after frame.
+    Free,
+    /// Frame i at `start + i × interval_ns`.
+    Interval { interval_ns: f64 },
+    /// Frame i at `start + offsets_ns[i]` (the capture's receive times, relative and sped up).
+    Offsets { offsets_ns: Vec<u64> },
+}
+
+/// Rewrites the time stamps of what the feed sends.
+struct Restamp<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    ts: u64,
+}
+
+impl Outbox for Restamp<'_, '_> {
+    #[inline(always)]
+    fn send(&mut self, port: Port, mut msg: Msg) {
+        match &mut msg {
+            Msg::Quote(m) => m.local_ts = self.ts,
+            Msg::Trade(m) => m.local_ts = self.ts,
+            Msg::Level(m) => m.local_ts = self.ts,
+            Msg::Book(m) => m.local_ts = self.ts,
+            Msg::Eos(m) => m.ts = self.ts,
+            _ => {}
+        }
+        self.ctx.send(port, msg);
+    }
+}
+
+/// The feed wrapper: ingress stamps, pacing, the run's deadline.
+pub struct Ingress<A: Actor> {
+    pub inner: A,
+    pub meter: Meter,
+    pace: Pace,
+    /// Harness time after which the feed ends the pass (sends `Eos`).
+    deadline: u64,
+    start: u64,
+    /// Frames polled.
+    pub frames: u64,
+    /// Frames taken more than 1 µs after their intended send time (paced modes).
+    pub late: u64,
+    /// Largest delay between a frame's intended and actual send time (ns).
+    pub max_lag_ns: u64,
+    /// The pass ended at the deadline rather than at the end of the capture.
+    pub cut_at_deadline: bool,
+    done: bool,
+}
+
+impl<A: Actor> Ingress<A> {
+    pub fn new(inner: A, meter: Meter, pace: Pace, deadline: u64) -> Self {
+        Ingress {
+            inner,
+            meter,
+            pace,
+            deadline,
+            start: 0,
+            frames: 0,
+            late: 0,
+            max_lag_ns: 0,
+            cut_at_deadline: false,
+            done: false,
+        }
+    }
+    #[inline(always)]
+    fn intended(&self, now: u64) -> u64 {
+        match &self.pace {
+            Pace::Free => now,
+            Pace::Interval { interval_ns } => self.start + (self.frames as f64 * interval_ns) as u64,
+            Pace::Offsets { offsets_ns } => {
+                let i = (self.frames as usize).min(offsets_ns.len().saturating_sub(1));
+                self.start + offsets_ns.get(i).copied().unwrap_or(0)
+            }
+        }
+    }
+}
+
+impl<A: Actor> Actor for Ingress<A> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        let inner = &mut self.inner;
+        self.meter.run(|| inner.handle(msg, ctx));
+    }
+    fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
+        if self.done {
+            return Poll::Done;
+        }
+        let now = self.meter.now();
+        if self.start == 0 {
+            self.start = now;
+        }
+        if now >= self.deadline {
+            self.done = true;
+            self.cut_at_deadline = true;
+            ctx.down(Msg::Eos(alphapulse_types::EndOfStream { ts: now }));
+            return Poll::Done;
+        }
+        let intended = self.intended(now);
+        if now < intended {
+            return Poll::Idle;
+        }
+        let lag = now - intended;
+        if lag > 1_000 {
+            self.late += 1;
+        }
+        self.max_lag_ns = self.max_lag_ns.max(lag);
+        let actor_now = ctx.now();
+        let inner = &mut self.inner;
+        let r = self.meter.run(|| inner.poll(&mut Ctx::new(actor_now, &mut Restamp { ctx, ts: intended })));
+        match r {
+            Poll::Busy => self.frames += 1,
+            Poll::Done => self.done = true,
+            Poll::Idle => {}
+        }
+        r
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// Which hop a [`Tap`] watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hop {
+    Strategy,
+    Risk,
+    Router,
+}
+
+/// One hop's stamps: `(key, upstream ts, this actor's ts, link)`: risk: (intent id, Intent.ts,
+/// Decision.ts, 0); router: (order id, Decision.ts, OrderNew.ts, intent id). Actor clocks.
+pub type HopRecord = [u64; 4];
+
+/// Captures the message this hop emits for the one it handles.
+struct Catch<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    hop: Hop,
+    got: Option<(u64, u64)>,
+}
+
+impl Outbox for Catch<'_, '_> {
+    #[inline(always)]
+    fn send(&mut self, port: Port, msg: Msg) {
+        match (self.hop, &msg) {
+            (Hop::Risk, Msg::Decision(d)) => self.got = Some((d.intent_id, d.ts)),
+            (Hop::Router, Msg::New(o)) => self.got = Some((o.order_id.0, o.ts)),
+            _ => {}
+        }
+        self.ctx.send(port, msg);
+    }
+}
+
+/// The wrapper of strategy, risk and router.
+pub struct Tap<A: Actor> {
+    pub inner: A,
+    pub meter: Meter,
+    pub hop: Hop,
+    pub records: Records<HopRecord>,
+}
+
+impl<A: Actor> Tap<A> {
+    pub fn new(inner: A, meter: Meter, hop: Hop, capacity: usize) -> Self {
+        let capacity = if hop == Hop::Strategy { 0 } else { capacity };
+        Tap { inner, meter, hop, records: Records::with_capacity(capacity) }
+    }
+}
+
+impl<A: Actor> Actor for Tap<A> {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        let now = ctx.now();
+        self.meter.calibrate(now);
+        let upstream = match (self.hop, msg) {
+            (Hop::Risk, Msg::Intent(i)) => Some((i.ts, 0)),
+            (Hop::Router, Msg::Decision(d)) => Some((d.ts, d.intent_id)),
+            _ => None,
+        };
+        let inner = &mut self.inner;
+        let Some((up_ts, link)) = upstream else {
+            self.meter.run(|| inner.handle(msg, ctx));
+            return;
+        };
+        let mut catch = Catch { ctx, hop: self.hop, got: None };
+        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch)));
+        if let Some((key, ts)) = catch.got {
+            self.records.push([key, up_ts, ts, link]);
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// One encoded order: (order id, origin_ts, OrderNew.ts (router clock), encoded (harness clock)).
+pub type EncodeRecord = [u64; 4];
+
+/// The gateway wrapper: reads the clock once the sim has encoded an order.
+pub struct GatewayProbe {
+    pub inner: alphapulse_gateways::sim::SimGateway,
+    pub meter: Meter,
+    pub records: Records<EncodeRecord>,
+}
+
+impl GatewayProbe {
+    pub fn new(inner: alphapulse_gateways::sim::SimGateway, meter: Meter, capacity: usize) -> Self {
+        GatewayProbe { inner, meter, records: Records::with_capacity(capacity) }
+    }
+}
+
+impl Actor for GatewayProbe {
+    fn name(&self) -> &'static str {
+        self.inner.name()
+    }
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        self.meter.calibrate(ctx.now());
+        let before = self.inner.stats().encoded;
+        let inner = &mut self.inner;
+        self.meter.run(|| inner.handle(msg, ctx));
+        if let Msg::New(o) = msg {
+            let encoded = self.meter.now();
+            if self.inner.stats().encoded != before {
+                self.records.push([o.order_id.0, o.origin_ts, o.ts, encoded]);
+            }
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
