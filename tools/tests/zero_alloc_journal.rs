@@ -7,48 +7,15 @@
 
 mod common;
 
-use alphapulse_runtime::{run_with, Actor, Ctx, JournalSpec, Poll};
-use alphapulse_shm::alloc_count::{arm, disarm, CountingAllocator};
+use alphapulse_runtime::{run_with, JournalSpec};
+use alphapulse_shm::alloc_count::CountingAllocator;
 use alphapulse_shm::StreamConfig;
 use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
 use alphapulse_tools::config::Config;
-use alphapulse_types::Msg;
-use std::any::Any;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 
 #[global_allocator]
 static A: CountingAllocator = CountingAllocator;
-
-const WARM_UP_POLLS: u64 = 5_000;
-static RESULT: AtomicU64 = AtomicU64::new(u64::MAX);
-static POLLS: AtomicU64 = AtomicU64::new(0);
-
-/// Wraps the feed: arms the counter after the warm-up, disarms when the input is exhausted.
-struct Window(Box<dyn Actor>, u64);
-
-impl Actor for Window {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        self.0.handle(msg, ctx)
-    }
-    fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
-        self.1 += 1;
-        if self.1 == WARM_UP_POLLS {
-            arm();
-        }
-        let r = self.0.poll(ctx);
-        if r == Poll::Done && self.1 >= WARM_UP_POLLS {
-            RESULT.store(disarm().0, Ordering::SeqCst);
-            POLLS.store(self.1 - WARM_UP_POLLS, Ordering::SeqCst);
-        }
-        r
-    }
-    fn as_any(&self) -> &dyn Any {
-        self.0.as_any()
-    }
-}
 
 #[test]
 fn journaled_replay_does_not_allocate() {
@@ -57,7 +24,7 @@ fn journaled_replay_does_not_allocate() {
     let table = instruments(&cfg).unwrap();
     let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();
     let feed = actors.remove(0);
-    actors.insert(0, Box::new(Window(feed, 0)));
+    actors.insert(0, Box::new(common::Window(feed, 0)));
     let placement = cfg.placement.resolve(&CHAIN).unwrap();
     let dir = std::env::temp_dir().join(format!("ap-zero-alloc-journal-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -66,14 +33,14 @@ fn journaled_replay_does_not_allocate() {
         stream: StreamConfig { segment_size: 64 << 20, ..Default::default() },
     };
     let out = run_with(actors, &placement, Default::default(), Some(&spec)).unwrap();
-    let n = RESULT.load(Ordering::SeqCst);
+    let n = common::ALLOCATIONS.load(Ordering::SeqCst);
     let records: Vec<(&str, u64)> = out.journals.iter().map(|j| (j.actor, j.records)).collect();
     println!(
         "allocations with journaling on (all threads): {n} over {} polls; records {records:?}",
-        POLLS.load(Ordering::SeqCst)
+        common::WINDOW_POLLS.load(Ordering::SeqCst)
     );
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(POLLS.load(Ordering::SeqCst) > 30_000, "the window must cover most of the replay");
+    assert!(common::WINDOW_POLLS.load(Ordering::SeqCst) > 30_000, "the window must cover most of the replay");
     assert!(
         out.journals.iter().all(|j| j.records > 0 && j.errors == 0),
         "every stream journaled: {records:?}"

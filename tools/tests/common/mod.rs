@@ -1,4 +1,12 @@
-//! Shared by the tools integration tests: the capture set to replay.
+//! Shared by the tools integration tests: the capture set to replay, and the allocation window
+//! around a feed.
+#![allow(dead_code)] // each test binary uses part of it
+
+use alphapulse_runtime::{Actor, Ctx, Poll};
+use alphapulse_shm::alloc_count::{arm, disarm};
+use alphapulse_types::Msg;
+use std::any::Any;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use std::path::PathBuf;
 
@@ -12,5 +20,43 @@ pub fn btc_captures() -> Vec<PathBuf> {
             println!("note: ../shared/data not found; using the repo sample only");
             vec![alphapulse_feeds::testdata::sample_capture()]
         }
+    }
+}
+
+/// Feed polls before counting starts: buffers reach their working size (largest frame, book levels).
+pub const WARM_UP_POLLS: u64 = 5_000;
+/// Allocations counted in the window (`u64::MAX` until the window closed), their bytes, and polls.
+pub static ALLOCATIONS: AtomicU64 = AtomicU64::new(u64::MAX);
+pub static ALLOCATED_BYTES: AtomicU64 = AtomicU64::new(0);
+pub static WINDOW_POLLS: AtomicU64 = AtomicU64::new(0);
+
+/// Wraps the feed: arms the process-wide counter after the warm-up and disarms when the input is
+/// exhausted — by then every frame has been processed to quiescence, with every order and fill it
+/// caused (sources are polled only when nothing is queued on the thread).
+pub struct Window(pub Box<dyn Actor>, pub u64);
+
+impl Actor for Window {
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
+        self.0.handle(msg, ctx)
+    }
+    fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
+        self.1 += 1;
+        if self.1 == WARM_UP_POLLS {
+            arm();
+        }
+        let r = self.0.poll(ctx);
+        if r == Poll::Done && self.1 >= WARM_UP_POLLS {
+            let (n, bytes) = disarm();
+            ALLOCATIONS.store(n, Ordering::SeqCst);
+            ALLOCATED_BYTES.store(bytes, Ordering::SeqCst);
+            WINDOW_POLLS.store(self.1 - WARM_UP_POLLS, Ordering::SeqCst);
+        }
+        r
+    }
+    fn as_any(&self) -> &dyn Any {
+        self.0.as_any()
     }
 }
