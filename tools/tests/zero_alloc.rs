@@ -8,8 +8,6 @@ mod common;
 
 use alphapulse_runtime::run;
 use alphapulse_shm::alloc_count::CountingAllocator;
-use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
-use alphapulse_tools::config::Config;
 use std::sync::atomic::Ordering;
 
 #[global_allocator]
@@ -17,13 +15,7 @@ static A: CountingAllocator = CountingAllocator;
 
 #[test]
 fn steady_state_replay_does_not_allocate() {
-    let mut cfg = Config { data: common::btc_captures(), ..Config::default() };
-    check(&mut cfg).unwrap();
-    let table = instruments(&cfg).unwrap();
-    let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();
-    let feed = actors.remove(0);
-    actors.insert(0, Box::new(common::Window(feed, 0)));
-    let placement = cfg.placement.resolve(&CHAIN).unwrap();
+    let (cfg, table, actors, placement) = common::windowed_chain();
     let out = run(actors, &placement, Default::default()).unwrap();
     let report = alphapulse_tools::report::Report::from_run(&cfg, &table, &placement, &out).unwrap();
     let n = common::ALLOCATIONS.load(Ordering::SeqCst);

@@ -10,8 +10,6 @@ mod common;
 use alphapulse_runtime::{run_with, JournalSpec};
 use alphapulse_shm::alloc_count::CountingAllocator;
 use alphapulse_shm::StreamConfig;
-use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
-use alphapulse_tools::config::Config;
 use std::sync::atomic::Ordering;
 
 #[global_allocator]
@@ -19,13 +17,7 @@ static A: CountingAllocator = CountingAllocator;
 
 #[test]
 fn journaled_replay_does_not_allocate() {
-    let mut cfg = Config { data: common::btc_captures(), ..Config::default() };
-    check(&mut cfg).unwrap();
-    let table = instruments(&cfg).unwrap();
-    let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();
-    let feed = actors.remove(0);
-    actors.insert(0, Box::new(common::Window(feed, 0)));
-    let placement = cfg.placement.resolve(&CHAIN).unwrap();
+    let (_, _, actors, placement) = common::windowed_chain();
     let dir = std::env::temp_dir().join(format!("ap-zero-alloc-journal-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let spec = JournalSpec {

@@ -60,3 +60,21 @@ impl Actor for Window {
         self.0.as_any()
     }
 }
+
+/// The backtest chain over [`btc_captures`] with the feed inside a [`Window`], ready to run.
+pub fn windowed_chain() -> (
+    alphapulse_tools::config::Config,
+    alphapulse_types::InstrumentTable,
+    Vec<Box<dyn Actor>>,
+    alphapulse_runtime::Placement,
+) {
+    use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
+    let mut cfg = alphapulse_tools::config::Config { data: btc_captures(), ..Default::default() };
+    check(&mut cfg).unwrap();
+    let table = instruments(&cfg).unwrap();
+    let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();
+    let feed = actors.remove(0);
+    actors.insert(0, Box::new(Window(feed, 0)));
+    let placement = cfg.placement.resolve(&CHAIN).unwrap();
+    (cfg, table, actors, placement)
+}
