@@ -57,7 +57,9 @@ fn json_report_has_the_documented_keys() {
     assert!(dir.starts_with("runs/") && dir.ends_with("/journal"), "{dir}");
     assert_eq!(v["journal_errors"], 0);
     assert_eq!(v["journal_streams"][0]["records"], v["events"].as_u64().unwrap() + 1, "the events and Eos");
-    let _ = std::fs::remove_dir_all(tmp("cwd").join("runs"));
+    // Only this run's folder: the other tests run the binary in the same folder at the same time.
+    let run_dir = tmp("cwd").join(dir);
+    let _ = std::fs::remove_dir_all(run_dir.parent().expect("runs/<run>/journal"));
     assert_eq!(v["malformed"], 0);
     assert!(v["orders_sent"].as_u64().unwrap() > 0);
 }
@@ -119,6 +121,9 @@ fn malformed_lines_are_skipped_with_one_warning_per_kind() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["malformed"], 3, "{err}");
     assert_eq!(v["frames"], 3000);
+    if let Some(dir) = v["journal_dir"].as_str() {
+        let _ = std::fs::remove_dir_all(tmp("cwd").join(dir).parent().expect("runs/<run>/journal"));
+    }
     let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert!(warnings.iter().any(|w| w.contains("btcusdt_damaged.txt:100")), "{err}");
     assert!(warnings.iter().any(|w| w.contains("btcusdt_damaged.txt:300")), "{err}");
