@@ -10,20 +10,29 @@
 //! not, provided the upstream side does not depend on the timing of feedback (true of a feed).
 
 use crate::journal::ActorJournal;
-use crate::link::{LinkStats, Out, SendError};
+use crate::link::{LinkStats, LocalRing, Out, SendError};
 use crate::{Actor, Clock, Ctx, IdleStrategy, Outbox, Poll, Port, RuntimeError};
 use alphapulse_types::Msg;
 use rtrb::Consumer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Producer ends an actor writes to, with a slot for the first error and the queue counters of
-/// same-thread consumers (so the scheduler need not poll empty rings).
+/// Where one port of an actor leads.
+enum Dest<'a> {
+    /// The neighbour on this thread.
+    Local(&'a mut LocalRing),
+    /// The neighbour on another thread.
+    Cross(&'a mut Out),
+    /// Past either end of the chain.
+    End,
+}
+
+/// What an actor writes to while it handles a message or is polled.
 struct ActorOutbox<'a> {
-    down: Option<&'a mut Out>,
-    up: Option<&'a mut Out>,
-    down_queued: Option<&'a mut u32>,
-    up_queued: Option<&'a mut u32>,
+    down: Dest<'a>,
+    up: Dest<'a>,
+    /// The thread's pending mask: a local push sets its ring's bit.
+    pending: &'a mut u64,
     error: &'a mut Option<(Port, SendError)>,
     dropped_at_ends: &'a mut u64,
     /// The actor's journal stream, if the run is journaled.
@@ -47,28 +56,28 @@ impl ActorOutbox<'_> {
 impl Outbox for ActorOutbox<'_> {
     #[inline]
     fn send(&mut self, port: Port, msg: Msg) {
-        let (out, queued) = match port {
-            Port::Down => (self.down.as_deref_mut(), self.down_queued.as_deref_mut()),
-            Port::Up => (self.up.as_deref_mut(), self.up_queued.as_deref_mut()),
+        let dest = match port {
+            Port::Down => &mut self.down,
+            Port::Up => &mut self.up,
         };
-        match out {
-            Some(o) => match o.send(msg) {
-                Ok(()) => {
-                    if let Some(q) = queued {
-                        *q += 1;
-                    }
-                    self.record(&msg);
-                }
-                Err(e) => {
-                    if self.error.is_none() {
-                        *self.error = Some((port, e));
-                    }
-                }
-            },
-            // Past either end of the chain: forwarding conventions send things here; count them.
-            None => {
+        let sent = match dest {
+            Dest::Local(r) => {
+                *self.pending |= r.bit;
+                r.push(msg)
+            }
+            Dest::Cross(o) => o.send(msg),
+            // Forwarding conventions send things past the ends: count them.
+            Dest::End => {
                 *self.dropped_at_ends += 1;
-                self.record(&msg);
+                Ok(())
+            }
+        };
+        match sent {
+            Ok(()) => self.record(&msg),
+            Err(e) => {
+                if self.error.is_none() {
+                    *self.error = Some((port, e));
+                }
             }
         }
     }
@@ -82,29 +91,124 @@ impl Outbox for ActorOutbox<'_> {
     }
 }
 
-/// Where a thread's actors read from and write to (indexed by local position).
+/// Where a thread's actors read from and write to (indexed by local position `0..n`).
 pub(crate) struct Group {
     pub(crate) index: usize,
     pub(crate) names: Vec<&'static str>,
     pub(crate) actors: Vec<Box<dyn Actor>>,
     pub(crate) clocks: Vec<Clock>,
-    pub(crate) down_in: Vec<Option<Consumer<Msg>>>,
-    pub(crate) up_in: Vec<Option<Consumer<Msg>>>,
-    pub(crate) down_out: Vec<Option<Out>>,
-    pub(crate) up_out: Vec<Option<Out>>,
-    /// Messages queued in `down_in[j]` / `up_in[j]` when that link stays on this thread (counted by
-    /// the producer's outbox); links from other threads are always polled.
-    pub(crate) down_queued: Vec<u32>,
-    pub(crate) up_queued: Vec<u32>,
-    pub(crate) down_cross: Vec<bool>,
-    pub(crate) up_cross: Vec<bool>,
+    pub(crate) wires: Wires,
     /// Names of the neighbours (for error messages): (upstream, downstream).
     pub(crate) neighbours: Vec<(&'static str, &'static str)>,
     pub(crate) finished: Vec<bool>,
     pub(crate) idle: IdleStrategy,
+}
+
+/// The rings of one thread, its journal streams and its counters.
+///
+/// Local actor `j`'s inputs rank `2j + 1` (feedback, `Up`) and `2j` (`Down`); the scheduler takes the
+/// highest-ranked input that holds a message. For the local rings that rank is their bit in
+/// `pending` (set on push, cleared when a pop empties the ring), so the choice is one
+/// `leading_zeros`; the cross-thread inputs are the highest (`Up` into the last actor) and the lowest
+/// (`Down` into actor 0) ranks, polled before and after the mask.
+pub(crate) struct Wires {
+    pub(crate) pending: u64,
+    /// `down_local[k]`: local actor k → k+1 (`n − 1` rings).
+    pub(crate) down_local: Vec<LocalRing>,
+    /// `up_local[k]`: local actor k+1 → k (`n − 1` rings).
+    pub(crate) up_local: Vec<LocalRing>,
+    /// Into actor 0 from the thread upstream / into actor n−1 from the thread downstream.
+    pub(crate) down_in_cross: Option<Consumer<Msg>>,
+    pub(crate) up_in_cross: Option<Consumer<Msg>>,
+    /// From actor n−1 to the thread downstream / from actor 0 to the thread upstream.
+    pub(crate) down_out_cross: Option<Out>,
+    pub(crate) up_out_cross: Option<Out>,
     pub(crate) dropped_at_ends: u64,
     /// One journal stream per local actor when the run is journaled (else empty).
     pub(crate) journals: Vec<Option<ActorJournal>>,
+}
+
+impl Wires {
+    /// The next message to handle and the local actor it is for: the highest-ranked input.
+    #[inline(always)]
+    fn take(&mut self) -> Option<(usize, Msg)> {
+        if let Some(m) = pop_cross(&mut self.up_in_cross) {
+            return Some((self.down_local.len(), m));
+        }
+        if self.pending != 0 {
+            let rank = 63 - self.pending.leading_zeros() as usize;
+            let j = rank / 2;
+            let ring = if rank % 2 == 1 { &mut self.up_local[j] } else { &mut self.down_local[j - 1] };
+            let m = ring.pop();
+            if ring.is_empty() {
+                self.pending &= !ring.bit;
+            }
+            return m.map(|m| (j, m));
+        }
+        pop_cross(&mut self.down_in_cross).map(|m| (0, m))
+    }
+
+    /// The outbox of local actor `j`.
+    #[inline(always)]
+    fn outbox<'a>(
+        &'a mut self,
+        j: usize,
+        error: &'a mut Option<(Port, SendError)>,
+        input: Option<&'a Msg>,
+    ) -> ActorOutbox<'a> {
+        let n = self.down_local.len() + 1;
+        let down = if j + 1 < n {
+            Dest::Local(&mut self.down_local[j])
+        } else {
+            self.down_out_cross.as_mut().map_or(Dest::End, Dest::Cross)
+        };
+        let up = if j > 0 {
+            Dest::Local(&mut self.up_local[j - 1])
+        } else {
+            self.up_out_cross.as_mut().map_or(Dest::End, Dest::Cross)
+        };
+        ActorOutbox {
+            down,
+            up,
+            pending: &mut self.pending,
+            error,
+            dropped_at_ends: &mut self.dropped_at_ends,
+            journal: self.journals.get_mut(j).and_then(|x| x.as_mut()),
+            input,
+        }
+    }
+
+    /// Capacity of actor `j`'s ring on `port` (for error messages).
+    fn capacity(&self, j: usize, port: Port) -> usize {
+        let n = self.down_local.len() + 1;
+        match port {
+            Port::Down if j + 1 < n => self.down_local[j].capacity(),
+            Port::Down => self.down_out_cross.as_ref().map_or(0, |o| o.capacity()),
+            Port::Up if j > 0 => self.up_local[j - 1].capacity(),
+            Port::Up => self.up_out_cross.as_ref().map_or(0, |o| o.capacity()),
+        }
+    }
+
+    /// Counters of actor `j`'s outgoing links: (down, up), `None` past the ends.
+    fn stats(&self, j: usize) -> (Option<LinkStats>, Option<LinkStats>) {
+        let n = self.down_local.len() + 1;
+        let down = if j + 1 < n {
+            Some(self.down_local[j].stats)
+        } else {
+            self.down_out_cross.as_ref().map(|o| o.stats)
+        };
+        let up = if j > 0 {
+            Some(self.up_local[j - 1].stats)
+        } else {
+            self.up_out_cross.as_ref().map(|o| o.stats)
+        };
+        (down, up)
+    }
+}
+
+#[inline(always)]
+fn pop_cross(c: &mut Option<Consumer<Msg>>) -> Option<Msg> {
+    c.as_mut()?.pop().ok()
 }
 
 /// Shared flags between threads.
@@ -156,60 +260,12 @@ impl Group {
     /// Handle one message at the most downstream actor with input; false if nothing is queued.
     #[inline]
     fn step(&mut self) -> Result<bool, RuntimeError> {
-        for j in (0..self.actors.len()).rev() {
-            if let Some(msg) = Self::take(&mut self.up_in[j], &mut self.up_queued[j], self.up_cross[j]) {
+        match self.wires.take() {
+            Some((j, msg)) => {
                 self.deliver(j, msg)?;
-                return Ok(true);
+                Ok(true)
             }
-            if let Some(msg) = Self::take(&mut self.down_in[j], &mut self.down_queued[j], self.down_cross[j])
-            {
-                self.deliver(j, msg)?;
-                return Ok(true);
-            }
-        }
-        Ok(false)
-    }
-
-    /// Pop from an input ring: same-thread rings only when their counter says something is there.
-    #[inline(always)]
-    fn take(ring: &mut Option<Consumer<Msg>>, queued: &mut u32, cross: bool) -> Option<Msg> {
-        if !cross && *queued == 0 {
-            return None;
-        }
-        let msg = ring.as_mut()?.pop().ok()?;
-        if !cross {
-            *queued -= 1;
-        }
-        Some(msg)
-    }
-
-    /// The outbox of local actor `j`.
-    #[inline(always)]
-    #[allow(clippy::too_many_arguments)]
-    fn outbox<'a>(
-        j: usize,
-        down_out: &'a mut [Option<Out>],
-        up_out: &'a mut [Option<Out>],
-        down_queued: &'a mut [u32],
-        up_queued: &'a mut [u32],
-        error: &'a mut Option<(Port, SendError)>,
-        dropped_at_ends: &'a mut u64,
-        journals: &'a mut [Option<ActorJournal>],
-        input: Option<&'a Msg>,
-    ) -> ActorOutbox<'a> {
-        // A same-thread consumer is the next/previous local actor; its counter is bumped on send.
-        let n = down_queued.len();
-        let down_queued = if j + 1 < n { down_queued.get_mut(j + 1) } else { None };
-        let up_queued = if j > 0 { up_queued.get_mut(j - 1) } else { None };
-        ActorOutbox {
-            down: down_out[j].as_mut(),
-            up: up_out[j].as_mut(),
-            down_queued,
-            up_queued,
-            error,
-            dropped_at_ends,
-            journal: journals.get_mut(j).and_then(|x| x.as_mut()),
-            input,
+            None => Ok(false),
         }
     }
 
@@ -220,17 +276,7 @@ impl Group {
         }
         let now = self.clocks[j].at_message(&msg);
         let mut error = None;
-        let mut ob = Self::outbox(
-            j,
-            &mut self.down_out,
-            &mut self.up_out,
-            &mut self.down_queued,
-            &mut self.up_queued,
-            &mut error,
-            &mut self.dropped_at_ends,
-            &mut self.journals,
-            Some(&msg),
-        );
+        let mut ob = self.wires.outbox(j, &mut error, Some(&msg));
         self.actors[j].handle(&msg, &mut Ctx::new(now, &mut ob));
         match error {
             None => Ok(()),
@@ -246,17 +292,7 @@ impl Group {
             }
             let now = self.clocks[j].read();
             let mut error = None;
-            let mut ob = Self::outbox(
-                j,
-                &mut self.down_out,
-                &mut self.up_out,
-                &mut self.down_queued,
-                &mut self.up_queued,
-                &mut error,
-                &mut self.dropped_at_ends,
-                &mut self.journals,
-                None,
-            );
+            let mut ob = self.wires.outbox(j, &mut error, None);
             let r = self.actors[j].poll(&mut Ctx::new(now, &mut ob));
             if let Some(e) = error {
                 return Err(self.send_error(j, e));
@@ -276,10 +312,11 @@ impl Group {
     #[cold]
     fn send_error(&self, j: usize, (port, e): (Port, SendError)) -> RuntimeError {
         let (up, down) = self.neighbours[j];
-        let (from, to, cap) = match port {
-            Port::Down => (self.names[j], down, self.down_out[j].as_ref().map_or(0, |o| o.capacity())),
-            Port::Up => (self.names[j], up, self.up_out[j].as_ref().map_or(0, |o| o.capacity())),
+        let to = match port {
+            Port::Down => down,
+            Port::Up => up,
         };
+        let (from, cap) = (self.names[j], self.wires.capacity(j, port));
         match e {
             SendError::Overflow => RuntimeError::RingOverflow { from, to, capacity: cap },
             SendError::Abandoned => RuntimeError::Aborted(self.index),
@@ -291,11 +328,12 @@ impl Group {
         let mut v = Vec::new();
         for j in 0..self.actors.len() {
             let (up, down) = self.neighbours[j];
-            if let Some(o) = &self.down_out[j] {
-                v.push((self.names[j], down, o.stats));
+            let (d, u) = self.wires.stats(j);
+            if let Some(s) = d {
+                v.push((self.names[j], down, s));
             }
-            if let Some(o) = &self.up_out[j] {
-                v.push((self.names[j], up, o.stats));
+            if let Some(s) = u {
+                v.push((self.names[j], up, s));
             }
         }
         v

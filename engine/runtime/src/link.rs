@@ -1,8 +1,11 @@
-//! Links: one rtrb SPSC ring per direction between neighbouring actors, with an explicit, counted
-//! overflow policy. Between threads a full ring makes the producer wait (counted in `full_waits`),
-//! except market data under [`MarketOverflow::Drop`], which is dropped and counted (conflation for
-//! live feeds; never in a backtest). On one thread a full ring cannot drain while its producer
-//! runs, so it is a [`crate::RuntimeError::RingOverflow`], never a silent loss.
+//! Links: one ring per direction between neighbouring actors, with an explicit, counted overflow
+//! policy. Between threads the ring is an rtrb SPSC ring ([`Out`] / `rtrb::Consumer`); a full ring
+//! makes the producer wait (counted in `full_waits`), except market data under
+//! [`MarketOverflow::Drop`], which is dropped and counted (conflation for live feeds; never in a
+//! backtest). Between two actors on the same thread the ring is a [`LocalRing`]: the same bounded
+//! FIFO without atomics (producer and consumer are one thread). On one thread a full ring cannot
+//! drain while its producer runs, so it is a [`crate::RuntimeError::RingOverflow`], never a silent
+//! loss.
 
 use alphapulse_types::Msg;
 use rtrb::{Consumer, Producer, PushError, RingBuffer};
@@ -28,17 +31,16 @@ pub struct LinkStats {
     pub dropped: u64,
 }
 
-/// Producer end of a link.
+/// Producer end of a link between threads.
 pub(crate) struct Out {
     prod: Producer<Msg>,
-    cross_thread: bool,
     policy: MarketOverflow,
     pub(crate) stats: LinkStats,
 }
 
 /// Outcome of a send that could not complete.
 pub(crate) enum SendError {
-    /// Same-thread ring full.
+    /// Same-thread ring full (it cannot drain while its producer runs).
     Overflow,
     /// The consumer thread is gone.
     Abandoned,
@@ -58,9 +60,6 @@ impl Out {
 
     #[cold]
     fn full(&mut self, mut msg: Msg) -> Result<(), SendError> {
-        if !self.cross_thread {
-            return Err(SendError::Overflow);
-        }
         if msg.is_market() && self.policy == MarketOverflow::Drop {
             self.stats.dropped += 1;
             return Ok(());
@@ -86,8 +85,98 @@ impl Out {
     }
 }
 
-/// Create a link of `capacity` messages.
-pub(crate) fn link(capacity: usize, cross_thread: bool, policy: MarketOverflow) -> (Out, Consumer<Msg>) {
+/// A bounded FIFO between two actors of one thread: a preallocated power-of-two array, no atomics.
+pub(crate) struct LocalRing {
+    /// The ring's bit in its thread's pending mask (set while it holds messages; see `group`).
+    pub(crate) bit: u64,
+    buf: Box<[Msg]>,
+    mask: usize,
+    /// Next slot to read; `tail − head` messages are queued (both wrap).
+    head: usize,
+    tail: usize,
+    pub(crate) stats: LinkStats,
+}
+
+impl LocalRing {
+    /// A ring of `capacity` messages (rounded up to a power of two) with pending-mask bit `bit`.
+    pub(crate) fn new(capacity: usize, bit: u64) -> Self {
+        let cap = capacity.max(1).next_power_of_two();
+        let filler = Msg::Eos(alphapulse_types::EndOfStream::default());
+        LocalRing {
+            bit,
+            buf: vec![filler; cap].into_boxed_slice(),
+            mask: cap - 1,
+            head: 0,
+            tail: 0,
+            stats: LinkStats::default(),
+        }
+    }
+    #[inline(always)]
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == self.tail
+    }
+    #[inline(always)]
+    pub(crate) fn push(&mut self, msg: Msg) -> Result<(), SendError> {
+        if self.tail.wrapping_sub(self.head) > self.mask {
+            return Err(SendError::Overflow);
+        }
+        self.buf[self.tail & self.mask] = msg;
+        self.tail = self.tail.wrapping_add(1);
+        self.stats.sent += 1;
+        Ok(())
+    }
+    #[inline(always)]
+    pub(crate) fn pop(&mut self) -> Option<Msg> {
+        if self.head == self.tail {
+            return None;
+        }
+        let m = self.buf[self.head & self.mask];
+        self.head = self.head.wrapping_add(1);
+        Some(m)
+    }
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+}
+
+/// Create a link of `capacity` messages between two threads.
+pub(crate) fn link(capacity: usize, policy: MarketOverflow) -> (Out, Consumer<Msg>) {
     let (prod, cons) = RingBuffer::new(capacity);
-    (Out { prod, cross_thread, policy, stats: LinkStats::default() }, cons)
+    (Out { prod, policy, stats: LinkStats::default() }, cons)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphapulse_types::EndOfStream;
+
+    fn eos(ts: u64) -> Msg {
+        Msg::Eos(EndOfStream { ts })
+    }
+
+    #[test]
+    fn local_ring_is_a_bounded_fifo_across_wraps() {
+        let mut r = LocalRing::new(4, 1);
+        assert_eq!(r.capacity(), 4);
+        let mut next_in = 0;
+        let mut next_out = 0;
+        for round in 0..50 {
+            // Fill to capacity, check the overflow, drain a varying amount.
+            while r.push(eos(next_in)).is_ok() {
+                next_in += 1;
+            }
+            assert_eq!(next_in - next_out, 4, "round {round}: holds exactly its capacity");
+            for _ in 0..(round % 4) + 1 {
+                assert_eq!(r.pop().map(|m| m.event_ts()), Some(next_out));
+                next_out += 1;
+            }
+        }
+        while let Some(m) = r.pop() {
+            assert_eq!(m.event_ts(), next_out);
+            next_out += 1;
+        }
+        assert!(r.pop().is_none());
+        assert_eq!(next_out, next_in);
+        assert_eq!(r.stats.sent, next_in);
+    }
 }

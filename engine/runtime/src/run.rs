@@ -1,8 +1,8 @@
 //! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
 
-use crate::group::{Flags, Group};
+use crate::group::{Flags, Group, Wires};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
-use crate::link::{link, LinkStats};
+use crate::link::{link, LinkStats, LocalRing};
 use crate::{Actor, Clock, Placement, RuntimeError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
@@ -65,20 +65,31 @@ pub fn run_with(
     if n == 0 || covered != n || placement.threads.first().map(|t| t.start) != Some(0) {
         return Err(RuntimeError::Placement(format!("placement covers {covered} actors, the chain has {n}")));
     }
+    // The scheduler's pending mask has two bits per local actor (see `group::Wires`).
+    if let Some(t) = placement.threads.iter().find(|t| t.end - t.start > 32) {
+        return Err(RuntimeError::Placement(format!(
+            "a thread holds {} actors ({}…); at most 32 share one thread",
+            t.end - t.start,
+            names[t.start]
+        )));
+    }
     let thread_of =
         |pos: usize| placement.threads.iter().position(|t| (t.start..t.end).contains(&pos)).unwrap_or(0);
 
-    // Links between neighbours i and i+1, both directions.
+    // Links between neighbours i and i+1 on different threads, both directions (rtrb); neighbours
+    // on one thread share a `LocalRing` per direction, made with their group below.
     let mut down_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
     let mut down_in: Vec<Option<_>> = (0..n).map(|_| None).collect();
     let mut up_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
     let mut up_in: Vec<Option<_>> = (0..n).map(|_| None).collect();
     for i in 0..n.saturating_sub(1) {
-        let cross = thread_of(i) != thread_of(i + 1);
-        let (o, c) = link(placement.ring_capacity, cross, placement.market_overflow);
+        if thread_of(i) == thread_of(i + 1) {
+            continue;
+        }
+        let (o, c) = link(placement.ring_capacity, placement.market_overflow);
         down_out[i] = Some(o);
         down_in[i + 1] = Some(c);
-        let (o, c) = link(placement.ring_capacity, cross, placement.market_overflow);
+        let (o, c) = link(placement.ring_capacity, placement.market_overflow);
         up_out[i + 1] = Some(o);
         up_in[i] = Some(c);
     }
@@ -104,23 +115,32 @@ pub fn run_with(
             names: names[r.clone()].to_vec(),
             actors: r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect(),
             clocks: r.clone().map(|_| clock.clone()).collect(),
-            down_in: r.clone().map(|i| down_in[i].take()).collect(),
-            up_in: r.clone().map(|i| up_in[i].take()).collect(),
-            down_out: r.clone().map(|i| down_out[i].take()).collect(),
-            up_out: r.clone().map(|i| up_out[i].take()).collect(),
-            down_queued: vec![0; r.len()],
-            up_queued: vec![0; r.len()],
-            // Input of position i comes from i-1 (down) and i+1 (up): cross-thread if they are elsewhere.
-            down_cross: r.clone().map(|i| i > 0 && thread_of(i - 1) != t).collect(),
-            up_cross: r.clone().map(|i| i + 1 < n && thread_of(i + 1) != t).collect(),
+            wires: Wires {
+                // Ranks: `Up` into local actor k is 2k + 1, `Down` into k + 1 is 2k + 2 (see `Wires`).
+                pending: 0,
+                down_local: (0..r.len() - 1)
+                    .map(|k| LocalRing::new(placement.ring_capacity, 1 << (2 * k + 2)))
+                    .collect(),
+                up_local: (0..r.len() - 1)
+                    .map(|k| LocalRing::new(placement.ring_capacity, 1 << (2 * k + 1)))
+                    .collect(),
+                down_in_cross: down_in[spec.start].take(),
+                up_in_cross: up_in[spec.end - 1].take(),
+                down_out_cross: down_out[spec.end - 1].take(),
+                up_out_cross: up_out[spec.start].take(),
+                dropped_at_ends: 0,
+                journals: if journals.is_empty() {
+                    Vec::new()
+                } else {
+                    r.clone().map(|i| journals[i].take()).collect()
+                },
+            },
             neighbours: r
                 .clone()
                 .map(|i| (if i > 0 { names[i - 1] } else { "-" }, names.get(i + 1).copied().unwrap_or("-")))
                 .collect(),
             finished: vec![false; r.len()],
             idle: placement.idle,
-            dropped_at_ends: 0,
-            journals: if journals.is_empty() { Vec::new() } else { r.map(|i| journals[i].take()).collect() },
         });
     }
 
@@ -169,8 +189,8 @@ pub fn run_with(
                         != thread_of(names.iter().position(|n| *n == to).unwrap_or(0));
                     out.links.push(LinkReport { from, to, cross_thread: cross, stats });
                 }
-                out.dropped_at_ends += g.dropped_at_ends;
-                for (name, j) in g.names.iter().zip(g.journals) {
+                out.dropped_at_ends += g.wires.dropped_at_ends;
+                for (name, j) in g.names.iter().zip(g.wires.journals) {
                     out.journals.extend(j.map(|j| journal::close(name, j)));
                 }
                 out.actors.extend(g.actors);
