@@ -24,6 +24,21 @@ fn one_and_two_threads_give_the_same_report() {
 }
 
 #[test]
+fn passing_through_gives_the_same_report_and_journal_as_every_hop() {
+    // Risk only forwards trades and book levels: with pass-through they skip it. Nothing may change.
+    let mut cfg = Config { data: common::btc_captures(), ..Config::default() };
+    check(&mut cfg).unwrap();
+    let pass = execute(&cfg, false).unwrap();
+    cfg.placement.pass_through = false;
+    check(&mut cfg).unwrap();
+    let hop = execute(&cfg, false).unwrap();
+    let (a, b) = (pass.to_json_without_timing(), hop.to_json_without_timing());
+    assert_eq!(a, b, "pass-through changed the report");
+    assert!(a["fills"].as_u64().unwrap() > 0);
+    println!("events {} fills {} (identical with and without pass-through)", a["events"], a["fills"]);
+}
+
+#[test]
 fn a_cut_below_the_feed_is_refused() {
     let mut cfg = Config { data: common::btc_captures(), ..Config::default() };
     cfg.placement = PlacementConfig::two_threads(&CHAIN, 2);

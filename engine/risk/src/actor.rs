@@ -168,6 +168,13 @@ impl Actor for RiskActor {
         "risk"
     }
 
+    /// Trades and book levels are forwarded untouched (marks come from quotes only).
+    fn passes_down(&self) -> u32 {
+        let trade = Msg::Trade(Default::default()).kind_index();
+        let level = Msg::Level(Default::default()).kind_index();
+        (1 << trade) | (1 << level)
+    }
+
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         match msg {
             Msg::Quote(q) => {

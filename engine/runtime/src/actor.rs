@@ -113,6 +113,16 @@ pub trait Actor: Send + 'static {
         Poll::Idle
     }
 
+    /// Kinds this actor only forwards `Down`, unchanged, the moment it gets them — no state change,
+    /// no other output, no use of the time — as a bit mask over [`Msg::kind_index`]
+    /// (`1 << kind_index`). The runtime may then hand such a message straight to the next actor on
+    /// the same thread without calling [`Actor::handle`]; every actor sees the same input sequence
+    /// either way (see the runtime's `wires` module). `Eos` is never passed through. Default: none.
+    /// A wrapper around another actor must return the inner actor's mask (or 0).
+    fn passes_down(&self) -> u32 {
+        0
+    }
+
     /// For reading an actor's final state after a run (downcast to the concrete type).
     fn as_any(&self) -> &dyn Any;
 }

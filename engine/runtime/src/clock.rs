@@ -50,6 +50,14 @@ impl Clock {
         }
     }
 
+    /// Advance an event clock past `msg` without handling it (a pass-through); TSC clocks ignore it.
+    #[inline(always)]
+    pub fn observe(&mut self, msg: &Msg) {
+        if let Clock::Event { now } = self {
+            *now = (*now).max(msg.event_ts());
+        }
+    }
+
     /// The time now (for polls): event clocks stay where the last message left them.
     #[inline(always)]
     pub fn read(&mut self) -> u64 {

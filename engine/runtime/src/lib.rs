@@ -6,7 +6,10 @@
 //! - [`placement`]: which actors go on which thread and core (from config, validated);
 //! - `group` (private): one thread's scheduling loop and the rule that makes backtests identical in
 //!   every placement;
-//! - `link` (private): rtrb rings with counted overflow policies ([`MarketOverflow`]);
+//! - `link` (private): rings with counted overflow policies ([`MarketOverflow`]): rtrb between
+//!   threads, a plain local ring between actors of one thread;
+//! - `wires` (private): one thread's rings, the pending mask that picks the next input, the
+//!   pass-through of kinds an actor only forwards ([`Actor::passes_down`]), the actors' outbox;
 //! - [`clock`], [`idle`]: injected time (event time or TSC) and what an idle thread does;
 //! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back;
 //!   [`run_with`] does the same with every actor's output journaled ([`journal`]: one stream per
@@ -49,6 +52,7 @@ pub mod journal;
 mod link;
 pub mod placement;
 mod run;
+mod wires;
 
 pub use actor::{Actor, Ctx, Outbox, Poll, Port, VecOutbox};
 pub use clock::{Clock, ClockKind};

@@ -8,6 +8,7 @@
 //! cores = [0, 1]          # optional: pin thread i to core cores[i]
 //! idle = { kind = "spin-then-yield", spins = 1000 }
 //! ring_capacity = 16384   # messages per link
+//! pass_through = true     # skip actors for kinds they only forward (same results; false to compare)
 //! ```
 
 use crate::{ClockKind, IdleStrategy, MarketOverflow, RuntimeError};
@@ -28,6 +29,9 @@ pub struct PlacementConfig {
     pub ring_capacity: usize,
     /// What a full link between threads does with market data (`block` or `drop`).
     pub market_overflow: MarketOverflow,
+    /// Hand kinds an actor only forwards ([`crate::Actor::passes_down`]) straight to the next actor
+    /// on the same thread. Every actor sees the same messages either way; `false` is for comparing.
+    pub pass_through: bool,
 }
 
 impl Default for PlacementConfig {
@@ -39,6 +43,7 @@ impl Default for PlacementConfig {
             clock: ClockKind::Event,
             ring_capacity: DEFAULT_RING_CAPACITY,
             market_overflow: MarketOverflow::Block,
+            pass_through: true,
         }
     }
 }
@@ -128,6 +133,7 @@ impl PlacementConfig {
             clock: self.clock,
             ring_capacity: self.ring_capacity,
             market_overflow: self.market_overflow,
+            pass_through: self.pass_through,
         })
     }
 }
@@ -148,6 +154,7 @@ pub struct Placement {
     pub clock: ClockKind,
     pub ring_capacity: usize,
     pub market_overflow: MarketOverflow,
+    pub pass_through: bool,
 }
 
 impl Placement {

@@ -1,8 +1,9 @@
 //! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
 
-use crate::group::{Flags, Group, Wires};
+use crate::group::{Flags, Group};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
-use crate::link::{link, LinkStats, LocalRing};
+use crate::link::{link, LinkStats};
+use crate::wires::{Locals, Wires};
 use crate::{Actor, Clock, Placement, RuntimeError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
@@ -110,20 +111,19 @@ pub fn run_with(
     let mut groups = Vec::with_capacity(placement.threads.len());
     for (t, spec) in placement.threads.iter().enumerate() {
         let r = spec.start..spec.end;
+        let local: Vec<Box<dyn Actor>> =
+            r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect();
+        let passes = local.iter().map(|a| if placement.pass_through { a.passes_down() } else { 0 }).collect();
         groups.push(Group {
             index: t,
             names: names[r.clone()].to_vec(),
-            actors: r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect(),
-            clocks: r.clone().map(|_| clock.clone()).collect(),
+            actors: local,
             wires: Wires {
-                // Ranks: `Up` into local actor k is 2k + 1, `Down` into k + 1 is 2k + 2 (see `Wires`).
-                pending: 0,
-                down_local: (0..r.len() - 1)
-                    .map(|k| LocalRing::new(placement.ring_capacity, 1 << (2 * k + 2)))
-                    .collect(),
-                up_local: (0..r.len() - 1)
-                    .map(|k| LocalRing::new(placement.ring_capacity, 1 << (2 * k + 1)))
-                    .collect(),
+                locals: Locals::new(
+                    placement.ring_capacity,
+                    r.clone().map(|_| clock.clone()).collect(),
+                    passes,
+                ),
                 down_in_cross: down_in[spec.start].take(),
                 up_in_cross: up_in[spec.end - 1].take(),
                 down_out_cross: down_out[spec.end - 1].take(),

@@ -187,3 +187,80 @@ fn a_panicking_actor_stops_the_run_with_its_name() {
         assert!(matches!(&err, RuntimeError::Panicked { message, .. } if message == "boom"), "{err}");
     }
 }
+
+/// Forwards quotes untouched (and may say so: [`Actor::passes_down`]); answers some execution
+/// reports with a trade sent down, the case where a skipped hop could reorder what follows it.
+struct Relay {
+    declare: bool,
+    seen: Vec<(u8, u64, i64)>,
+}
+impl Actor for Relay {
+    fn name(&self) -> &'static str {
+        "relay"
+    }
+    fn passes_down(&self) -> u32 {
+        if self.declare {
+            1 << Msg::Quote(Quote::default()).kind_index()
+        } else {
+            0
+        }
+    }
+    fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
+        if !matches!(m, Msg::Quote(_)) {
+            self.seen.push((m.kind_index() as u8, ctx.now(), 0));
+        }
+        match m {
+            Msg::Exec(e) => {
+                ctx.up(*m);
+                if e.px.0 % 5 == 0 {
+                    let mut t = Trade { local_ts: e.ts, ..Default::default() };
+                    t.px.0 = e.px.0 + 1;
+                    ctx.down(Msg::Trade(t));
+                }
+            }
+            _ => ctx.down(*m),
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+const RELAYED: [&str; 5] = ["source", "a", "relay", "b", "venue"];
+
+/// Traces of a, relay (what it handled), b and the venue.
+fn relayed(p: PlacementConfig, declare: bool, n: u32, burst: u32, seed: u64) -> Vec<Vec<(u8, u64, i64)>> {
+    let placement = p.resolve(&RELAYED).unwrap();
+    let actors: Vec<Box<dyn Actor>> = vec![
+        Box::new(Source { left: n, burst, seed, ts: 0 }),
+        Box::new(Middle { name: "a", seen: vec![], fills: 0 }),
+        Box::new(Relay { declare, seen: vec![] }),
+        Box::new(Middle { name: "b", seen: vec![], fills: 0 }),
+        Box::new(Venue { seen: vec![] }),
+    ];
+    let out = run(actors, &placement, Default::default()).unwrap();
+    let mids: Vec<&Middle> = out.actors.iter().filter_map(|a| a.as_any().downcast_ref::<Middle>()).collect();
+    let relay = out.actor::<Relay>().unwrap();
+    let quotes_from_relay = out.links.iter().find(|l| l.from == "relay" && l.to == "b").unwrap().stats.sent;
+    assert!(quotes_from_relay > 0);
+    vec![
+        mids[0].seen.clone(),
+        relay.seen.clone(),
+        mids[1].seen.clone(),
+        out.actor::<Venue>().unwrap().seen.clone(),
+        vec![(0, quotes_from_relay, 0)],
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(24))]
+    #[test]
+    fn passing_through_changes_no_actor_sequence(n in 1u32..2000, burst in 1u32..200, seed in any::<u64>()) {
+        let hop = relayed(PlacementConfig::one_thread(), false, n, burst, seed);
+        let pass = relayed(PlacementConfig::one_thread(), true, n, burst, seed);
+        let two = relayed(PlacementConfig::two_threads(&RELAYED, 1), true, n, burst, seed);
+        prop_assert!(hop[1].iter().any(|s| s.0 == Msg::Exec(ExecReport::default()).kind_index() as u8));
+        prop_assert_eq!(&hop, &pass);
+        prop_assert_eq!(&hop, &two);
+    }
+}
