@@ -3,7 +3,7 @@
 
 use crate::harness::data::Data;
 use crate::harness::hist::Latencies;
-use crate::harness::probe::{GatewayProbe, Hop, Ingress, Meter, Pace, Tap};
+use crate::harness::probe::{trigger_of, GatewayProbe, Hop, Ingress, Meter, Pace, Tap};
 use alphapulse_feeds::{FeedActor, FeedOptions};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
@@ -203,7 +203,7 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
             b.saturating_sub(a)
         };
         let v = [hop(t[0], t[4]), hop(t[0], t[1]), hop(t[1], t[2]), hop(t[2], t[3]), hop(t[3], t[4])];
-        lat.record(v);
+        lat.record(v, trigger_of(origin));
         st.measured += 1;
     }
     Ok(st)

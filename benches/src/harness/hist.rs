@@ -4,8 +4,10 @@
 use hdrhistogram::Histogram;
 use std::fmt::Write;
 
-/// The measured series, in report order: `(key, label, definition)`.
-pub const SERIES: [(&str, &str, &str); 5] = [
+/// The measured series, in report order: `(key, label, definition)`. The first [`HOPS`] are the
+/// end-to-end latency and its hops (plotted); the last three split the end-to-end latency by the
+/// kind of frame that triggered the order.
+pub const SERIES: [(&str, &str, &str); 8] = [
     ("end_to_end", "tick-to-trade", "frame ingress → order bytes encoded at the gateway"),
     (
         "ingress_to_strategy",
@@ -19,7 +21,29 @@ pub const SERIES: [(&str, &str, &str); 5] = [
         "router → encoded",
         "encoded − `OrderNew.ts`: order state, ring hop, sim gateway encode",
     ),
+    (
+        "end_to_end_book_ticker",
+        "tick-to-trade, bookTicker",
+        "tick-to-trade of the orders a bookTicker frame triggered",
+    ),
+    (
+        "end_to_end_depth",
+        "tick-to-trade, depth",
+        "tick-to-trade of the orders a depth update (or snapshot) triggered",
+    ),
+    ("end_to_end_trade", "tick-to-trade, trade", "tick-to-trade of the orders a trade frame triggered"),
 ];
+
+/// The end-to-end series and its hops: the first entries of [`SERIES`].
+pub const HOPS: usize = 5;
+
+/// The kind of frame that triggered an order (index into the last three [`SERIES`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Trigger {
+    BookTicker = 0,
+    Depth = 1,
+    Trade = 2,
+}
 
 /// Percentiles reported in every table.
 pub const PERCENTILES: [(&str, f64); 5] =
@@ -41,10 +65,14 @@ impl Latencies {
         let one = || Histogram::new_with_bounds(1, 60_000_000_000, 3).expect("valid histogram bounds");
         Latencies { h: (0..SERIES.len()).map(|_| one()).collect() }
     }
-    /// Record one order: `[end to end, hop 1, …, hop 4]` in ns.
-    pub fn record(&mut self, values: [u64; 5]) {
+    /// Record one order: `[end to end, hop 1, …, hop 4]` in ns, and the end to end again under the
+    /// kind of frame that triggered it (if known).
+    pub fn record(&mut self, values: [u64; HOPS], trigger: Option<Trigger>) {
         for (h, v) in self.h.iter_mut().zip(values) {
             h.saturating_record(v.max(1));
+        }
+        if let Some(t) = trigger {
+            self.h[HOPS + t as usize].saturating_record(values[0].max(1));
         }
     }
     pub fn end_to_end(&self) -> &Histogram<u64> {
@@ -133,13 +161,15 @@ mod tests {
     fn figures_and_hgrm_of_known_values() {
         let mut l = Latencies::new();
         for v in 1..=1000u64 {
-            l.record([v * 100, v, v, v, v]);
+            l.record([v * 100, v, v, v, v], Some(if v % 2 == 0 { Trigger::Depth } else { Trigger::Trade }));
         }
         let f = Figures::of(l.end_to_end());
         assert_eq!(f.count, 1000);
         assert!((f.p50() as i64 - 50_000).abs() <= 50, "{f:?}");
         assert!((f.p99() as i64 - 99_000).abs() <= 100, "{f:?}");
         assert!((f.max as i64 - 100_000).abs() <= 100, "{f:?}");
+        assert_eq!(l.h[HOPS + Trigger::Depth as usize].len(), 500);
+        assert_eq!(l.h[HOPS + Trigger::BookTicker as usize].len(), 0);
         let text = hgrm(l.end_to_end());
         assert!(text.contains("Percentile") && text.contains("Total count    =         1000"), "{text}");
         let last = text.lines().rfind(|l| !l.starts_with('#')).unwrap();

@@ -6,6 +6,8 @@
 //!   that time into the `local_ts` of every market message the frame produced (and into `Eos`), so
 //!   `origin_ts` of the intents and orders it causes is the frame's ingress time. Paced, it holds
 //!   each frame until its intended send time and stamps the *intended* time (coordinated omission).
+//!   The stamp's two low bits carry the kind of frame ([`trigger_of`]): a stamp is at most 3 ns
+//!   early, far below the clock's resolution of what is measured.
 //! - [`Tap`] (around strategy, risk, router): keeps the stamps the actors themselves write
 //!   (`Intent.ts` = strategy time, `Decision.ts` = risk time, `OrderNew.ts` = router time, each the
 //!   actor's `ctx.now()`), in preallocated records, joined after the pass.
@@ -18,6 +20,7 @@
 //! `ctx.now() − harness now` seen, i.e. the offset less the shortest dispatch delay) and the join
 //! subtracts it. Records are preallocated; a full table is counted, never grown.
 
+use crate::harness::hist::Trigger;
 use alphapulse_runtime::{Actor, Clock, Ctx, Outbox, Poll, Port};
 use alphapulse_shm::alloc_count::allocations_in;
 use alphapulse_types::Msg;
@@ -111,7 +114,8 @@ pub enum Pace {
     Offsets { offsets_ns: Vec<u64> },
 }
 
-/// Rewrites the time stamps of what the feed sends.
+/// Rewrites the time stamps of what the feed sends: the ingress time with the frame kind in its
+/// two low bits (see [`trigger_of`]).
 struct Restamp<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     ts: u64,
@@ -120,15 +124,26 @@ struct Restamp<'c, 'a> {
 impl Outbox for Restamp<'_, '_> {
     #[inline(always)]
     fn send(&mut self, port: Port, mut msg: Msg) {
+        let ts = self.ts & !3;
         match &mut msg {
-            Msg::Quote(m) => m.local_ts = self.ts,
-            Msg::Trade(m) => m.local_ts = self.ts,
-            Msg::Level(m) => m.local_ts = self.ts,
-            Msg::Book(m) => m.local_ts = self.ts,
-            Msg::Eos(m) => m.ts = self.ts,
+            Msg::Quote(m) => m.local_ts = ts | 1,
+            Msg::Level(m) => m.local_ts = ts | 2,
+            Msg::Book(m) => m.local_ts = ts | 2,
+            Msg::Trade(m) => m.local_ts = ts | 3,
+            Msg::Eos(m) => m.ts = ts,
             _ => {}
         }
         self.ctx.send(port, msg);
+    }
+}
+
+/// The kind of frame an ingress stamp (an order's `origin_ts`) came from.
+pub fn trigger_of(origin_ts: u64) -> Option<Trigger> {
+    match origin_ts & 3 {
+        1 => Some(Trigger::BookTicker),
+        2 => Some(Trigger::Depth),
+        3 => Some(Trigger::Trade),
+        _ => None,
     }
 }
 
@@ -182,6 +197,9 @@ impl<A: Actor> Ingress<A> {
 impl<A: Actor> Actor for Ingress<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+    fn passes_down(&self) -> u32 {
+        self.inner.passes_down()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let inner = &mut self.inner;
@@ -275,6 +293,9 @@ impl<A: Actor> Actor for Tap<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
+    fn passes_down(&self) -> u32 {
+        self.inner.passes_down()
+    }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let now = ctx.now();
         self.meter.calibrate(now);
@@ -318,6 +339,9 @@ impl GatewayProbe {
 impl Actor for GatewayProbe {
     fn name(&self) -> &'static str {
         self.inner.name()
+    }
+    fn passes_down(&self) -> u32 {
+        self.inner.passes_down()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         self.meter.calibrate(ctx.now());

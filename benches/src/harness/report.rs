@@ -2,7 +2,7 @@
 //! the comparison with the design targets, and the index in `latency-reports/README.md`.
 
 use crate::harness::chain::PassStats;
-use crate::harness::hist::{fmt_ns, hgrm, Figures, Latencies, PERCENTILES, SERIES};
+use crate::harness::hist::{fmt_ns, hgrm, Figures, Latencies, HOPS, PERCENTILES, SERIES};
 use crate::harness::machine::{Machine, OsCounters};
 use crate::harness::svg;
 use std::fmt::Write as _;
@@ -267,7 +267,7 @@ pub fn write(dir: &Path, setup: &Setup, runs: &[RunResult], chosen: usize) -> st
         format!("Tick-to-trade, {} ({}), {}", setup.placement, setup.mode.label(), setup.machine.date);
     std::fs::write(
         dir.join("latency.svg"),
-        svg::plot(&title, &r.lat.h, targets(setup.threads).map(|t| t.0)),
+        svg::plot(&title, &r.lat.h[..HOPS], targets(setup.threads).map(|t| t.0)),
     )?;
     Ok(())
 }
