@@ -1,8 +1,10 @@
 //! Feed parsing on real frames.
 //!
-//! - `parse/<frame>`: the feed's public parser (`alphapulse_feeds::parse::Parser`, simd-json tape)
-//!   on one real frame, including the copy of the frame into the reused buffer simd-json parses in
-//!   place (`parse/copy_only/<frame>` times that copy alone);
+//! - `parse/<frame>`: the feed's public parser (`alphapulse_feeds::parse::Parser`: the fast-path
+//!   scanner, simd-json tape path behind it) on one real frame, including the copy of the frame into
+//!   the reused buffer simd-json parses in place (`parse/copy_only/<frame>` times that copy alone);
+//! - `parse/tape_only/<frame>`: the same with the fast path off (`Parser::set_fast_path(false)`):
+//!   every frame through simd-json, as before the scanner existed;
 //! - `feed_replay/<kind>_only`: `FeedActor::poll` over a temporary capture holding only the real
 //!   frames of one kind (plus the REST snapshot for depth), in capture order: line splitting,
 //!   timestamp prefix, parse, book sync + apply, messages out; throughput is frames/s, so the time
@@ -37,14 +39,17 @@ fn parse(c: &mut Criterion) {
     let (table, _) = flow::instruments();
     let mut g = c.benchmark_group("parse");
     g.throughput(Throughput::Elements(1));
-    for (name, line) in frames(&cap) {
+    for ((name, line), fast) in frames(&cap).into_iter().flat_map(|f| [(f.clone(), true), (f, false)]) {
+        let name = if fast { name } else { format!("tape_only/{name}") };
         eprintln!("parse/{name}: line {} ({} bytes)", line.index + 1, line.json.len());
         let mut parser = Parser::new(1 << 20, 5000);
+        parser.set_fast_path(fast);
         let mut symbols = SymbolMap::new(&table);
         let mut buf = Vec::with_capacity(line.json.len() + 64);
         buf.extend_from_slice(&line.json);
         let kind = parser.parse(&mut buf, None, &mut symbols).expect("real frame parses");
         assert_eq!(Some(kind), line.kind);
+        assert_eq!(parser.path_counts().fast, fast as u64, "{name}: the scanner takes real frames");
         g.bench_function(name.as_str(), |b| {
             b.iter(|| {
                 buf.clear();

@@ -6,7 +6,8 @@
 //! - [`source`] / `lines`: capture formats (detection, line prefixes), bounded line reading into
 //!   one reused buffer per source, gzip via flate2 (zlib-rs);
 //! - [`parse`]: simd-json tape parsing of bookTicker, trade, aggTrade, depthUpdate and REST
-//!   snapshots into a reused [`parse::Frame`];
+//!   snapshots into a reused [`parse::Frame`], behind the fast path `scan` (a hand-written scanner
+//!   for the exact depth/bookTicker/trade/aggTrade shapes; everything else falls back to simd-json);
 //! - [`pending`] / [`sync`]: the bounded pre-snapshot buffer and the per-instrument diff-depth
 //!   state machine [`BookSync`] (Binance's documented procedure, gaps, resyncs);
 //! - [`replay`]: [`Replay`], merging sources by local time and dispatching frames;
@@ -36,6 +37,7 @@ pub mod journal;
 pub mod parse;
 pub mod pending;
 pub mod replay;
+mod scan;
 pub mod source;
 pub mod stats;
 pub mod symbols;
