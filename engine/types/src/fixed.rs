@@ -7,9 +7,11 @@
 use core::fmt;
 use thiserror::Error;
 
+pub use crate::decimal::parse_scaled;
+
 /// Units per 1.0: every `Price`, `Qty` and `Money` is an integer count of 1e-8.
 pub const SCALE: i64 = 100_000_000;
-const DECIMALS: u32 = 8;
+pub(crate) const DECIMALS: u32 = 8;
 
 /// Why a decimal string was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -22,54 +24,6 @@ pub enum FixedError {
     TooPrecise,
     #[error("number out of range")]
     Overflow,
-}
-
-/// Parse a plain decimal (`-12.345`, `0.00000001`, `61837.63000000`) into 1e-8 units, exactly.
-#[inline]
-pub fn parse_scaled(s: &[u8]) -> Result<i64, FixedError> {
-    let (neg, digits) = match s.first() {
-        None => return Err(FixedError::Empty),
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        Some(_) => (false, s),
-    };
-    if digits.is_empty() {
-        return Err(FixedError::Empty);
-    }
-    let mut int: i64 = 0;
-    let mut frac: i64 = 0;
-    let mut frac_digits = 0u32;
-    let mut seen_dot = false;
-    let mut seen_digit = false;
-    for &c in digits {
-        match c {
-            b'0'..=b'9' => {
-                seen_digit = true;
-                let d = (c - b'0') as i64;
-                if seen_dot {
-                    if frac_digits == DECIMALS {
-                        // Trailing zeros beyond the scale are exact; anything else is not.
-                        if d != 0 {
-                            return Err(FixedError::TooPrecise);
-                        }
-                        continue;
-                    }
-                    frac = frac * 10 + d;
-                    frac_digits += 1;
-                } else {
-                    int = int.checked_mul(10).and_then(|v| v.checked_add(d)).ok_or(FixedError::Overflow)?;
-                }
-            }
-            b'.' if !seen_dot => seen_dot = true,
-            _ => return Err(FixedError::InvalidChar),
-        }
-    }
-    if !seen_digit {
-        return Err(FixedError::Empty);
-    }
-    let frac = frac * 10i64.pow(DECIMALS - frac_digits);
-    let v = int.checked_mul(SCALE).and_then(|v| v.checked_add(frac)).ok_or(FixedError::Overflow)?;
-    Ok(if neg { -v } else { v })
 }
 
 fn fmt_scaled(v: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -20,6 +20,7 @@
 #![forbid(unsafe_code)]
 
 pub mod codec;
+mod decimal;
 pub mod fixed;
 pub mod ids;
 pub mod instrument;
