@@ -161,6 +161,11 @@ impl FeedActor {
     pub fn total_input_bytes(&self) -> u64 {
         self.replay.total_input_bytes()
     }
+    /// Read the next input line now (see [`Replay::prefetch`]): a latency harness calls it before
+    /// taking a frame's ingress time, so reading the input is not counted as processing it.
+    pub fn prefetch(&mut self) {
+        self.replay.prefetch();
+    }
     /// The replay underneath (books with sync state, consumed bytes).
     pub fn replay(&self) -> &Replay {
         &self.replay

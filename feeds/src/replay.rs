@@ -25,6 +25,8 @@ pub struct Replay {
     total_bytes: u64,
     last_local_ts: u64,
     started: bool,
+    /// The source whose head was consumed by the last step and must read its next line.
+    advance_due: Option<usize>,
 }
 
 /// Binance files continue one stream when folder and name prefix match.
@@ -92,6 +94,7 @@ impl Replay {
             total_bytes,
             last_local_ts: 0,
             started: false,
+            advance_due: None,
         })
     }
 
@@ -120,15 +123,26 @@ impl Replay {
         self.last_local_ts
     }
 
-    /// Process the next frame (in local-time order across sources). Returns false when every
-    /// source is exhausted.
-    pub fn step<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
+    /// Read the next line of every source that needs one (at the start, and the source the last
+    /// step consumed), so the next [`Self::step`] finds its frame in memory. `step` does it itself
+    /// when it was not done; calling it between steps keeps line reading out of a measured step.
+    pub fn prefetch(&mut self) {
         if !self.started {
             self.started = true;
             for s in &mut self.sources {
                 s.advance(&mut self.stats, &mut self.symbols);
             }
         }
+        if let Some(si) = self.advance_due.take() {
+            self.sources[si].advance(&mut self.stats, &mut self.symbols);
+        }
+    }
+
+    /// Process the next frame (in local-time order across sources). Returns false when every
+    /// source is exhausted. The consumed source reads its next line at the next `prefetch`/`step`,
+    /// so the frame's events leave before any further input is read.
+    pub fn step<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
+        self.prefetch();
         let mut best: Option<(usize, u64)> = None;
         for (i, s) in self.sources.iter().enumerate() {
             if let Some(h) = s.head {
@@ -161,7 +175,7 @@ impl Replay {
                 self.stats.malformed_at(kind, head.file, head.line);
             }
         }
-        self.sources[si].advance(&mut self.stats, &mut self.symbols);
+        self.advance_due = Some(si);
         true
     }
 

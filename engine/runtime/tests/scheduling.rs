@@ -259,8 +259,18 @@ proptest! {
         let hop = relayed(PlacementConfig::one_thread(), false, n, burst, seed);
         let pass = relayed(PlacementConfig::one_thread(), true, n, burst, seed);
         let two = relayed(PlacementConfig::two_threads(&RELAYED, 1), true, n, burst, seed);
-        prop_assert!(hop[1].iter().any(|s| s.0 == Msg::Exec(ExecReport::default()).kind_index() as u8));
         prop_assert_eq!(&hop, &pass);
         prop_assert_eq!(&hop, &two);
     }
+}
+
+#[test]
+fn the_relay_chain_has_feedback_that_sends_down() {
+    // What makes the pass-through comparison above meaningful: the relay sees execution reports
+    // and answers some with trades sent down while quotes pass it.
+    let t = relayed(PlacementConfig::one_thread(), true, 2000, 64, 7);
+    let exec = Msg::Exec(ExecReport::default()).kind_index() as u8;
+    let trade = Msg::Trade(Trade::default()).kind_index() as u8;
+    assert!(t[1].iter().filter(|s| s.0 == exec).count() > 10, "relay saw feedback");
+    assert!(t[3].iter().filter(|s| s.0 == trade).count() > t[1].iter().filter(|s| s.0 == trade).count());
 }
