@@ -203,6 +203,10 @@ fn measure(
 fn add(t: &mut PassStats, p: &PassStats) {
     t.frames += p.frames;
     t.intents += p.intents;
+    for (a, b) in t.suppressed.iter_mut().zip(p.suppressed) {
+        *a += b;
+    }
+    t.timed_out += p.timed_out;
     t.approved += p.approved;
     t.encoded += p.encoded;
     t.fills += p.fills;

@@ -100,6 +100,11 @@ pub fn placement(n: usize, cores: &[usize]) -> Result<(PlacementConfig, Vec<usiz
 pub struct PassStats {
     pub frames: u64,
     pub intents: u64,
+    /// Intents the aggregator held back: an intent still outstanding (no report yet), position
+    /// cap, no two-sided market, cooldown, below the minimum size, halted; and intents it declared
+    /// dead after `intent_timeout_ns`.
+    pub suppressed: [u64; 6],
+    pub timed_out: u64,
     pub approved: u64,
     pub encoded: u64,
     pub fills: u64,
@@ -160,6 +165,18 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
     let mut st = PassStats {
         frames: ingress.inner.stats().frames,
         intents: strat.inner.stats().aggregator.intents,
+        suppressed: {
+            let a = strat.inner.stats().aggregator;
+            [
+                a.suppressed_outstanding,
+                a.suppressed_position_cap,
+                a.suppressed_no_market,
+                a.suppressed_cooldown,
+                a.suppressed_too_small,
+                a.suppressed_halted,
+            ]
+        },
+        timed_out: strat.inner.stats().aggregator.intents_timed_out,
         approved: risk.inner.stats().approved,
         encoded: gw.inner.stats().encoded,
         fills: gw.inner.stats().fills,
