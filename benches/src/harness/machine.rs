@@ -37,8 +37,21 @@ impl Machine {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
         let commit = match run("git", &["-C", root, "rev-parse", "--short", "HEAD"]) {
             Some(c) => {
-                let dirty = run("git", &["-C", root, "status", "--porcelain", "--untracked-files=no"])
-                    .is_some_and(|s| !s.is_empty());
+                // The reports this harness writes do not make the measured code dirty.
+                let dirty = run(
+                    "git",
+                    &[
+                        "-C",
+                        root,
+                        "status",
+                        "--porcelain",
+                        "--untracked-files=no",
+                        "--",
+                        ".",
+                        ":!latency-reports",
+                    ],
+                )
+                .is_some_and(|s| !s.is_empty());
                 if dirty {
                     format!("{c} (plus uncommitted changes)")
                 } else {
