@@ -44,8 +44,8 @@ impl Grid {
             lo: 0,
             count: 0,
             qty: vec![-1; n],
-            bits: vec![0; words],
-            summary: vec![0; words.div_ceil(64)],
+            bits: alphapulse_types::mem::prefaulted(words),
+            summary: alphapulse_types::mem::prefaulted(words.div_ceil(64)),
         }
     }
 

@@ -59,11 +59,11 @@ impl OrderTable {
     pub(crate) fn new(cap: usize, n_instruments: usize) -> Self {
         OrderTable {
             recs: vec![OrderRecord::default(); cap],
-            used: vec![false; cap],
-            retired_flag: vec![false; cap],
+            used: alphapulse_types::mem::prefaulted(cap),
+            retired_flag: alphapulse_types::mem::prefaulted(cap),
             links: vec![[UNLINKED; 2]; cap],
             free: (0..cap as u32).rev().collect(),
-            retired: vec![0; cap],
+            retired: alphapulse_types::mem::prefaulted(cap),
             r_head: 0,
             r_len: 0,
             index: IdIndex::new(cap),

@@ -20,7 +20,7 @@ pub struct RateWindow {
 impl RateWindow {
     /// A window allowing `max` approvals per second (`max >= 1`; 0 is treated as 1).
     pub fn new(max: u32) -> Self {
-        RateWindow { times: vec![0; max.max(1) as usize], head: 0, len: 0 }
+        RateWindow { times: alphapulse_types::mem::prefaulted(max.max(1) as usize), head: 0, len: 0 }
     }
 
     /// Whether one more approval at `now` keeps every one-second window within the limit.

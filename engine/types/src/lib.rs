@@ -24,6 +24,7 @@ mod decimal;
 pub mod fixed;
 pub mod ids;
 pub mod instrument;
+pub mod mem;
 pub mod msg;
 pub mod records;
 

@@ -30,7 +30,7 @@ struct IdIndex {
 impl IdIndex {
     fn new(max: usize) -> Self {
         let cap = (max.max(1) * 2).next_power_of_two();
-        IdIndex { keys: vec![0; cap], vals: vec![EMPTY; cap], mask: cap - 1 }
+        IdIndex { keys: alphapulse_types::mem::prefaulted(cap), vals: vec![EMPTY; cap], mask: cap - 1 }
     }
     #[inline(always)]
     fn home(&self, id: u64) -> usize {
