@@ -105,6 +105,7 @@ fn measure(
             deadline,
             clock: &clock,
             count_allocs,
+            warmup_frames: args.warmup_frames,
             capacity: data.frames + 1024,
         };
         let mut lat = Latencies::new();
@@ -169,6 +170,7 @@ fn measure(
         frames_per_pass: data.frames,
         config: chain::config_changes(),
         count_allocs,
+        warmup_frames: args.warmup_frames,
         command: format!(
             "cargo run --release -p alphapulse-benches --bin tick_to_trade -- {}",
             std::env::args().skip(1).collect::<Vec<_>>().join(" ")
@@ -212,6 +214,7 @@ fn add(t: &mut PassStats, p: &PassStats) {
     t.fills += p.fills;
     t.elapsed_ns += p.elapsed_ns;
     t.measured += p.measured;
+    t.warmup_orders += p.warmup_orders;
     t.unmatched += p.unmatched;
     t.negative_hops += p.negative_hops;
     t.record_overflow += p.record_overflow;

@@ -73,6 +73,10 @@ pub struct Args {
     /// Count heap allocations made inside every actor's handle/poll (adds a thread-local write per call).
     #[arg(long)]
     pub count_allocs: bool,
+    /// Frames at the start of each pass whose orders are not measured: every pass builds a new
+    /// chain, whose first messages run on cold tables and caches (0 measures them too).
+    #[arg(long, value_name = "N", default_value_t = 2000)]
+    pub warmup_frames: u64,
     /// Cores to pin thread i to (default 0, 1, …).
     #[arg(long, value_delimiter = ',')]
     pub cores: Vec<usize>,

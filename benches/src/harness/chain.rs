@@ -111,6 +111,8 @@ pub struct PassStats {
     pub elapsed_ns: u64,
     /// Orders recorded (joined with their intent and decision stamps).
     pub measured: u64,
+    /// Orders from warm-up frames, not measured.
+    pub warmup_orders: u64,
     /// Encoded orders whose router or risk record is missing (table full), not measured.
     pub unmatched: u64,
     /// Hop values below zero after offset correction (clamped to 1 ns), counted.
@@ -134,6 +136,8 @@ pub struct PassSpec<'a> {
     pub deadline: u64,
     pub clock: &'a Clock,
     pub count_allocs: bool,
+    /// Frames at the start of each pass whose orders are not measured (the chain is new and cold).
+    pub warmup_frames: u64,
     /// Records preallocated per probe.
     pub capacity: usize,
 }
@@ -150,7 +154,7 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
     let router = RouterActor::new(cfg.router.clone(), s.table.len())?;
     let sim = SimGateway::new(cfg.sim.clone(), s.table, cfg.feed.book_levels)?;
     let actors: Vec<Box<dyn Actor>> = vec![
-        Box::new(Ingress::new(feed, m(), s.pace.clone(), s.deadline)),
+        Box::new(Ingress::new(feed, m(), s.pace.clone(), s.deadline, s.warmup_frames)),
         Box::new(Tap::new(strategy, m(), Hop::Strategy, s.capacity)),
         Box::new(Tap::new(risk, m(), Hop::Risk, s.capacity)),
         Box::new(Tap::new(router, m(), Hop::Router, s.capacity)),
@@ -197,6 +201,10 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
     let intent_ts: HashMap<u64, u64> = risk.records.items.iter().map(|r| (r[0], r[1])).collect();
     let order: HashMap<u64, (u64, u64)> = router.records.items.iter().map(|r| (r[0], (r[3], r[1]))).collect();
     for &[order_id, origin, new_ts, encoded] in &gw.records.items {
+        if origin < ingress.measured_from {
+            st.warmup_orders += 1;
+            continue;
+        }
         let Some(&(intent_id, decision_ts)) = order.get(&order_id) else {
             st.unmatched += 1;
             continue;

@@ -89,9 +89,13 @@ pub struct Records<T> {
     pub overflow: u64,
 }
 
-impl<T> Records<T> {
+impl<T: Copy + Default> Records<T> {
+    /// `n` records, their pages mapped now: a first touch of a page while measuring would cost a
+    /// page fault inside the measured hop.
     pub fn with_capacity(n: usize) -> Self {
-        Records { items: Vec::with_capacity(n), overflow: 0 }
+        let mut items = alphapulse_types::mem::prefaulted(n);
+        items.clear();
+        Records { items, overflow: 0 }
     }
     #[inline(always)]
     fn push(&mut self, v: T) {
@@ -176,11 +180,15 @@ pub struct Ingress<A: Actor + Prefetch> {
     pub max_lag_ns: u64,
     /// The pass ended at the deadline rather than at the end of the capture.
     pub cut_at_deadline: bool,
+    /// Frames of warm-up: orders whose frame came before frame `warmup_frames` are not measured.
+    warmup_frames: u64,
+    /// Ingress stamp of the first measured frame (`u64::MAX` while warming up).
+    pub measured_from: u64,
     done: bool,
 }
 
 impl<A: Actor + Prefetch> Ingress<A> {
-    pub fn new(inner: A, meter: Meter, pace: Pace, deadline: u64) -> Self {
+    pub fn new(inner: A, meter: Meter, pace: Pace, deadline: u64, warmup_frames: u64) -> Self {
         Ingress {
             inner,
             meter,
@@ -191,6 +199,8 @@ impl<A: Actor + Prefetch> Ingress<A> {
             late: 0,
             max_lag_ns: 0,
             cut_at_deadline: false,
+            warmup_frames,
+            measured_from: if warmup_frames == 0 { 0 } else { u64::MAX },
             done: false,
         }
     }
@@ -242,6 +252,9 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
             self.late += 1;
         }
         self.max_lag_ns = self.max_lag_ns.max(lag);
+        if self.frames == self.warmup_frames && self.measured_from == u64::MAX {
+            self.measured_from = intended & !3;
+        }
         let actor_now = ctx.now();
         let inner = &mut self.inner;
         let r = self.meter.run(|| inner.poll(&mut Ctx::new(actor_now, &mut Restamp { ctx, ts: intended })));
