@@ -61,4 +61,4 @@ pub use idle::IdleStrategy;
 pub use journal::{JournalReport, JournalSpec};
 pub use link::{LinkStats, MarketOverflow};
 pub use placement::{Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY};
-pub use run::{run, run_with, LinkReport, RunOutput};
+pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};

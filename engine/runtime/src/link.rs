@@ -85,7 +85,8 @@ impl Out {
     }
 }
 
-/// A bounded FIFO between two actors of one thread: a preallocated power-of-two array, no atomics.
+/// A bounded FIFO between two actors of one thread: a preallocated power-of-two array, no atomics;
+/// it restarts at slot 0 whenever it runs empty.
 pub(crate) struct LocalRing {
     /// The ring's bit in its thread's pending mask (set while it holds messages; see `group`).
     pub(crate) bit: u64,
@@ -125,14 +126,28 @@ impl LocalRing {
         self.stats.sent += 1;
         Ok(())
     }
+    /// The oldest message into `out`; false (and `out` untouched) when empty.
     #[inline(always)]
-    pub(crate) fn pop(&mut self) -> Option<Msg> {
+    pub(crate) fn pop_into(&mut self, out: &mut Msg) -> bool {
         if self.head == self.tail {
-            return None;
+            return false;
         }
-        let m = self.buf[self.head & self.mask];
+        *out = self.buf[self.head & self.mask];
         self.head = self.head.wrapping_add(1);
-        Some(m)
+        if self.head == self.tail {
+            // Empty: start again at slot 0. A ring drained after every few messages (the usual
+            // case on one thread) then keeps writing the same few cache lines instead of a new one
+            // per message across its whole buffer (16,384 × 64 B by default): in callgrind's cache
+            // model that was one L1 write miss per message sent.
+            self.head = 0;
+            self.tail = 0;
+        }
+        true
+    }
+    #[cfg(test)]
+    fn pop(&mut self) -> Option<Msg> {
+        let mut m = Msg::Eos(Default::default());
+        self.pop_into(&mut m).then_some(m)
     }
     pub(crate) fn capacity(&self) -> usize {
         self.buf.len()

@@ -5,6 +5,7 @@ use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
 use crate::link::{link, LinkStats};
 use crate::wires::{Locals, Wires};
 use crate::{Actor, Clock, Placement, RuntimeError};
+use alphapulse_types::Msg;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -60,6 +61,19 @@ pub fn run_with(
     stop: Arc<AtomicBool>,
     journal: Option<&JournalSpec>,
 ) -> Result<RunOutput, RuntimeError> {
+    run_with_clock(actors, placement, stop, journal, Clock::new(placement.clock))
+}
+
+/// [`run_with`] on a clock the caller made (of the placement's kind): its clones go to every actor,
+/// so the caller's own readings of it (a latency harness stamping frames at ingress, say) share
+/// one base with the actors' `ctx.now()`.
+pub fn run_with_clock(
+    actors: Vec<Box<dyn Actor>>,
+    placement: &Placement,
+    stop: Arc<AtomicBool>,
+    journal: Option<&JournalSpec>,
+    clock: Clock,
+) -> Result<RunOutput, RuntimeError> {
     let n = actors.len();
     let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
     let covered = placement.threads.last().map_or(0, |t| t.end);
@@ -107,7 +121,6 @@ pub fn run_with(
     let mut actors = actors.into_iter().map(Some).collect::<Vec<_>>();
     // One clock for the whole run, cloned to every actor: TSC readings then share one base, so
     // timestamps from different actors (and threads) can be subtracted.
-    let clock = Clock::new(placement.clock);
     let mut groups = Vec::with_capacity(placement.threads.len());
     for (t, spec) in placement.threads.iter().enumerate() {
         let r = spec.start..spec.end;
@@ -117,6 +130,7 @@ pub fn run_with(
         groups.push(Group {
             index: t,
             names: names[r.clone()].to_vec(),
+            current: Msg::Eos(Default::default()),
             actors: local,
             wires: Wires {
                 locals: Locals::new(

@@ -52,20 +52,22 @@ impl Locals {
         }
     }
 
-    /// The next local message by rank and the actor it is for.
+    /// The next local message by rank, into `out`, and the actor it is for.
     #[inline(always)]
-    fn pop(&mut self) -> Option<(usize, Msg)> {
+    fn pop_into(&mut self, out: &mut Msg) -> Option<usize> {
         if self.pending == 0 {
             return None;
         }
         let rank = 63 - self.pending.leading_zeros() as usize;
         let j = rank / 2;
         let ring = if rank % 2 == 1 { &mut self.up[j] } else { &mut self.down[j - 1] };
-        let m = ring.pop();
+        if !ring.pop_into(out) {
+            return None;
+        }
         if ring.is_empty() {
             self.pending &= !ring.bit;
         }
-        m.map(|m| (j, m))
+        Some(j)
     }
 
     /// Send `msg` from local actor `j` to local actor `j + 1`, past pass-through actors.
@@ -117,16 +119,17 @@ impl Wires {
         self.locals.down.len() + 1
     }
 
-    /// The next message to handle and the local actor it is for: the highest-ranked input.
+    /// The next message to handle, into `out`, and the local actor it is for: the highest-ranked
+    /// input.
     #[inline(always)]
-    pub(crate) fn take(&mut self) -> Option<(usize, Msg)> {
-        if let Some(m) = pop_cross(&mut self.up_in_cross) {
-            return Some((self.locals.down.len(), m));
+    pub(crate) fn take_into(&mut self, out: &mut Msg) -> Option<usize> {
+        if pop_cross(&mut self.up_in_cross, out) {
+            return Some(self.locals.down.len());
         }
-        if let Some(x) = self.locals.pop() {
-            return Some(x);
+        if let Some(j) = self.locals.pop_into(out) {
+            return Some(j);
         }
-        pop_cross(&mut self.down_in_cross).map(|m| (0, m))
+        pop_cross(&mut self.down_in_cross, out).then_some(0)
     }
 
     /// The outbox of local actor `j`.
@@ -180,8 +183,14 @@ impl Wires {
 }
 
 #[inline(always)]
-fn pop_cross(c: &mut Option<Consumer<Msg>>) -> Option<Msg> {
-    c.as_mut()?.pop().ok()
+fn pop_cross(c: &mut Option<Consumer<Msg>>, out: &mut Msg) -> bool {
+    match c.as_mut().map(|c| c.pop()) {
+        Some(Ok(m)) => {
+            *out = m;
+            true
+        }
+        _ => false,
+    }
 }
 
 /// What an actor writes to while it handles a message or is polled.
