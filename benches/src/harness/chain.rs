@@ -8,7 +8,7 @@ use alphapulse_feeds::{FeedActor, FeedOptions};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{run, Actor, Clock, ClockKind, IdleStrategy, Placement, PlacementConfig};
+use alphapulse_runtime::{run_with_clock, Actor, Clock, ClockKind, IdleStrategy, Placement, PlacementConfig};
 use alphapulse_strategy::StrategyHost;
 use alphapulse_tools::backtest::CHAIN;
 use alphapulse_tools::config::Config;
@@ -160,7 +160,10 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
         Box::new(Tap::new(router, m(), Hop::Router, s.capacity)),
         Box::new(GatewayProbe::new(sim, m(), s.capacity)),
     ];
-    let out = run(actors, s.placement, Default::default()).context("running the chain")?;
+    // The actors run on clones of the harness clock: ingress stamps and the actors' `ctx.now()` share
+    // one base, so the sim venue orders requests and market events as they really happened.
+    let out = run_with_clock(actors, s.placement, Default::default(), None, s.clock.clone())
+        .context("running the chain")?;
     let ingress = out.actor::<Ingress<FeedActor>>().context("feed probe")?;
     let strat = out.actor::<Tap<StrategyHost>>().context("strategy probe")?;
     let risk = out.actor::<Tap<RiskActor>>().context("risk probe")?;

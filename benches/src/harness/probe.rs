@@ -14,11 +14,11 @@
 //! - [`GatewayProbe`] (around the `SimGateway`): reads the harness clock right after the sim's
 //!   `handle` of a `New` has encoded the order into its wire buffer.
 //!
-//! Clocks: the runtime gives every actor its own TSC clock (same quanta calibration, its own Unix
-//! epoch base), so two actors' stamps may differ by a constant offset. Each wrapper estimates its
-//! actor's offset from the harness clock over its first [`CALIBRATION_CALLS`] calls (the largest
-//! `ctx.now() − harness now` seen, i.e. the offset less the shortest dispatch delay) and the join
-//! subtracts it. Records are preallocated; a full table is counted, never grown.
+//! Clocks: the chain runs on clones of the harness clock (`run_with_clock`), so every stamp shares
+//! one base. Each wrapper still checks that over its first [`CALIBRATION_CALLS`] calls (the largest
+//! `ctx.now() − harness now` seen, clamped at 0: an actor's reading precedes the wrapper's) and the
+//! join subtracts it, so a clock with another base would show up as a non-zero offset in the report.
+//! Records are preallocated; a full table is counted, never grown.
 
 use crate::harness::hist::Trigger;
 use alphapulse_runtime::{Actor, Clock, Ctx, Outbox, Poll, Port};
@@ -58,13 +58,10 @@ impl Meter {
             self.offset = self.offset.max(actor_now as i64 - h as i64);
         }
     }
-    /// The actor clock's offset from the harness clock (ns; 0 if never calibrated).
+    /// The actor clock's offset from the harness clock (ns; 0 if never calibrated, and never
+    /// negative: with one base the actor's reading comes first, so only a later base shows).
     pub fn offset(&self) -> i64 {
-        if self.offset == i64::MIN {
-            0
-        } else {
-            self.offset
-        }
+        self.offset.max(0)
     }
     /// An actor-clock stamp on the harness clock.
     pub fn to_harness(&self, actor_ts: u64) -> u64 {
