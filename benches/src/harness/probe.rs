@@ -50,6 +50,12 @@ impl Meter {
     pub fn now(&mut self) -> u64 {
         self.clock.read()
     }
+    /// Still within the first [`CALIBRATION_CALLS`] calls (reading the actor's time costs a clock
+    /// read the actor itself might not make).
+    #[inline(always)]
+    fn calibrating(&self) -> bool {
+        self.calib_left > 0
+    }
     #[inline(always)]
     fn calibrate(&mut self, actor_now: u64) {
         if self.calib_left > 0 {
@@ -321,8 +327,9 @@ impl<A: Actor> Actor for Tap<A> {
         self.inner.passes_down()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
-        self.meter.calibrate(now);
+        if self.meter.calibrating() {
+            self.meter.calibrate(ctx.now());
+        }
         let upstream = match (self.hop, msg) {
             (Hop::Risk, Msg::Intent(i)) => Some((i.ts, 0)),
             (Hop::Router, Msg::Decision(d)) => Some((d.ts, d.intent_id)),
@@ -333,6 +340,7 @@ impl<A: Actor> Actor for Tap<A> {
             self.meter.run(|| inner.handle(msg, ctx));
             return;
         };
+        let now = ctx.now();
         let mut catch = Catch { ctx, hop: self.hop, got: None };
         self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch)));
         if let Some((key, ts)) = catch.got {
@@ -368,7 +376,9 @@ impl Actor for GatewayProbe {
         self.inner.passes_down()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        self.meter.calibrate(ctx.now());
+        if self.meter.calibrating() {
+            self.meter.calibrate(ctx.now());
+        }
         let before = self.inner.stats().encoded;
         let inner = &mut self.inner;
         self.meter.run(|| inner.handle(msg, ctx));

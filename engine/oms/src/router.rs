@@ -276,6 +276,9 @@ impl RouterActor {
 
     /// Cancel resting GTC orders created at least `order_ttl_ns` before `now`.
     fn expire(&mut self, ctx: &mut Ctx<'_>) {
+        if self.table.front(List::Ttl).is_none() {
+            return; // nothing can expire: do not read the clock
+        }
         let ttl = self.cfg.order_ttl_ns;
         let now = ctx.now();
         while let Some(slot) = self.table.front(List::Ttl) {

@@ -23,8 +23,10 @@
 //! encoding). Only journal-only kinds ([`Msg::is_journal_only`]) are sent there; what an actor
 //! sends Down or Up is journaled by the runtime already (see `crate::journal`).
 
+use crate::Clock;
 use alphapulse_types::Msg;
 use std::any::Any;
+use std::cell::Cell;
 
 /// Which neighbour a message goes to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -49,7 +51,11 @@ pub trait Outbox {
 
 /// What an actor gets while handling a message: the time and its outbox.
 pub struct Ctx<'a> {
-    now: u64,
+    /// The time, once known (0: not read yet from `clock`).
+    now: Cell<u64>,
+    /// A live clock read on the first [`Ctx::now`] (a TSC read costs tens of cycles, and most
+    /// messages — book levels passing through — never ask for the time).
+    clock: Option<&'a Clock>,
     out: &'a mut dyn Outbox,
 }
 
@@ -57,12 +63,25 @@ impl<'a> Ctx<'a> {
     /// `now` comes from the placement's clock: event time in a backtest, the TSC live.
     #[inline(always)]
     pub fn new(now: u64, out: &'a mut dyn Outbox) -> Self {
-        Ctx { now, out }
+        Ctx { now: Cell::new(now), clock: None, out }
     }
-    /// Current time in nanoseconds from the injected clock.
+    /// The time is read from `clock` when first asked for, then stays fixed for this call.
+    #[inline(always)]
+    pub fn lazy(clock: &'a Clock, out: &'a mut dyn Outbox) -> Self {
+        Ctx { now: Cell::new(0), clock: Some(clock), out }
+    }
+    /// Current time in nanoseconds from the injected clock (the same value for the whole call).
     #[inline(always)]
     pub fn now(&self) -> u64 {
-        self.now
+        let n = self.now.get();
+        match self.clock {
+            Some(c) if n == 0 => {
+                let t = c.peek();
+                self.now.set(t);
+                t
+            }
+            _ => n,
+        }
     }
     #[inline(always)]
     pub fn send(&mut self, port: Port, msg: Msg) {

@@ -58,6 +58,22 @@ impl Clock {
         }
     }
 
+    /// The time now without advancing anything: an event clock's current time, or a TSC reading.
+    #[inline(always)]
+    pub fn peek(&self) -> u64 {
+        match self {
+            Clock::Event { now } => *now,
+            Clock::Tsc { clock, base_raw, base_unix_ns } => {
+                *base_unix_ns + clock.delta_as_nanos(*base_raw, clock.raw())
+            }
+        }
+    }
+
+    /// Whether this is a live (TSC) clock.
+    pub fn is_live(&self) -> bool {
+        matches!(self, Clock::Tsc { .. })
+    }
+
     /// The time now (for polls): event clocks stay where the last message left them.
     #[inline(always)]
     pub fn read(&mut self) -> u64 {

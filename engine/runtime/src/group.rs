@@ -20,6 +20,9 @@ use std::sync::Arc;
 pub(crate) struct Group {
     /// The message being handled (see `step`).
     pub(crate) current: Msg,
+    /// The run's clock when it is live (TSC): every actor's clock is a clone of it, so one reading
+    /// serves them all. `None` on event time, where each actor keeps its own time.
+    pub(crate) live_clock: Option<crate::Clock>,
     pub(crate) index: usize,
     pub(crate) names: Vec<&'static str>,
     pub(crate) actors: Vec<Box<dyn Actor>>,
@@ -89,10 +92,19 @@ impl Group {
         if matches!(msg, Msg::Eos(_)) {
             self.finished[j] = true;
         }
-        let now = self.wires.locals.clocks[j].at_message(msg);
         let mut error = None;
-        let mut ob = self.wires.outbox(j, &mut error, Some(msg));
-        self.actors[j].handle(msg, &mut Ctx::new(now, &mut ob));
+        match &self.live_clock {
+            // Live: the TSC is read only if the actor asks for the time (see `Ctx::lazy`).
+            Some(clock) => {
+                let mut ob = self.wires.outbox(j, &mut error, Some(msg));
+                self.actors[j].handle(msg, &mut Ctx::lazy(clock, &mut ob));
+            }
+            None => {
+                let now = self.wires.locals.clocks[j].at_message(msg);
+                let mut ob = self.wires.outbox(j, &mut error, Some(msg));
+                self.actors[j].handle(msg, &mut Ctx::new(now, &mut ob));
+            }
+        }
         match error {
             None => Ok(true),
             Some(e) => Err(self.send_error(j, e)),

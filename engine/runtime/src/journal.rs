@@ -140,6 +140,11 @@ impl Upkeep {
     /// Starts the upkeep thread (and flushers) for these streams.
     pub(crate) fn start(journals: &[ActorJournal], cfg: &StreamConfig) -> Result<Upkeep, JournalError> {
         let preparers: Vec<Preparer> = journals.iter().map(|j| j.writer.preparer()).collect();
+        // Every stream's next segment is ready before the run starts: the first rolls come early
+        // (a few milliseconds into a fast replay) and must not wait for the thread to get round.
+        for p in &preparers {
+            p.prepare()?;
+        }
         let mut flushers = Vec::new();
         for j in journals {
             flushers.extend(j.writer.spawn_flusher()?);

@@ -131,6 +131,7 @@ pub fn run_with_clock(
             index: t,
             names: names[r.clone()].to_vec(),
             current: Msg::Eos(Default::default()),
+            live_clock: clock.is_live().then(|| clock.clone()),
             actors: local,
             wires: Wires {
                 locals: Locals::new(

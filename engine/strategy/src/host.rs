@@ -178,10 +178,12 @@ impl Actor for StrategyHost {
     }
 
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        let now = ctx.now();
+        // `ctx.now()` is read only where it is used: a live clock is read on demand, and most
+        // messages (book levels) do not need it.
         match msg {
             Msg::Quote(q) => {
                 if self.view.apply_quote(q) {
+                    let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_quote(q, v));
                     self.evaluate(q.local_ts, now);
                 }
@@ -189,6 +191,7 @@ impl Actor for StrategyHost {
             }
             Msg::Trade(t) => {
                 if self.view.apply_trade(t) {
+                    let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_trade(t, v));
                     self.evaluate(t.local_ts, now);
                 }
