@@ -92,6 +92,7 @@ fn journal_rolls_do_not_allocate_on_the_hot_thread() {
     let spec = JournalSpec {
         dir: dir.clone(),
         stream: StreamConfig { segment_size: 2 << 20, ..Default::default() },
+        on_full: Default::default(),
     };
     let out = run_with(actors, &placement, Default::default(), Some(&spec)).unwrap();
     let feed = &out.journals[0];
