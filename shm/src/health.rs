@@ -83,6 +83,8 @@ pub enum StreamState {
     Unclosed { pid: Option<u32> },
     /// The last segment is sealed and the segment starting at `first_seq` is missing.
     MissingLast { first_seq: u64 },
+    /// Reading stopped at bad bytes before the end (see the problems): how it ends is unknown.
+    Unreadable,
 }
 
 impl fmt::Display for StreamState {
@@ -99,6 +101,7 @@ impl fmt::Display for StreamState {
                 f,
                 "INCOMPLETE: no clean close, and no writer is running; `alphapulse journal recover` closes it"
             ),
+            StreamState::Unreadable => write!(f, "DAMAGED: not readable to its end"),
             StreamState::MissingLast { first_seq } => write!(
                 f,
                 "INCOMPLETE: the segment starting at sequence {first_seq} (after the last one present) is missing"
@@ -226,12 +229,20 @@ pub fn verify(dir: impl AsRef<Path>) -> Result<Verdict, JournalError> {
         Ok(rd) => rd,
         Err(e) => {
             problems.push(Problem::Corrupt(e));
-            return Ok(Verdict { dir, state: no_writer, problems, records, segments: segs.len() });
+            return Ok(Verdict {
+                dir,
+                state: StreamState::Unreadable,
+                problems,
+                records,
+                segments: segs.len(),
+            });
         }
     };
     if let Some(e) = error {
+        // A live writer's stream can be read while retention deletes its oldest segments.
+        let state = if alive { no_writer } else { StreamState::Unreadable };
         problems.push(Problem::Corrupt(e));
-        return Ok(Verdict { dir, state: no_writer, problems, records, segments: segs.len() });
+        return Ok(Verdict { dir, state, problems, records, segments: segs.len() });
     }
     let state = match (rd.end(), rd.cur_state()) {
         (Some(end), cur) => {

@@ -165,7 +165,11 @@ fn render(a: &Args) -> anyhow::Result<(String, Vec<String>)> {
         writeln!(
             o,
             "  gaps      sequence 0 (verified dense{}), largest time gap {:.3} s{}",
-            if s["problems"].as_array().is_some_and(|p| !p.is_empty()) { " up to the first problem" } else { "" },
+            if s["problems"].as_array().is_some_and(|p| !p.is_empty()) {
+                " up to the first problem"
+            } else {
+                ""
+            },
             s["max_time_gap_ns"].as_u64().unwrap_or(0) as f64 / 1e9,
             match s["time_went_backwards"].as_u64() {
                 Some(0) | None => String::new(),
