@@ -8,6 +8,15 @@ use alphapulse_shm::*;
 use common::*;
 use std::path::Path;
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+/// The tests here run one at a time: a child process forked by one test (mount, the RLIMIT child)
+/// holds copies of the other tests' descriptors until it execs, writer locks included, and a
+/// reopen in that window would find the stream locked.
+fn serial() -> MutexGuard<'static, ()> {
+    static M: Mutex<()> = Mutex::new(());
+    M.lock().unwrap_or_else(|e| e.into_inner())
+}
 
 /// Appends records of 200 payload bytes until an append fails; returns (records, the error).
 fn fill(w: &mut Writer) -> (u64, JournalError) {
@@ -52,6 +61,7 @@ fn payload_of(seq: u64) -> Vec<u8> {
 
 #[test]
 fn a_full_tmpfs_is_an_error_at_prepare_time_not_a_sigbus() {
+    let _serial = serial();
     let t = TempDir::new("tmpfs");
     let mnt = t.0.join("m");
     std::fs::create_dir_all(&mnt).unwrap();
@@ -107,6 +117,7 @@ fn fsize_child() {
 
 #[test]
 fn a_file_size_limit_is_an_error_at_prepare_time() {
+    let _serial = serial();
     let t = TempDir::new("fsize");
     let o = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "fsize_child", "--ignored", "--nocapture", "--test-threads", "1"])
@@ -121,6 +132,7 @@ fn a_file_size_limit_is_an_error_at_prepare_time() {
 
 #[test]
 fn close_writes_an_end_record_and_a_reopened_stream_goes_on() {
+    let _serial = serial();
     let t = TempDir::new("end");
     let dir = t.stream();
     let mut w = Writer::create_or_open(&dir, small(4096)).unwrap();
@@ -154,6 +166,7 @@ fn close_writes_an_end_record_and_a_reopened_stream_goes_on() {
 
 #[test]
 fn retention_records_what_it_removes_and_other_losses_are_damage() {
+    let _serial = serial();
     let t = TempDir::new("ret");
     let dir = t.stream();
     let cfg =
@@ -181,6 +194,7 @@ fn retention_records_what_it_removes_and_other_losses_are_damage() {
 
 #[test]
 fn leftover_prepared_segments_are_reported_and_removed_on_the_next_open() {
+    let _serial = serial();
     let t = TempDir::new("prep");
     let dir = t.stream();
     let mut w = Writer::create_or_open(&dir, small(4096)).unwrap();
@@ -200,6 +214,7 @@ fn leftover_prepared_segments_are_reported_and_removed_on_the_next_open() {
 
 #[test]
 fn recover_cuts_after_the_last_intact_record_and_closes() {
+    let _serial = serial();
     let t = TempDir::new("recover");
     let dir = t.stream();
     let mut w = Writer::create_or_open(&dir, small(4096)).unwrap();
