@@ -169,7 +169,11 @@ impl Chain {
     /// Builds the chain and runs it, journaled into `journal` if given.
     fn run(&self, journal: Option<&Path>) -> RunOutput {
         let actors: Vec<Box<dyn Actor>> = build_chain(&self.cfg, &self.table, None).expect("build chain").0;
-        let spec = journal.map(|d| JournalSpec { dir: d.to_path_buf(), stream: self.cfg.journal.stream() });
+        let spec = journal.map(|d| JournalSpec {
+            dir: d.to_path_buf(),
+            stream: self.cfg.journal.stream(),
+            on_full: Default::default(),
+        });
         let out = run_with(actors, &self.placement, Default::default(), spec.as_ref()).expect("run");
         if let Some(d) = journal {
             let _ = std::fs::remove_dir_all(d);
@@ -226,7 +230,8 @@ fn read(c: &mut Criterion) {
     let dir = bench_root().join("read");
     let _ = std::fs::remove_dir_all(&dir);
     let actors = build_chain(&chain.cfg, &chain.table, None).expect("build chain").0;
-    let spec = JournalSpec { dir: dir.clone(), stream: chain.cfg.journal.stream() };
+    let spec =
+        JournalSpec { dir: dir.clone(), stream: chain.cfg.journal.stream(), on_full: Default::default() };
     run_with(actors, &chain.placement, Default::default(), Some(&spec)).expect("journaled run");
     let feed = dir.join("feed");
     let records = {

@@ -56,6 +56,20 @@ pub(crate) fn list_segments(dir: &Path) -> Result<Vec<(u64, PathBuf)>, JournalEr
 
 /// Reads and checks the meta file; returns the stream id.
 pub fn read_meta(dir: &Path) -> Result<u64, JournalError> {
+    read_meta_full(dir).map(|m| m.stream_id)
+}
+
+/// What `stream.meta` holds (32 bytes: magic, version u32, reserved u32, stream id u64, and
+/// `removed_before` u64: every record below this sequence was deleted by retention, on purpose).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Meta {
+    pub stream_id: u64,
+    /// Retention removed the segments holding sequences below this (0: nothing removed).
+    pub removed_before: u64,
+}
+
+/// Reads and checks the meta file.
+pub fn read_meta_full(dir: &Path) -> Result<Meta, JournalError> {
     let path = dir.join(META_FILE);
     let b = match fs::read(&path) {
         Ok(b) => b,
@@ -75,7 +89,22 @@ pub fn read_meta(dir: &Path) -> Result<u64, JournalError> {
     if v != FORMAT_VERSION {
         return Err(JournalError::corrupt(path, 8, Corruption::UnsupportedVersion(v)));
     }
-    Ok(rd_u64(&b, 16))
+    Ok(Meta { stream_id: rd_u64(&b, 16), removed_before: rd_u64(&b, 24) })
+}
+
+/// Writes the meta file atomically (temp file + rename).
+pub(crate) fn write_meta(dir: &Path, meta: Meta) -> Result<(), JournalError> {
+    let mut b = [0u8; META_LEN];
+    b[0..8].copy_from_slice(&META_MAGIC);
+    b[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
+    b[16..24].copy_from_slice(&meta.stream_id.to_le_bytes());
+    b[24..32].copy_from_slice(&meta.removed_before.to_le_bytes());
+    let tmp = dir.join(".stream.meta.tmp");
+    let path = dir.join(META_FILE);
+    let mut f = File::create(&tmp).map_err(|e| JournalError::io("create", &tmp, e))?;
+    f.write_all(&b).and_then(|_| f.sync_all()).map_err(|e| JournalError::io("write", &tmp, e))?;
+    fs::rename(&tmp, &path).map_err(|e| JournalError::io("rename", &path, e))?;
+    Ok(())
 }
 
 /// Reads the meta file, or creates it (atomically: temp file + rename) with a random stream id.
@@ -92,15 +121,7 @@ pub(crate) fn read_or_create_meta(dir: &Path) -> Result<u64, JournalError> {
     h.write_u32(std::process::id());
     h.write(dir.as_os_str().as_encoded_bytes());
     let id = h.finish() | 1;
-    let mut b = [0u8; META_LEN];
-    b[0..8].copy_from_slice(&META_MAGIC);
-    b[8..12].copy_from_slice(&FORMAT_VERSION.to_le_bytes());
-    b[16..24].copy_from_slice(&id.to_le_bytes());
-    let tmp = dir.join(".stream.meta.tmp");
-    let path = dir.join(META_FILE);
-    let mut f = File::create(&tmp).map_err(|e| JournalError::io("create", &tmp, e))?;
-    f.write_all(&b).and_then(|_| f.sync_all()).map_err(|e| JournalError::io("write", &tmp, e))?;
-    fs::rename(&tmp, &path).map_err(|e| JournalError::io("rename", &path, e))?;
+    write_meta(dir, Meta { stream_id: id, removed_before: 0 })?;
     Ok(id)
 }
 
@@ -124,7 +145,25 @@ pub(crate) fn lock_stream(dir: &Path) -> Result<File, JournalError> {
         }
         return Err(JournalError::io("flock", &path, e));
     }
+    // The holder's pid, so that a reader can tell a running writer from a dead one.
+    let mut f = f;
+    let pid = std::process::id().to_string();
+    f.set_len(0)
+        .and_then(|_| f.write_all(pid.as_bytes()))
+        .map_err(|e| JournalError::io("write", &path, e))?;
     Ok(f)
+}
+
+/// The pid recorded in `writer.lock` by the last writer that opened the stream.
+pub(crate) fn writer_pid(dir: &Path) -> Option<u32> {
+    fs::read_to_string(dir.join(LOCK_FILE)).ok()?.trim().parse().ok()
+}
+
+/// True if a process with this pid exists (Linux: `/proc/<pid>`). A pid can be reused after the
+/// writer died; the writer's `flock` is the authority, but testing it would race with a writer
+/// starting up, so readers use this.
+pub(crate) fn pid_alive(pid: u32) -> bool {
+    Path::new("/proc").join(pid.to_string()).exists()
 }
 
 /// Removes segments left half-prepared by a writer that died.

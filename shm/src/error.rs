@@ -90,6 +90,19 @@ pub enum JournalError {
     /// The directory is not a journal stream (no meta file).
     #[error("{0} is not a journal stream (no stream.meta)")]
     NotAStream(PathBuf),
+    /// The file system has no room for a new segment (ENOSPC, EDQUOT, EFBIG when allocating it).
+    /// Raised when a segment is prepared, before it is mapped: never a fault on a write.
+    #[error("no space for a new journal segment {path} ({bytes} bytes): {source}")]
+    NoSpace {
+        path: PathBuf,
+        bytes: u64,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The writer has ended the stream (closed, or the disk was full at a roll): nothing more is
+    /// appended. Carries nothing, so counting it allocates nothing.
+    #[error("the journal stream has ended (closed, or its disk was full); the record was not journaled")]
+    Ended,
 }
 
 impl JournalError {

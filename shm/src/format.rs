@@ -18,6 +18,103 @@ pub const SEGMENT_HEADER: usize = 64;
 pub const RECORD_HEADER: usize = 32;
 /// Record type of padding records (reserved).
 pub const PADDING_TYPE: u16 = 0xFFFF;
+/// Record type of the end-of-stream record (reserved): written by [`crate::Writer::close`], by a
+/// writer that could not get a new segment (disk full), or by `recover`. Readers do not return it
+/// as data; they report it ([`crate::Reader::end`]). Records may follow it if the stream was
+/// reopened; only an end record that is the stream's last one means "ended".
+pub const END_TYPE: u16 = 0xFFFE;
+/// Payload bytes of an end record: status u32, reserved u32 (0), wall-clock ns at the end u64.
+pub const END_PAYLOAD: usize = 16;
+/// Room every segment keeps free for an end record: a writer can always close the stream without
+/// allocating a new segment (e.g. when the disk is full).
+pub const END_RESERVE: usize = align8(RECORD_HEADER + END_PAYLOAD);
+
+/// Why a stream ended (the status word of its end record).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EndStatus {
+    /// Closed by its writer at the end of a run: complete.
+    Clean,
+    /// The writer could not allocate its next segment (disk full): records after this were not
+    /// journaled. Incomplete.
+    DiskFull,
+    /// The writer failed to prepare its next segment for another reason. Incomplete.
+    Failed,
+    /// Closed by `recover` after a crash or damage: complete up to here, anything after the last
+    /// intact record was dropped.
+    Recovered,
+    /// A status this build does not know.
+    Unknown(u32),
+}
+
+impl EndStatus {
+    pub(crate) fn code(self) -> u32 {
+        match self {
+            EndStatus::Clean => 0,
+            EndStatus::DiskFull => 1,
+            EndStatus::Failed => 2,
+            EndStatus::Recovered => 3,
+            EndStatus::Unknown(c) => c,
+        }
+    }
+    pub(crate) fn from_code(c: u32) -> EndStatus {
+        match c {
+            0 => EndStatus::Clean,
+            1 => EndStatus::DiskFull,
+            2 => EndStatus::Failed,
+            3 => EndStatus::Recovered,
+            c => EndStatus::Unknown(c),
+        }
+    }
+    /// True if every record the writer was given is in the stream (clean close or recovered).
+    pub fn is_complete(self) -> bool {
+        matches!(self, EndStatus::Clean | EndStatus::Recovered)
+    }
+}
+
+impl std::fmt::Display for EndStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EndStatus::Clean => write!(f, "closed cleanly"),
+            EndStatus::DiskFull => {
+                write!(f, "INCOMPLETE: the disk was full; later records were not journaled")
+            }
+            EndStatus::Failed => {
+                write!(f, "INCOMPLETE: a new segment could not be prepared; later records were not journaled")
+            }
+            EndStatus::Recovered => write!(f, "closed by `journal recover` (the damaged tail was dropped)"),
+            EndStatus::Unknown(c) => write!(f, "ended with unknown status {c}"),
+        }
+    }
+}
+
+/// An end record as read back.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct End {
+    pub status: EndStatus,
+    /// Sequence of the end record (= the number of records before it, for a stream from 0).
+    pub seq: u64,
+    /// Wall-clock nanoseconds when it was written.
+    pub at_ns: u64,
+}
+
+/// Encodes an end record's payload.
+pub(crate) fn end_payload(status: EndStatus, at_ns: u64) -> [u8; END_PAYLOAD] {
+    let mut p = [0u8; END_PAYLOAD];
+    p[0..4].copy_from_slice(&status.code().to_le_bytes());
+    p[8..16].copy_from_slice(&at_ns.to_le_bytes());
+    p
+}
+
+/// Decodes an end record's payload (checksum already verified).
+pub(crate) fn parse_end(payload: &[u8], seq: u64) -> End {
+    let status = if payload.len() >= 4 {
+        EndStatus::from_code(rd_u32(payload, 0))
+    } else {
+        EndStatus::Unknown(u32::MAX)
+    };
+    let at_ns = if payload.len() >= 16 { rd_u64(payload, 8) } else { 0 };
+    End { status, seq, at_ns }
+}
 
 // Segment header offsets.
 pub(crate) const H_MAGIC: usize = 0;
@@ -53,9 +150,9 @@ pub(crate) fn head_word(len: u32, ty: u16, ver: u16) -> u64 {
     len as u64 | (ty as u64) << 32 | (ver as u64) << 48
 }
 
-/// Largest payload a segment of `segment_size` bytes can hold.
+/// Largest payload a segment of `segment_size` bytes can hold (room for an end record is kept).
 pub const fn max_payload(segment_size: u64) -> usize {
-    segment_size as usize - SEGMENT_HEADER - RECORD_HEADER
+    segment_size as usize - SEGMENT_HEADER - RECORD_HEADER - END_RESERVE
 }
 
 pub(crate) fn rd_u32(b: &[u8], at: usize) -> u32 {

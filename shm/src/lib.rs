@@ -74,6 +74,7 @@ mod dir;
 mod error;
 mod flusher;
 mod format;
+mod health;
 mod prepare;
 mod reader;
 mod recovery;
@@ -82,10 +83,13 @@ mod segment;
 mod writer;
 
 pub use config::{Durability, Retention, StreamConfig, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE};
-pub use dir::{read_meta, LOCK_FILE, META_FILE};
+pub use dir::{read_meta, read_meta_full, Meta, LOCK_FILE, META_FILE};
 pub use error::{Corruption, JournalError};
 pub use flusher::Flusher;
-pub use format::{align8, max_payload, PADDING_TYPE, RECORD_HEADER, SEGMENT_HEADER};
+pub use format::{
+    align8, max_payload, End, EndStatus, END_RESERVE, END_TYPE, PADDING_TYPE, RECORD_HEADER, SEGMENT_HEADER,
+};
+pub use health::{recover, verify, Problem, RecoverReport, StreamState, Verdict};
 pub use prepare::Preparer;
 pub use reader::{Reader, RecordRef};
 pub use recovery::Recovery;

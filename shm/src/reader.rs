@@ -25,6 +25,8 @@ pub struct Reader {
     pos: usize,
     next_seq: u64,
     skip_until: u64,
+    /// The end record, while it is the last record read (see [`Reader::end`]).
+    end: Option<End>,
 }
 
 enum Step {
@@ -38,7 +40,13 @@ impl Reader {
     pub fn open(dir: impl AsRef<Path>) -> Result<Reader, JournalError> {
         let dir = dir.as_ref().to_path_buf();
         let stream_id = read_meta(&dir)?;
-        let mut r = Reader { dir, stream_id, cur: None, pos: SEGMENT_HEADER, next_seq: 0, skip_until: 0 };
+        Reader::open_as(dir, stream_id)
+    }
+
+    /// Opens a stream whose segments carry `stream_id` (used when `stream.meta` is missing).
+    pub(crate) fn open_as(dir: PathBuf, stream_id: u64) -> Result<Reader, JournalError> {
+        let mut r =
+            Reader { dir, stream_id, cur: None, pos: SEGMENT_HEADER, next_seq: 0, skip_until: 0, end: None };
         if let Some((first, _)) = list_segments(&r.dir)?.first() {
             r.seek(*first)?;
         }
@@ -49,10 +57,19 @@ impl Reader {
     /// not written yet, is the first record with sequence >= `seq`).
     pub fn seek(&mut self, seq: u64) -> Result<(), JournalError> {
         self.cur = None;
+        self.end = None;
         self.next_seq = seq;
         self.skip_until = seq;
         self.open_containing(seq)?;
         Ok(())
+    }
+
+    /// The stream's end record, if the last record read was one: the writer closed the stream
+    /// (or ended it: disk full; or `recover` closed it). `None` while records may still come: a
+    /// stream whose writer is running, or died without closing it. Records after an end record
+    /// (the stream was reopened) clear it.
+    pub fn end(&self) -> Option<End> {
+        self.end
     }
 
     /// Sequence of the next record this reader will return.
@@ -63,6 +80,11 @@ impl Reader {
     /// File and offset the reader is at (None before the first segment exists).
     pub fn position(&self) -> Option<(&Path, u64)> {
         self.cur.as_ref().map(|s| (s.path.as_path(), self.pos as u64))
+    }
+
+    /// The current segment: its first sequence, whether it is sealed, and the reader's offset in it.
+    pub(crate) fn cur_state(&self) -> Option<(u64, bool, &Path, usize)> {
+        self.cur.as_ref().map(|s| (s.header.first_seq, s.sealed_end() != 0, s.path.as_path(), self.pos))
     }
 
     /// Opens the segment holding `seq`; false if no segment covers it yet.
@@ -161,6 +183,10 @@ impl Reader {
         }
         self.pos = pos + align8(len as usize);
         self.next_seq += 1;
+        if r.ty == END_TYPE {
+            self.end = Some(parse_end(&seg.map[pos + RECORD_HEADER..pos + len as usize], r.seq));
+            return Ok(Step::Again);
+        }
         Ok(Step::Record { pos, len, ty: r.ty, version: r.version, seq: r.seq, ts: r.ts })
     }
 
@@ -174,8 +200,12 @@ impl Reader {
             match self.step()? {
                 Step::Empty => return Ok(None),
                 Step::Again => continue,
-                Step::Record { seq, .. } if seq < self.skip_until => continue,
+                Step::Record { seq, .. } if seq < self.skip_until => {
+                    self.end = None;
+                    continue;
+                }
                 Step::Record { pos, len, ty, version, seq, ts } => {
+                    self.end = None;
                     let Some(seg) = &self.cur else { return Ok(None) };
                     let payload = &seg.map[pos + RECORD_HEADER..pos + len as usize];
                     return Ok(Some(RecordRef { seq, ty, version, ts, payload }));

@@ -31,9 +31,11 @@ pub fn enforce_retention(dir: &Path, retention: &Retention) -> Result<usize, Jou
         return Ok(0);
     }
     let now = now_ns();
-    let mut removed = 0;
+    // Decide first, record in stream.meta (`removed_before`), then delete: a missing segment
+    // below that sequence is retention's doing, any other missing segment is damage.
+    let mut n = 0;
     for (_, path) in &segs[..segs.len() - 1] {
-        let remaining = segs.len() - removed;
+        let remaining = segs.len() - n;
         let too_many = retention.max_segments.is_some_and(|m| remaining > m);
         let too_old = match retention.max_age_secs {
             Some(secs) => {
@@ -45,6 +47,18 @@ pub fn enforce_retention(dir: &Path, retention: &Retention) -> Result<usize, Jou
         if !(too_many || too_old) {
             break;
         }
+        n += 1;
+    }
+    if n == 0 {
+        return Ok(0);
+    }
+    let mut meta = crate::dir::read_meta_full(dir)?;
+    if meta.removed_before < segs[n].0 {
+        meta.removed_before = segs[n].0;
+        crate::dir::write_meta(dir, meta)?;
+    }
+    let mut removed = 0;
+    for (_, path) in &segs[..n] {
         std::fs::remove_file(path).map_err(|e| JournalError::io("remove", path, e))?;
         removed += 1;
     }

@@ -30,6 +30,26 @@ fn map_mut(file: &File, path: &Path, populate: bool) -> Result<MmapMut, JournalE
     unsafe { opts.map_mut(file) }.map_err(|e| JournalError::io("mmap", path, e))
 }
 
+/// Allocates `size` bytes of disk for `file` before it is mapped (`posix_fallocate`): on a full
+/// disk this is an error here, where a sparse file (`set_len`) would raise SIGBUS on the first write
+/// to an unbacked page of the mapping, killing the process without a message.
+fn allocate(file: &File, path: &Path, size: u64) -> Result<(), JournalError> {
+    use std::os::fd::AsRawFd;
+    let len = libc::off_t::try_from(size).map_err(|_| {
+        JournalError::io("fallocate", path, std::io::Error::from(std::io::ErrorKind::InvalidInput))
+    })?;
+    // SAFETY: a valid open descriptor owned by `file`; no memory is passed.
+    let rc = unsafe { libc::posix_fallocate(file.as_raw_fd(), 0, len) };
+    if rc == 0 {
+        return Ok(());
+    }
+    let e = std::io::Error::from_raw_os_error(rc);
+    if matches!(rc, libc::ENOSPC | libc::EDQUOT | libc::EFBIG) {
+        return Err(JournalError::NoSpace { path: path.to_path_buf(), bytes: size, source: e });
+    }
+    Err(JournalError::io("fallocate", path, e))
+}
+
 impl WSegment {
     /// Creates a new segment file (which must not exist), sizes it, writes the fixed header fields
     /// (index and first sequence are set later by [`WSegment::set_identity`]) and pre-faults it.
@@ -40,7 +60,10 @@ impl WSegment {
             .create_new(true)
             .open(&path)
             .map_err(|e| JournalError::io("create", &path, e))?;
-        file.set_len(size).map_err(|e| JournalError::io("set_len", &path, e))?;
+        if let Err(e) = allocate(&file, &path, size) {
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
+        }
         let map = map_mut(&file, &path, true)?;
         let mut seg = WSegment { map, path, index: 0, first_seq: 0 };
         let h = &mut seg.map[..SEGMENT_HEADER];

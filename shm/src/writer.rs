@@ -29,6 +29,8 @@ pub struct WriterStats {
     pub syncs: u64,
     /// msync calls that failed (see [`Writer::take_sync_error`]).
     pub sync_errors: u64,
+    /// Appends refused because the stream had ended (after a failed roll: disk full).
+    pub refused: u64,
 }
 
 /// Appends records to a stream. One per stream (an exclusive lock on `writer.lock` enforces it).
@@ -37,6 +39,12 @@ pub struct Writer {
     cfg: StreamConfig,
     cur: Box<WSegment>,
     pos: usize,
+    /// Records must end at or before this offset of the current segment: its size less
+    /// [`END_RESERVE`], so an end record always fits. 0 once the stream has ended, which sends
+    /// every further append to the cold `roll`, which refuses it.
+    limit: usize,
+    /// Set once an end record is written (or the stream can take no more records).
+    end: Option<EndStatus>,
     next_seq: u64,
     max_payload: usize,
     handoff: Arc<Handoff>,
@@ -66,6 +74,11 @@ impl Writer {
         let dir = dir.as_ref().to_path_buf();
         std::fs::create_dir_all(&dir).map_err(|e| JournalError::io("create_dir", &dir, e))?;
         let lock = dir::lock_stream(&dir)?;
+        Writer::open_locked(dir, cfg, lock)
+    }
+
+    /// [`Writer::create_or_open`] with the stream's lock already held.
+    pub(crate) fn open_locked(dir: PathBuf, cfg: StreamConfig, lock: File) -> Result<Writer, JournalError> {
         let stream_id = dir::read_or_create_meta(&dir)?;
         dir::remove_stale_prepared(&dir)?;
         let handoff = Arc::new(Handoff::new(dir.clone(), stream_id, cfg.segment_size));
@@ -77,6 +90,8 @@ impl Writer {
         let mut w = Writer {
             dir,
             cfg,
+            limit: r.seg.size() - END_RESERVE,
+            end: None,
             cur: r.seg,
             pos: r.pos,
             next_seq: r.next_seq,
@@ -160,7 +175,7 @@ impl Writer {
         if n > self.max_payload {
             return Err(JournalError::PayloadTooLarge { len: n, max: self.max_payload });
         }
-        if self.pos + align8(RECORD_HEADER + n) > self.cur.size() {
+        if self.pos + align8(RECORD_HEADER + n) > self.limit {
             self.roll()?;
         }
         Ok((RECORD_HEADER + n) as u32)
@@ -199,6 +214,30 @@ impl Writer {
     #[cold]
     #[inline(never)]
     fn roll(&mut self) -> Result<(), JournalError> {
+        if self.end.is_some() {
+            self.stats.refused += 1;
+            return Err(JournalError::Ended);
+        }
+        // The next segment first: if none can be had (disk full), the current one still has room
+        // for the end record, which says the stream is incomplete from here.
+        let mut next = match self.handoff.take() {
+            Some(s) => s,
+            None => {
+                self.stats.inline_prepares += 1;
+                match self.handoff.make() {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let status = match e {
+                            JournalError::NoSpace { .. } => EndStatus::DiskFull,
+                            _ => EndStatus::Failed,
+                        };
+                        self.write_end(status);
+                        self.stats.refused += 1;
+                        return Err(e);
+                    }
+                }
+            }
+        };
         let size = self.cur.size();
         let pos = self.pos;
         if size - pos >= RECORD_HEADER {
@@ -212,18 +251,14 @@ impl Writer {
             self.sync_inline();
         }
         self.cur.seal(pos as u64, crate::retention::now_ns());
-        let mut next = match self.handoff.take() {
-            Some(s) => s,
-            None => {
-                self.stats.inline_prepares += 1;
-                self.handoff.make()?
-            }
-        };
         next.set_identity(self.cur.index + 1, self.next_seq);
         let name = dir::segment_name(self.next_seq);
         self.scratch.set_file_name(OsStr::from_bytes(&name));
         if let Err(e) = std::fs::rename(&next.path, &self.scratch) {
             let _ = std::fs::remove_file(&next.path);
+            // The current segment is sealed and padded: no room for an end record. Refuse the rest.
+            self.end = Some(EndStatus::Failed);
+            self.limit = 0;
             return Err(JournalError::io("rename", &self.scratch, e));
         }
         std::mem::swap(&mut next.path, &mut self.scratch);
@@ -234,9 +269,71 @@ impl Writer {
         }
         self.pos = SEGMENT_HEADER;
         self.synced_pos = SEGMENT_HEADER;
+        self.limit = self.cur.size() - END_RESERVE;
         self.max_payload = max_payload(self.cfg.segment_size);
         self.stats.rolls += 1;
         Ok(())
+    }
+
+    /// Writes an end record at the current position (the reserve guarantees room unless the
+    /// segment was filled by an older writer) and refuses every later append.
+    #[cold]
+    fn write_end(&mut self, status: EndStatus) -> bool {
+        self.end = Some(status);
+        self.limit = 0;
+        let pos = self.pos;
+        if pos + END_RESERVE > self.cur.size() {
+            return false;
+        }
+        let payload = end_payload(status, crate::retention::now_ns());
+        let len = (RECORD_HEADER + END_PAYLOAD) as u32;
+        let at = pos + RECORD_HEADER;
+        self.cur.map[at..at + END_PAYLOAD].copy_from_slice(&payload);
+        let ck = record_checksum(head_word(len, END_TYPE, 0), self.next_seq, 0, &payload);
+        write_header(&mut self.cur.map[pos..pos + RECORD_HEADER], END_TYPE, 0, self.next_seq, 0, ck);
+        self.cur.len_word(pos).store(len, std::sync::atomic::Ordering::Release);
+        self.pos = pos + END_RESERVE;
+        self.next_seq += 1;
+        true
+    }
+
+    /// Closes the stream: appends the end record that marks a clean close (readers report a
+    /// stream without one as incomplete: its writer is still running, or crashed), and msyncs if
+    /// the durability policy asks for it. Later appends fail with [`JournalError::Ended`]. If the
+    /// stream already ended (disk full), returns that status and writes nothing more. Slow path.
+    pub fn close(&mut self) -> Result<EndStatus, JournalError> {
+        self.close_with(EndStatus::Clean)
+    }
+
+    /// [`Writer::close`] with another status, e.g. `DiskFull` when the run stopped because its
+    /// journal's disk was full (so readers see the journal is incomplete).
+    pub fn close_with(&mut self, status: EndStatus) -> Result<EndStatus, JournalError> {
+        if let Some(s) = self.end {
+            return Ok(s);
+        }
+        if self.pos + END_RESERVE > self.cur.size() {
+            // A segment filled by a writer of an older format: the end record goes in a new one.
+            self.roll()?;
+        }
+        self.write_end(status);
+        if !matches!(self.cfg.durability, Durability::None) {
+            self.flush()?;
+        }
+        Ok(status)
+    }
+
+    /// Ends the stream with `status` (used by `recover`).
+    pub(crate) fn close_as(&mut self, status: EndStatus) -> Result<(), JournalError> {
+        if self.pos + END_RESERVE > self.cur.size() {
+            self.roll()?;
+        }
+        self.write_end(status);
+        self.flush()
+    }
+
+    /// How the stream ended, if it has (closed, or a failed roll: disk full).
+    pub fn end(&self) -> Option<EndStatus> {
+        self.end
     }
 
     /// Creates and pre-faults the next segment now if none is waiting, and unmaps a finished one.

@@ -65,6 +65,11 @@ pub struct Args {
     /// instead of capture files: no parsing. Instruments come from DIR/run.json.
     #[arg(long, value_name = "DIR", conflicts_with = "data")]
     pub from_journal: Option<PathBuf>,
+    /// With --from-journal: replay a journal whose `feed` stream is damaged or incomplete (no
+    /// clean close: its writer crashed or its disk was full; segments missing) as far as it reads.
+    /// Without it such a journal is refused (exit 1).
+    #[arg(long, requires = "from_journal")]
+    pub accept_incomplete: bool,
 }
 
 /// How to run a resolved config: journaling, replay source, progress bar.
@@ -75,6 +80,8 @@ pub struct RunOptions {
     pub journal: Option<PathBuf>,
     /// Replay the `feed` stream of this journal folder instead of the config's capture files.
     pub from_journal: Option<PathBuf>,
+    /// Replay `from_journal` even if its `feed` stream is damaged or incomplete (warned).
+    pub accept_incomplete: bool,
 }
 
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -124,7 +131,12 @@ pub fn run_options(args: &Args) -> Result<RunOptions, ConfigError> {
         run_journal::check_fresh(d)?;
     }
     let show_progress = !args.quiet && !args.json;
-    Ok(RunOptions { show_progress, journal, from_journal: args.from_journal.clone() })
+    Ok(RunOptions {
+        show_progress,
+        journal,
+        from_journal: args.from_journal.clone(),
+        accept_incomplete: args.accept_incomplete,
+    })
 }
 
 /// A replay takes its instruments (ids are indices into the table) from the journal's `run.json`.
@@ -146,6 +158,35 @@ pub fn replay_config(cfg: &mut Config, dir: &Path, exchange_info_given: bool) ->
         }
     }
     Ok(())
+}
+
+/// A replay's source must be whole: the journal's `feed` stream closed cleanly (or by `journal
+/// recover`), no segment missing, no bad byte (`alphapulse_shm::verify`). Otherwise an error naming
+/// the problems, unless `accept`: then the problems are returned as warnings.
+pub fn check_replay_source(dir: &Path, accept: bool) -> anyhow::Result<Vec<String>> {
+    let feed = dir.join("feed");
+    let v = alphapulse_shm::verify(&feed).with_context(|| format!("checking {}", feed.display()))?;
+    let mut why: Vec<String> = v.problems.iter().map(|p| p.to_string()).collect();
+    if !v.is_complete() {
+        why.insert(0, v.state.to_string());
+    }
+    if why.is_empty() {
+        if let alphapulse_shm::StreamState::Ended(e) = v.state {
+            if e.status == alphapulse_shm::EndStatus::Recovered {
+                return Ok(vec![format!("{}: {}", feed.display(), e.status)]);
+            }
+        }
+        return Ok(Vec::new());
+    }
+    let msg =
+        format!("the journal's feed stream {} is damaged or incomplete: {}", feed.display(), why.join("; "));
+    if !accept {
+        anyhow::bail!(
+            "{msg}. Refusing to replay it: --accept-incomplete replays what reads, \
+             `alphapulse journal recover` closes it"
+        );
+    }
+    Ok(vec![msg])
 }
 
 /// What a backtest requires of a config: event time, a deterministic placement, existing data.
@@ -256,6 +297,9 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
     let progress = Arc::new(AtomicU64::new(0));
     let (actors, total) = match &opts.from_journal {
         Some(dir) => {
+            for w in check_replay_source(dir, opts.accept_incomplete)? {
+                eprintln!("warning: {w}");
+            }
             if let Some(meta) = run_journal::read_meta(dir)? {
                 let ours: Vec<&str> = table.iter().map(|i| i.symbol.as_str()).collect();
                 if ours != meta.instruments {
@@ -277,7 +321,7 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
         Some(dir) => {
             run_journal::check_fresh(dir)?;
             run_journal::write_meta(dir, cfg, &table, opts.from_journal.as_deref())?;
-            Some(JournalSpec { dir: dir.clone(), stream: cfg.journal.stream() })
+            Some(JournalSpec { dir: dir.clone(), stream: cfg.journal.stream(), on_full: cfg.journal.on_full })
         }
         None => None,
     };
@@ -285,7 +329,10 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
     let out: RunOutput = run_with(actors, &placement, Default::default(), spec.as_ref())?;
     drop(bar);
     if let Some(e) = out.actor::<JournalFeed>().and_then(|f| f.error()) {
-        anyhow::bail!("the replay stopped at a bad record: {e}");
+        if !opts.accept_incomplete {
+            anyhow::bail!("the replay stopped at a bad record: {e}");
+        }
+        eprintln!("warning: the replay stopped at a bad record (--accept-incomplete): {e}");
     }
     Report::from_run(cfg, &table, &placement, &out)
 }
@@ -301,6 +348,10 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
         print!("{}", report.to_text());
+    }
+    if report.journal_stopped_run {
+        eprintln!("error: the run stopped early: its journal's disk is full (see the report)");
+        return Ok(ExitCode::from(1));
     }
     Ok(ExitCode::SUCCESS)
 }

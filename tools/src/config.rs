@@ -6,7 +6,7 @@ use alphapulse_feeds::FeedConfig;
 use alphapulse_gateways::sim::SimConfig;
 use alphapulse_oms::RouterConfig;
 use alphapulse_risk::RiskConfig;
-use alphapulse_runtime::PlacementConfig;
+use alphapulse_runtime::{OnFull, PlacementConfig};
 use alphapulse_shm::{Durability, Retention, StreamConfig};
 use alphapulse_strategy::StrategyConfig;
 use serde::Deserialize;
@@ -58,11 +58,19 @@ pub struct JournalConfig {
     pub durability: Durability,
     /// `{ max_segments = N, max_age_secs = T }`, applied by the journal upkeep thread.
     pub retention: Retention,
+    /// When the journal's disk is full: `"stop"` (default: stop the run cleanly, mark the journal
+    /// incomplete, exit 1) or `"continue"` (run on unjournaled; the journal is marked incomplete).
+    pub on_full: OnFull,
 }
 
 impl Default for JournalConfig {
     fn default() -> Self {
-        JournalConfig { segment_size: 4 << 20, durability: Durability::None, retention: Retention::default() }
+        JournalConfig {
+            segment_size: 4 << 20,
+            durability: Durability::None,
+            retention: Retention::default(),
+            on_full: OnFull::default(),
+        }
     }
 }
 

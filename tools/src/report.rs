@@ -36,6 +36,9 @@ pub struct JournalStreamEntry {
     pub errors: u64,
     /// The first failure, if any.
     pub first_error: Option<String>,
+    /// How the stream was closed: `clean`, `disk_full` or `failed` (incomplete), null if even its
+    /// end record could not be written.
+    pub end: Option<&'static str>,
 }
 
 /// One malformed-line kind: how many, and where the first one was.
@@ -111,6 +114,10 @@ pub struct Report {
     pub journal_errors: u64,
     /// Segment rolls that found no prepared segment (the upkeep thread was late).
     pub journal_inline_prepares: u64,
+    /// Why the journal is incomplete (its disk filled up), else null.
+    pub journal_incomplete: Option<String>,
+    /// The run stopped early because the journal's disk was full (`[journal] on_full = "stop"`).
+    pub journal_stopped_run: bool,
 }
 
 fn m(v: Money) -> f64 {
@@ -166,8 +173,26 @@ impl Report {
                 records: j.records,
                 errors: j.errors,
                 first_error: j.first_error.as_ref().map(|e| e.to_string()),
+                end: j.end.map(|e| match e {
+                    alphapulse_shm::EndStatus::Clean => "clean",
+                    alphapulse_shm::EndStatus::DiskFull => "disk_full",
+                    alphapulse_shm::EndStatus::Recovered => "recovered",
+                    _ => "failed",
+                }),
             })
             .collect();
+        let journal_stopped_run =
+            out.journal_disk_full.is_some() && cfg.journal.on_full == alphapulse_runtime::OnFull::Stop;
+        let refused: u64 = out.journals.iter().map(|j| j.stats.refused).sum();
+        let journal_incomplete = out.journal_disk_full.as_ref().map(|e| {
+            if journal_stopped_run {
+                format!("the journal's disk is full ({e}): the run stopped early (journal on_full = \"stop\"); every stream is marked disk_full")
+            } else {
+                format!(
+                    "the journal's disk is full ({e}): the run went on unjournaled (journal on_full = \"continue\"); {refused} record(s) were not journaled"
+                )
+            }
+        });
         let journal_dir = out.journals.first().and_then(|j| j.dir.parent()).map(|d| d.display().to_string());
         let secs = out.elapsed.as_secs_f64().max(1e-9);
         let malformed_by_kind = MalformedKind::ALL
@@ -255,6 +280,8 @@ impl Report {
             journal_errors: journal_streams.iter().map(|j| j.errors).sum::<u64>() + out.journal_upkeep_errors,
             journal_streams,
             journal_inline_prepares: out.journals.iter().map(|j| j.stats.inline_prepares).sum(),
+            journal_incomplete,
+            journal_stopped_run,
         })
     }
 
@@ -286,6 +313,9 @@ impl Report {
             let first =
                 self.journal_streams.iter().find_map(|j| j.first_error.as_deref()).unwrap_or("upkeep");
             w.push(format!("{} journal error(s); the first: {first}", self.journal_errors));
+        }
+        if let Some(why) = &self.journal_incomplete {
+            w.push(format!("journal INCOMPLETE: {why}"));
         }
         if self.invalid_transitions > 0 {
             w.push(format!("{} invalid order-state transition(s) refused", self.invalid_transitions));
@@ -385,7 +415,21 @@ impl Report {
         if let Some(d) = &self.journal_dir {
             writeln!(s, "\njournal             {d}")?;
             for j in &self.journal_streams {
-                writeln!(s, "  {:<16}{:>12} records   ({} errors)", j.stream, j.records, j.errors)?;
+                writeln!(
+                    s,
+                    "  {:<16}{:>12} records   ({} errors){}",
+                    j.stream,
+                    j.records,
+                    j.errors,
+                    match j.end {
+                        Some("clean") => String::new(),
+                        Some(e) => format!("   end: {e}"),
+                        None => "   end: none".into(),
+                    }
+                )?;
+            }
+            if let Some(why) = &self.journal_incomplete {
+                writeln!(s, "  INCOMPLETE: {why}")?;
             }
         }
         Ok(())

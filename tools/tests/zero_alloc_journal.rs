@@ -23,6 +23,7 @@ fn journaled_replay_does_not_allocate() {
     let spec = JournalSpec {
         dir: dir.clone(),
         stream: StreamConfig { segment_size: 64 << 20, ..Default::default() },
+        on_full: Default::default(),
     };
     let out = run_with(actors, &placement, Default::default(), Some(&spec)).unwrap();
     let n = common::ALLOCATIONS.load(Ordering::SeqCst);

@@ -93,7 +93,11 @@ fn journal_rolls_do_not_allocate_on_the_hot_thread() {
     let placement = cfg.placement.resolve(&CHAIN).unwrap();
     let dir = std::env::temp_dir().join(format!("ap-zero-alloc-rolls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let spec = JournalSpec { dir: dir.clone(), stream: StreamConfig { segment_size, ..Default::default() } };
+    let spec = JournalSpec {
+        dir: dir.clone(),
+        stream: StreamConfig { segment_size, ..Default::default() },
+        on_full: Default::default(),
+    };
     let out = run_with(actors, &placement, Default::default(), Some(&spec)).unwrap();
     let feed = &out.journals[0];
     let n = COUNT.load(Ordering::SeqCst);

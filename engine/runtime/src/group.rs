@@ -58,6 +58,11 @@ impl Group {
         loop {
             if self.step()? || self.poll_sources()? {
                 idler.busy();
+                // A busy chain must stop too (the journal's disk filled up, say): one relaxed load
+                // of a line nobody writes until then.
+                if flags.stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
                 continue;
             }
             let all_finished = self.finished.iter().all(|&f| f);

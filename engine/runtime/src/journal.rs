@@ -17,19 +17,34 @@
 //! configuration's explicit choice).
 //!
 //! **Errors** on the hot path are counted per stream and the first one is kept for the report;
-//! the run goes on (the journal is the slow path's; it never stops trading).
+//! the run goes on — except for a **full disk**, where [`JournalSpec::on_full`] decides.
+//!
+//! **Full disk**: segments are allocated on disk (`posix_fallocate`) before they are mapped, so a
+//! full disk is an error when the upkeep thread (or, if it fell behind, the writer at a roll)
+//! prepares a segment — never a fault on a write. With [`OnFull::Stop`] (the default) the run
+//! stops cleanly at the first such failure (the upkeep thread prepares a segment ahead, so
+//! usually nothing is lost yet) and every stream is closed with an end record of status
+//! `DiskFull`, so `journal stat`, `export` and `--from-journal` see the journal is incomplete.
+//! With [`OnFull::Continue`] the run goes on unjournaled: a stream that cannot roll writes its
+//! `DiskFull` end record in the room each segment keeps for it, and refuses (counts) later appends.
+//!
+//! **Close**: at the end of the run each stream gets its end record (status `Clean`, or
+//! `DiskFull` as above), which tells readers the stream is complete; a stream without one had a
+//! writer that is still running or crashed.
 //!
 //! **Upkeep**: a slow thread (`ap-journal`) prepares each stream's next segment (create and
 //! pre-fault, so a roll only renames), unmaps finished ones and applies retention every second;
 //! `Durability::EveryMillis` gets one `alphapulse_shm::Flusher` per stream. All stop at the end of the run.
 
 use alphapulse_shm::{
-    Durability, Flusher, JournalError, Preparer, Retention, StreamConfig, Writer, WriterStats,
+    EndStatus, Flusher, JournalError, Preparer, Retention, StreamConfig, Writer, WriterStats,
 };
 use alphapulse_types::{Msg, CODEC_VERSION, ENCODED_LEN};
+use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::sync::Mutex;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -39,16 +54,58 @@ use std::time::{Duration, Instant};
 pub struct JournalSpec {
     pub dir: PathBuf,
     pub stream: StreamConfig,
+    /// What to do when the journal's disk is full.
+    pub on_full: OnFull,
+}
+
+/// What a run does when its journal's disk is full (`[journal] on_full`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFull {
+    /// Stop the run cleanly and mark every stream `DiskFull` (the default: the journal is the
+    /// run's record — what was decided, sent and filled — and a desk does not trade without its
+    /// audit trail; a backtest whose journal silently stops cannot be replayed or checked).
+    #[default]
+    Stop,
+    /// Keep running unjournaled; the streams that could not roll end with a `DiskFull` record.
+    Continue,
+}
+
+/// Shared between the streams, the upkeep thread and the run: did the disk fill up?
+#[derive(Default)]
+pub(crate) struct FullState {
+    /// Set when a segment could not be allocated (NoSpace).
+    pub(crate) full: AtomicBool,
+    /// The first such error, for the report.
+    pub(crate) first: Mutex<Option<String>>,
+}
+
+impl FullState {
+    #[cold]
+    fn note(&self, e: &JournalError, stop: Option<&AtomicBool>) {
+        if !matches!(e, JournalError::NoSpace { .. }) {
+            return;
+        }
+        if !self.full.swap(true, Ordering::AcqRel) {
+            if let Ok(mut f) = self.first.lock() {
+                f.get_or_insert_with(|| e.to_string());
+            }
+        }
+        if let Some(s) = stop {
+            s.store(true, Ordering::Release);
+        }
+    }
 }
 
 /// One actor's stream while the run lasts.
 pub(crate) struct ActorJournal {
     writer: Writer,
-    /// msync at close (the policy asks for durability beyond a process crash).
-    durable: bool,
     records: u64,
     errors: u64,
     first_error: Option<JournalError>,
+    full: Arc<FullState>,
+    /// The run's stop flag, when `on_full` is `Stop`.
+    stop_on_full: Option<Arc<AtomicBool>>,
 }
 
 impl ActorJournal {
@@ -68,6 +125,7 @@ impl ActorJournal {
 
     #[cold]
     fn error(&mut self, e: JournalError) {
+        self.full.note(&e, self.stop_on_full.as_deref());
         self.errors += 1;
         if self.first_error.is_none() {
             self.first_error = Some(e);
@@ -89,29 +147,51 @@ pub struct JournalReport {
     pub first_error: Option<JournalError>,
     /// Sequence the next append would get (= records in the stream if it started empty).
     pub next_seq: u64,
-    /// Rolls, inline preparations (upkeep too slow), msyncs.
+    /// Rolls, inline preparations (upkeep too slow), msyncs, refused appends.
     pub stats: WriterStats,
+    /// How the stream was closed: `Clean`, or `DiskFull`/`Failed` (incomplete). None if even the
+    /// end record could not be written (see `first_error`).
+    pub end: Option<EndStatus>,
 }
 
 /// Opens one stream per actor (start-up; allocates).
-pub(crate) fn open(spec: &JournalSpec, names: &[&'static str]) -> Result<Vec<ActorJournal>, JournalError> {
+pub(crate) fn open(
+    spec: &JournalSpec,
+    names: &[&'static str],
+    full: &Arc<FullState>,
+    stop: &Arc<AtomicBool>,
+) -> Result<Vec<ActorJournal>, JournalError> {
     names
         .iter()
         .map(|n| {
             let writer = Writer::create_or_open(spec.dir.join(n), spec.stream.clone())?;
-            let durable = !matches!(spec.stream.durability, Durability::None);
-            Ok(ActorJournal { writer, durable, records: 0, errors: 0, first_error: None })
+            Ok(ActorJournal {
+                writer,
+                records: 0,
+                errors: 0,
+                first_error: None,
+                full: full.clone(),
+                stop_on_full: (spec.on_full == OnFull::Stop).then(|| stop.clone()),
+            })
         })
         .collect()
 }
 
-/// Closes a stream (a final msync unless the policy is `None`) and reports it.
+/// Closes a stream with its end record (`DiskFull` if the run's journal disk filled up; a final
+/// msync unless the policy is `None`) and reports it.
 pub(crate) fn close(actor: &'static str, mut j: ActorJournal) -> JournalReport {
-    if j.durable {
-        if let Err(e) = j.writer.flush() {
+    let next_seq = j.writer.next_seq();
+    // Stopped by a full disk: every stream is a truncated record of the run. (Continuing, only the
+    // streams that could not roll are incomplete, and they already ended with `DiskFull`.)
+    let stopped = j.stop_on_full.is_some() && j.full.full.load(Ordering::Acquire);
+    let status = if stopped { EndStatus::DiskFull } else { EndStatus::Clean };
+    let end = match j.writer.close_with(status) {
+        Ok(s) => Some(s),
+        Err(e) => {
             j.error(e);
+            j.writer.end()
         }
-    }
+    };
     if let Some(e) = j.writer.take_sync_error() {
         j.errors += 1;
         let path = j.writer.dir().to_path_buf();
@@ -123,8 +203,9 @@ pub(crate) fn close(actor: &'static str, mut j: ActorJournal) -> JournalReport {
         records: j.records,
         errors: j.errors,
         first_error: j.first_error,
-        next_seq: j.writer.next_seq(),
+        next_seq,
         stats: j.writer.stats(),
+        end,
     }
 }
 
@@ -138,12 +219,25 @@ pub(crate) struct Upkeep {
 
 impl Upkeep {
     /// Starts the upkeep thread (and flushers) for these streams.
-    pub(crate) fn start(journals: &[ActorJournal], cfg: &StreamConfig) -> Result<Upkeep, JournalError> {
+    pub(crate) fn start(
+        journals: &[ActorJournal],
+        spec: &JournalSpec,
+        full: &Arc<FullState>,
+        run_stop: &Arc<AtomicBool>,
+    ) -> Result<Upkeep, JournalError> {
+        let cfg = &spec.stream;
         let preparers: Vec<Preparer> = journals.iter().map(|j| j.writer.preparer()).collect();
         // Every stream's next segment is ready before the run starts: the first rolls come early
         // (a few milliseconds into a fast replay) and must not wait for the thread to get round.
+        // A full disk here is the same as later: stop (nothing ran yet) or go on unjournaled.
+        let stop_on_full = (spec.on_full == OnFull::Stop).then(|| run_stop.clone());
         for p in &preparers {
-            p.prepare()?;
+            if let Err(e) = p.prepare() {
+                if !matches!(e, JournalError::NoSpace { .. }) {
+                    return Err(e);
+                }
+                full.note(&e, stop_on_full.as_deref());
+            }
         }
         let mut flushers = Vec::new();
         for j in journals {
@@ -152,9 +246,10 @@ impl Upkeep {
         let stop = Arc::new(AtomicBool::new(false));
         let errors = Arc::new(AtomicU64::new(0));
         let (s, e, retention) = (stop.clone(), errors.clone(), cfg.retention.clone());
+        let (full, on_full) = (full.clone(), stop_on_full);
         let handle = std::thread::Builder::new()
             .name("ap-journal".into())
-            .spawn(move || upkeep_loop(&preparers, &retention, &s, &e))
+            .spawn(move || upkeep_loop(&preparers, &retention, &s, &e, &full, on_full.as_deref()))
             .map_err(|e| JournalError::Io { op: "spawn journal upkeep", path: PathBuf::new(), source: e })?;
         Ok(Upkeep { stop, errors, handle: Some(handle), _flushers: flushers })
     }
@@ -182,13 +277,28 @@ impl Drop for Upkeep {
 
 /// Every millisecond: prepare next segments (a no-op, without allocating, while one is ready).
 /// Every second, if a retention policy is set: delete old segments.
-fn upkeep_loop(preparers: &[Preparer], retention: &Retention, stop: &AtomicBool, errors: &AtomicU64) {
+/// After a full disk, preparing is retried once a second only (each try is a few syscalls).
+fn upkeep_loop(
+    preparers: &[Preparer],
+    retention: &Retention,
+    stop: &AtomicBool,
+    errors: &AtomicU64,
+    full: &FullState,
+    run_stop: Option<&AtomicBool>,
+) {
     let has_retention = retention.max_segments.is_some() || retention.max_age_secs.is_some();
     let mut last_retention = Instant::now();
+    let mut last_full: Option<Instant> = None;
     while !stop.load(Ordering::Acquire) {
-        for p in preparers {
-            if p.prepare().is_err() {
-                errors.fetch_add(1, Ordering::Relaxed);
+        if last_full.is_none_or(|t| t.elapsed() >= Duration::from_secs(1)) {
+            for p in preparers {
+                if let Err(e) = p.prepare() {
+                    errors.fetch_add(1, Ordering::Relaxed);
+                    if matches!(e, JournalError::NoSpace { .. }) {
+                        full.note(&e, run_stop);
+                        last_full = Some(Instant::now());
+                    }
+                }
             }
         }
         if has_retention && last_retention.elapsed() >= Duration::from_secs(1) {

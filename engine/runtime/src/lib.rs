@@ -58,7 +58,7 @@ pub use actor::{Actor, Ctx, Outbox, Poll, Port, VecOutbox};
 pub use clock::{Clock, ClockKind};
 pub use error::RuntimeError;
 pub use idle::IdleStrategy;
-pub use journal::{JournalReport, JournalSpec};
+pub use journal::{JournalReport, JournalSpec, OnFull};
 pub use link::{LinkStats, MarketOverflow};
 pub use placement::{Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY};
 pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};

@@ -32,6 +32,9 @@ pub struct RunOutput {
     pub journals: Vec<JournalReport>,
     /// Failed operations of the journal upkeep thread (segment preparation, retention).
     pub journal_upkeep_errors: u64,
+    /// The journal's disk filled up: the first "no space" error. The run stopped there if
+    /// `on_full` is `Stop`; with `Continue` it went on unjournaled. See [`crate::journal`].
+    pub journal_disk_full: Option<String>,
 }
 
 impl RunOutput {
@@ -110,10 +113,11 @@ pub fn run_with_clock(
     }
 
     let jerr = |e: alphapulse_shm::JournalError| RuntimeError::Journal(e.to_string());
+    let full = Arc::new(journal::FullState::default());
     let (mut journals, upkeep) = match journal {
         Some(spec) => {
-            let js = journal::open(spec, &names).map_err(jerr)?;
-            let upkeep = Upkeep::start(&js, &spec.stream).map_err(jerr)?;
+            let js = journal::open(spec, &names, &full, &stop).map_err(jerr)?;
+            let upkeep = Upkeep::start(&js, spec, &full, &stop).map_err(jerr)?;
             (js.into_iter().map(Some).collect::<Vec<_>>(), Some(upkeep))
         }
         None => (Vec::new(), None),
@@ -194,6 +198,7 @@ pub fn run_with_clock(
         elapsed,
         journals: Vec::new(),
         journal_upkeep_errors,
+        journal_disk_full: full.first.lock().ok().and_then(|f| f.clone()),
     };
     let mut first_err = None;
     for r in results {

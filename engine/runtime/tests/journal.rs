@@ -121,8 +121,11 @@ fn journaled(
     n: u32,
     wipe: Option<(PathBuf, u32)>,
 ) -> alphapulse_runtime::RunOutput {
-    let spec =
-        JournalSpec { dir: dir.into(), stream: StreamConfig { segment_size: 4096, ..Default::default() } };
+    let spec = JournalSpec {
+        dir: dir.into(),
+        stream: StreamConfig { segment_size: 4096, ..Default::default() },
+        on_full: Default::default(),
+    };
     let actors: Vec<Box<dyn Actor>> =
         vec![Box::new(Source { left: n, ts: 0, wipe }), Box::new(Middle), Box::new(Venue)];
     run_with(actors, &p.resolve(&NAMES).unwrap(), Default::default(), Some(&spec)).unwrap()

@@ -3,10 +3,15 @@
 //! `type` and the message's fields; CSV has one fixed header ([`COLUMNS`]) with empty cells where a
 //! message has no such field. Bounds are inclusive: a plain integer is a sequence number, a UTC time
 //! is `YYYY-MM-DDTHH:MM:SS[.fraction][Z]`.
+//!
+//! A damaged or incomplete journal (see `super`) is refused before anything is written: exit 1,
+//! naming each stream and its problem. With `--accept-incomplete` the intact records are exported
+//! (each stream up to its first bad byte) and the problems are warned on stderr; exit 0. A stream
+//! whose writer is still running is exported as far as it is written (a note on stderr).
 
 use super::decode::{fields, fmt_ts};
 use super::read::{Rec, StreamReader};
-use super::{stdout_ends_ok, streams, symbols};
+use super::{missing_chain_streams, stdout_ends_ok, streams, symbols};
 use crate::config::ConfigError;
 use std::io::Write;
 use std::path::PathBuf;
@@ -33,6 +38,9 @@ pub struct Args {
     /// Last record: a sequence number or a UTC time (inclusive).
     #[arg(long, value_parser = parse_bound)]
     pub to: Option<Bound>,
+    /// Export a damaged or incomplete journal anyway (the intact records; problems on stderr).
+    #[arg(long)]
+    pub accept_incomplete: bool,
 }
 
 /// A `--from`/`--to` bound.
@@ -183,6 +191,34 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
         }
     }
     let list = streams(&a.dir, a.stream.as_deref())?;
+    let mut damaged: Vec<String> = if a.stream.is_some() {
+        Vec::new()
+    } else {
+        missing_chain_streams(&a.dir, &list).iter().map(|m| format!("stream `{m}` is missing")).collect()
+    };
+    for s in &list {
+        let v = alphapulse_shm::verify(&s.dir)?;
+        if v.is_open() {
+            eprintln!("note: stream `{}` is {}: exporting what is written so far", s.name, v.state);
+        } else if !v.is_complete() {
+            let mut why = vec![v.state.to_string()];
+            why.extend(v.problems.iter().map(|p| p.to_string()));
+            damaged.push(format!("stream `{}`: {}", s.name, why.join(", ")));
+        }
+    }
+    if !damaged.is_empty() {
+        if !a.accept_incomplete {
+            anyhow::bail!(
+                "journal {} is damaged or incomplete, nothing exported (--accept-incomplete exports the intact \
+                 records; `alphapulse journal recover` closes it): {}",
+                a.dir.display(),
+                damaged.join("; ")
+            );
+        }
+        for d in &damaged {
+            eprintln!("warning: {d}");
+        }
+    }
     let syms = symbols(&a.dir);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if a.format == Format::Csv {
@@ -190,11 +226,27 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
         writeln!(out, "{}", header.join(","))?;
     }
     for s in &list {
-        let mut r = StreamReader::open(s)?;
+        let mut r = match StreamReader::open(s) {
+            Ok(r) => r,
+            Err(e) if a.accept_incomplete => {
+                eprintln!("warning: stream `{}` skipped: {e:#}", s.name);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         if let Some(Bound::Seq(f)) = a.from {
             r.seek(f)?;
         }
-        while let Some(rec) = r.next_to_end()? {
+        loop {
+            let rec = match r.next_to_end() {
+                Ok(Some(rec)) => rec,
+                Ok(None) => break,
+                Err(e) if a.accept_incomplete => {
+                    eprintln!("warning: stream `{}` exported up to here: {e:#}", s.name);
+                    break;
+                }
+                Err(e) => return Err(e),
+            };
             match a.to {
                 Some(Bound::Seq(t)) if rec.seq > t => break,
                 // Time need not be monotonic in every stream: skip, do not stop.

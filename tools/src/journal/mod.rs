@@ -1,9 +1,18 @@
-//! `alphapulse journal stat|tail|export`: inspect the journal a run wrote (one stream per actor).
+//! `alphapulse journal stat|tail|export|recover`: inspect (and repair) the journal a run wrote
+//! (one stream per actor).
 //!
 //! `DIR` is a run's journal folder (streams in sub-folders, `run.json` beside them) or one stream
 //! folder. Records are decoded with `alphapulse_types::Msg::decode`. Bad bytes are never printed as
 //! data: a corrupt or truncated segment, a record that does not decode, an unknown message version
 //! end the command with an error naming the file and offset (exit 1). Bad usage exits 2.
+//!
+//! **Whole or not**: every stream is checked with `alphapulse_shm::verify` — does it end with a
+//! clean-close record, are segments missing (at the start, beyond what retention recorded; in the
+//! middle; after the last), is `stream.meta` there, are there foreign files or leftovers of a dead
+//! writer. `stat` shows the state of each stream and exits 1 if one is damaged or incomplete;
+//! `export` refuses such a journal (exit 1) unless `--accept-incomplete`; `recover` cuts each
+//! stream after its last intact record and closes it. A stream whose writer (pid in `writer.lock`)
+//! is still running is **open**, not damaged.
 //!
 //! - `decode`: a record → named fields (shared by every output format), timestamps as UTC;
 //! - `stat`, `tail`, `export`: the three commands.
@@ -11,6 +20,7 @@
 mod decode;
 mod export;
 mod read;
+mod recover;
 mod stat;
 mod tail;
 
@@ -39,6 +49,8 @@ pub enum Command {
     Tail(tail::Args),
     /// Records as JSON lines or CSV on stdout.
     Export(export::Args),
+    /// Cut each stream after its last intact record and close it, saying what was dropped.
+    Recover(recover::Args),
 }
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
@@ -46,6 +58,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Command::Stat(a) => stat::main(a),
         Command::Tail(a) => tail::main(a),
         Command::Export(a) => export::main(a),
+        Command::Recover(a) => recover::main(a),
     }
 }
 
@@ -66,12 +79,48 @@ fn is_stream(dir: &Path) -> bool {
     dir.join(alphapulse_shm::META_FILE).is_file()
 }
 
+/// A stream folder, even one whose `stream.meta` is missing (it has segments or a writer lock).
+fn looks_like_stream(dir: &Path) -> bool {
+    is_stream(dir)
+        || dir.join(alphapulse_shm::LOCK_FILE).is_file()
+        || std::fs::read_dir(dir).is_ok_and(|mut it| {
+            it.any(|e| e.is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".seg")))
+        })
+}
+
+/// The chain's streams a run's journal must have (when it has a `run.json`) but does not.
+pub fn missing_chain_streams(dir: &Path, found: &[StreamRef]) -> Vec<&'static str> {
+    if !dir.join(run_journal::RUN_FILE).is_file() {
+        return Vec::new();
+    }
+    crate::backtest::CHAIN.iter().copied().filter(|c| !found.iter().any(|f| f.name == *c)).collect()
+}
+
+/// The streams of `dir` found so far, for `tail -f` (which waits for streams to appear): none
+/// if the folder does not exist yet or holds none.
+pub fn streams_now(dir: &Path, only: Option<&str>) -> Vec<StreamRef> {
+    if looks_like_stream(dir) {
+        return streams(dir, only).unwrap_or_default();
+    }
+    let mut found: Vec<StreamRef> = std::fs::read_dir(dir)
+        .map(|it| {
+            it.filter_map(|e| e.ok())
+                .filter(|e| is_stream(&e.path()))
+                .map(|e| StreamRef { name: e.file_name().to_string_lossy().into_owned(), dir: e.path() })
+                .filter(|s| only.is_none_or(|o| o == s.name))
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort_by_key(|s| order(&s.name));
+    found
+}
+
 /// The streams of `dir` (a journal folder or one stream folder), or only `only`.
 pub fn streams(dir: &Path, only: Option<&str>) -> Result<Vec<StreamRef>, ConfigError> {
     if !dir.is_dir() {
         return Err(ConfigError::Usage(format!("{}: no such journal folder", dir.display())));
     }
-    if is_stream(dir) {
+    if looks_like_stream(dir) {
         let name = dir.file_name().map_or("stream".into(), |n| n.to_string_lossy().into_owned());
         if let Some(s) = only.filter(|s| *s != name) {
             return Err(ConfigError::Usage(format!("{} is the stream `{name}`, not `{s}`", dir.display())));
@@ -81,7 +130,7 @@ pub fn streams(dir: &Path, only: Option<&str>) -> Result<Vec<StreamRef>, ConfigE
     let mut found: Vec<StreamRef> = std::fs::read_dir(dir)
         .map_err(|e| ConfigError::Usage(format!("{}: {e}", dir.display())))?
         .filter_map(|e| e.ok())
-        .filter(|e| is_stream(&e.path()))
+        .filter(|e| looks_like_stream(&e.path()))
         .map(|e| StreamRef { name: e.file_name().to_string_lossy().into_owned(), dir: e.path() })
         .collect();
     found.sort_by_key(|s| order(&s.name));

@@ -1,10 +1,13 @@
 //! `alphapulse journal tail [-f] DIR [--stream S] [-n N]`: the last N records of each stream,
 //! decoded, one line each (`stream seq time type field=value …`); with `-f`, then every record as
-//! it is published (by a writer in this or another process) until interrupted.
+//! it is published (by a writer in this or another process) until interrupted. `-f` also picks up
+//! streams that appear later (the folder is listed again every 250 ms, on this slow thread, never
+//! the writer's), and waits for a journal folder that does not exist yet or holds no stream: start
+//! it before the run. Their records are shown from the first.
 
 use super::decode::{fields, fmt_ts};
 use super::read::{Rec, StreamReader};
-use super::{stdout_ends_ok, streams, symbols};
+use super::{stdout_ends_ok, streams, streams_now, symbols};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
@@ -42,9 +45,16 @@ pub fn main(a: Args) -> anyhow::Result<ExitCode> {
     stdout_ends_ok(run(a))
 }
 
+/// How often `-f` lists the folder again for new streams.
+const RESCAN: Duration = Duration::from_millis(250);
+
 fn run(a: Args) -> anyhow::Result<ExitCode> {
-    let list = streams(&a.dir, a.stream.as_deref())?;
-    let syms = symbols(&a.dir);
+    let list = if a.follow {
+        streams_now(&a.dir, a.stream.as_deref())
+    } else {
+        streams(&a.dir, a.stream.as_deref())?
+    };
+    let mut syms = symbols(&a.dir);
     let mut readers = list.iter().map(StreamReader::open).collect::<anyhow::Result<Vec<_>>>()?;
     let mut out = std::io::stdout().lock();
     for r in &mut readers {
@@ -66,7 +76,19 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
     if !a.follow {
         return Ok(ExitCode::SUCCESS);
     }
+    let mut last_scan = std::time::Instant::now();
     loop {
+        if last_scan.elapsed() >= RESCAN {
+            last_scan = std::time::Instant::now();
+            for s in streams_now(&a.dir, a.stream.as_deref()) {
+                if !readers.iter().any(|r| r.name == s.name) {
+                    readers.push(StreamReader::open(&s)?);
+                    if syms.is_empty() {
+                        syms = symbols(&a.dir);
+                    }
+                }
+            }
+        }
         let mut any = false;
         for r in &mut readers {
             while let Some(rec) = r.next()? {
