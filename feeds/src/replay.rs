@@ -221,7 +221,7 @@ impl Replay {
                     bid_qty: f.bid_qty,
                     ask_px: f.ask_px,
                     ask_qty: f.ask_qty,
-                    exch_ts: *last_exch,
+                    update_id: f.last_id,
                     local_ts,
                     ..Default::default()
                 };

@@ -41,12 +41,12 @@ fn actor_emits_synced_book_then_levels_and_ends_with_eos() {
     assert!(levels.windows(2).all(|w| w[0].update_id <= w[1].update_id));
     let events = levels.iter().filter(|l| l.last == 1).count() as u64;
     assert_eq!(events, feed.stats().depth_applied + 1);
-    // Trades: aggressor from m; quotes: spot bookTicker stamped with the last exchange time.
+    // Trades: aggressor from m; quotes: the bookTicker's update id `u`.
     let t = m.iter().find_map(|x| if let Msg::Trade(t) = x { Some(*t) } else { None }).unwrap();
     assert_eq!((t.trade_id, t.aggressor, t.exch_ts), (3_735_683_259, Side::Sell, 1_723_161_255_343_000_000));
     assert_eq!(t.local_ts, 1_723_161_254_087_896_568);
     let q = m.iter().find_map(|x| if let Msg::Quote(q) = x { Some(*q) } else { None }).unwrap();
-    assert_eq!(q.exch_ts, 1_723_161_255_308_000_000, "last depth E before the first bookTicker");
+    assert_eq!(q.update_id, 50_093_239_212, "the first bookTicker's u");
     assert_eq!(q.bid_px, Price::parse(b"61837.63").unwrap());
     let s = feed.stats();
     assert_eq!(s.emitted_of("quote"), 28_040);

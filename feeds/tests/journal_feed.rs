@@ -4,7 +4,7 @@
 use alphapulse_feeds::{JournalFeed, JournalFeedError};
 use alphapulse_runtime::{Poll, VecOutbox};
 use alphapulse_shm::{StreamConfig, Writer};
-use alphapulse_types::{EndOfStream, Level, Msg, Quote, Side, ENCODED_LEN};
+use alphapulse_types::{EndOfStream, Level, Msg, Quote, Side, CODEC_VERSION, ENCODED_LEN};
 use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
@@ -36,7 +36,7 @@ fn write(dir: &PathBuf, ms: &[Msg]) -> Writer {
     for m in ms {
         let mut b = [0u8; ENCODED_LEN];
         m.encode(&mut b);
-        w.append(m.kind(), 1, m.event_ts(), &b).unwrap();
+        w.append(m.kind(), CODEC_VERSION, m.event_ts(), &b).unwrap();
     }
     w
 }
@@ -82,22 +82,23 @@ fn a_stream_without_eos_gets_one() {
 
 #[test]
 fn bad_records_stop_the_replay_with_file_and_offset() {
-    // A payload that is not a message, a wrong version, a type that lies about its payload.
+    // A payload that is not a message, an old version (1: before quotes carried their update id),
+    // a type that lies about its payload.
     let cases: [(u16, u16, [u8; ENCODED_LEN], &str); 3] = [
-        (3, 1, [0xEE; ENCODED_LEN], "unknown message tag 238"),
+        (3, CODEC_VERSION, [0xEE; ENCODED_LEN], "unknown message tag 238"),
         (
             1,
-            2,
+            1,
             {
                 let mut b = [0; 64];
                 Msg::Quote(Quote::default()).encode(&mut b);
                 b
             },
-            "message version 2",
+            "message version 1",
         ),
         (
             2,
-            1,
+            CODEC_VERSION,
             {
                 let mut b = [0; 64];
                 Msg::Quote(Quote::default()).encode(&mut b);

@@ -47,9 +47,78 @@ fn lots(n: i64) -> Qty {
     Qty::from_raw(n * 10_000_000)
 }
 
+/// The volume the market could have sent each resting order (the bound of the queue model):
+/// trades by the other side at or through its price, and new opposite quantity displayed at or
+/// better than its price, from the time it reached the engine. Ignores the queue ahead, so it is
+/// looser than the model.
+#[derive(Default)]
+struct Reach {
+    orders: std::collections::BTreeMap<u64, Reached>,
+}
+
+/// (order, arrival, allowed so far, crossing quantity at the last look, (ts, allowed) history,
+/// filled)
+type Reached = (OrderNew, u64, Qty, Qty, Vec<(u64, Qty)>, Qty);
+
+impl Reach {
+    fn sent(&mut self, o: &OrderNew, arrive: u64) {
+        if o.ord_type == OrdType::Limit && o.tif == Tif::Gtc {
+            self.orders.insert(o.order_id.0, (*o, arrive, Qty::ZERO, Qty::ZERO, Vec::new(), Qty::ZERO));
+        }
+    }
+    fn market(&mut self, m: &Msg, book: &alphapulse_book::Book) {
+        let ts = m.event_ts();
+        for (o, arrive, allowed, shown, hist, _) in self.orders.values_mut() {
+            if *arrive > ts {
+                continue;
+            }
+            let reaches = |px: Price| match o.side {
+                Side::Buy => px <= o.px,
+                Side::Sell => px >= o.px,
+            };
+            if let Msg::Trade(t) = m {
+                if t.aggressor != o.side && reaches(t.px) {
+                    *allowed += t.qty;
+                }
+            }
+            let mut now = Qty::ZERO;
+            for (px, q) in book.levels(o.side.opposite()) {
+                if !reaches(px) {
+                    break;
+                }
+                now += q;
+            }
+            if now > *shown {
+                *allowed += now - *shown;
+            }
+            *shown = now;
+            hist.push((ts, *allowed));
+        }
+    }
+    fn report(&mut self, r: &ExecReport, resp: u64) -> Result<(), TestCaseError> {
+        if r.kind != ExecKind::Fill || r.liquidity != Liquidity::Maker {
+            return Ok(());
+        }
+        let (o, _, _, _, hist, filled) =
+            self.orders.get_mut(&r.order_id.0).expect("maker fill of a GTC limit");
+        *filled += r.qty;
+        let act = r.ts - resp;
+        let bound = hist.iter().rev().find(|(ts, _)| *ts <= act).map_or(Qty::ZERO, |e| e.1);
+        prop_assert!(
+            *filled <= bound,
+            "order {:?} filled {} but only {} could have reached it",
+            o,
+            filled,
+            bound
+        );
+        Ok(())
+    }
+}
+
 fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
     let mut h = Harness::new(cfg.clone());
     let mut chk = Checker::default();
+    let mut reach = Reach::default();
     let mut ts = 1_000u64;
     let mut next_id = 1u64;
     for (dt, op) in ops {
@@ -98,25 +167,32 @@ fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
                 };
                 next_id += 1;
                 chk.sent(&o);
+                reach.sent(&o, ts + cfg.order_latency_ns);
                 Msg::New(o)
             }
             Op::Cancel { back } => cancel(next_id.saturating_sub(1 + back as u64).max(1), ts),
             Op::CancelUnknown => cancel(1_000_000 + next_id, ts),
         };
-        let is_cancel = matches!(msg, Msg::Cancel(_));
-        for r in h.send(msg) {
-            if is_cancel {
-                chk.cancel_refused(&r);
-            } else {
-                chk.report(&cfg, &r);
-            }
+        // Reports go up when event time reaches their stamp: while any message is handled, never
+        // before their time.
+        let reports = h.send(msg);
+        if msg.is_market() {
+            reach.market(&msg, h.gw.book(INST).unwrap());
+        }
+        for r in reports {
+            prop_assert!(r.ts <= ts, "report stamped {} sent at {}", r.ts, ts);
+            chk.report(&cfg, &r);
+            reach.report(&r, cfg.response_latency_ns)?;
         }
         prop_assert!(h.gw.open_orders() <= cfg.max_orders);
         prop_assert!(h.gw.in_flight() <= 2 * cfg.max_pending);
     }
     for r in h.send(eos(ts + 1)) {
         chk.report(&cfg, &r);
+        reach.report(&r, cfg.response_latency_ns)?;
     }
+    prop_assert_eq!(h.gw.reports_in_flight(), 0);
+    prop_assert_eq!(h.gw.stats().report_queue_overflows, 0);
     prop_assert_eq!(h.gw.in_flight(), 0);
     chk.finish(&h.gw);
     Ok(())
@@ -147,7 +223,7 @@ proptest! {
     ) {
         let cfg = SimConfig {
             order_latency_ns: lat, response_latency_ns: resp, maker_fee_ppm: maker, taker_fee_ppm: taker,
-            max_orders, max_pending,
+            max_orders, max_pending, max_reports: 64,
         };
         run(&ops, cfg)?;
     }

@@ -115,6 +115,7 @@ fn real_capture_keeps_invariants_without_allocating() {
         taker_fee_ppm: 1_000,
         max_orders: 256,
         max_pending: 64,
+        max_reports: 4_096,
     };
     let mut runs = Vec::new();
     for _ in 0..2 {

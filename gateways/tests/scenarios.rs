@@ -19,7 +19,10 @@ fn market_buy_walks_two_levels_with_taker_fees() {
     let mut h = Harness::new(cfg(100, 10));
     book(&mut h, 900);
     assert!(h.send(market(1, 1_000, Side::Buy, Tif::Gtc, "2")).is_empty());
-    let rs = h.send(trade(1_100, Side::Buy, "105", "1")); // any market event at >= 1_100 activates it
+    // Any market event at >= 1_100 activates it; its reports, stamped 1_110, go up at 1_110.
+    assert!(h.send(trade(1_100, Side::Buy, "105", "1")).is_empty());
+    assert_eq!(h.gw.reports_in_flight(), 3);
+    let rs = h.send(tick(1_110));
     assert_eq!(
         kinds(&rs),
         [(Accepted, Price::ZERO, Qty::ZERO), (Fill, p("101"), q("1")), (Fill, p("102"), q("1"))]
@@ -90,16 +93,19 @@ fn gtc_rests_behind_queue_and_fills_from_trades() {
     let mut h = Harness::new(cfg(0, 5));
     book(&mut h, 0);
     h.send(limit(1, 10, Side::Buy, Tif::Gtc, "100", "2"));
-    let rs = h.send(trade(20, Side::Sell, "100", "4")); // activates the order (queue ahead 5), then consumes 4
+    // Activates the order (queue ahead 5; `Accepted` stamped 15 goes up now), then consumes 4.
+    let rs = h.send(trade(20, Side::Sell, "100", "4"));
     assert_eq!(kinds(&rs), [(Accepted, p("100"), Qty::ZERO)]);
     assert_eq!(h.gw.open_orders(), 1);
     assert!(h.send(trade(30, Side::Buy, "100", "9")).is_empty(), "a buy-aggressor print does not hit bids");
-    let rs = h.send(trade(40, Side::Sell, "100", "1.5")); // 1 left ahead, 0.5 fills us
+    assert!(h.send(trade(40, Side::Sell, "100", "1.5")).is_empty()); // 1 left ahead, 0.5 fills us at 45
+    let rs = h.send(tick(45));
     assert_eq!(kinds(&rs), [(Fill, p("100"), q("0.5"))]);
     assert_eq!((rs[0].liquidity, rs[0].ts), (Liquidity::Maker, 45));
     assert_eq!(rs[0].fee, apply_ppm(notional(p("100"), q("0.5")), -100));
     assert!(rs[0].fee < Money::ZERO, "maker rebate");
-    let rs = h.send(trade(50, Side::Sell, "100", "7"));
+    h.send(trade(50, Side::Sell, "100", "7"));
+    let rs = h.send(tick(55));
     assert_eq!(kinds(&rs), [(Fill, p("100"), q("1.5"))]);
     assert_eq!(h.gw.open_orders(), 0);
     assert_eq!(h.gw.stats().filled_orders, 1);
@@ -120,19 +126,44 @@ fn older_resting_order_fills_first_from_one_trade() {
 }
 
 #[test]
-fn trade_through_and_crossing_book_fill_as_maker_at_order_price() {
+fn trade_through_and_crossing_book_fill_only_what_could_reach_the_order() {
     let mut h = Harness::new(cfg(0, 0));
     book(&mut h, 0);
     h.send(limit(1, 10, Side::Buy, Tif::Gtc, "100", "2"));
     h.send(limit(2, 10, Side::Sell, Tif::Gtc, "103", "1"));
-    let rs = h.send(trade(20, Side::Sell, "99.99", "0.001")); // through our bid: filled completely
-    assert_eq!(kinds(&rs[2..]), [(Fill, p("100"), q("2"))]);
+    // A tiny print through our bid: the level was swept, but only 0.001 went below it.
+    let rs = h.send(trade(20, Side::Sell, "99.99", "0.001"));
+    assert_eq!(kinds(&rs[2..]), [(Fill, p("100"), q("0.001"))]);
     assert_eq!(rs[2].liquidity, Liquidity::Maker);
-    // The bid rises to 103.5, above our 103 ask: the market moved through it.
-    let rs = h.send(quote(30, "103.5", "1", "104", "1"));
-    assert_eq!(kinds(&rs), [(Fill, p("103"), q("1"))]);
+    // Nothing is ahead of us any more: a print at our price reaches us directly.
+    let rs = h.send(trade(25, Side::Sell, "100", "0.5"));
+    assert_eq!(kinds(&rs), [(Fill, p("100"), q("0.5"))]);
+    // The bid rises to 103.5 x 0.4, above our 103 ask: we fill what is shown, the rest rests.
+    let rs = h.send(quote(30, "103.5", "0.4", "104", "1"));
+    assert_eq!(kinds(&rs), [(Fill, p("103"), q("0.4"))]);
     assert_eq!((rs[0].side, rs[0].liquidity), (Side::Sell, Liquidity::Maker));
-    assert_eq!(h.gw.open_orders(), 0);
+    // The same bid shown again is no new supply; more of it is.
+    assert!(h.send(quote(31, "103.5", "0.4", "104", "1")).is_empty());
+    let rs = h.send(quote(32, "103.5", "0.5", "104", "1"));
+    assert_eq!(kinds(&rs), [(Fill, p("103"), q("0.1"))]);
+    assert_eq!(h.gw.open_orders(), 2);
+    let s = h.gw.stats();
+    assert_eq!((s.maker_fills_by_trades, s.maker_fills_by_crossing), (2, 2));
+}
+
+#[test]
+fn a_gtc_that_took_at_arrival_does_not_fill_again_from_the_same_sellers() {
+    let mut h = Harness::new(cfg(0, 0));
+    book(&mut h, 0); // asks 101 x1, 102 x2
+    h.send(limit(1, 10, Side::Buy, Tif::Gtc, "101", "3"));
+    let rs = h.send(tick(20));
+    assert_eq!(kinds(&rs), [(Accepted, p("101"), Qty::ZERO), (Fill, p("101"), q("1"))]);
+    // The feed shows the ask we took again (it does not know): nothing new, no maker fill.
+    assert!(h.send(level(30, Side::Sell, "101", "1", true)).is_empty());
+    // A new seller joins at 101: that would have traded with us.
+    let rs = h.send(level(40, Side::Sell, "101", "1.5", true));
+    assert_eq!(kinds(&rs), [(Fill, p("101"), q("0.5"))]);
+    assert_eq!(rs[0].liquidity, Liquidity::Maker);
 }
 
 #[test]
@@ -153,8 +184,11 @@ fn cancel_resting_then_cancel_again_is_unknown() {
     h.send(limit(1, 1_000, Side::Sell, Tif::Gtc, "105", "1"));
     h.send(cancel(1, 1_050));
     let rs = h.send(quote(1_150, "100", "5", "101", "1"));
-    assert_eq!(kinds(&rs), [(Accepted, p("105"), Qty::ZERO), (Cancelled, p("105"), Qty::ZERO)]);
-    assert_eq!((rs[0].ts, rs[1].ts), (1_110, 1_160));
+    assert_eq!(kinds(&rs), [(Accepted, p("105"), Qty::ZERO)]);
+    assert_eq!(rs[0].ts, 1_110);
+    assert!(h.send(tick(1_159)).is_empty(), "the cancel's report is stamped 1_160");
+    let rs = h.send(tick(1_160));
+    assert_eq!((kinds(&rs), rs[0].ts), (vec![(Cancelled, p("105"), Qty::ZERO)], 1_160));
     assert_eq!(h.gw.open_orders(), 0);
     h.send(cancel(1, 1_200));
     h.send(cancel(77, 1_200));
@@ -175,12 +209,16 @@ fn order_is_not_active_before_a_market_event_at_arrival_time() {
     h.send(limit(1, 1_000, Side::Buy, Tif::Ioc, "101", "1"));
     assert!(h.send(trade(1_499, Side::Buy, "101", "1")).is_empty());
     assert_eq!(h.gw.in_flight(), 1);
-    let rs = h.send(trade(1_500, Side::Buy, "101", "1"));
+    // Reached the engine at 1_500; its reports are stamped 1_520 and reach the router then.
+    assert!(h.send(trade(1_500, Side::Buy, "101", "1")).is_empty());
+    assert!(h.send(tick(1_519)).is_empty());
+    let rs = h.send(tick(1_520));
     assert_eq!(kinds(&rs), [(Accepted, p("101"), Qty::ZERO), (Fill, p("101"), q("1"))]);
     assert!(rs.iter().all(|r| r.ts == 1_520));
-    // It saw the book as it was before the event at 1_500 was applied.
+    // It saw the book as it was before the event at 2_500 was applied.
     h.send(limit(2, 2_000, Side::Buy, Tif::Ioc, "102", "1"));
-    let rs = h.send(level(2_500, Side::Sell, "102", "0", true));
+    h.send(level(2_500, Side::Sell, "102", "0", true));
+    let rs = h.send(tick(2_600));
     assert_eq!(kinds(&rs)[1], (Fill, p("102"), q("1")));
     // Eos processes what is still in flight.
     h.send(limit(3, 3_000, Side::Buy, Tif::Gtc, "99", "1"));

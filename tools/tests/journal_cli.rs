@@ -4,7 +4,7 @@
 //! and offset, exit 1, never a panic.
 
 use alphapulse_shm::{StreamConfig, Writer};
-use alphapulse_types::{EndOfStream, Msg, ENCODED_LEN};
+use alphapulse_types::{EndOfStream, Msg, CODEC_VERSION, ENCODED_LEN};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -232,7 +232,7 @@ fn an_unknown_message_version_is_an_error() {
         Writer::create_or_open(&dir, StreamConfig { segment_size: 1 << 16, ..Default::default() }).unwrap();
     let mut b = [0u8; ENCODED_LEN];
     Msg::Eos(EndOfStream { ts: 5 }).encode(&mut b);
-    w.append(11, 1, 5, &b).unwrap();
+    w.append(11, CODEC_VERSION, 5, &b).unwrap();
     w.append(11, 7, 5, &b).unwrap();
     drop(w);
     expect_bad(&dir, &["unknown message version 7", "offset 160", "record 1"]);
@@ -267,7 +267,7 @@ fn tail_follows_a_live_writer_in_another_process() {
         let mut b = [0u8; ENCODED_LEN];
         let m = Msg::Eos(EndOfStream { ts: 1_723_075_200_000_000_000 + i });
         m.encode(&mut b);
-        w.append(m.kind(), 1, m.event_ts(), &b).unwrap();
+        w.append(m.kind(), CODEC_VERSION, m.event_ts(), &b).unwrap();
         if i % 100 == 0 {
             std::thread::sleep(Duration::from_millis(10));
         }

@@ -1,7 +1,13 @@
 //! The journal encoding of [`Msg`]: 64 bytes, little-endian, written field by field (never a
 //! memory copy), so the bytes do not depend on the compiler's layout or the machine's endianness.
 //!
-//! # Format, version 1 ([`CODEC_VERSION`]) — a file format: never change it in place
+//! # Format, version 2 ([`CODEC_VERSION`]) — a file format: never change it in place
+//!
+//! Version 2 (issue 8) changed one field: the `Quote`'s sixth word (bytes 48..56) is its
+//! `update_id` (the venue's order-book update id) where version 1 had an exchange time. Nothing
+//! else moved. Readers accept only their own version: a version-1 journal is refused with
+//! "unknown message version 1 (this build reads 2)" naming the file and offset; re-run the
+//! backtest to journal it again.
 //!
 //! Byte 0 is the tag ([`Msg::kind`]), bytes 1..8 are zero, the payload starts at byte 8 and its
 //! fields follow in declaration order at their natural alignment (the offsets of the `#[repr(C)]`
@@ -45,7 +51,7 @@ use thiserror::Error;
 /// Bytes of one encoded message.
 pub const ENCODED_LEN: usize = 64;
 /// Version of this encoding (the journal record's version field).
-pub const CODEC_VERSION: u16 = 1;
+pub const CODEC_VERSION: u16 = 2;
 /// Where the payload starts.
 const PAYLOAD: usize = 8;
 
@@ -210,7 +216,7 @@ impl Msg {
         }
     }
 
-    /// Writes the version-1 encoding into `buf` (all 64 bytes; see the module docs).
+    /// Writes the version-2 encoding into `buf` (all 64 bytes; see the module docs).
     #[inline]
     pub fn encode(&self, buf: &mut [u8; ENCODED_LEN]) {
         *buf = [0; ENCODED_LEN];
@@ -222,7 +228,7 @@ impl Msg {
                 for v in [q.bid_px.raw(), q.bid_qty.raw(), q.ask_px.raw(), q.ask_qty.raw()] {
                     w.i64(v);
                 }
-                w.u64(q.exch_ts);
+                w.u64(q.update_id);
                 w.u64(q.local_ts);
             }
             Msg::Trade(t) => {
@@ -327,7 +333,7 @@ impl Msg {
         }
     }
 
-    /// Reads a version-1 encoding. Strict: see the module docs. Never panics.
+    /// Reads a version-2 encoding. Strict: see the module docs. Never panics.
     pub fn decode(bytes: &[u8]) -> Result<Msg, DecodeError> {
         if bytes.len() != ENCODED_LEN {
             return Err(DecodeError::Length(bytes.len()));
@@ -344,7 +350,7 @@ impl Msg {
                 bid_qty: r.qty()?,
                 ask_px: r.px()?,
                 ask_qty: r.qty()?,
-                exch_ts: r.u64()?,
+                update_id: r.u64()?,
                 local_ts: r.u64()?,
             }),
             2 => Msg::Trade(Trade {

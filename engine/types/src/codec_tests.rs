@@ -44,7 +44,7 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
             bid_qty: Qty::from_raw(b),
             ask_px: Price::from_raw(c),
             ask_qty: Qty::from_raw(d),
-            exch_ts: e,
+            update_id: e,
             local_ts: f,
         })),
         (any::<u32>(), side(), i(), i(), u(), u(), u()).prop_map(|(inst, s, px, q, id, e, l)| Msg::Trade(

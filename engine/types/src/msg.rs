@@ -4,8 +4,8 @@
 //! order: risk sees the quote before the intent made from it, the simulated exchange sees the book
 //! before the order priced from it.
 //!
-//! Timestamps are `u64` nanoseconds. Market events carry the exchange time (`exch_ts`) and the local
-//! receive time (`local_ts`); everything downstream carries `origin_ts` (the `local_ts` of the market
+//! Timestamps are `u64` nanoseconds. Market events carry the exchange time (`exch_ts`; a `Quote`
+//! carries its update id instead) and the local receive time (`local_ts`); everything downstream carries `origin_ts` (the `local_ts` of the market
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
@@ -165,6 +165,11 @@ pub enum VenueReject {
 }
 
 /// Best bid and offer (from `bookTicker`, or the book's top after a depth update).
+///
+/// A quote carries the venue's order-book update id instead of an exchange time (the message has
+/// room for one of them only): Binance spot's bookTicker has no event time at all, and the id is
+/// what orders a quote against depth updates (`Level::update_id`, the same sequence), so that a
+/// consumer never lets older data override newer. 0 = unknown (then arrival order decides).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct Quote {
@@ -174,7 +179,8 @@ pub struct Quote {
     pub bid_qty: Qty,
     pub ask_px: Price,
     pub ask_qty: Qty,
-    pub exch_ts: u64,
+    /// The venue's order-book update id of this best bid/offer (bookTicker `u`), 0 if unknown.
+    pub update_id: u64,
     pub local_ts: u64,
 }
 

@@ -30,32 +30,36 @@ impl SimGateway {
     pub(crate) fn arrive_new(&mut self, o: &OrderNew, act: u64, ctx: &mut Ctx<'_>) {
         let t = self.tariff;
         let st = &mut self.stats;
+        let q = &mut self.outgoing;
         if self.table.contains(o.order_id) {
-            t.rejected(st, ctx, o, VenueReject::Invalid, act, true);
+            t.rejected(st, Some(q), ctx, o, VenueReject::Invalid, act);
             return;
         }
         let Some(view) = self.views.get_mut(o.inst.index()) else {
-            t.rejected(st, ctx, o, VenueReject::Invalid, act, true);
+            t.rejected(st, Some(q), ctx, o, VenueReject::Invalid, act);
             return;
         };
         let market = o.ord_type == OrdType::Market;
         let limit = if market { None } else { Some(o.px) };
         let rests = !market && o.tif == Tif::Gtc;
         if market && (!view.usable || view.book.best(o.side.opposite()).is_none()) {
-            t.rejected(st, ctx, o, VenueReject::NoLiquidity, act, true);
+            t.rejected(st, Some(q), ctx, o, VenueReject::NoLiquidity, act);
             return;
         }
         if o.tif == Tif::Fok && (!view.usable || view.available(o.side, limit, o.qty) < o.qty) {
-            t.rejected(st, ctx, o, VenueReject::NoLiquidity, act, true);
+            t.rejected(st, Some(q), ctx, o, VenueReject::NoLiquidity, act);
             return;
         }
         if rests && self.table.is_full() {
-            t.rejected(st, ctx, o, VenueReject::TooManyOrders, act, true);
+            t.rejected(st, Some(q), ctx, o, VenueReject::TooManyOrders, act);
             return;
         }
-        t.accepted(st, ctx, o, act);
+        t.accepted(st, q, ctx, o, act);
+        // What crosses the order's price now, before it takes: a later book change shows this
+        // quantity again (the feed does not know we took it), and only quantity beyond it is new.
+        let cross_seen = if view.usable { view.crossing(o.side, o.px) } else { alphapulse_types::Qty::ZERO };
         let taken = if view.usable {
-            view.take(o.side, limit, o.qty, |px, q| t.fill(st, ctx, o, px, q, Liquidity::Taker, act))
+            view.take(o.side, limit, o.qty, |px, f| t.fill(st, q, ctx, o, px, f, Liquidity::Taker, act))
         } else {
             alphapulse_types::Qty::ZERO
         };
@@ -65,11 +69,11 @@ impl SimGateway {
             return;
         }
         if !rests {
-            t.cancelled(st, ctx, o, act);
+            t.cancelled(st, q, ctx, o, act);
             return;
         }
         let queue_ahead = view.book.qty_at(o.side, o.px);
-        let w = Working { order: *o, leaves, queue_ahead, queue_known: view.usable };
+        let w = Working { order: *o, leaves, queue_ahead, queue_known: view.usable, cross_seen };
         // Cannot fail: fullness and duplicates were checked above.
         if self.table.insert(w) {
             st.max_open_orders = st.max_open_orders.max(self.table.len() as u64);
@@ -78,11 +82,10 @@ impl SimGateway {
 
     pub(crate) fn arrive_cancel(&mut self, c: &OrderCancel, act: u64, ctx: &mut Ctx<'_>) {
         match self.table.remove(c.order_id) {
-            Some(w) => self.tariff.cancelled(&mut self.stats, ctx, &w.order, act),
+            Some(w) => self.tariff.cancelled(&mut self.stats, &mut self.outgoing, ctx, &w.order, act),
             None => {
-                let ts = act.saturating_add(self.cfg.response_latency_ns);
-                let r = VenueReject::UnknownOrder;
-                self.tariff.cancel_rejected(&mut self.stats, ctx, c.order_id, c.inst, c.strategy, r, ts);
+                let (q, r) = (Some(&mut self.outgoing), VenueReject::UnknownOrder);
+                self.tariff.cancel_rejected(&mut self.stats, q, ctx, c.order_id, c.inst, c.strategy, r, act);
             }
         }
     }

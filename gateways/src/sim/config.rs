@@ -15,7 +15,7 @@ pub struct SimConfig {
     /// engine at `t + order_latency_ns`.
     pub order_latency_ns: u64,
     /// Latency matching engine → gateway: a report of what the venue did at `t` carries
-    /// `ts = t + response_latency_ns`.
+    /// `ts = t + response_latency_ns` and is sent up only when event time reaches `ts`.
     pub response_latency_ns: u64,
     /// Maker fee in parts per million of notional (negative = rebate).
     pub maker_fee_ppm: i64,
@@ -27,6 +27,9 @@ pub struct SimConfig {
     /// at the gateway. Cancels may use as much room again (the queue holds `2 × max_pending`), so
     /// a burst of orders never locks out cancels.
     pub max_pending: usize,
+    /// Most execution reports waiting for their delivery time (`ts`) at once; when full, the
+    /// oldest is sent early and counted (`SimStats::report_queue_overflows`).
+    pub max_reports: usize,
 }
 
 impl Default for SimConfig {
@@ -39,6 +42,7 @@ impl Default for SimConfig {
             taker_fee_ppm: 1_000,
             max_orders: 4_096,
             max_pending: 4_096,
+            max_reports: 16_384,
         }
     }
 }
@@ -64,6 +68,9 @@ impl SimConfig {
         }
         if self.max_pending == 0 || self.max_pending > MAX_CAPACITY {
             return bad("max_pending", "must be within 1..=1_048_576");
+        }
+        if self.max_reports == 0 || self.max_reports > MAX_CAPACITY {
+            return bad("max_reports", "must be within 1..=1_048_576");
         }
         Ok(())
     }

@@ -3,6 +3,7 @@
 //! `arrival.rs`; what market events do to resting orders is in `resting.rs`.
 
 use super::config::{SimConfig, SimError};
+use super::outgoing::Outgoing;
 use super::pending::{Op, Pending, PendingQueue};
 use super::report::Tariff;
 use super::stats::SimStats;
@@ -24,6 +25,7 @@ pub struct SimGateway {
     pub(crate) views: Vec<View>,
     pub(crate) table: OrderTable,
     pub(crate) pending: PendingQueue,
+    pub(crate) outgoing: Outgoing,
     pub(crate) stats: SimStats,
     wire: [u8; WIRE_LEN],
     finished: bool,
@@ -51,6 +53,7 @@ impl SimGateway {
             views: table.iter().map(|i| View::new(book_levels, i.tick)).collect(),
             table: OrderTable::new(cfg.max_orders),
             pending: PendingQueue::new(cfg.max_pending),
+            outgoing: Outgoing::new(cfg.max_reports),
             cfg,
             stats: SimStats::default(),
             wire: [0; WIRE_LEN],
@@ -69,6 +72,10 @@ impl SimGateway {
     /// Orders and cancels still in flight to the matching engine.
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+    /// Execution reports waiting for their delivery time.
+    pub fn reports_in_flight(&self) -> usize {
+        self.outgoing.len()
     }
     /// The config this simulator runs with.
     pub fn config(&self) -> &SimConfig {
@@ -106,13 +113,13 @@ impl SimGateway {
         self.stats.orders_received += 1;
         let now = ctx.now();
         if !self.valid(o) {
-            self.tariff.rejected(&mut self.stats, ctx, o, VenueReject::Invalid, now, false);
+            self.tariff.rejected(&mut self.stats, None, ctx, o, VenueReject::Invalid, now);
             return;
         }
         let p = Pending { arrive: now.saturating_add(self.cfg.order_latency_ns), op: Op::New(*o) };
         if self.pending.push(p).is_err() {
             self.stats.pending_overflows += 1;
-            self.tariff.rejected(&mut self.stats, ctx, o, VenueReject::TooManyOrders, now, false);
+            self.tariff.rejected(&mut self.stats, None, ctx, o, VenueReject::TooManyOrders, now);
             return;
         }
         let sent = OrderNew { ts: now, ..*o };
@@ -127,7 +134,7 @@ impl SimGateway {
         if self.pending.push(p).is_err() {
             self.stats.pending_overflows += 1;
             let r = VenueReject::TooManyOrders;
-            self.tariff.cancel_rejected(&mut self.stats, ctx, c.order_id, c.inst, c.strategy, r, now);
+            self.tariff.cancel_rejected(&mut self.stats, None, ctx, c.order_id, c.inst, c.strategy, r, now);
         }
     }
 
@@ -159,14 +166,19 @@ impl SimGateway {
             Msg::Quote(q) => {
                 let ok = q.bid_qty.raw() >= 0 && q.ask_qty.raw() >= 0;
                 if let Some(i) = self.market_view(q.inst, ok) {
-                    self.views[i].apply_quote(q);
-                    self.on_book_change(i, q.local_ts, ctx);
+                    if self.views[i].apply_quote(q) {
+                        self.on_book_change(i, q.local_ts, ctx);
+                    } else {
+                        self.stats.stale_quotes += 1;
+                    }
                 }
             }
             Msg::Level(l) => {
                 let ok = l.px.raw() > 0 && l.qty.raw() >= 0;
                 if let Some(i) = self.market_view(l.inst, ok) {
-                    self.views[i].apply_level(l);
+                    if !self.views[i].apply_level(l) {
+                        self.stats.stale_levels += 1;
+                    }
                     self.views[i].book.set_update_id(l.update_id);
                     if l.last != 0 {
                         self.on_book_change(i, l.local_ts, ctx);
@@ -184,13 +196,13 @@ impl SimGateway {
                     let v = &mut self.views[i];
                     match b.state {
                         BookState::Gap => {
-                            v.book.clear();
+                            v.clear();
                             v.usable = false;
                             self.stats.book_gaps += 1;
                         }
                         // The levels that follow are the whole book: start from empty.
                         BookState::Synced if !v.usable => {
-                            v.book.clear();
+                            v.clear();
                             v.usable = true;
                         }
                         BookState::Synced => {}
@@ -208,18 +220,30 @@ impl Actor for SimGateway {
     }
 
     /// Market events are applied and then dropped (this actor is last); `New`/`Cancel` go in
-    /// flight; `Eos` processes everything still in flight. Other messages are ignored.
+    /// flight; `Eos` processes everything still in flight. Other messages are ignored. Then the
+    /// reports due by the message's time go up (all of them on `Eos`).
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        match msg {
-            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => self.on_market(msg, ctx),
-            Msg::New(o) => self.on_new(o, ctx),
-            Msg::Cancel(c) => self.on_cancel(c, ctx),
+        let due = match msg {
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => {
+                self.on_market(msg, ctx);
+                msg.event_ts()
+            }
+            Msg::New(o) => {
+                self.on_new(o, ctx);
+                ctx.now()
+            }
+            Msg::Cancel(c) => {
+                self.on_cancel(c, ctx);
+                ctx.now()
+            }
             Msg::Eos(_) => {
                 self.drain(u64::MAX, ctx);
                 self.finished = true;
+                u64::MAX
             }
-            _ => {}
-        }
+            _ => return,
+        };
+        self.outgoing.release(due, ctx);
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -8,8 +8,14 @@
 //! **Latency.** A request handled at `now` reaches the engine at `now + order_latency_ns`; it is
 //! processed (in FIFO order) when the first market event with event time ≥ that arrives, before the
 //! event is applied, or on `Eos`. A report of what the venue did at `t` carries
-//! `ts = t + response_latency_ns`. Requests refused at the gateway itself (invalid order, in-flight
-//! queue full) are answered at once with `ts = now`.
+//! `ts = t + response_latency_ns` and waits in a bounded queue (`outgoing.rs`, `max_reports`) until
+//! the simulator handles a message whose time (event time of a market event, the clock for an
+//! order or cancel) reaches `ts`; then it goes up, in order. So the router, risk and the
+//! strategies learn of a fill no earlier than the first market event at or after its stamp, and
+//! the response latency changes what they can know. `Eos` sends everything left, in order. A full
+//! queue sends its oldest report early (counted, `report_queue_overflows`); none is lost.
+//! Requests refused at the gateway itself (invalid order, in-flight queue full) are answered at
+//! once with `ts = now`.
 //!
 //! **Capacity.** At most `max_pending` new orders are in flight (one more is refused at the
 //! gateway, `Rejected(TooManyOrders)`); cancels may use as much room again. A cancel refused
@@ -17,18 +23,25 @@
 //! `max_orders` GTC orders rest; IOC, FOK and market orders never take a slot.
 //!
 //! **Book view.** Per instrument, a [`alphapulse_book::Book`] built from `Level`s and patched by
-//! `Quote`s (bookTicker is fresher than the 100 ms depth). `BookStatus::Gap` clears it and marks it
+//! `Quote`s (bookTicker is fresher than the 100 ms depth). Both carry the venue's update id, and
+//! older data never overrides newer (`view.rs`): a quote older than the last depth update is
+//! ignored, and so is a depth level no newer than the last quote at or better than that quote's
+//! price. `BookStatus::Gap` clears it and marks it
 //! unusable until `Synced`: meanwhile market orders and FOKs are rejected `NoLiquidity`, IOCs are
 //! cancelled unfilled, GTC orders rest without taking, and resting orders wait (no fills).
 //!
 //! **Matching.** See `arrival.rs` (new orders and cancels) and `resting.rs` (the queue model) for the
-//! exact rules. Every accepted order gets `Accepted` first, then its fills, then at most one
+//! exact rules. The simulator is never kinder than the market: a resting order fills only by what
+//! the recorded market could have sent it — the part of a trade at its price beyond the queue
+//! ahead of it, the quantity of a trade through its price, and new opposite quantity displayed
+//! at or better than its price — always as a maker at its own price; the rest keeps resting. Every accepted order gets `Accepted` first, then its fills, then at most one
 //! `Cancelled`; a completely filled order's last report is the fill that completes it. Fees are
 //! `ppm × notional` of each fill, maker or taker.
 //!
 //! Files: `config.rs` ([`SimConfig`], [`SimError`]), `gateway.rs` (the actor, gateway-side checks,
 //! encoding), `arrival.rs`, `resting.rs`, `view.rs` (book view and taking), `table.rs` (bounded
-//! order table), `pending.rs` (in-flight queue), `report.rs` (exec reports and fees), `stats.rs`
+//! order table), `pending.rs` (in-flight queue), `outgoing.rs` (reports waiting for their time),
+//! `report.rs` (exec reports and fees), `stats.rs`
 //! ([`SimStats`]), `wire.rs` ([`encode_order`]).
 //!
 //! ```
@@ -59,6 +72,8 @@
 //! out.handle(&mut sim, &Msg::New(buy), 1_000);
 //! assert!(out.up.is_empty()); // in flight
 //! out.handle(&mut sim, &quote(1_100), 1_100); // the order reached the engine at 1_100
+//! assert!(out.up.is_empty()); // its reports are stamped 1_150
+//! out.handle(&mut sim, &quote(1_150), 1_150);
 //! let kinds: Vec<_> = out.up.iter().map(|m| match m { Msg::Exec(r) => (r.kind, r.ts), _ => unreachable!() }).collect();
 //! assert_eq!(kinds, [(ExecKind::Accepted, 1_150), (ExecKind::Fill, 1_150)]);
 //! assert_eq!(sim.stats().tick_to_encode_max_ns, 10);
@@ -67,6 +82,7 @@
 mod arrival;
 mod config;
 mod gateway;
+mod outgoing;
 mod pending;
 mod report;
 mod resting;

@@ -1,5 +1,8 @@
-//! Building and sending execution reports (Up, toward the router), with the stats they update.
+//! Building execution reports, with the stats they update. Reports of the venue (stamped
+//! `act + response latency`) go into the [`Outgoing`] queue and reach the router at their time;
+//! refusals made at the gateway itself go up at once.
 
+use super::outgoing::Outgoing;
 use super::stats::SimStats;
 use alphapulse_runtime::Ctx;
 use alphapulse_types::fixed::apply_ppm;
@@ -42,48 +45,73 @@ impl Tariff {
     }
 
     /// The venue accepted `o` at `act`.
-    pub fn accepted(&self, stats: &mut SimStats, ctx: &mut Ctx<'_>, o: &OrderNew, act: u64) {
+    pub fn accepted(
+        &self,
+        stats: &mut SimStats,
+        q: &mut Outgoing,
+        ctx: &mut Ctx<'_>,
+        o: &OrderNew,
+        act: u64,
+    ) {
         stats.accepted += 1;
-        ctx.up(Msg::Exec(base(o, ExecKind::Accepted, self.ts(act))));
+        q.push(base(o, ExecKind::Accepted, self.ts(act)), stats, ctx);
     }
 
     /// `o` (or its unfilled rest) was cancelled at `act`.
-    pub fn cancelled(&self, stats: &mut SimStats, ctx: &mut Ctx<'_>, o: &OrderNew, act: u64) {
+    pub fn cancelled(
+        &self,
+        stats: &mut SimStats,
+        q: &mut Outgoing,
+        ctx: &mut Ctx<'_>,
+        o: &OrderNew,
+        act: u64,
+    ) {
         stats.cancelled += 1;
-        ctx.up(Msg::Exec(base(o, ExecKind::Cancelled, self.ts(act))));
+        q.push(base(o, ExecKind::Cancelled, self.ts(act)), stats, ctx);
     }
 
-    /// `o` was refused at `act` (use `response = false` for refusals made at the gateway itself,
-    /// which reach the router without the venue's response latency).
+    /// `o` was refused at `act`: by the venue (`venue = Some(queue)`: stamped with the response
+    /// latency and queued), or at the gateway itself (`None`: sent at once, stamped `act`).
+    #[allow(clippy::too_many_arguments)]
     pub fn rejected(
         &self,
         stats: &mut SimStats,
+        venue: Option<&mut Outgoing>,
         ctx: &mut Ctx<'_>,
         o: &OrderNew,
         reason: VenueReject,
         act: u64,
-        response: bool,
     ) {
         stats.on_reject(reason);
-        let ts = if response { self.ts(act) } else { act };
-        ctx.up(Msg::Exec(ExecReport { reason, ..base(o, ExecKind::Rejected, ts) }));
+        match venue {
+            Some(q) => q.push(ExecReport { reason, ..base(o, ExecKind::Rejected, self.ts(act)) }, stats, ctx),
+            None => ctx.up(Msg::Exec(ExecReport { reason, ..base(o, ExecKind::Rejected, act) })),
+        }
     }
 
-    /// A cancel request for `id` was refused.
+    /// A cancel request for `id` was refused at `act`, by the venue (`venue = Some(queue)`) or at
+    /// the gateway (`None`), as for [`Tariff::rejected`].
     #[allow(clippy::too_many_arguments)]
     pub fn cancel_rejected(
         &self,
         stats: &mut SimStats,
+        venue: Option<&mut Outgoing>,
         ctx: &mut Ctx<'_>,
         id: OrderId,
         inst: InstrumentId,
         strategy: StrategyId,
         reason: VenueReject,
-        ts: u64,
+        act: u64,
     ) {
         stats.cancel_rejects += 1;
         let o = OrderNew { order_id: id, inst, strategy, side: Side::Buy, ..OrderNew::default() };
-        ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::CancelRejected, ts) }));
+        match venue {
+            Some(q) => {
+                let r = ExecReport { reason, ..base(&o, ExecKind::CancelRejected, self.ts(act)) };
+                q.push(r, stats, ctx);
+            }
+            None => ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::CancelRejected, act) })),
+        }
     }
 
     /// A fill of `qty` at `px` for `o` at `act`; the fee is `ppm × notional`.
@@ -91,6 +119,7 @@ impl Tariff {
     pub fn fill(
         &self,
         stats: &mut SimStats,
+        q: &mut Outgoing,
         ctx: &mut Ctx<'_>,
         o: &OrderNew,
         px: Price,
@@ -103,6 +132,6 @@ impl Tariff {
         let fee = apply_ppm(n, ppm);
         stats.on_fill(qty, n, fee, liq);
         let r = ExecReport { px, qty, fee, liquidity: liq, ..base(o, ExecKind::Fill, self.ts(act)) };
-        ctx.up(Msg::Exec(r));
+        q.push(r, stats, ctx);
     }
 }

@@ -40,6 +40,18 @@ pub struct SimStats {
     pub bad_market_events: u64,
     /// `BookStatus::Gap` events (each cleared a book view).
     pub book_gaps: u64,
+    /// Depth levels ignored because a newer quote covers their price (see `view.rs`).
+    pub stale_levels: u64,
+    /// Quotes ignored because they are older than the last depth update applied.
+    pub stale_quotes: u64,
+    /// Maker fills made by trades at or through the order's price (the queue model).
+    pub maker_fills_by_trades: u64,
+    /// Maker fills made by the opposite side crossing the order's price.
+    pub maker_fills_by_crossing: u64,
+    /// Most reports waiting for their delivery time at once.
+    pub max_reports_queued: u64,
+    /// Reports sent before their time because the report queue was full (`max_reports`).
+    pub report_queue_overflows: u64,
     /// Most orders resting at once.
     pub max_open_orders: u64,
     /// Orders encoded into the wire buffer.

@@ -14,6 +14,9 @@ pub(crate) struct Working {
     pub queue_ahead: Qty,
     /// False while the queue ahead is unknown (the order rested on an unusable book).
     pub queue_known: bool,
+    /// Opposite quantity displayed at or better than the order's price at the last look (see
+    /// `resting.rs`): only quantity beyond it is new and may fill the order.
+    pub cross_seen: Qty,
 }
 
 const EMPTY: u32 = u32::MAX;

@@ -1,5 +1,17 @@
 //! The simulator's own view of one instrument's market: an [`alphapulse_book::Book`] built from
 //! `Level` events and patched by `Quote`s, plus the taking logic that walks it.
+//!
+//! **Newer data wins.** Depth levels and quotes come on different streams, so they can arrive out
+//! of order. Both carry the venue's order-book update id (`Level::update_id`: the depth event's
+//! final id; `Quote::update_id`: the bookTicker's `u`, the same sequence on Binance), and the view
+//! keeps the id of the last quote and of the last depth level it applied:
+//! - a quote whose id is below the last depth update's is stale: ignored (counted);
+//! - a depth level whose update id is ≤ the last quote's, at or better than that quote's price on
+//!   its side (a bid ≥ the quote's bid, an ask ≤ its ask), is older than what the quote says about
+//!   the top of the book: ignored (counted). Levels behind the quote's prices apply.
+//!
+//! An id of 0 (unknown: a source without ids, or hand-built test messages) never makes anything
+//! stale; such data applies in arrival order. Clearing the view (a gap) forgets the ids.
 
 use alphapulse_book::Book;
 use alphapulse_types::{Level, Price, Qty, Quote, Side};
@@ -11,6 +23,12 @@ pub(crate) struct View {
     /// False after `BookStatus::Gap` until `BookStatus::Synced`: the book is empty and no order is
     /// matched against it.
     pub usable: bool,
+    /// Update id and prices of the last quote applied (0: none).
+    quote_id: u64,
+    quote_bid: Price,
+    quote_ask: Price,
+    /// Highest update id of the depth levels applied (0: none).
+    depth_id: u64,
 }
 
 /// True when a taker on `side` with limit `limit` may trade at `px`.
@@ -26,23 +44,59 @@ pub(crate) fn within(side: Side, px: Price, limit: Option<Price>) -> bool {
 impl View {
     /// A view keeping `levels` per side of an instrument whose tick size is `tick`.
     pub fn new(levels: usize, tick: Price) -> Self {
-        View { book: Book::with_grid(levels, tick), usable: true }
+        View {
+            book: Book::with_grid(levels, tick),
+            usable: true,
+            quote_id: 0,
+            quote_bid: Price::ZERO,
+            quote_ask: Price::ZERO,
+            depth_id: 0,
+        }
     }
 
-    /// Apply a depth level (absolute quantity, 0 removes). Ignored while unusable.
+    /// Empty the book and forget the update ids (a gap; or the whole book follows).
+    pub fn clear(&mut self) {
+        self.book.clear();
+        self.quote_id = 0;
+        self.depth_id = 0;
+    }
+
+    /// Apply a depth level (absolute quantity, 0 removes) unless a newer quote covers its price
+    /// (see the module docs). Returns false when it was ignored as stale. Ignored while unusable.
     #[inline]
-    pub fn apply_level(&mut self, l: &Level) {
-        if self.usable {
-            self.book.set(l.side, l.px, l.qty);
+    pub fn apply_level(&mut self, l: &Level) -> bool {
+        if !self.usable {
+            return true;
         }
+        if l.update_id != 0 && l.update_id <= self.quote_id {
+            let covered = match l.side {
+                Side::Buy => self.quote_bid.raw() > 0 && l.px >= self.quote_bid,
+                Side::Sell => self.quote_ask.raw() > 0 && l.px <= self.quote_ask,
+            };
+            if covered {
+                return false;
+            }
+        }
+        self.book.set(l.side, l.px, l.qty);
+        self.depth_id = self.depth_id.max(l.update_id);
+        true
     }
 
     /// Patch the book with a fresher best bid/offer: drop asks below the quote's ask and bids above
     /// its bid, then set the quantities at the quote's prices. A side with a non-positive price is
-    /// left alone. Ignored while unusable.
-    pub fn apply_quote(&mut self, q: &Quote) {
+    /// left alone. Returns false (nothing changed) for a quote older than the last depth update
+    /// (see the module docs). Ignored while unusable.
+    pub fn apply_quote(&mut self, q: &Quote) -> bool {
         if !self.usable {
-            return;
+            return true;
+        }
+        if q.update_id != 0 && q.update_id < self.depth_id {
+            return false;
+        }
+        if q.update_id != 0 {
+            self.quote_id = q.update_id;
+            self.quote_bid = q.bid_px;
+            self.quote_ask = q.ask_px;
         }
         if q.ask_px.raw() > 0 {
             while let Some((p, _)) = self.book.best_ask() {
@@ -62,6 +116,20 @@ impl View {
             }
             self.book.set(Side::Buy, q.bid_px, q.bid_qty.max(Qty::ZERO));
         }
+        true
+    }
+
+    /// Quantity displayed on the side opposite to `side` at prices a `side` order at `px` would
+    /// trade with (asks ≤ px for a buy, bids ≥ px for a sell): the market crossing a resting order.
+    pub fn crossing(&self, side: Side, px: Price) -> Qty {
+        let mut sum = Qty::ZERO;
+        for (p, q) in self.book.levels(side.opposite()) {
+            if !within(side, p, Some(px)) {
+                break;
+            }
+            sum = sum.saturating_add(q.max(Qty::ZERO));
+        }
+        sum
     }
 
     /// Quantity a taker on `side` could take now, up to `want`, within `limit`.
@@ -136,6 +204,42 @@ mod tests {
         assert_eq!(v.book.best_ask(), Some((p(102), q(7))));
         assert_eq!(v.book.best_bid(), Some((p(99), q(5))));
         assert_eq!(v.book.len(Side::Sell), 1);
+    }
+
+    #[test]
+    fn older_data_never_overrides_newer() {
+        let mut v = View::new(16, Price(1));
+        let lv =
+            |side, px, qty, id| Level { side, px: p(px), qty: q(qty), update_id: id, ..Level::default() };
+        let qt = |bid, ask, id| Quote {
+            bid_px: p(bid),
+            bid_qty: q(1),
+            ask_px: p(ask),
+            ask_qty: q(1),
+            update_id: id,
+            ..Quote::default()
+        };
+        assert!(v.apply_level(&lv(Side::Sell, 101, 1, 10)));
+        assert!(v.apply_level(&lv(Side::Buy, 99, 1, 10)));
+        // A newer quote: the ask moved up to 102 (101 gone).
+        assert!(v.apply_quote(&qt(99, 102, 12)));
+        assert_eq!(v.book.best_ask(), Some((p(102), q(1))));
+        // An older depth update brings 101 back: ignored; one behind the quote applies.
+        assert!(!v.apply_level(&lv(Side::Sell, 101, 3, 11)));
+        assert!(!v.apply_level(&lv(Side::Sell, 102, 3, 11)), "the quote's own price: the quote is newer");
+        assert!(v.apply_level(&lv(Side::Sell, 103, 3, 11)));
+        assert_eq!(v.book.best_ask(), Some((p(102), q(1))));
+        // A newer depth update wins; a quote older than it is ignored.
+        assert!(v.apply_level(&lv(Side::Sell, 101, 2, 13)));
+        assert_eq!(v.book.best_ask(), Some((p(101), q(2))));
+        assert!(!v.apply_quote(&qt(99, 103, 12)));
+        assert_eq!(v.book.best_ask(), Some((p(101), q(2))));
+        // Unknown ids (0) apply in arrival order.
+        assert!(v.apply_quote(&qt(99, 104, 0)));
+        assert_eq!(v.book.best_ask(), Some((p(104), q(1))));
+        assert_eq!(v.crossing(Side::Buy, p(104)), q(1));
+        assert_eq!(v.crossing(Side::Sell, p(98)), q(1));
+        assert_eq!(v.crossing(Side::Buy, p(103)), Qty::ZERO);
     }
 
     #[test]

@@ -31,13 +31,6 @@ impl Checker {
         assert!(prev.is_none(), "test sends unique ids");
     }
 
-    /// A report sent while the gateway handled a cancel: only a refusal (in-flight queue full) is
-    /// possible then.
-    pub fn cancel_refused(&mut self, r: &ExecReport) {
-        assert_eq!((r.kind, r.reason), (ExecKind::CancelRejected, VenueReject::TooManyOrders));
-        self.cancel_rejects += 1;
-    }
-
     /// Check one report; panics with a message on any violated invariant.
     pub fn report(&mut self, cfg: &SimConfig, r: &ExecReport) {
         if r.kind == ExecKind::CancelRejected {

@@ -50,11 +50,7 @@ pub fn check(gw: &SimGateway, msgs: &[Msg], out: &PreOut) -> Checker {
             sent += 1;
         }
         let Msg::Exec(r) = m else { panic!("non-report sent Up") };
-        if matches!(msgs[*i], Msg::Cancel(_)) {
-            chk.cancel_refused(r);
-        } else {
-            chk.report(&cfg, r);
-        }
+        chk.report(&cfg, r);
     }
     for m in &msgs[sent..] {
         if let Msg::New(o) = m {

@@ -42,6 +42,7 @@ pub fn cfg(lat: u64, resp: u64) -> SimConfig {
         taker_fee_ppm: 1_000,
         max_orders: 8,
         max_pending: 8,
+        max_reports: 64,
     }
 }
 
@@ -80,7 +81,6 @@ pub fn quote(ts: u64, bid: &str, bq: &str, ask: &str, aq: &str) -> Msg {
         bid_qty: q(bq),
         ask_px: p(ask),
         ask_qty: q(aq),
-        exch_ts: ts,
         local_ts: ts,
         ..Quote::default()
     })
@@ -113,6 +113,11 @@ pub fn trade(ts: u64, aggressor: Side, px: &str, qty: &str) -> Msg {
 
 pub fn status(ts: u64, state: BookState) -> Msg {
     Msg::Book(BookStatus { inst: INST, state, exch_ts: ts, local_ts: ts, ..BookStatus::default() })
+}
+
+/// A market event that changes nothing (`Synced` on a usable book): lets event time pass.
+pub fn tick(ts: u64) -> Msg {
+    status(ts, BookState::Synced)
 }
 
 pub fn order(id: u64, ts: u64, side: Side, ord_type: OrdType, tif: Tif, px: &str, qty: &str) -> OrderNew {

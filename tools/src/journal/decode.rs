@@ -81,7 +81,7 @@ pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
                 ("bid_qty", dec(q.bid_qty)),
                 ("ask_px", dec(q.ask_px)),
                 ("ask_qty", dec(q.ask_qty)),
-                ("exch_ts", Value::Int(q.exch_ts)),
+                ("update_id", Value::Int(q.update_id)),
             ]);
         }
         Msg::Trade(t) => {
