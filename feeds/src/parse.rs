@@ -9,6 +9,15 @@
 //! It accepts only lines the tape path would interpret identically and hands everything else
 //! (snapshots, klines, anything unusual or malformed) to the tape path, which stays the reference.
 //! [`Parser::set_fast_path`] turns it off (differential tests, before/after benches).
+//!
+//! Both paths check a parsed frame's values against Binance's rules with one function (`validate`:
+//! the scanner declines a frame that fails it, so the tape path refuses it with the reason): every price > 0 (trade, aggTrade,
+//! bookTicker bid and ask, depth and snapshot levels), trade/aggTrade quantity > 0, bookTicker and
+//! level quantities >= 0 (a level quantity of 0 deletes the level), a snapshot not crossed (best
+//! bid < best ask over its levels with a quantity). An exchange time `E` or `T` of 0 is refused as
+//! [`MalformedKind::BadTimestamp`]; their distance from the receive time is checked by the replay,
+//! which knows the receive time. A refused frame keeps its kind and instrument in the [`Frame`]
+//! when they were read, so the replay can discard the book of a refused depth update.
 
 use crate::stats::{FrameKind, MalformedKind};
 use crate::SymbolMap;
@@ -23,6 +32,8 @@ pub struct Frame {
     pub inst: Option<InstrumentId>,
     /// Exchange event time `E` in ns, 0 when the frame has none (spot bookTicker, spot snapshot).
     pub exch_ts: u64,
+    /// Transaction/trade time `T` in ns (USD-M frames, trades), 0 when the frame has none.
+    pub txn_ts: u64,
     /// Depth `U`; unused otherwise.
     pub first_id: u64,
     /// Depth `u`, bookTicker `u`, snapshot `lastUpdateId`.
@@ -53,6 +64,7 @@ impl PartialEq for Frame {
         let common = self.kind == o.kind
             && self.inst == o.inst
             && self.exch_ts == o.exch_ts
+            && self.txn_ts == o.txn_ts
             && self.dropped_levels == o.dropped_levels;
         common
             && match self.kind {
@@ -152,6 +164,9 @@ impl Parser {
         snapshot_inst: Option<InstrumentId>,
         symbols: &mut SymbolMap,
     ) -> Result<FrameKind, MalformedKind> {
+        // Nothing stale survives a refusal: a refused frame names its kind and instrument only if read.
+        self.frame.kind = None;
+        self.frame.inst = None;
         if self.fast_path {
             if let Some(kind) = crate::scan::scan(json, symbols, &mut self.frame) {
                 self.counts.fast += 1;
@@ -167,9 +182,57 @@ impl Parser {
         self.tape = Some(tape.reset());
         match res {
             Err(MalformedKind::BadJson) => Err(classify_bad(json)),
+            Ok(kind) => validate(&self.frame, kind),
             r => r,
         }
     }
+}
+
+/// Binance's rules for the values of a parsed frame (see the module doc): `kind`, or why not.
+#[inline]
+pub(crate) fn validate(f: &Frame, kind: FrameKind) -> Result<FrameKind, MalformedKind> {
+    let pos_px = |p: Price| if p.raw() > 0 { Ok(()) } else { Err(MalformedKind::BadPrice) };
+    let levels = |lv: &[(Price, Qty)]| {
+        lv.iter().try_for_each(|&(p, q)| {
+            pos_px(p)?;
+            if q.raw() < 0 {
+                return Err(MalformedKind::BadQuantity);
+            }
+            Ok(())
+        })
+    };
+    match kind {
+        FrameKind::Depth => {
+            levels(&f.bids)?;
+            levels(&f.asks)?;
+        }
+        FrameKind::Snapshot => {
+            levels(&f.bids)?;
+            levels(&f.asks)?;
+            let best_bid = f.bids.iter().filter(|l| l.1.raw() > 0).map(|l| l.0).max();
+            let best_ask = f.asks.iter().filter(|l| l.1.raw() > 0).map(|l| l.0).min();
+            if let (Some(b), Some(a)) = (best_bid, best_ask) {
+                if b >= a {
+                    return Err(MalformedKind::CrossedSnapshot);
+                }
+            }
+        }
+        FrameKind::BookTicker => {
+            pos_px(f.bid_px)?;
+            pos_px(f.ask_px)?;
+            if f.bid_qty.raw() < 0 || f.ask_qty.raw() < 0 {
+                return Err(MalformedKind::BadQuantity);
+            }
+        }
+        FrameKind::Trade | FrameKind::AggTrade => {
+            pos_px(f.px)?;
+            if f.qty.raw() <= 0 {
+                return Err(MalformedKind::BadQuantity);
+            }
+        }
+        FrameKind::Kline | FrameKind::Other => {}
+    }
+    Ok(kind)
 }
 
 /// Why simd-json refused a line: not UTF-8, cut short, or otherwise bad JSON.
@@ -222,11 +285,24 @@ fn ms_to_ns(ms: u64) -> R<u64> {
     ms.checked_mul(1_000_000).ok_or(MalformedKind::BadNumber)
 }
 
+/// An optional exchange time in ms (`E`, `T`) → ns; 0 when absent, refused when 0.
+#[inline]
+fn time_ms(t: &[Node<'_>], i: Option<usize>) -> R<u64> {
+    if i.is_none() {
+        return Ok(0);
+    }
+    match as_u64(t, i)? {
+        0 => Err(MalformedKind::BadTimestamp),
+        ms => ms_to_ns(ms),
+    }
+}
+
 /// Indices of the values of the keys we read, from one pass over an object.
 #[derive(Default)]
 struct Keys {
     e: Option<usize>,
     big_e: Option<usize>,
+    big_t: Option<usize>,
     s: Option<usize>,
     big_u: Option<usize>,
     u: Option<usize>,
@@ -261,6 +337,7 @@ fn keys(t: &[Node<'_>], obj: usize) -> R<Keys> {
         let slot = match key.as_bytes() {
             b"e" => &mut k.e,
             b"E" => &mut k.big_e,
+            b"T" => &mut k.big_t,
             b"s" => &mut k.s,
             b"U" => &mut k.big_u,
             b"u" => &mut k.u,
@@ -296,6 +373,7 @@ fn interpret(
     f.kind = None;
     f.inst = None;
     f.exch_ts = 0;
+    f.txn_ts = 0;
     f.prev_id = None;
     f.dropped_levels = 0;
     if let (Some(si), Some(di)) = (top.stream, top.data) {
@@ -307,13 +385,12 @@ fn interpret(
     }
     if top.last_update_id.is_some() {
         f.kind = Some(FrameKind::Snapshot);
+        f.inst = snapshot_inst;
         f.last_id = as_u64(t, top.last_update_id)?;
-        if top.big_e.is_some() {
-            f.exch_ts = ms_to_ns(as_u64(t, top.big_e)?)?;
-        }
+        f.exch_ts = time_ms(t, top.big_e)?;
+        f.txn_ts = time_ms(t, top.big_t)?;
         levels(t, top.bids, &mut f.bids, f.level_cap, &mut f.dropped_levels)?;
         levels(t, top.asks, &mut f.asks, f.level_cap, &mut f.dropped_levels)?;
-        f.inst = snapshot_inst;
         return Ok(FrameKind::Snapshot);
     }
     if top.e.is_some() {
@@ -372,9 +449,10 @@ fn event(
     if kind == FrameKind::Kline {
         return Ok(kind);
     }
-    if d.big_e.is_some() {
-        f.exch_ts = ms_to_ns(as_u64(t, d.big_e)?)?;
-    }
+    // Known before the values are read: a refused depth update still names its instrument.
+    f.inst = symbols.get(sym);
+    f.exch_ts = time_ms(t, d.big_e)?;
+    f.txn_ts = time_ms(t, d.big_t)?;
     match kind {
         FrameKind::Depth => {
             f.first_id = as_u64(t, d.big_u)?;
@@ -403,7 +481,6 @@ fn event(
         }
         _ => {}
     }
-    f.inst = symbols.get(sym);
     Ok(kind)
 }
 

@@ -1,11 +1,18 @@
 //! [`Replay`]: capture files in, market messages out. Sources are merged by local receive time
 //! (ties: the source whose first file came first in the list), each frame is parsed into the
 //! reused [`Parser`] and dispatched to the instrument's [`BookSync`].
+//!
+//! Timestamps are validated before anything is emitted: each source checks its receive times
+//! (`crate::source`'s `RecvClock`: plausible window, bounded steps from the previous accepted line of
+//! the same source, so files merged by time are each checked on their own), and the replay checks
+//! a frame's exchange times `E`/`T` against its receive time (`max_exchange_skew_ns`). A refused
+//! line is one malformed `bad_timestamp` line and no event; a refused depth update (bad timestamp
+//! or bad values) discards its instrument's book as a gap ([`BookSync::on_refused_depth`]).
 
 use crate::instruments::SymbolMap;
 use crate::parse::Parser;
 use crate::pending::DepthEvent;
-use crate::source::{detect_format, CaptureFormat, Source, SourceFile};
+use crate::source::{detect_format, CaptureFormat, RecvClock, Source, SourceFile};
 use crate::stats::{FeedStats, FrameKind, MalformedKind};
 use crate::sync::{emit, BookSync, ReplaySink};
 use crate::{FeedError, FeedOptions};
@@ -22,6 +29,8 @@ pub struct Replay {
     /// Last exchange time seen per instrument (stamped on spot bookTickers, which carry none).
     last_exch: Vec<u64>,
     stats: FeedStats,
+    /// `max_exchange_skew_ns`.
+    max_skew: u64,
     total_bytes: u64,
     last_local_ts: u64,
     started: bool,
@@ -70,7 +79,8 @@ impl Replay {
                 None => groups.push((key, vec![file])),
             }
         }
-        let sources = groups.into_iter().map(|(_, fs)| Source::new(fs, opts.max_line_bytes)).collect();
+        let clock = RecvClock::new(opts.max_recv_jump_forward_ns, opts.max_recv_jump_back_ns);
+        let sources = groups.into_iter().map(|(_, fs)| Source::new(fs, opts.max_line_bytes, clock)).collect();
         let level_cap = opts.book_levels.max(opts.max_frame_levels);
         let books = instruments
             .iter()
@@ -91,6 +101,7 @@ impl Replay {
             books,
             last_exch: vec![0; instruments.len()],
             stats: FeedStats { files: files.to_vec(), ..FeedStats::default() },
+            max_skew: opts.max_exchange_skew_ns,
             total_bytes,
             last_local_ts: 0,
             started: false,
@@ -156,10 +167,21 @@ impl Replay {
         };
         let src = &mut self.sources[si];
         let head = src.head.expect("head");
-        self.last_local_ts = head.local_ts;
         let json = &mut src.reader.buf[head.json.0..head.json.1];
-        match self.parser.parse(json, head.snapshot_inst, &mut self.symbols) {
+        let parsed = self.parser.parse(json, head.snapshot_inst, &mut self.symbols);
+        let skew_ok = |ts: u64| ts == 0 || ts.abs_diff(head.local_ts) <= self.max_skew;
+        let f = &self.parser.frame;
+        let parsed = match parsed {
+            _ if head.bad_ts => Err(MalformedKind::BadTimestamp),
+            Ok(_) if !skew_ok(f.exch_ts) || !skew_ok(f.txn_ts) => {
+                src.clock.refuse_last();
+                Err(MalformedKind::BadTimestamp)
+            }
+            r => r,
+        };
+        match parsed {
             Ok(kind) => {
+                self.last_local_ts = head.local_ts;
                 self.stats.by_kind[kind as usize] += 1;
                 if let Some(inst) = self.parser.frame.inst {
                     if kind != FrameKind::Snapshot {
@@ -173,6 +195,13 @@ impl Replay {
                     self.stats.by_kind[FrameKind::Other as usize] += 1;
                 }
                 self.stats.malformed_at(kind, head.file, head.line);
+                let f = &self.parser.frame;
+                if f.kind == Some(FrameKind::Depth) {
+                    if let Some(book) = f.inst.and_then(|i| self.books.get_mut(i.index())) {
+                        let local_ts = head.local_ts.max(self.last_local_ts);
+                        book.on_refused_depth(f.exch_ts, local_ts, &mut self.stats, sink);
+                    }
+                }
             }
         }
         self.advance_due = Some(si);

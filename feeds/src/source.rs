@@ -13,6 +13,12 @@
 //!   lines we sent (`<url> <- <ts>: …`) are counted as `other`.
 //! - **cryptofeed http** (`BINANCE.http.*`): lines `<url with symbol=X> -> <float secs>: <json>`;
 //!   the snapshot's symbol is the `symbol=` query parameter.
+//!
+//! Receive times are checked per source ([`RecvClock`]) before a line joins the merge: a time
+//! outside [`MIN_RECV_NS`, `MAX_RECV_NS`) or further than the configured bounds from the previous
+//! accepted line of the same source is refused (`bad_timestamp`). A refused line still becomes the
+//! head, placed at its source's last accepted time, so the replay can parse it (a refused depth
+//! update discards its book) without it moving anyone's clock.
 
 use crate::lines::{Input, LineEvent, LineReader};
 use crate::stats::{FeedStats, FrameKind, MalformedKind};
@@ -81,6 +87,76 @@ pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Receive times before this are refused whatever the previous line: 1e18 ns, 2001-09-09T01:46:40Z.
+pub const MIN_RECV_NS: u64 = 1_000_000_000_000_000_000;
+/// Receive times from this on are refused whatever the previous line: 2100-01-01T00:00:00Z.
+pub const MAX_RECV_NS: u64 = 4_102_444_800_000_000_000;
+/// Out-of-bound receive times in a row, each within the bounds of the one before, after which a
+/// source re-bases on them (a real jump, e.g. a recorder that paused or the next day's file):
+/// the first two such lines are refused, the third is accepted and becomes the reference.
+pub const REBASE_AFTER: u32 = 3;
+
+/// The receive-time check of one source (see the module doc). Allocation-free, a few compares.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RecvClock {
+    forward: u64,
+    back: u64,
+    /// The last accepted receive time.
+    last: Option<u64>,
+    /// The one accepted before it, restored by [`Self::refuse_last`].
+    before: Option<u64>,
+    /// The last refused out-of-bound time and how many consistent ones in a row led to it.
+    cand: u64,
+    cand_n: u32,
+}
+
+impl RecvClock {
+    pub(crate) fn new(forward: u64, back: u64) -> Self {
+        RecvClock { forward, back, last: None, before: None, cand: 0, cand_n: 0 }
+    }
+
+    #[inline]
+    fn near(&self, from: u64, ts: u64) -> bool {
+        ts <= from.saturating_add(self.forward) && ts.saturating_add(self.back) >= from
+    }
+
+    /// Whether the line received at `ts` is plausible; an accepted time becomes the reference.
+    #[inline]
+    pub(crate) fn accept(&mut self, ts: u64) -> bool {
+        if !(MIN_RECV_NS..MAX_RECV_NS).contains(&ts) {
+            self.cand_n = 0;
+            return false;
+        }
+        if let Some(last) = self.last {
+            if !self.near(last, ts) {
+                let consistent = self.cand_n > 0 && self.near(self.cand, ts);
+                self.cand_n = if consistent { self.cand_n + 1 } else { 1 };
+                self.cand = ts;
+                if self.cand_n < REBASE_AFTER {
+                    return false;
+                }
+            }
+        }
+        self.before = self.last;
+        self.last = Some(ts);
+        self.cand_n = 0;
+        true
+    }
+
+    /// The replay refused the line just accepted (its exchange time disagrees with its receive
+    /// time, so either may be wrong): the previous reference stands.
+    #[inline]
+    pub(crate) fn refuse_last(&mut self) {
+        self.last = self.before;
+    }
+
+    /// Where a refused line goes in the merge: at the last accepted time (0 before any).
+    #[inline]
+    fn refused_position(&self) -> u64 {
+        self.last.unwrap_or(0)
+    }
+}
+
 /// One file of a source.
 pub(crate) struct SourceFile {
     pub(crate) path: PathBuf,
@@ -102,6 +178,9 @@ pub(crate) struct Head {
     /// The instrument a snapshot in this line belongs to, if the line says (cryptofeed http) or
     /// the file name does (binance).
     pub(crate) snapshot_inst: Option<InstrumentId>,
+    /// The receive time was refused ([`RecvClock`]); `local_ts` is then the source's last
+    /// accepted time, not the line's.
+    pub(crate) bad_ts: bool,
 }
 
 /// One or more files read in sequence.
@@ -118,10 +197,12 @@ pub(crate) struct Source {
     done_bytes: u64,
     /// Symbol of the last stream frame (fallback for snapshots of binance-format files).
     pub(crate) last_inst: Option<InstrumentId>,
+    /// The receive-time check of this source (across its files).
+    pub(crate) clock: RecvClock,
 }
 
 impl Source {
-    pub(crate) fn new(files: Vec<SourceFile>, max_line: usize) -> Self {
+    pub(crate) fn new(files: Vec<SourceFile>, max_line: usize, clock: RecvClock) -> Self {
         let inputs = files.iter().map(|f| Some(File::open(&f.path).and_then(Input::open))).collect();
         Source {
             files,
@@ -132,6 +213,7 @@ impl Source {
             head: None,
             done_bytes: 0,
             last_inst: None,
+            clock,
         }
     }
 
@@ -203,12 +285,14 @@ impl Source {
                                 CaptureFormat::Binance => inst.or(self.last_inst),
                                 _ => inst,
                             };
+                            let ok = self.clock.accept(local_ts);
                             self.head = Some(Head {
-                                local_ts,
+                                local_ts: if ok { local_ts } else { self.clock.refused_position() },
                                 json: (s + j, e),
                                 line: line_no,
                                 file: fidx,
                                 snapshot_inst,
+                                bad_ts: !ok,
                             });
                             return;
                         }
@@ -342,5 +426,31 @@ mod tests {
         assert_eq!(secs_to_ns(b"1.2.3"), Err(MalformedKind::BadNumber));
         assert_eq!(cryptofeed_prefix(b"1.5: {}"), Ok((1_500_000_000, 5)));
         assert_eq!(cryptofeed_prefix(b"1.5"), Err(MalformedKind::TruncatedLine));
+    }
+
+    #[test]
+    fn recv_clock_refuses_outliers_and_rebases_on_a_real_jump() {
+        const T: u64 = 1_723_161_254_000_000_000;
+        let s = 1_000_000_000;
+        let mut c = RecvClock::new(60 * s, s);
+        assert!(!c.accept(0) && !c.accept(u64::MAX) && !c.accept(MAX_RECV_NS));
+        assert!(c.accept(T));
+        assert!(c.accept(T + s) && c.accept(T + s / 2), "half a second back is within 1 s");
+        for bad in [MAX_RECV_NS - 1, T + 3600 * s, T - 10 * s, 0] {
+            assert!(!c.accept(bad), "{bad}");
+            assert_eq!(c.refused_position(), T + s / 2);
+        }
+        assert!(c.accept(T + 2 * s), "an outlier leaves the reference alone");
+        // A real jump of an hour: two lines refused, the third consistent one re-bases.
+        let j = T + 3600 * s;
+        assert!(!c.accept(j) && !c.accept(j + 1));
+        assert!(c.accept(j + 2) && c.accept(j + 3));
+        // Alternating outliers never re-base.
+        for k in 0..10 {
+            assert!(!c.accept(if k % 2 == 0 { 5 * MIN_RECV_NS } else { MIN_RECV_NS }));
+        }
+        assert!(c.accept(j + 4));
+        c.refuse_last();
+        assert_eq!(c.refused_position(), j + 3);
     }
 }

@@ -61,11 +61,22 @@ pub enum MalformedKind {
     LineTooLong = 6,
     /// The file could not be read further (I/O error, corrupt or cut gzip): its rest is skipped.
     Io = 7,
+    /// A receive time outside the plausible window or too far from the previous accepted line of
+    /// its source, or an exchange time (`E`, `T`) of 0 or too far from the receive time (see
+    /// [`crate::FeedConfig`]).
+    BadTimestamp = 8,
+    /// A price <= 0 (trade, aggTrade, bookTicker bid/ask, depth or snapshot level).
+    BadPrice = 9,
+    /// A trade/aggTrade quantity <= 0, or a bookTicker or level quantity < 0 (a level quantity of
+    /// 0 deletes the level and is valid).
+    BadQuantity = 10,
+    /// A REST snapshot whose best bid is at or above its best ask.
+    CrossedSnapshot = 11,
 }
 
 impl MalformedKind {
-    pub const COUNT: usize = 8;
-    pub const ALL: [MalformedKind; 8] = [
+    pub const COUNT: usize = 12;
+    pub const ALL: [MalformedKind; 12] = [
         MalformedKind::Garbage,
         MalformedKind::BadJson,
         MalformedKind::MissingField,
@@ -74,8 +85,13 @@ impl MalformedKind {
         MalformedKind::UnknownStream,
         MalformedKind::LineTooLong,
         MalformedKind::Io,
+        MalformedKind::BadTimestamp,
+        MalformedKind::BadPrice,
+        MalformedKind::BadQuantity,
+        MalformedKind::CrossedSnapshot,
     ];
-    /// Human-readable description (for the lead's one warning per kind).
+    /// Human-readable description (for the lead's one warning per kind); the report's JSON uses it
+    /// as the kind's name. The kinds added for issue 8 use stable snake_case names.
     pub const fn name(self) -> &'static str {
         match self {
             MalformedKind::Garbage => "not utf8/garbage",
@@ -86,6 +102,10 @@ impl MalformedKind {
             MalformedKind::UnknownStream => "unknown stream",
             MalformedKind::LineTooLong => "line too long",
             MalformedKind::Io => "read error",
+            MalformedKind::BadTimestamp => "bad_timestamp",
+            MalformedKind::BadPrice => "bad_price",
+            MalformedKind::BadQuantity => "bad_quantity",
+            MalformedKind::CrossedSnapshot => "crossed_snapshot",
         }
     }
 }

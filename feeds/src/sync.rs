@@ -10,6 +10,9 @@
 //!   id := `u`;
 //! - gap: the book is cleared, `BookStatus{Gap}` emitted, and events are buffered again until the next
 //!   snapshot (which counts as a resync). A snapshot that arrives while synced is ignored (counted).
+//! - a depth update the feed refused (malformed values such as a price <= 0 or a negative quantity,
+//!   or a bad timestamp; see [`BookSync::on_refused_depth`]) is a gap too: its changes cannot be
+//!   applied, and skipping them would leave a book that looks synced but is wrong.
 //!
 //! Messages emitted while draining the buffer carry the snapshot frame's `local_ts` (the time they
 //! are emitted, so event time never goes backwards) and each event's own `exch_ts`.
@@ -144,24 +147,52 @@ impl BookSync {
             }
             Check::Stale => stats.stale_dropped += 1,
             Check::Old => stats.old_ignored += 1,
-            Check::Gap => {
-                let id = self.book.update_id();
-                stats.gaps += 1;
-                self.book.clear();
-                self.state = State::AwaitSnapshot;
-                self.after_gap = true;
-                let st = BookStatus {
-                    inst: self.inst,
-                    state: BookState::Gap,
-                    update_id: id,
-                    exch_ts: ev.exch_ts,
-                    local_ts,
-                    ..Default::default()
-                };
-                emit(stats, sink, Msg::Book(st));
-            }
+            Check::Gap => self.discard(ev.exch_ts, local_ts, stats, sink),
         }
         c
+    }
+
+    /// Discard a synced book: count a gap, tell consumers, wait for the next snapshot.
+    fn discard<S: ReplaySink + ?Sized>(
+        &mut self,
+        exch_ts: u64,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) {
+        let id = self.book.update_id();
+        stats.gaps += 1;
+        self.book.clear();
+        self.state = State::AwaitSnapshot;
+        self.after_gap = true;
+        let st = BookStatus {
+            inst: self.inst,
+            state: BookState::Gap,
+            update_id: id,
+            exch_ts,
+            local_ts,
+            ..Default::default()
+        };
+        emit(stats, sink, Msg::Book(st));
+    }
+
+    /// A depth update of this instrument was refused as malformed (a price <= 0, a negative
+    /// quantity, a bad timestamp, a value that does not parse). It cannot be applied, and dropping it
+    /// would patch the book silently: the sequence continues past changes the book never saw. So it
+    /// counts as a gap: a synced book is discarded (`gaps`, `BookStatus::Gap` at `local_ts`) and
+    /// waits for the next snapshot. While awaiting a snapshot nothing more is needed: the refused
+    /// update is not buffered, so the hole shows in the update ids (`U > id + 1`) when the buffered
+    /// events are replayed after the snapshot, unless the snapshot already covers it.
+    pub fn on_refused_depth<S: ReplaySink + ?Sized>(
+        &mut self,
+        exch_ts: u64,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) {
+        if self.is_synced() {
+            self.discard(exch_ts, local_ts, stats, sink);
+        }
     }
 
     fn apply<S: ReplaySink + ?Sized>(

@@ -6,7 +6,9 @@
 mod common;
 
 use alphapulse_feeds::parse::Parser;
-use alphapulse_feeds::{sample_instruments, testdata, FrameKind, MalformedKind, SymbolMap};
+use alphapulse_feeds::{
+    sample_instruments, testdata, FrameKind, MalformedKind, MalformedKind as K, SymbolMap,
+};
 use alphapulse_types::InstrumentTable;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
@@ -305,4 +307,54 @@ fn reordered_and_spaced_real_lines_are_still_taken() {
     }
     println!("reordered/spaced variants taken: {n}");
     assert!(n > 100);
+}
+
+/// Issue 8, point 4: frames with values Binance never sends are refused by both paths with the same
+/// reason, and never taken by the scanner.
+#[test]
+fn forbidden_values_are_refused_alike_by_both_paths() {
+    let table = sample_instruments();
+    let mut pair = Pair::new(&table, 5000);
+    let lines = seed_lines();
+    let of = |pat: &str| {
+        let l = lines.iter().find(|l| l.windows(pat.len()).any(|w| w == pat.as_bytes())).unwrap();
+        String::from_utf8(l.clone()).unwrap()
+    };
+    let (tr, bt, dp) = (of("@trade\""), of("@bookTicker\""), of("@depth@100ms\""));
+    let snap = frames_of(&testdata::sample_capture()).into_iter().find(|l| l.starts_with(b"{\"lastUpdateId"));
+    let snap = String::from_utf8(snap.unwrap()).unwrap();
+    let agg = of("aggTrade");
+    let first_bid = snap[snap.find("\"bids\":[[\"").unwrap() + 10..].split('"').next().unwrap().to_string();
+    let cases = [
+        (tr.replacen("\"q\":\"", "\"q\":\"-", 1), K::BadQuantity),
+        (tr.replacen("\"q\":\"", "\"q\":\"0\",\"x\":\"", 1), K::BadQuantity),
+        (tr.replacen("\"p\":\"", "\"p\":\"0\",\"x\":\"", 1), K::BadPrice),
+        (tr.replacen("\"p\":\"", "\"p\":\"-", 1), K::BadPrice),
+        (agg.replacen("\"q\":\"", "\"q\":\"-", 1), K::BadQuantity),
+        (agg.replacen("\"p\":\"", "\"p\":\"0.0\",\"x\":\"", 1), K::BadPrice),
+        (bt.replacen("\"B\":\"", "\"B\":\"-", 1), K::BadQuantity),
+        (bt.replacen("\"A\":\"", "\"A\":\"-", 1), K::BadQuantity),
+        (bt.replacen("\"b\":\"", "\"b\":\"-", 1), K::BadPrice),
+        (bt.replacen("\"a\":\"", "\"a\":\"0.00\",\"x\":\"", 1), K::BadPrice),
+        (dp.replacen("\"b\":[[\"", "\"b\":[[\"0\",\"1\"],[\"", 1), K::BadPrice),
+        (dp.replacen("\"a\":[[\"", "\"a\":[[\"-", 1), K::BadPrice),
+        (dp.replacen("\"a\":[[\"", "\"a\":[[\"1\",\"-1\"],[\"", 1), K::BadQuantity),
+        (dp.replacen("\"E\":", "\"E\":0,\"x\":", 1), K::BadTimestamp),
+        (tr.replacen("\"T\":", "\"T\":0,\"x\":", 1), K::BadTimestamp),
+        (snap.replacen("\"bids\":[[\"", "\"bids\":[[\"-", 1), K::BadPrice),
+        (snap.replacen("\"asks\":[[\"", "\"asks\":[[\"1\",\"-2\"],[\"", 1), K::BadQuantity),
+        (
+            snap.replacen("\"asks\":[[\"", &format!("\"asks\":[[\"{first_bid}\",\"1\"],[\""), 1),
+            K::CrossedSnapshot,
+        ),
+    ];
+    for (line, want) in cases {
+        let (took, r) = pair.check(line.as_bytes()).unwrap();
+        assert_eq!((took, r), (false, Err(want)), "{line}");
+    }
+    // Quantity 0 deletes a level (valid); a crossed snapshot side with quantity 0 is no level.
+    let zero_level = dp.replacen("\"a\":[[\"", "\"a\":[[\"1\",\"0\"],[\"", 1);
+    assert_eq!(pair.check(zero_level.as_bytes()).unwrap(), (true, Ok(FrameKind::Depth)));
+    let zero_cross = snap.replacen("\"asks\":[[\"", &format!("\"asks\":[[\"{first_bid}\",\"0\"],[\""), 1);
+    assert_eq!(pair.check(zero_cross.as_bytes()).unwrap().1, Ok(FrameKind::Snapshot));
 }

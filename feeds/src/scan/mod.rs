@@ -10,13 +10,14 @@
 //! Not mine: REST snapshots (`lastUpdateId`, `bids`, `asks` anywhere), klines, unknown kinds,
 //! duplicate keys we read, objects or arrays under keys we do not read, strings with escapes,
 //! control or non-ASCII bytes, numbers other than plain non-negative integers of at most 19
-//! digits, anything the tape path would reject.
+//! digits, an `E`/`T` of 0, values that fail `parse::validate` (a price <= 0, a negative
+//! quantity…), anything the tape path would reject.
 //!
 //! `lex` holds the cursor (strings, integers, literals, level arrays).
 
 mod lex;
 
-use crate::parse::{stream_kind, Frame};
+use crate::parse::{stream_kind, validate, Frame};
 use crate::stats::FrameKind;
 use crate::SymbolMap;
 use alphapulse_types::{Price, Qty};
@@ -55,7 +56,8 @@ mod k {
     pub(super) const M: usize = 13;
     pub(super) const STREAM: usize = 14;
     pub(super) const DATA: usize = 15;
-    pub(super) const COUNT: usize = 16;
+    pub(super) const BIG_T: usize = 16;
+    pub(super) const COUNT: usize = 17;
     /// A key we do not read: its value must be a scalar.
     pub(super) const UNKNOWN: usize = 0xff;
     /// A key of a REST snapshot (`lastUpdateId`, `bids`, `asks`): not mine.
@@ -69,6 +71,7 @@ fn key_id(key: &[u8]) -> usize {
         1 => match key[0] {
             b'e' => k::E,
             b'E' => k::BIG_E,
+            b'T' => k::BIG_T,
             b's' => k::S,
             b'U' => k::BIG_U,
             b'u' => k::U,
@@ -119,6 +122,7 @@ pub(crate) fn scan(json: &[u8], symbols: &mut SymbolMap, f: &mut Frame) -> Optio
     f.kind = None;
     f.inst = None;
     f.exch_ts = 0;
+    f.txn_ts = 0;
     f.prev_id = None;
     if top.get(k::STREAM) != V::Absent || top.get(k::DATA) != V::Absent {
         let (V::Str(name), V::Object) = (top.get(k::STREAM), top.get(k::DATA)) else {
@@ -234,6 +238,15 @@ fn num(v: V<'_>) -> Option<u64> {
     }
 }
 
+/// An optional exchange time in ms (`E`, `T`) → ns, 0 when absent; `None` (not mine) for 0, which
+/// the tape path refuses.
+fn time_ms(v: V<'_>) -> Option<u64> {
+    match v {
+        V::Absent => Some(0),
+        v => num(v).filter(|&ms| ms != 0)?.checked_mul(1_000_000),
+    }
+}
+
 fn dec<T>(v: V<'_>, parse: fn(&[u8]) -> Result<T, alphapulse_types::FixedError>) -> Option<T> {
     match v {
         V::Str(s) => parse(s).ok(),
@@ -250,10 +263,8 @@ fn event(
     f: &mut Frame,
 ) -> Option<FrameKind> {
     let levels = d.get(k::B) == V::Levels || d.get(k::A) == V::Levels;
-    let exch_ts = match d.get(k::BIG_E) {
-        V::Absent => 0,
-        v => num(v)?.checked_mul(1_000_000)?,
-    };
+    let exch_ts = time_ms(d.get(k::BIG_E))?;
+    let txn_ts = time_ms(d.get(k::BIG_T))?;
     match kind {
         FrameKind::Depth => {
             if d.get(k::B) != V::Levels || d.get(k::A) != V::Levels {
@@ -286,8 +297,11 @@ fn event(
     }
     f.kind = Some(kind);
     f.exch_ts = exch_ts;
+    f.txn_ts = txn_ts;
     f.inst = symbols.get(sym);
-    Some(kind)
+    // Values Binance would never send (a price <= 0, a negative quantity): not mine, so the tape
+    // path refuses the frame with its reason.
+    validate(f, kind).ok()
 }
 
 #[cfg(test)]
