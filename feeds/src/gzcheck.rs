@@ -30,6 +30,14 @@ pub enum DamageKind {
 }
 
 impl DamageKind {
+    pub const ALL: [DamageKind; 6] = [
+        DamageKind::Truncated,
+        DamageKind::BadHeader,
+        DamageKind::CorruptData,
+        DamageKind::CrcMismatch,
+        DamageKind::LengthMismatch,
+        DamageKind::ReadError,
+    ];
     /// Stable snake_case name (JSON `error`).
     pub const fn name(self) -> &'static str {
         match self {

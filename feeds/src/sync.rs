@@ -58,6 +58,12 @@ pub enum NotSynced {
 }
 
 impl NotSynced {
+    pub const ALL: [NotSynced; 4] = [
+        NotSynced::NoDepthStream,
+        NotSynced::NoSnapshot,
+        NotSynced::NeverBridged,
+        NotSynced::GapWithoutSnapshot,
+    ];
     /// Stable snake_case name (JSON).
     pub const fn name(self) -> &'static str {
         match self {

@@ -26,12 +26,16 @@ pub fn sample_data() -> PathBuf {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 0 ok, 1 the run failed, 2 bad usage or config.\n\n\
+#[command(
+    after_help = "Exit codes: 0 ok, 1 the run failed, 2 bad usage or config, 3 damaged input (a gzip\n\
+file cut short or corrupt, or a read error: the report covers the lines read before the damage and\n\
+names file, byte offset and lines read; --accept-damaged exits 0 instead).\n\n\
 Without --config every setting has its default (see tools/config/backtest.toml); without --data the\n\
 real BTCUSDT sample shipped in feeds/testdata/ is replayed.\n\n\
 Every actor's output is journaled (one stream per actor) into runs/<UTC time>-<pid>/journal, or\n\
 --journal DIR; inspect it with `alphapulse journal stat|tail|export`. --from-journal DIR replays the\n\
-market events of such a journal (no parsing) and gives bit-identical streams.")]
+market events of such a journal (no parsing) and gives bit-identical streams."
+)]
 pub struct Args {
     /// TOML config file (every key optional; see tools/config/backtest.toml).
     #[arg(long, short)]
@@ -65,7 +69,14 @@ pub struct Args {
     /// instead of capture files: no parsing. Instruments come from DIR/run.json.
     #[arg(long, value_name = "DIR", conflicts_with = "data")]
     pub from_journal: Option<PathBuf>,
+    /// Exit 0 even when an input file is damaged (cut or corrupt gzip, read error). The damage is
+    /// still reported; without this flag the run exits with status 3.
+    #[arg(long)]
+    pub accept_damaged: bool,
 }
+
+/// Exit status of a backtest that read a damaged input file (without `--accept-damaged`).
+pub const EXIT_DAMAGED: u8 = 3;
 
 /// How to run a resolved config: journaling, replay source, progress bar.
 #[derive(Clone, Debug, Default)]
@@ -301,6 +312,14 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&report.to_json())?);
     } else {
         print!("{}", report.to_text());
+    }
+    if report.has_damaged_input() && !args.accept_damaged {
+        eprintln!(
+            "error: {} damaged input file(s): the results cover only the lines read before the damage \
+             (exit {EXIT_DAMAGED}; --accept-damaged exits 0)",
+            report.damaged_files.len()
+        );
+        return Ok(ExitCode::from(EXIT_DAMAGED));
     }
     Ok(ExitCode::SUCCESS)
 }
