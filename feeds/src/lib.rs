@@ -13,7 +13,10 @@
 //! - [`replay`]: [`Replay`], merging sources by local time and dispatching frames;
 //! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
 //! - [`journal`]: [`JournalFeed`], the source that replays a journal stream (no parsing);
-//! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence;
+//! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence,
+//!   damaged files ([`DamagedFile`]) and each instrument's book sync status ([`BookSyncStatus`]);
+//! - `gzcheck`: the gzip integrity check run at open (CRC and length of every member), so that a
+//!   damaged file's garbage never reaches the parser;
 //! - [`testdata`]: paths of the shared data and the bundled sample.
 //!
 //! ```no_run
@@ -29,6 +32,7 @@
 #![forbid(unsafe_code)]
 
 mod error;
+mod gzcheck;
 mod lines;
 
 pub mod actor;
@@ -46,6 +50,7 @@ pub mod testdata;
 
 pub use actor::{FeedActor, FeedConfig, FeedOptions};
 pub use error::FeedError;
+pub use gzcheck::{DamageKind, DamagedFile};
 pub use instruments::{
     load_exchange_info, load_exchange_info_filtered, parse_exchange_info, sample_instruments, SymbolMap,
 };
@@ -55,4 +60,4 @@ pub use replay::Replay;
 pub use source::{detect_format, CaptureFormat};
 pub use stats::{FeedStats, FrameKind, MalformedCount, MalformedKind};
 pub use symbols::capture_symbols;
-pub use sync::{BookSync, ReplaySink};
+pub use sync::{BookSync, BookSyncStatus, NotSynced, ReplaySink, SyncTime};

@@ -68,6 +68,7 @@ pub(crate) enum LineEvent {
     /// A line longer than the buffer, skipped whole.
     TooLong,
     /// The input failed (I/O error, corrupt or cut gzip); the rest of the file is skipped.
+    /// `line_no` stays at the last line returned.
     Failed,
     /// End of input.
     Eof,
@@ -174,7 +175,6 @@ impl LineReader {
                 Err(_) => {
                     self.eof = true;
                     (self.start, self.end, self.scan) = (0, 0, 0);
-                    self.line_no += 1;
                     return LineEvent::Failed;
                 }
             }

@@ -14,7 +14,7 @@ use crate::parse::Parser;
 use crate::pending::DepthEvent;
 use crate::source::{detect_format, CaptureFormat, RecvClock, Source, SourceFile};
 use crate::stats::{FeedStats, FrameKind, MalformedKind};
-use crate::sync::{emit, BookSync, ReplaySink};
+use crate::sync::{emit, BookSync, BookSyncStatus, ReplaySink};
 use crate::{FeedError, FeedOptions};
 use alphapulse_book::Book;
 use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Quote, Side, Trade};
@@ -47,6 +47,38 @@ fn name_prefix(p: &Path) -> &str {
     name.split('_').next().unwrap_or(name)
 }
 
+/// Check every gzip file's members (CRC and length) before the replay, several files at a time; a
+/// damaged file keeps the number of lines that can be trusted (see [`crate::gzcheck`]). Plain-text
+/// files are not checked.
+fn verify_gzip(mut files: Vec<&mut SourceFile>) -> Result<(), FeedError> {
+    use crate::gzcheck::{verify, Damage};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    type Checked = (usize, std::io::Result<Option<Damage>>);
+    let next = AtomicUsize::new(0);
+    let paths: Vec<&Path> = files.iter().map(|f| f.path.as_path()).collect();
+    let workers = std::thread::available_parallelism().map_or(1, |p| p.get()).min(paths.len()).max(1);
+    let done: Vec<Checked> = std::thread::scope(|sc| {
+        let hs: Vec<_> = (0..workers)
+            .map(|_| {
+                sc.spawn(|| {
+                    let mut mine: Vec<Checked> = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(p) = paths.get(i) else { return mine };
+                        mine.push((i, verify(p)));
+                    }
+                })
+            })
+            .collect();
+        hs.into_iter().flat_map(|h| h.join().expect("gzip check thread")).collect()
+    });
+    for (i, r) in done {
+        let f = &mut files[i];
+        f.damage = r.map_err(|e| FeedError::Io { path: f.path.clone(), source: e })?;
+    }
+    Ok(())
+}
+
 impl Replay {
     /// Open `files` (formats detected; see [`crate::source`]) for the instruments of `instruments`.
     pub fn open(
@@ -71,7 +103,8 @@ impl Replay {
                 CaptureFormat::Binance => symbols.get(prefix.as_bytes()),
                 _ => None,
             };
-            let file = SourceFile { path: path.clone(), index: i as u32, format, snapshot_inst, size };
+            let file =
+                SourceFile { path: path.clone(), index: i as u32, format, snapshot_inst, size, damage: None };
             let key = (format == CaptureFormat::Binance)
                 .then(|| (path.parent().map(Path::to_path_buf).unwrap_or_default(), prefix.to_string()));
             match groups.iter_mut().find(|g| key.is_some() && g.0 == key) {
@@ -79,6 +112,7 @@ impl Replay {
                 None => groups.push((key, vec![file])),
             }
         }
+        verify_gzip(groups.iter_mut().flat_map(|g| g.1.iter_mut()).collect())?;
         let clock = RecvClock::new(opts.max_recv_jump_forward_ns, opts.max_recv_jump_back_ns);
         let sources = groups.into_iter().map(|(_, fs)| Source::new(fs, opts.max_line_bytes, clock)).collect();
         let level_cap = opts.book_levels.max(opts.max_frame_levels);
@@ -100,7 +134,13 @@ impl Replay {
             symbols,
             books,
             last_exch: vec![0; instruments.len()],
-            stats: FeedStats { files: files.to_vec(), ..FeedStats::default() },
+            stats: FeedStats {
+                files: files.to_vec(),
+                // Capacity for one entry per file: recording damage on the hot path never allocates.
+                damaged: Vec::with_capacity(files.len()),
+                books: instruments.iter().map(|i| BookSyncStatus::new(i.id)).collect(),
+                ..FeedStats::default()
+            },
             max_skew: opts.max_exchange_skew_ns,
             total_bytes,
             last_local_ts: 0,
@@ -222,6 +262,9 @@ impl Replay {
             self.stats.unknown_symbols += 1;
             return;
         };
+        if let Some(b) = self.stats.books.get_mut(inst.index()) {
+            b.frames += 1;
+        }
         let last_exch = &mut self.last_exch[inst.index()];
         if f.exch_ts != 0 {
             *last_exch = f.exch_ts;

@@ -20,6 +20,7 @@
 //! head, placed at its source's last accepted time, so the replay can parse it (a refused depth
 //! update discards its book) without it moving anyone's clock.
 
+use crate::gzcheck::{Damage, DamageKind, DamagedFile};
 use crate::lines::{Input, LineEvent, LineReader};
 use crate::stats::{FeedStats, FrameKind, MalformedKind};
 use crate::{FeedError, SymbolMap};
@@ -166,6 +167,8 @@ pub(crate) struct SourceFile {
     /// The instrument of snapshot lines without a symbol (binance format).
     pub(crate) snapshot_inst: Option<InstrumentId>,
     pub(crate) size: u64,
+    /// What the gzip check at open found wrong (then only `good_lines` lines are read).
+    pub(crate) damage: Option<Damage>,
 }
 
 /// The frame at the head of a source, waiting for its turn in the merge.
@@ -238,17 +241,33 @@ impl Source {
             };
             let ev = self.reader.next();
             let line_no = self.reader.line_no;
-            match ev {
-                LineEvent::Eof => {
-                    self.done_bytes += self.files[ci].size;
-                    self.reader.close();
-                    self.cur = None;
+            if let Some(d) = self.files[ci].damage {
+                // A damaged file: only the lines the check at open could trust reach the parser.
+                let (stop, read) = match ev {
+                    LineEvent::Line(..) | LineEvent::TooLong => (line_no > d.good_lines, line_no - 1),
+                    LineEvent::Failed | LineEvent::Eof => (true, line_no),
+                };
+                if stop {
+                    let lines_read = read.min(d.good_lines);
+                    stats.damaged.push(DamagedFile {
+                        file: fidx,
+                        offset: d.offset,
+                        lines_read,
+                        kind: d.kind,
+                    });
+                    self.finish_file(ci);
+                    continue;
                 }
+            }
+            match ev {
+                LineEvent::Eof => self.finish_file(ci),
                 LineEvent::Failed => {
-                    stats.malformed_at(MalformedKind::Io, fidx, line_no);
-                    self.done_bytes += self.files[ci].size;
-                    self.reader.close();
-                    self.cur = None;
+                    // Damage the check at open did not see (a plain file's read error, or a file
+                    // that changed since): reported the same way.
+                    let offset = self.reader.consumed();
+                    let kind = DamageKind::ReadError;
+                    stats.damaged.push(DamagedFile { file: fidx, offset, lines_read: line_no, kind });
+                    self.finish_file(ci);
                 }
                 LineEvent::TooLong => {
                     stats.frames += 1;
@@ -301,6 +320,12 @@ impl Source {
                 }
             }
         }
+    }
+
+    fn finish_file(&mut self, ci: usize) {
+        self.done_bytes += self.files[ci].size;
+        self.reader.close();
+        self.cur = None;
     }
 
     fn open_next(&mut self, stats: &mut FeedStats) -> bool {

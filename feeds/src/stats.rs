@@ -1,6 +1,8 @@
 //! Counters of one replay: frames by kind, messages emitted by kind, book-sync events and malformed
 //! input by kind with the first occurrence (file and 1-based line), for "one warning per kind".
 
+use crate::gzcheck::DamagedFile;
+use crate::sync::BookSyncStatus;
 use alphapulse_types::{Msg, MSG_KINDS};
 use std::path::{Path, PathBuf};
 
@@ -155,6 +157,10 @@ pub struct FeedStats {
     pub unknown_symbols: u64,
     /// Levels a frame carried beyond the parser's per-frame capacity (dropped, worst last).
     pub level_overflows: u64,
+    /// Input files found damaged (cut or corrupt gzip, read errors): at most one entry per file.
+    pub damaged: Vec<DamagedFile>,
+    /// Book sync status per instrument, indexed by instrument id (empty for a default value).
+    pub books: Vec<BookSyncStatus>,
 }
 
 impl FeedStats {

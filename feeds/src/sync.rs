@@ -38,6 +38,142 @@ pub(crate) fn emit<S: ReplaySink + ?Sized>(stats: &mut FeedStats, sink: &mut S, 
     sink.emit(msg);
 }
 
+/// When a book synced: the snapshot's exchange time (its own, else the instrument's last exchange
+/// time seen) and its receive time, in ns since the Unix epoch.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SyncTime {
+    pub exch_ts: u64,
+    pub local_ts: u64,
+}
+
+/// Why a book is not synced (at the end of the input).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotSynced {
+    /// No depth update and no snapshot for the instrument (e.g. bookTicker or trades only).
+    NoDepthStream,
+    /// Depth updates but no snapshot in the input.
+    NoSnapshot,
+    /// Snapshots arrived, but none bridged the buffered updates (`U <= lastUpdateId+1 <= u` never
+    /// held: the snapshot was too old or too new for the updates around it).
+    NeverBridged,
+    /// The book synced, then a gap discarded it and no later snapshot came.
+    GapWithoutSnapshot,
+}
+
+impl NotSynced {
+    pub const ALL: [NotSynced; 4] = [
+        NotSynced::NoDepthStream,
+        NotSynced::NoSnapshot,
+        NotSynced::NeverBridged,
+        NotSynced::GapWithoutSnapshot,
+    ];
+    /// Stable snake_case name (JSON).
+    pub const fn name(self) -> &'static str {
+        match self {
+            NotSynced::NoDepthStream => "no_depth_stream",
+            NotSynced::NoSnapshot => "no_snapshot",
+            NotSynced::NeverBridged => "snapshot_never_bridged",
+            NotSynced::GapWithoutSnapshot => "gap_without_later_snapshot",
+        }
+    }
+    /// For a person.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            NotSynced::NoDepthStream => "no depth stream",
+            NotSynced::NoSnapshot => "no snapshot in the input",
+            NotSynced::NeverBridged => "the snapshot never bridged the buffered updates",
+            NotSynced::GapWithoutSnapshot => "a gap with no later snapshot",
+        }
+    }
+}
+
+/// One instrument's book sync over a replay (in [`FeedStats::books`], indexed by instrument id).
+/// A book counts as synced from a snapshot on, unless the first depth update tested against the
+/// snapshot shows a gap (the snapshot did not bridge the updates: it never synced).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookSyncStatus {
+    pub inst: InstrumentId,
+    /// Parsed frames of any kind for the instrument.
+    pub frames: u64,
+    /// Depth updates received.
+    pub depth_updates: u64,
+    /// Snapshots received (applied or ignored).
+    pub snapshots: u64,
+    /// Snapshots applied whose first tested update showed a gap.
+    pub unbridged: u64,
+    /// First sync (`None`: never synced).
+    pub first_sync: Option<SyncTime>,
+    /// Syncs (snapshots that bridged, or were not contradicted by the end of input).
+    pub syncs: u64,
+    pub gaps: u64,
+    pub resyncs: u64,
+    /// Synced now (at the end of a finished replay: at the end of the input).
+    pub synced: bool,
+    /// The last snapshot applied, until the first update confirms or refutes it.
+    candidate: Option<SyncTime>,
+}
+
+impl BookSyncStatus {
+    /// Nothing seen yet.
+    pub fn new(inst: InstrumentId) -> Self {
+        BookSyncStatus {
+            inst,
+            frames: 0,
+            depth_updates: 0,
+            snapshots: 0,
+            unbridged: 0,
+            first_sync: None,
+            syncs: 0,
+            gaps: 0,
+            resyncs: 0,
+            synced: false,
+            candidate: None,
+        }
+    }
+    /// When the book first synced; a snapshot not yet tested by any update counts.
+    pub fn first_synced(&self) -> Option<SyncTime> {
+        self.first_sync.or(if self.synced { self.candidate } else { None })
+    }
+    /// Syncs, counting a snapshot not yet tested by any update.
+    pub fn sync_count(&self) -> u64 {
+        self.syncs + u64::from(self.synced && self.candidate.is_some())
+    }
+    /// Why the book is not synced now (`None`: it is).
+    pub fn not_synced(&self) -> Option<NotSynced> {
+        if self.synced {
+            None
+        } else if self.depth_updates == 0 && self.snapshots == 0 {
+            Some(NotSynced::NoDepthStream)
+        } else if self.first_sync.is_some() {
+            Some(NotSynced::GapWithoutSnapshot)
+        } else if self.snapshots == 0 {
+            Some(NotSynced::NoSnapshot)
+        } else {
+            Some(NotSynced::NeverBridged)
+        }
+    }
+    fn on_snapshot_applied(&mut self, at: SyncTime) {
+        self.synced = true;
+        self.candidate = Some(at);
+    }
+    /// The first update after a snapshot applied (`bridged`) or showed a gap.
+    fn on_first_tested(&mut self, bridged: bool) {
+        if let Some(at) = self.candidate.take() {
+            if bridged {
+                self.syncs += 1;
+                self.first_sync.get_or_insert(at);
+            } else {
+                self.unbridged += 1;
+            }
+        }
+    }
+}
+
+#[inline]
+fn status(stats: &mut FeedStats, inst: InstrumentId) -> Option<&mut BookSyncStatus> {
+    stats.books.get_mut(inst.index())
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
     AwaitSnapshot,
@@ -117,6 +253,9 @@ impl BookSync {
         stats: &mut FeedStats,
         sink: &mut S,
     ) {
+        if let Some(b) = status(stats, self.inst) {
+            b.depth_updates += 1;
+        }
         if self.state == State::AwaitSnapshot {
             stats.buffered += 1;
             stats.buffer_dropped += self.pending.push(ev);
@@ -140,6 +279,11 @@ impl BookSync {
             return Check::Gap;
         };
         let c = self.check(ev, first);
+        if first && matches!(c, Check::Apply | Check::Gap) {
+            if let Some(b) = status(stats, self.inst) {
+                b.on_first_tested(c == Check::Apply);
+            }
+        }
         match c {
             Check::Apply => {
                 self.apply(ev, local_ts, stats, sink);
@@ -162,6 +306,10 @@ impl BookSync {
     ) {
         let id = self.book.update_id();
         stats.gaps += 1;
+        if let Some(b) = status(stats, self.inst) {
+            b.gaps += 1;
+            b.synced = false;
+        }
         self.book.clear();
         self.state = State::AwaitSnapshot;
         self.after_gap = true;
@@ -239,6 +387,9 @@ impl BookSync {
         stats: &mut FeedStats,
         sink: &mut S,
     ) {
+        if let Some(b) = status(stats, self.inst) {
+            b.snapshots += 1;
+        }
         if self.is_synced() {
             stats.snapshots_ignored += 1;
             return;
@@ -252,6 +403,12 @@ impl BookSync {
         }
         self.book.set_update_id(last_update_id);
         stats.snapshots_applied += 1;
+        if let Some(b) = status(stats, self.inst) {
+            if self.after_gap {
+                b.resyncs += 1;
+            }
+            b.on_snapshot_applied(SyncTime { exch_ts, local_ts });
+        }
         if self.after_gap {
             stats.resyncs += 1;
             self.after_gap = false;

@@ -26,12 +26,16 @@ pub fn sample_data() -> PathBuf {
 }
 
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 0 ok, 1 the run failed, 2 bad usage or config.\n\n\
+#[command(
+    after_help = "Exit codes: 0 ok, 1 the run failed, 2 bad usage or config, 3 damaged input (a gzip\n\
+file cut short or corrupt, or a read error: the report covers the lines read before the damage and\n\
+names file, byte offset and lines read; --accept-damaged exits 0 instead).\n\n\
 Without --config every setting has its default (see tools/config/backtest.toml); without --data the\n\
 real BTCUSDT sample shipped in feeds/testdata/ is replayed.\n\n\
 Every actor's output is journaled (one stream per actor) into runs/<UTC time>-<pid>/journal, or\n\
 --journal DIR; inspect it with `alphapulse journal stat|tail|export`. --from-journal DIR replays the\n\
-market events of such a journal (no parsing) and gives bit-identical streams.")]
+market events of such a journal (no parsing) and gives bit-identical streams."
+)]
 pub struct Args {
     /// TOML config file (every key optional; see tools/config/backtest.toml).
     #[arg(long, short)]
@@ -70,7 +74,14 @@ pub struct Args {
     /// Without it such a journal is refused (exit 1).
     #[arg(long, requires = "from_journal")]
     pub accept_incomplete: bool,
+    /// Exit 0 even when an input file is damaged (cut or corrupt gzip, read error). The damage is
+    /// still reported; without this flag the run exits with status 3.
+    #[arg(long)]
+    pub accept_damaged: bool,
 }
+
+/// Exit status of a backtest that read a damaged input file (without `--accept-damaged`).
+pub const EXIT_DAMAGED: u8 = 3;
 
 /// How to run a resolved config: journaling, replay source, progress bar.
 #[derive(Clone, Debug, Default)]
@@ -352,6 +363,14 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if report.journal_stopped_run {
         eprintln!("error: the run stopped early: its journal's disk is full (see the report)");
         return Ok(ExitCode::from(1));
+    }
+    if report.has_damaged_input() && !args.accept_damaged {
+        eprintln!(
+            "error: {} damaged input file(s): the results cover only the lines read before the damage \
+             (exit {EXIT_DAMAGED}; --accept-damaged exits 0)",
+            report.damaged_files.len()
+        );
+        return Ok(ExitCode::from(EXIT_DAMAGED));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,7 +1,8 @@
 //! `alphapulse`: the operator binary.
 //!
 //! Subcommands live one per module; each parses its own arguments (clap) and returns an exit code.
-//! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config.
+//! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config,
+//! 3 a backtest read damaged input (`backtest --accept-damaged` exits 0 instead).
 
 use alphapulse_tools::{backtest, config, journal};
 use clap::{Parser, Subcommand};
@@ -9,7 +10,16 @@ use std::process::ExitCode;
 
 /// AlphaPulse: a low-latency trading engine. Market data → agents → risk → router → exchange.
 #[derive(Parser)]
-#[command(name = "alphapulse", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "alphapulse",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Exit codes: 0 ok, 1 the work failed, 2 bad usage or config, 3 a backtest read damaged \
+                  input (a cut or corrupt gzip file, a read error; reported with file, byte offset and \
+                  lines read; `backtest --accept-damaged` exits 0)."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

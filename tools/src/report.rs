@@ -50,6 +50,107 @@ pub struct MalformedEntry {
     pub first_line: u64,
 }
 
+/// An input file found damaged: the replay read `lines_read` of its lines and skipped the rest.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct DamagedEntry {
+    pub file: String,
+    /// Compressed byte offset where the damage was detected.
+    pub offset: u64,
+    pub lines_read: u64,
+    /// `truncated`, `crc_mismatch`, `length_mismatch`, `corrupt_deflate_data`, `bad_gzip_header`, `read_error`.
+    pub error: &'static str,
+}
+
+/// One instrument's book sync over the run (instruments the input carried).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct BookEntry {
+    pub symbol: String,
+    pub frames: u64,
+    pub depth_updates: u64,
+    pub snapshots: u64,
+    pub ever_synced: bool,
+    /// First sync: the snapshot's exchange and receive times, UTC (null: never synced).
+    pub first_sync_exch: Option<String>,
+    pub first_sync_recv: Option<String>,
+    pub syncs: u64,
+    pub gaps: u64,
+    pub resyncs: u64,
+    pub synced_at_end: bool,
+    /// Why not synced at the end (null: synced): `no_depth_stream`, `no_snapshot`,
+    /// `snapshot_never_bridged`, `gap_without_later_snapshot`.
+    pub not_synced_reason: Option<&'static str>,
+}
+
+/// `2024-08-08T23:55:00.123Z` for ns since the Unix epoch.
+pub fn utc_ms(ns: u64) -> String {
+    let secs = ns / 1_000_000_000;
+    let (days, rem) = (secs / 86_400, secs % 86_400);
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let ms = ns / 1_000_000 % 1000;
+    format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, rem / 60 % 60, rem % 60)
+}
+
+/// Every scalar counter [`FeedStats`] keeps, by field name: the `feed_counters` JSON object and
+/// the report's `feed counters` lines both come from here. The destructuring names every field
+/// (no `..`): a counter added to `FeedStats` does not compile until it is reported here, or its
+/// structured report named.
+pub fn feed_counters(s: &FeedStats) -> Vec<(&'static str, u64)> {
+    let FeedStats {
+        files: _,     // `files`
+        by_kind: _,   // `frames_by_kind`
+        emitted: _,   // `messages_by_type`
+        malformed: _, // `malformed`, `malformed_by_kind`
+        damaged: _,   // `damaged_files`
+        books: _,     // `books`
+        frames,
+        bytes,
+        gaps,
+        resyncs,
+        snapshots_applied,
+        snapshots_ignored,
+        stale_dropped,
+        old_ignored,
+        buffered,
+        buffer_dropped,
+        depth_applied,
+        unknown_symbols,
+        level_overflows,
+    } = s;
+    vec![
+        ("frames", *frames),
+        ("bytes", *bytes),
+        ("gaps", *gaps),
+        ("resyncs", *resyncs),
+        ("snapshots_applied", *snapshots_applied),
+        ("snapshots_ignored", *snapshots_ignored),
+        ("stale_dropped", *stale_dropped),
+        ("old_ignored", *old_ignored),
+        ("buffered", *buffered),
+        ("buffer_dropped", *buffer_dropped),
+        ("depth_applied", *depth_applied),
+        ("unknown_symbols", *unknown_symbols),
+        ("level_overflows", *level_overflows),
+    ]
+}
+
+/// The report key of each structured (non-scalar) [`FeedStats`] field.
+pub const FEED_STRUCTURED: [(&str, &str); 6] = [
+    ("files", "files"),
+    ("by_kind", "frames_by_kind"),
+    ("emitted", "messages_by_type"),
+    ("malformed", "malformed_by_kind"),
+    ("damaged", "damaged_files"),
+    ("books", "books"),
+];
+
 /// Final position in one instrument.
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct PositionEntry {
@@ -79,6 +180,12 @@ pub struct Report {
     pub resyncs: u64,
     pub stale_dropped: u64,
     pub unknown_symbols: u64,
+    /// Every scalar feed counter by its `FeedStats` name (see [`feed_counters`]).
+    pub feed_counters: Map<String, Value>,
+    /// Input files found damaged (the run exits 3 unless `--accept-damaged`).
+    pub damaged_files: Vec<DamagedEntry>,
+    /// Book sync per instrument the input carried.
+    pub books: Vec<BookEntry>,
     pub signals: Map<String, Value>,
     pub intents: u64,
     pub orders_sent: u64,
@@ -131,6 +238,17 @@ fn feed_maps(s: &FeedStats) -> (Map<String, Value>, Map<String, Value>) {
         .map(|n| (n.to_string(), json!(s.emitted_of(n))))
         .collect();
     (frames, msgs)
+}
+
+fn damage_text(error: &str) -> &'static str {
+    alphapulse_feeds::DamageKind::ALL.iter().find(|k| k.name() == error).map_or("damage", |k| k.describe())
+}
+
+fn reason_text(reason: Option<&str>) -> &'static str {
+    alphapulse_feeds::NotSynced::ALL
+        .iter()
+        .find(|r| Some(r.name()) == reason)
+        .map_or("synced", |r| r.describe())
 }
 
 impl Report {
@@ -210,6 +328,41 @@ impl Report {
             })
             .collect();
 
+        let file_name = |i: u32| fs.files.get(i as usize).map_or(String::new(), |p| p.display().to_string());
+        let damaged_files = fs
+            .damaged
+            .iter()
+            .map(|d| DamagedEntry {
+                file: file_name(d.file),
+                offset: d.offset,
+                lines_read: d.lines_read,
+                error: d.kind.name(),
+            })
+            .collect();
+        let books = fs
+            .books
+            .iter()
+            .filter(|b| b.frames > 0)
+            .map(|b| {
+                let first = b.first_synced();
+                BookEntry {
+                    symbol: table
+                        .get(b.inst)
+                        .map_or_else(|| format!("#{}", b.inst.index()), |i| i.symbol.clone()),
+                    frames: b.frames,
+                    depth_updates: b.depth_updates,
+                    snapshots: b.snapshots,
+                    ever_synced: first.is_some(),
+                    first_sync_exch: first.map(|t| utc_ms(t.exch_ts)),
+                    first_sync_recv: first.map(|t| utc_ms(t.local_ts)),
+                    syncs: b.sync_count(),
+                    gaps: b.gaps,
+                    resyncs: b.resyncs,
+                    synced_at_end: b.synced,
+                    not_synced_reason: b.not_synced().map(|r| r.name()),
+                }
+            })
+            .collect();
         let rs = risk.stats();
         let rejected_by_reason =
             Verdict::REJECTS.iter().map(|v| (v.name().to_string(), json!(rs.rejected_by(*v)))).collect();
@@ -251,6 +404,9 @@ impl Report {
             resyncs: fs.resyncs,
             stale_dropped: fs.stale_dropped,
             unknown_symbols: fs.unknown_symbols,
+            feed_counters: feed_counters(fs).into_iter().map(|(k, v)| (k.to_string(), json!(v))).collect(),
+            damaged_files,
+            books,
             signals: hs.agents.iter().map(|a| (a.name.to_string(), json!(a.signals))).collect(),
             intents: hs.aggregator.intents,
             orders_sent: os.created,
@@ -297,6 +453,23 @@ impl Report {
                 )
             })
             .collect();
+        for d in &self.damaged_files {
+            w.push(format!(
+                "damaged input {}: {} (detected at compressed byte {}); {} line(s) read, the rest skipped",
+                d.file,
+                damage_text(d.error),
+                d.offset,
+                d.lines_read
+            ));
+        }
+        for b in self.books.iter().filter(|b| b.depth_updates > 0 && !b.ever_synced) {
+            w.push(format!(
+                "{}: {} depth update(s) but the book never synced ({})",
+                b.symbol,
+                b.depth_updates,
+                reason_text(b.not_synced_reason)
+            ));
+        }
         if self.gaps > 0 {
             w.push(format!(
                 "{} sequence gap(s): affected books were unusable until a snapshot ({} resync(s))",
@@ -321,6 +494,11 @@ impl Report {
             w.push(format!("{} invalid order-state transition(s) refused", self.invalid_transitions));
         }
         w
+    }
+
+    /// Damaged input files (the binary exits 3 for them unless told to accept them).
+    pub fn has_damaged_input(&self) -> bool {
+        !self.damaged_files.is_empty()
     }
 
     pub fn to_json(&self) -> Value {
@@ -368,6 +546,37 @@ impl Report {
             "  throughput        {:>12.0}   events/s ({:.0} frames/s, {:.3} s)",
             self.events_per_sec, self.frames_per_sec, self.elapsed_sec
         )?;
+        writeln!(s, "  damaged files     {:>12}", self.damaged_files.len())?;
+        for d in &self.damaged_files {
+            writeln!(
+                s,
+                "    {}: {} at byte {}, {} line(s) read",
+                d.file,
+                damage_text(d.error),
+                d.offset,
+                d.lines_read
+            )?;
+        }
+        let counters: Vec<String> = self.feed_counters.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        writeln!(s, "  feed counters     {}", counters.join(", "))?;
+        if !self.books.is_empty() {
+            writeln!(s, "\nbooks")?;
+        }
+        for b in &self.books {
+            let first = match (&b.first_sync_exch, &b.first_sync_recv) {
+                (Some(e), Some(r)) => format!("first synced {e} exch / {r} recv"),
+                _ => "never synced".to_string(),
+            };
+            let end = match b.not_synced_reason {
+                None => "synced at end".to_string(),
+                Some(r) => format!("not synced at end: {}", reason_text(Some(r))),
+            };
+            writeln!(
+                s,
+                "  {:<10} {first}; syncs {}, gaps {}, resyncs {}; {end}",
+                b.symbol, b.syncs, b.gaps, b.resyncs
+            )?;
+        }
         writeln!(s, "\ntrading")?;
         writeln!(s, "  signals           {}", kv(&self.signals))?;
         writeln!(s, "  intents           {:>12}", self.intents)?;
