@@ -12,7 +12,7 @@ pub const MAX_SEGMENT_SIZE: u64 = 1 << 30;
 ///
 /// Writes to the mapping survive a crash (kill -9) of the writer in any case: the pages belong to the
 /// kernel's page cache. These policies are about an OS crash or power loss.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Durability {
     /// Never msync; the kernel writes dirty pages back when it likes (on tmpfs: never).
@@ -26,7 +26,7 @@ pub enum Durability {
 }
 
 /// Which sealed segments `Writer::enforce_retention` deletes. The active segment is never deleted.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, Default)]
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, serde::Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct Retention {
     /// Keep at most this many segment files (the active one included).
@@ -36,7 +36,7 @@ pub struct Retention {
 }
 
 /// Configuration of one stream (the lead's TOML embeds it as a table).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StreamConfig {
     /// Size of each new segment file in bytes: a power of two in [4 KiB, 1 GiB]. Default 64 MiB.

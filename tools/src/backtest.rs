@@ -1,6 +1,6 @@
 //! `alphapulse backtest`: replay captures through feed → agents → risk → router → sim gateway.
 
-use crate::config::{Config, ConfigError};
+use crate::config::{json_differences, Config, ConfigError};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::run_journal;
@@ -33,9 +33,10 @@ names file, byte offset and lines read; --accept-damaged exits 0 instead).\n\n\
 Without --config every setting has its default (see tools/config/backtest.toml); without --data the\n\
 real BTCUSDT sample shipped in feeds/testdata/ is replayed.\n\n\
 Every actor's output is journaled (one stream per actor) into runs/<UTC time>-<pid>/journal, or\n\
---journal DIR; inspect it with `alphapulse journal stat|tail|export`. --from-journal DIR replays the\n\
-market events of such a journal (no parsing) and gives bit-identical streams."
-)]
+--journal DIR; inspect it with `alphapulse journal stat|tail|export`. Only the newest run folders of\n\
+runs/ are kept (--keep-runs, default 5; older ones are removed and named on stderr). --from-journal DIR\n\
+replays the market events of such a journal (no parsing) with the config recorded in DIR/run.json\n\
+(unless --config is given) and gives bit-identical streams.")]
 pub struct Args {
     /// TOML config file (every key optional; see tools/config/backtest.toml).
     #[arg(long, short)]
@@ -78,6 +79,11 @@ pub struct Args {
     /// still reported; without this flag the run exits with status 3.
     #[arg(long)]
     pub accept_damaged: bool,
+    /// Run folders to keep under the default runs/ (this run's included; older ones are removed,
+    /// named on stderr with their sizes); 0 keeps all. Overrides `[journal] keep_runs` (default 5).
+    /// Never applies to --journal DIR.
+    #[arg(long, value_name = "N")]
+    pub keep_runs: Option<usize>,
 }
 
 /// Exit status of a backtest that read a damaged input file (without `--accept-damaged`).
@@ -103,14 +109,23 @@ pub enum Threads {
 
 /// Resolve arguments and config into one validated config.
 pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
+    resolve_noting(args, &mut Vec::new())
+}
+
+/// [`resolve`], adding to `notes` what the operator should be told on stderr (which config a
+/// replay runs with).
+pub fn resolve_noting(args: &Args, notes: &mut Vec<String>) -> Result<Config, ConfigError> {
     let mut cfg = match &args.config {
         Some(p) => Config::load(p)?,
         None => Config::default(),
     };
+    if let Some(dir) = &args.from_journal {
+        cfg = replay_base(cfg, dir, args.config.as_deref(), notes)?;
+    }
     if !args.data.is_empty() {
         cfg.data = args.data.clone();
     }
-    if cfg.data.is_empty() {
+    if cfg.data.is_empty() && args.from_journal.is_none() {
         cfg.data.push(sample_data());
     }
     if args.exchange_info.is_some() {
@@ -124,10 +139,67 @@ pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
     if !args.cores.is_empty() {
         cfg.placement.cores = args.cores.clone();
     }
+    if let Some(k) = args.keep_runs {
+        cfg.journal.keep_runs = k;
+    }
     if let Some(dir) = &args.from_journal {
         replay_config(&mut cfg, dir, args.exchange_info.is_some())?;
     }
     check(&mut cfg)?;
+    Ok(cfg)
+}
+
+/// The config a replay of `dir` starts from: the one recorded in its `run.json`, unless `--config`
+/// gave one (`loaded`, from `config_path`), which then overrides it (the differing keys are noted).
+/// The recorded capture files are dropped: the journal's feed stream is the data.
+pub fn replay_base(
+    loaded: Config,
+    dir: &Path,
+    config_path: Option<&Path>,
+    notes: &mut Vec<String>,
+) -> Result<Config, ConfigError> {
+    let run_file = dir.join(run_journal::RUN_FILE);
+    let recorded = run_journal::read_meta(dir)?.and_then(|m| m.config);
+    let mut cfg = match (config_path, recorded) {
+        (None, Some(v)) => {
+            let cfg = Config::from_json(&v).map_err(|e| {
+                ConfigError::Usage(format!("{}: the recorded config cannot be read: {e}", run_file.display()))
+            })?;
+            notes.push(format!("replaying with the config recorded in {}", run_file.display()));
+            cfg
+        }
+        (Some(path), Some(v)) => {
+            let diffs: Vec<String> = json_differences(&v, &loaded.to_json())
+                .into_iter()
+                .filter(|(k, _, _)| k != "data")
+                .map(|(k, was, now)| format!("{k} (recorded {was}, now {now})"))
+                .collect();
+            notes.push(format!(
+                "--config {} overrides the config recorded in {}; differences: {}",
+                path.display(),
+                run_file.display(),
+                if diffs.is_empty() { "none".to_string() } else { diffs.join(", ") }
+            ));
+            loaded
+        }
+        (None, None) => {
+            notes.push(format!(
+                "{} records no config (a journal written before configs were recorded): replaying with \
+                 the defaults; pass --config to replay with another",
+                run_file.display()
+            ));
+            loaded
+        }
+        (Some(path), None) => {
+            notes.push(format!(
+                "{} records no config: replaying with --config {}",
+                run_file.display(),
+                path.display()
+            ));
+            loaded
+        }
+    };
+    cfg.data.clear();
     Ok(cfg)
 }
 
@@ -230,6 +302,25 @@ pub fn check(cfg: &mut Config) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// Keep the newest `keep` run folders of `runs/` counting the one about to be made (0: keep all),
+/// naming each removed folder and its size on stderr.
+pub fn prune_default_runs(keep: usize) {
+    if keep == 0 {
+        return;
+    }
+    let (removed, failed) = run_journal::prune_runs(Path::new(run_journal::RUNS_DIR), keep - 1);
+    for p in &removed {
+        eprintln!(
+            "note: removed old run folder {} ({:.1} MB; keeping the newest {keep} runs, see --keep-runs)",
+            p.path.display(),
+            p.bytes as f64 / 1e6
+        );
+    }
+    for f in &failed {
+        eprintln!("warning: could not remove old run folder {f}");
+    }
+}
+
 /// Build the instrument table the config asks for.
 pub fn instruments(cfg: &Config) -> anyhow::Result<InstrumentTable> {
     let table = match &cfg.exchange_info {
@@ -239,7 +330,19 @@ pub fn instruments(cfg: &Config) -> anyhow::Result<InstrumentTable> {
     };
     let wanted = if !cfg.symbols.is_empty() {
         for s in &cfg.symbols {
-            table.by_symbol(s).with_context(|| format!("config key `symbols`: unknown symbol `{s}`"))?;
+            if table.by_symbol(s).is_none() {
+                // A config error (exit 2), not a failed run.
+                return Err(ConfigError::Invalid {
+                    key: "symbols".into(),
+                    message: format!(
+                        "unknown symbol `{s}`: not in {}",
+                        cfg.exchange_info.as_ref().map_or("the sample's instruments".into(), |p| {
+                            format!("the exchange info {}", p.display())
+                        })
+                    ),
+                }
+                .into());
+            }
         }
         cfg.symbols.clone()
     } else if cfg.exchange_info.is_some() {
@@ -254,7 +357,11 @@ pub fn instruments(cfg: &Config) -> anyhow::Result<InstrumentTable> {
         only.add(inst.clone())?;
     }
     if only.is_empty() {
-        anyhow::bail!("none of the captures' symbols {wanted:?} is in the exchange info");
+        return Err(ConfigError::Invalid {
+            key: "exchange_info".into(),
+            message: format!("none of the captures' symbols {wanted:?} is in the exchange info"),
+        }
+        .into());
     }
     Ok(only)
 }
@@ -349,8 +456,16 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
 }
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
-    let cfg = resolve(&args)?;
+    let mut notes = Vec::new();
+    let cfg = resolve_noting(&args, &mut notes)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
     let opts = run_options(&args)?;
+    if args.journal.is_none() && opts.journal.is_some() {
+        // Only the default location is pruned; this run's folder does not exist yet.
+        prune_default_runs(cfg.journal.keep_runs);
+    }
     let report = execute_with(&cfg, &opts)?;
     for w in report.warnings() {
         eprintln!("warning: {w}");

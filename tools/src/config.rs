@@ -9,15 +9,15 @@ use alphapulse_risk::RiskConfig;
 use alphapulse_runtime::{OnFull, PlacementConfig};
 use alphapulse_shm::{Durability, Retention, StreamConfig};
 use alphapulse_strategy::StrategyConfig;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 /// A config problem: bad usage, exit code 2.
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("cannot read config {path}: {source}")]
-    Read { path: PathBuf, source: std::io::Error },
+    #[error("cannot read config {path}: {error}")]
+    Read { path: PathBuf, error: std::io::Error },
     #[error("config {path}: {message}")]
     Parse { path: PathBuf, message: String },
     #[error("config key `{key}`: {message}")]
@@ -26,8 +26,9 @@ pub enum ConfigError {
     Usage(String),
 }
 
-/// The whole file.
-#[derive(Clone, Debug, Default, Deserialize)]
+/// The whole file. It also serialises (to JSON in a journal's `run.json`) and reads back to the
+/// same values, so a replay can run with the config of the run it replays.
+#[derive(Clone, Debug, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Capture files to replay, in order (relative paths are relative to the config file).
@@ -47,7 +48,7 @@ pub struct Config {
 }
 
 /// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct JournalConfig {
     /// Segment file size in bytes: a power of two in [4096, 1 GiB]. Every stream has at least one
@@ -61,7 +62,14 @@ pub struct JournalConfig {
     /// When the journal's disk is full: `"stop"` (default: stop the run cleanly, mark the journal
     /// incomplete, exit 1) or `"continue"` (run on unjournaled; the journal is marked incomplete).
     pub on_full: OnFull,
+    /// Run folders kept under the default `runs/` (the newest, this run's included); older ones are
+    /// removed at the start of a run, each named on stderr with its size. 0 keeps all. A
+    /// `--journal DIR` is never pruned.
+    pub keep_runs: usize,
 }
+
+/// Default of `[journal] keep_runs`.
+pub const DEFAULT_KEEP_RUNS: usize = 5;
 
 impl Default for JournalConfig {
     fn default() -> Self {
@@ -70,6 +78,7 @@ impl Default for JournalConfig {
             durability: Durability::None,
             retention: Retention::default(),
             on_full: OnFull::default(),
+            keep_runs: DEFAULT_KEEP_RUNS,
         }
     }
 }
@@ -88,8 +97,8 @@ impl JournalConfig {
 impl Config {
     /// Read and validate `path`; relative paths in it become relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| ConfigError::Read { path: path.into(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|error| ConfigError::Read { path: path.into(), error })?;
         let mut cfg: Config = toml::from_str(&text)
             .map_err(|e| ConfigError::Parse { path: path.into(), message: e.to_string() })?;
         let base = path.parent().unwrap_or(Path::new("."));
@@ -113,6 +122,77 @@ impl Config {
         self.router.validate().map_err(key("router"))?;
         self.sim.validate().map_err(key("sim"))?;
         self.journal.stream().validate().map_err(key("journal"))?;
+        self.check_ring_capacity()
+    }
+
+    /// Messages one feed step can emit: the feed handles one frame per poll and emits all its
+    /// events before anything downstream runs, so on one thread the `feed → strategy` ring must
+    /// hold them all (else the run stops with a ring-overflow error). The largest frame is a depth
+    /// update or snapshot of `max(book_levels, max_frame_levels)` levels per side, plus one book
+    /// status.
+    pub fn max_frame_messages(&self) -> usize {
+        2usize.saturating_mul(self.feed.book_levels.max(self.feed.max_frame_levels)).saturating_add(1)
+    }
+
+    /// `[placement] ring_capacity` must hold the largest frame's messages (see
+    /// [`Config::max_frame_messages`]); its upper bound is checked by the placement itself.
+    fn check_ring_capacity(&self) -> Result<(), ConfigError> {
+        let cap = self.placement.ring_capacity;
+        let need = self.max_frame_messages();
+        if cap < need {
+            return Err(ConfigError::Invalid {
+                key: "placement.ring_capacity".into(),
+                message: format!(
+                    "{cap} cannot hold one frame's messages: 2 × max(feed.book_levels {}, \
+                     feed.max_frame_levels {}) + 1 = {need}; raise it to {} or lower those",
+                    self.feed.book_levels,
+                    self.feed.max_frame_levels,
+                    need.checked_next_power_of_two().unwrap_or(usize::MAX)
+                ),
+            });
+        }
         Ok(())
     }
+
+    /// This config as JSON (what `run.json` records).
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Read back a config recorded by [`Config::to_json`] and validate it.
+    pub fn from_json(v: &serde_json::Value) -> Result<Config, String> {
+        let cfg: Config = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+}
+
+/// The keys (dotted paths) whose values differ between two configs recorded as JSON, with both
+/// values: `(key, a, b)`. Tables are compared key by key; anything else (lists included) as a whole.
+pub fn json_differences(a: &serde_json::Value, b: &serde_json::Value) -> Vec<(String, String, String)> {
+    fn walk(
+        path: &str,
+        a: Option<&serde_json::Value>,
+        b: Option<&serde_json::Value>,
+        out: &mut Vec<(String, String, String)>,
+    ) {
+        use serde_json::Value::Object;
+        match (a, b) {
+            (Some(Object(x)), Some(Object(y))) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    let p = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    walk(&p, x.get(k), y.get(k), out);
+                }
+            }
+            (x, y) if x != y => {
+                let show = |v: Option<&serde_json::Value>| v.map_or("(unset)".into(), |v| v.to_string());
+                out.push((path.to_string(), show(x), show(y)));
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk("", Some(a), Some(b), &mut out);
+    out
 }

@@ -195,6 +195,14 @@ pub struct Report {
     pub orders_filled: u64,
     pub orders_partially_filled: u64,
     pub orders_cancelled: u64,
+    /// Final state of every order sent (they add up to `orders_sent`): `filled`,
+    /// `partially_filled_then_cancelled`, `cancelled` (nothing filled), `rejected` (by the venue),
+    /// `open_at_end` (still working when the input ended).
+    pub orders_final: Map<String, Value>,
+    /// Evaluations where the score passed the threshold but no intent was made, by reason.
+    pub intents_dropped: Map<String, Value>,
+    /// Intents whose size was raised to the instrument's minimum order.
+    pub intents_raised_to_minimum: u64,
     pub fills: u64,
     pub maker_fills: u64,
     pub taker_fills: u64,
@@ -382,6 +390,29 @@ impl Report {
         let ss = sim.stats();
         let hs = host.stats();
         let threads = placement.threads.len();
+        let ag = &hs.aggregator;
+        let orders_final: Map<String, Value> = [
+            ("filled", os.filled),
+            ("partially_filled_then_cancelled", os.cancelled_after_partial),
+            ("cancelled", os.cancelled - os.cancelled_after_partial),
+            ("rejected", os.venue_rejected),
+            ("open_at_end", router.open_orders()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+        let intents_dropped: Map<String, Value> = [
+            ("halted", ag.suppressed_halted),
+            ("outstanding_intent", ag.suppressed_outstanding),
+            ("cooldown", ag.suppressed_cooldown),
+            ("no_market", ag.suppressed_no_market),
+            ("position_cap", ag.suppressed_position_cap),
+            ("below_min_qty", ag.suppressed_below_min_qty),
+            ("below_min_notional", ag.suppressed_below_min_notional),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
         Ok(Report {
             placement: match threads {
                 1 => "one-thread".into(),
@@ -416,6 +447,9 @@ impl Report {
             orders_filled: os.filled,
             orders_partially_filled: os.partially_filled,
             orders_cancelled: os.cancelled,
+            orders_final,
+            intents_dropped,
+            intents_raised_to_minimum: ag.raised_to_minimum,
             fills: pf.fill_count(),
             maker_fills: ss.maker_fills,
             taker_fills: ss.taker_fills,
@@ -580,6 +614,19 @@ impl Report {
         writeln!(s, "\ntrading")?;
         writeln!(s, "  signals           {}", kv(&self.signals))?;
         writeln!(s, "  intents           {:>12}", self.intents)?;
+        let nz = |m: &Map<String, Value>| {
+            let v: Vec<String> =
+                m.iter().filter(|(_, v)| v.as_u64() != Some(0)).map(|(k, v)| format!("{k} {v}")).collect();
+            if v.is_empty() {
+                "none".to_string()
+            } else {
+                v.join(", ")
+            }
+        };
+        writeln!(s, "  not made          {:>12}   (by reason: {})", "", nz(&self.intents_dropped))?;
+        if self.intents_raised_to_minimum > 0 {
+            writeln!(s, "  raised to minimum {:>12}", self.intents_raised_to_minimum)?;
+        }
         writeln!(s, "  orders sent       {:>12}", self.orders_sent)?;
         let rej: Vec<String> = self
             .rejected_by_reason
@@ -599,6 +646,7 @@ impl Report {
             "  orders filled     {:>12}   (partially {}, cancelled {})",
             self.orders_filled, self.orders_partially_filled, self.orders_cancelled
         )?;
+        writeln!(s, "  final states      {}", kv(&self.orders_final))?;
         writeln!(
             s,
             "  fills             {:>12}   (maker {}, taker {}), notional {:.2}",

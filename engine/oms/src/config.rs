@@ -17,7 +17,7 @@ pub enum RouterError {
 /// max_orders = 4096            # order table capacity (records are recycled oldest-retired first)
 /// order_ttl_ns = 5000000000    # cancel resting GTC limit orders older than this; 0 = never
 /// ```
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RouterConfig {
     pub max_orders: u32,

@@ -67,6 +67,12 @@ impl RouterActor {
     pub fn orders(&self) -> impl Iterator<Item = &OrderRecord> {
         self.table.iter()
     }
+    /// Orders still working at the venue (created, placed or partially filled: a fill or cancel
+    /// may still come). A scan of the table: for reports, not the hot path. Working orders are
+    /// never recycled, so this counts every one.
+    pub fn open_orders(&self) -> u64 {
+        self.table.iter().filter(|r| r.state.is_working()).count() as u64
+    }
     /// Records held (a scan of the table: for reports, not the hot path).
     pub fn len(&self) -> usize {
         self.table.len()
@@ -205,6 +211,7 @@ impl RouterActor {
                     self.implied_accept(slot, ctx);
                     if self.apply(slot, E::Cancel, ctx) {
                         self.stats.cancelled += 1;
+                        self.stats.cancelled_after_partial += (self.table.rec(slot).filled.raw() > 0) as u64;
                         self.finish(slot, ctx);
                     }
                 }
@@ -214,6 +221,7 @@ impl RouterActor {
                     self.table.rec_mut(slot).reject_reason = r.reason;
                     if self.apply(slot, E::Fail, ctx) {
                         self.stats.failed += 1;
+                        self.stats.venue_rejected += 1;
                         self.finish(slot, ctx);
                     }
                 }

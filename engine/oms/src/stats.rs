@@ -13,11 +13,20 @@ pub struct RouterStats {
     pub created: u64,
     /// Orders the venue accepted (including acceptance implied by a first fill or cancel).
     pub placed: u64,
-    /// Orders that got a first partial fill.
+    /// Orders that got a first partial fill (ever: most of them go on to fill completely; see
+    /// [`RouterStats::cancelled_after_partial`] for the final state).
     pub partially_filled: u64,
     /// Orders completely filled.
     pub filled: u64,
+    /// Orders that ended cancelled (on request, TTL, IOC remainder, expiry), whether or not they
+    /// had filled part first.
     pub cancelled: u64,
+    /// Of `cancelled`: orders that had filled part before (final state "partially filled, then
+    /// cancelled or expired").
+    pub cancelled_after_partial: u64,
+    /// Orders sent that the venue refused (final state "rejected"); unlike `failed`, without the
+    /// approved orders never sent for lack of table room.
+    pub venue_rejected: u64,
     /// Cancel requests the venue refused (the order was already done); no state change.
     pub cancel_rejects: u64,
     /// Orders refused by the venue, or approved but not created for lack of table room.

@@ -33,7 +33,7 @@ fn bad(key: &'static str, problem: impl Into<String>) -> RiskError {
 /// halted = false                  # start with the kill switch engaged
 /// initial_cash = "100000"         # quote currency (single quote currency per run)
 /// ```
-#[derive(Clone, Debug, serde::Deserialize)]
+#[derive(Clone, Debug, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct RiskConfig {
     pub max_order_qty: Qty,

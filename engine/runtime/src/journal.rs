@@ -59,7 +59,7 @@ pub struct JournalSpec {
 }
 
 /// What a run does when its journal's disk is full (`[journal] on_full`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OnFull {
     /// Stop the run cleanly and mark every stream `DiskFull` (the default: the journal is the

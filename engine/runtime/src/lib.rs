@@ -60,5 +60,7 @@ pub use error::RuntimeError;
 pub use idle::IdleStrategy;
 pub use journal::{JournalReport, JournalSpec, OnFull};
 pub use link::{LinkStats, MarketOverflow};
-pub use placement::{Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY};
+pub use placement::{
+    Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY, MAX_RING_CAPACITY, MIN_RING_CAPACITY,
+};
 pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};

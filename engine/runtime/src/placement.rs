@@ -15,6 +15,13 @@ use crate::{ClockKind, IdleStrategy, MarketOverflow, RuntimeError};
 
 /// Default messages per link: a full 5000-level snapshot (10,000 levels) fits in one ring.
 pub const DEFAULT_RING_CAPACITY: usize = 16_384;
+/// Smallest `ring_capacity`.
+pub const MIN_RING_CAPACITY: usize = 64;
+/// Largest `ring_capacity`: 2^20 messages of 64 bytes = 64 MiB per ring, allocated and written
+/// at start. A chain of five actors has 8 rings (one per direction between neighbours), so this
+/// bound keeps the rings under 512 MiB; 2^32 failed to allocate and 2^26 (4 GiB per ring) got
+/// the process killed by the kernel.
+pub const MAX_RING_CAPACITY: usize = 1 << 20;
 
 /// A placement as written in the config.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -68,9 +75,12 @@ impl PlacementConfig {
     /// Resolve against the chain's actor names: thread i runs chain positions `groups[i]`.
     pub fn resolve(&self, chain: &[&str]) -> Result<Placement, RuntimeError> {
         let bad = |m: String| RuntimeError::Placement(m);
-        if !self.ring_capacity.is_power_of_two() || self.ring_capacity < 64 {
+        if !self.ring_capacity.is_power_of_two()
+            || !(MIN_RING_CAPACITY..=MAX_RING_CAPACITY).contains(&self.ring_capacity)
+        {
             return Err(bad(format!(
-                "placement.ring_capacity: {} must be a power of two >= 64",
+                "placement.ring_capacity: {} must be a power of two in {MIN_RING_CAPACITY}..={MAX_RING_CAPACITY} \
+                 (messages of 64 bytes per ring)",
                 self.ring_capacity
             )));
         }
@@ -188,5 +198,16 @@ mod tests {
         assert!(c.resolve(&CHAIN).is_err());
         let c = PlacementConfig { ring_capacity: 100, ..Default::default() };
         assert!(c.resolve(&CHAIN).is_err());
+        // Too large to allocate: refused by name before anything is allocated.
+        for cap in [MAX_RING_CAPACITY * 2, 1 << 26, 1 << 32] {
+            let c = PlacementConfig { ring_capacity: cap, ..Default::default() };
+            let e = c.resolve(&CHAIN).unwrap_err().to_string();
+            assert!(
+                e.contains("placement.ring_capacity") && e.contains(&MAX_RING_CAPACITY.to_string()),
+                "{e}"
+            );
+        }
+        let c = PlacementConfig { ring_capacity: MAX_RING_CAPACITY, ..Default::default() };
+        assert!(c.resolve(&CHAIN).is_ok());
     }
 }

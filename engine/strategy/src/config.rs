@@ -15,7 +15,7 @@ use crate::{AggregatorConfig, EmaCrossConfig, ImbalanceConfig, StrategyError};
 
 /// Configuration of the [`crate::StrategyHost`]: the built-in agents (`None` or `enabled = false`
 /// switches one off) and the aggregator.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StrategyConfig {
     pub ema_cross: Option<EmaCrossConfig>,

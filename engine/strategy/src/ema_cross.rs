@@ -18,7 +18,7 @@ use crate::{MarketView, Signal, Strategy, StrategyError};
 use alphapulse_types::{fixed::mid, Quote};
 
 /// Configuration of [`EmaCrossAgent`] (`[strategy.ema_cross]`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmaCrossConfig {
     /// Build this agent (`false` switches it off without removing its table).

@@ -13,7 +13,7 @@ use crate::{MarketView, Signal, Strategy, StrategyError};
 use alphapulse_types::{InstrumentId, Qty, Quote, Side};
 
 /// Configuration of [`ImbalanceAgent`] (`[strategy.imbalance]`).
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ImbalanceConfig {
     /// Build this agent (`false` switches it off without removing its table).

@@ -38,7 +38,7 @@ pub mod indicators;
 pub mod strategy;
 pub mod view;
 
-pub use aggregator::{Aggregator, AggregatorConfig, AggregatorStats, OrderStyle, MAX_WEIGHT};
+pub use aggregator::{Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, MAX_WEIGHT};
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
 pub use error::StrategyError;

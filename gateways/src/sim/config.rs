@@ -8,7 +8,7 @@ pub const MAX_CAPACITY: usize = 1 << 20;
 pub const MAX_LATENCY_NS: u64 = 60_000_000_000;
 
 /// Settings of the simulated exchange.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SimConfig {
     /// One-way latency gateway → matching engine: an order or cancel sent at `t` reaches the

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 pub const MAX_WEIGHT: u32 = 1_000_000;
 
 /// How intents are priced.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStyle {
     /// IOC limit at the opposite best, `slippage_ticks` ticks through it.
@@ -18,8 +18,23 @@ pub enum OrderStyle {
     Passive,
 }
 
+/// What to do with an order whose size is under the instrument's minimums (`LOT_SIZE.minQty`, or
+/// `MIN_NOTIONAL` at the limit price): the venue would refuse it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MinOrder {
+    /// Raise it to the instrument's smallest valid order (the least lot multiple meeting both
+    /// minimums at the limit price), if the position cap leaves room for that; else drop it.
+    /// `order_qty` then sizes instruments where it is valid, and instruments where it is too small
+    /// (ETHUSDT with 0.001) trade their minimum.
+    #[default]
+    Raise,
+    /// Drop it (counted as `below_min_qty` or `below_min_notional`).
+    Drop,
+}
+
 /// Configuration of the [`crate::Aggregator`]. Times are ns of event time.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AggregatorConfig {
     /// Strategy id stamped on intents (and matched on execution reports).
@@ -47,6 +62,9 @@ pub struct AggregatorConfig {
     pub style: OrderStyle,
     /// Ticks beyond the opposite best for aggressive orders.
     pub slippage_ticks: u32,
+    /// An order under the instrument's minimum quantity or notional: `raise` it to the minimum
+    /// (within `max_position`) or `drop` it.
+    pub min_order: MinOrder,
 }
 
 impl Default for AggregatorConfig {
@@ -65,6 +83,7 @@ impl Default for AggregatorConfig {
             intent_timeout_ns: 1_000_000_000,
             style: OrderStyle::Aggressive,
             slippage_ticks: 0,
+            min_order: MinOrder::Raise,
         }
     }
 }

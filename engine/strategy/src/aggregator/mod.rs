@@ -6,7 +6,10 @@
 //! `|combined| ≥ entry_threshold_bps` an intent is considered, and emitted unless one of these
 //! suppresses it (each counted in [`AggregatorStats`], in this order): halted; an outstanding
 //! intent for the instrument; the cooldown (`min_interval_ns` since the last intent); no
-//! two-sided quote; the position cap; an order too small for the instrument's minimums.
+//! two-sided quote; the position cap; an order too small for the instrument's minimums (below its
+//! minimum quantity, or below its minimum notional at the limit price). These counters count
+//! evaluations (one per new signal while the score is past the threshold), not distinct intents
+//! lost: a suppressed instrument is evaluated again at its next signal.
 //!
 //! **Clock.** Every time decision (TTL, cooldown, intent timeout) uses event time: the
 //! `local_ts` of the market event being handled (`event_ts`). The intent's `ts` is the host's
@@ -26,11 +29,15 @@
 //! always allowed up to the opposite cap.
 //!
 //! **Size.** `order_qty`, or `order_qty × confidence / 10 000` with `scale_by_confidence`,
-//! rounded down to the lot, then clipped by the cap (rounded down again).
+//! rounded down to the lot; with `min_order = "raise"` (the default) raised to the instrument's
+//! smallest valid order at the limit price when below it (counted in `raised_to_minimum`); then
+//! clipped by the cap (rounded down again). So one config trades instruments of very different
+//! prices and minimums: `order_qty = 0.001` is $60 of BTCUSDT, and ETHUSDT (0.001 ETH ≈ $2.6,
+//! under its $10 minimum notional) trades its minimum, 0.0039 ETH at $2,600.
 
 mod config;
 
-pub use config::{AggregatorConfig, OrderStyle, MAX_WEIGHT};
+pub use config::{AggregatorConfig, MinOrder, OrderStyle, MAX_WEIGHT};
 
 use crate::view::two_sided;
 use crate::{MarketView, Signal, MAX_SCORE};
@@ -48,7 +55,14 @@ pub struct AggregatorStats {
     pub suppressed_cooldown: u64,
     pub suppressed_no_market: u64,
     pub suppressed_position_cap: u64,
+    /// Below the instrument's minimums: `suppressed_below_min_qty + suppressed_below_min_notional`.
     pub suppressed_too_small: u64,
+    /// Under `LOT_SIZE.minQty` (or zero after rounding to the lot).
+    pub suppressed_below_min_qty: u64,
+    /// Quantity valid but `qty × limit price` under `MIN_NOTIONAL`.
+    pub suppressed_below_min_notional: u64,
+    /// Intents whose size was raised to the instrument's minimum (`min_order = "raise"`).
+    pub raised_to_minimum: u64,
     /// Intents declared dead after `intent_timeout_ns` without a report.
     pub intents_timed_out: u64,
     /// Signals for an instrument outside the table, or from an unknown strategy index (ignored).
@@ -220,16 +234,30 @@ impl Aggregator {
             qty = (qty as i128 * confidence as i128 / MAX_SCORE as i128) as i64;
         }
         qty = rules.round_qty_down(Qty::from_raw(qty)).raw();
+        let mut raised = false;
+        if self.cfg.min_order == MinOrder::Raise {
+            if let Some(min) = min_order_qty(rules, px).filter(|&m| m > qty) {
+                qty = min;
+                raised = true;
+            }
+        }
         let room = self.cfg.max_position.raw().saturating_sub(side.sign() * st.position);
         let capped = room < qty;
         qty = rules.round_qty_down(Qty::from_raw(qty.min(room).max(0))).raw();
         if !rules.order_valid(px, Qty::from_raw(qty)) {
             if capped {
                 self.stats.suppressed_position_cap += 1;
+            } else if !rules.qty_valid(Qty::from_raw(qty)) {
+                self.stats.suppressed_below_min_qty += 1;
+                self.stats.suppressed_too_small += 1;
             } else {
+                self.stats.suppressed_below_min_notional += 1;
                 self.stats.suppressed_too_small += 1;
             }
             return None;
+        }
+        if raised {
+            self.stats.raised_to_minimum += 1;
         }
         st.last_intent = Some(event_ts);
         st.outstanding = Some(Outstanding { qty, filled: 0, sent_at: event_ts, acked: false });
@@ -311,6 +339,22 @@ impl Aggregator {
     pub fn stats(&self) -> &AggregatorStats {
         &self.stats
     }
+}
+
+/// The smallest valid order quantity of `rules` at `px` (raw): at least `min_qty`, with
+/// `floor(px × qty) ≥ min_notional`, on the lot grid. `None` if the price is not positive or the
+/// quantity would overflow.
+fn min_order_qty(rules: &Instrument, px: Price) -> Option<i64> {
+    const SCALE: i128 = 100_000_000;
+    let p = px.raw() as i128;
+    if p <= 0 {
+        return None;
+    }
+    let by_notional = (rules.min_notional.raw().max(0) as i128 * SCALE + p - 1) / p;
+    let q = by_notional.max(rules.min_qty.raw().max(0) as i128).max(1);
+    let lot = rules.lot.raw() as i128;
+    let q = if lot > 0 { (q + lot - 1) / lot * lot } else { q };
+    i64::try_from(q).ok()
 }
 
 /// Limit price for `side` from quote `q`, on the tick grid; `None` if it would not be positive.

@@ -178,12 +178,55 @@ fn pricing_sizing_halt_and_no_market() {
     assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
     a.set_halted(false);
     assert_eq!(step(&mut a, &MarketView::new(1, 1), 0, 5_000, SEC), None);
-    let c = AggregatorConfig { order_qty: Qty::parse(b"0.0001").unwrap(), ..cfg() }; // 6 USDT < 10
+    let c = AggregatorConfig {
+        order_qty: Qty::parse(b"0.0001").unwrap(), // 6 USDT < 10
+        min_order: MinOrder::Drop,
+        ..cfg()
+    };
     let mut small = agg(&c, &[1]);
     assert_eq!(step(&mut small, &v, 0, 5_000, SEC), None);
     let s = a.stats();
     assert_eq!((s.suppressed_halted, s.suppressed_no_market, s.intents), (1, 1, 0));
-    assert_eq!(small.stats().suppressed_too_small, 1);
+    let s = small.stats();
+    assert_eq!(
+        (s.suppressed_too_small, s.suppressed_below_min_notional, s.suppressed_below_min_qty),
+        (1, 1, 0)
+    );
+}
+
+#[test]
+fn small_orders_are_raised_to_the_instrument_minimum_within_the_cap() {
+    let v = view();
+    // 0.0001 BTC at 60000.01 is 6 USDT: raised to the least lot multiple worth ≥ 10 USDT.
+    let c = AggregatorConfig { order_qty: Qty::parse(b"0.0001").unwrap(), ..cfg() };
+    let mut a = agg(&c, &[1]);
+    let it = step(&mut a, &v, 0, 5_000, SEC).unwrap();
+    assert_eq!(
+        it.qty,
+        Qty::parse(b"0.00017").unwrap(),
+        "0.00017 × 60000.01 = 10.2 ≥ 10 > 0.00016 × 60000.01"
+    );
+    assert!(table().get(I).unwrap().order_valid(it.px, it.qty));
+    assert_eq!(a.stats().raised_to_minimum, 1);
+    // A cap below the minimum order: dropped as a position-cap suppression, never sent undersized.
+    let c = AggregatorConfig {
+        order_qty: Qty::parse(b"0.0001").unwrap(),
+        max_position: Qty::parse(b"0.0001").unwrap(),
+        ..cfg()
+    };
+    let mut a = agg(&c, &[1]);
+    assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
+    assert_eq!((a.stats().suppressed_position_cap, a.stats().raised_to_minimum), (1, 0));
+    // Below the minimum quantity (not the notional): counted as such.
+    let mut inst = table().get(I).unwrap().clone();
+    inst.min_qty = Qty::parse(b"0.01").unwrap();
+    let mut t = InstrumentTable::new();
+    t.add(inst).unwrap();
+    let c = AggregatorConfig { min_order: MinOrder::Drop, ..cfg() };
+    let mut a = Aggregator::new(&c, &t).unwrap();
+    a.add_agent(1);
+    assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
+    assert_eq!((a.stats().suppressed_below_min_qty, a.stats().suppressed_below_min_notional), (1, 0));
 }
 
 #[derive(Clone, Debug)]
