@@ -36,7 +36,8 @@ Every actor's output is journaled (one stream per actor) into runs/<UTC time>-<p
 --journal DIR; inspect it with `alphapulse journal stat|tail|export`. Only the newest run folders of\n\
 runs/ are kept (--keep-runs, default 5; older ones are removed and named on stderr). --from-journal DIR\n\
 replays the market events of such a journal (no parsing) with the config recorded in DIR/run.json\n\
-(unless --config is given) and gives bit-identical streams.")]
+(unless --config is given) and gives bit-identical streams."
+)]
 pub struct Args {
     /// TOML config file (every key optional; see tools/config/backtest.toml).
     #[arg(long, short)]

@@ -206,6 +206,10 @@ pub struct Report {
     pub fills: u64,
     pub maker_fills: u64,
     pub taker_fills: u64,
+    /// What the simulated exchange's queue model and book view did (see README, "The simulated
+    /// exchange"): maker fills by trades and by a crossing book, stale quotes and levels ignored,
+    /// reports delivered early because the report queue was full, market events refused.
+    pub sim: Map<String, Value>,
     pub traded_notional: f64,
     pub realized_pnl: f64,
     pub unrealized_pnl: f64,
@@ -453,6 +457,20 @@ impl Report {
             fills: pf.fill_count(),
             maker_fills: ss.maker_fills,
             taker_fills: ss.taker_fills,
+            sim: [
+                ("maker_fills_by_trades", ss.maker_fills_by_trades),
+                ("maker_fills_by_crossing", ss.maker_fills_by_crossing),
+                ("stale_quotes", ss.stale_quotes),
+                ("stale_levels", ss.stale_levels),
+                ("max_reports_queued", ss.max_reports_queued),
+                ("report_queue_overflows", ss.report_queue_overflows),
+                ("pending_overflows", ss.pending_overflows),
+                ("bad_market_events", ss.bad_market_events),
+                ("book_gaps", ss.book_gaps),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect(),
             traded_notional: m(pf.traded_notional()),
             realized_pnl: m(pf.realized_pnl()),
             unrealized_pnl: m(pf.unrealized_pnl()),
@@ -652,6 +670,7 @@ impl Report {
             "  fills             {:>12}   (maker {}, taker {}), notional {:.2}",
             self.fills, self.maker_fills, self.taker_fills, self.traded_notional
         )?;
+        writeln!(s, "  sim exchange      {}", kv(&self.sim))?;
         writeln!(s, "\npnl (quote currency)")?;
         writeln!(s, "  realized          {:>14.4}", self.realized_pnl)?;
         writeln!(s, "  unrealized        {:>14.4}", self.unrealized_pnl)?;

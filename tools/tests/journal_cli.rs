@@ -152,17 +152,22 @@ fn rows_of(stream: &str) -> Vec<serde_json::Value> {
 
 #[test]
 fn bad_usage_exits_2() {
+    // A folder that is not a journal (not the shared temp dir: other tests leave journals there).
+    let not_journal = std::env::temp_dir().join(format!("ap-not-a-journal-{}", std::process::id()));
+    std::fs::create_dir_all(&not_journal).unwrap();
+    std::fs::write(not_journal.join("notes.txt"), "not a journal").unwrap();
     for args in [
         vec!["journal", "stat", "/nonexistent/journal"],
         vec!["journal", "tail", d(), "--stream", "nope"],
         vec!["journal", "export", d(), "--format", "jsonl", "--from", "yesterday"],
         vec!["journal", "export", d(), "--format", "xml"],
-        vec!["journal", "stat", std::env::temp_dir().to_str().unwrap()],
+        vec!["journal", "stat", not_journal.to_str().unwrap()],
     ] {
         let o = ap(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", err(&o));
         assert!(!err(&o).contains("panicked"));
     }
+    let _ = std::fs::remove_dir_all(&not_journal);
     let o = ap(&["journal", "tail", d(), "--stream", "nope"]);
     assert!(err(&o).contains("streams: feed, strategy, risk, router, sim_gateway"), "{}", err(&o));
 }
