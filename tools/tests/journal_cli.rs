@@ -3,26 +3,16 @@
 //! byte, a truncated segment, a segment of another stream, an unknown version) reported with file
 //! and offset, exit 1, never a panic.
 
+mod common;
 use alphapulse_shm::{StreamConfig, Writer};
 use alphapulse_types::{EndOfStream, Msg, CODEC_VERSION, ENCODED_LEN};
+use common::{ap, bin, err, out};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
-}
-fn ap(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run alphapulse")
-}
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ap-journal-cli-{}", std::process::id())).join(name);
     let _ = std::fs::remove_dir_all(&d);

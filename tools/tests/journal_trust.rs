@@ -4,26 +4,16 @@
 //! `journal recover`, `--from-journal` refusing what is not whole, and `tail -f` picking up streams
 //! created after it started.
 
+mod common;
 use alphapulse_shm::{Reader, StreamConfig, Writer};
+use common::{ap, bin, err, out};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
-}
-fn ap(args: &[&str]) -> Output {
-    bin().args(args).output().expect("run alphapulse")
-}
-fn out(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-fn err(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ap-journal-trust-{}", std::process::id())).join(name);
     let _ = std::fs::remove_dir_all(&d);

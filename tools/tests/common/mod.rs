@@ -78,3 +78,20 @@ pub fn windowed_chain() -> (
     let placement = cfg.placement.resolve(&CHAIN).unwrap();
     (cfg, table, actors, placement)
 }
+
+/// The `alphapulse` binary built for these tests.
+pub fn bin() -> std::process::Command {
+    std::process::Command::new(env!("CARGO_BIN_EXE_alphapulse"))
+}
+/// Run the binary with `args` and collect its output.
+pub fn ap(args: &[&str]) -> std::process::Output {
+    bin().args(args).output().expect("run alphapulse")
+}
+/// Its stdout, lossily decoded.
+pub fn out(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+/// Its stderr, lossily decoded.
+pub fn err(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
