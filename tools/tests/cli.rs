@@ -1,19 +1,14 @@
 //! The `alphapulse` binary as an operator meets it: exit codes, errors that name the problem,
 //! one warning per malformed kind with its file and line, and the JSON keys the README documents.
 
+mod common;
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 /// Runs in a temporary folder: the default journal (`runs/…/journal`) goes there, not into the repo.
 fn alphapulse(args: &[&str]) -> Output {
-    let cwd = tmp("cwd");
-    std::fs::create_dir_all(&cwd).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run alphapulse")
+    common::ap_in(&tmp("cwd"), args)
 }
 
 fn tmp(name: &str) -> PathBuf {
@@ -22,14 +17,10 @@ fn tmp(name: &str) -> PathBuf {
     d.join(name)
 }
 
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 #[test]
 fn json_report_has_the_documented_keys() {
     let o = alphapulse(&["backtest", "--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::err(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     for k in [
         "events",
@@ -69,20 +60,20 @@ fn bad_config_exits_2_naming_the_key() {
     let p = tmp("bad.toml");
     std::fs::write(&p, "[risk]\nmax_position = \"-1\"\n").unwrap();
     let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("max_position"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", common::err(&o));
+    assert!(common::err(&o).contains("max_position"), "{}", common::err(&o));
 
     std::fs::write(&p, "[risk]\nmax_positon = \"1\"\n").unwrap();
     let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("max_positon"), "{}", stderr(&o));
+    assert!(common::err(&o).contains("max_positon"), "{}", common::err(&o));
 }
 
 #[test]
 fn missing_data_exits_2() {
     let o = alphapulse(&["backtest", "--data", "/nonexistent/capture.gz"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("/nonexistent/capture.gz"), "{}", stderr(&o));
+    assert!(common::err(&o).contains("/nonexistent/capture.gz"), "{}", common::err(&o));
 }
 
 #[test]
@@ -94,8 +85,8 @@ fn a_placement_cut_below_the_feed_exits_2() {
     )
     .unwrap();
     let o = alphapulse(&["backtest", "--config", p.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    assert!(stderr(&o).contains("placement.threads"), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{}", common::err(&o));
+    assert!(common::err(&o).contains("placement.threads"), "{}", common::err(&o));
 }
 
 #[test]
@@ -116,8 +107,8 @@ fn malformed_lines_are_skipped_with_one_warning_per_kind() {
     }
     drop(out);
     let o = alphapulse(&["backtest", "--json", "--data", p.to_str().unwrap()]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let err = stderr(&o);
+    assert!(o.status.success(), "{}", common::err(&o));
+    let err = common::err(&o);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["malformed"], 3, "{err}");
     assert_eq!(v["frames"], 3000);

@@ -3,8 +3,9 @@
 //! and on stderr; a capture without a snapshot says its book never synced; every feed counter
 //! reaches the report, the JSON and the README.
 
+mod common;
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
 fn tmp(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("ap-damaged-cli-{}", std::process::id()));
@@ -13,17 +14,7 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 fn alphapulse(args: &[&str]) -> Output {
-    let cwd = tmp("cwd");
-    std::fs::create_dir_all(&cwd).unwrap();
-    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
-        .args(args)
-        .current_dir(cwd)
-        .output()
-        .expect("run alphapulse")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    common::ap_in(&tmp("cwd"), args)
 }
 
 /// The sample, damaged by `f`, as `<tag>/btcusdt_20240808.gz`.
@@ -39,7 +30,7 @@ fn damaged_sample(tag: &str, f: impl FnOnce(&mut Vec<u8>)) -> String {
 
 fn check_damaged(path: &str, offset: u64, lines_read: u64, error: &str) {
     let o = alphapulse(&["backtest", "--no-journal", "--json", "--data", path]);
-    let err = stderr(&o);
+    let err = common::err(&o);
     println!("exit {:?}; stderr:\n{err}", o.status.code());
     assert_eq!(o.status.code(), Some(3), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -57,14 +48,14 @@ fn check_damaged(path: &str, offset: u64, lines_read: u64, error: &str) {
 
     // Accepted: exit 0, damage still reported (text report too).
     let o = alphapulse(&["backtest", "--no-journal", "--accept-damaged", "--data", path]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{}", common::err(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("damaged files                1"), "{text}");
     assert!(
         text.contains(&format!("{path}: "))
             && text.contains(&format!("at byte {offset}, {lines_read} line(s) read"))
     );
-    assert!(stderr(&o).contains(&w));
+    assert!(common::err(&o).contains(&w));
 }
 
 #[test]
@@ -97,7 +88,7 @@ fn without_a_snapshot_the_book_never_syncs_and_a_warning_says_why() {
     }
     drop(out);
     let o = alphapulse(&["backtest", "--no-journal", "--json", "--data", p.to_str().unwrap()]);
-    let err = stderr(&o);
+    let err = common::err(&o);
     println!("stderr:\n{err}");
     assert_eq!(o.status.code(), Some(0), "{err}");
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -141,7 +132,7 @@ fn every_feed_counter_is_in_the_json_the_text_and_the_readme() {
     let counters: Vec<&str> =
         feed_counters(&alphapulse_feeds::FeedStats::default()).iter().map(|(k, _)| *k).collect();
     let o = alphapulse(&["backtest", "--no-journal", "--json"]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(o.status.success(), "{}", common::err(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     let text = String::from_utf8_lossy(&alphapulse(&["backtest", "--no-journal", "-q"]).stdout).into_owned();
     let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();

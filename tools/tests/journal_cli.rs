@@ -6,8 +6,7 @@
 mod common;
 use alphapulse_shm::{StreamConfig, Writer};
 use alphapulse_types::{EndOfStream, Msg, CODEC_VERSION, ENCODED_LEN};
-use common::{ap, bin, err, out};
-use std::io::{BufRead, BufReader};
+use common::{ap, err, out};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::OnceLock;
@@ -238,23 +237,9 @@ fn tail_follows_a_live_writer_in_another_process() {
     let dir = tmp("live").join("feed");
     let mut w =
         Writer::create_or_open(&dir, StreamConfig { segment_size: 1 << 16, ..Default::default() }).unwrap();
-    let mut child = bin()
-        // `-n` large: records written before the tail has read to the end are shown too, so the
-        // outcome does not depend on when the child starts.
-        .args(["journal", "tail", "-f", "-n", "100000", dir.to_str().unwrap()])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines() {
-            if tx.send(l.unwrap()).is_err() {
-                return;
-            }
-        }
-    });
+    // `-n` large: records written before the tail has read to the end are shown too, so the
+    // outcome does not depend on when the child starts.
+    let (mut child, rx) = common::tail_follow(&dir, "100000", Stdio::null());
     let mut seen = Vec::new();
     // 1,000 records (several segment rolls) written while the tail is running.
     let deadline = Instant::now() + Duration::from_secs(30);

@@ -6,7 +6,7 @@
 
 mod common;
 use alphapulse_shm::{Reader, StreamConfig, Writer};
-use common::{ap, bin, err, out};
+use common::{ap, err, out};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
@@ -249,21 +249,7 @@ fn a_writer_killed_with_sigkill_is_unclosed_until_recovered() {
 #[test]
 fn tail_follow_picks_up_streams_created_after_it_started() {
     let dir = tmp("follow");
-    let mut child = bin()
-        .args(["journal", "tail", "-f", "-n", "0", s(&dir)])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    let stdout = child.stdout.take().unwrap();
-    std::thread::spawn(move || {
-        for l in BufReader::new(stdout).lines() {
-            if tx.send(l.unwrap()).is_err() {
-                return;
-            }
-        }
-    });
+    let (mut child, rx) = common::tail_follow(&dir, "0", Stdio::piped());
     std::thread::sleep(Duration::from_millis(300));
     let o = ap(&["backtest", "--json", "-q", "--journal", s(&dir)]);
     assert!(o.status.success(), "{}", err(&o));

@@ -95,3 +95,36 @@ pub fn out(o: &std::process::Output) -> String {
 pub fn err(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// Run the binary with `args` in `cwd` (created if missing), so that the default journal
+/// (`runs/…/journal`) lands there, not in the repo.
+pub fn ap_in(cwd: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::fs::create_dir_all(cwd).unwrap();
+    bin().args(args).current_dir(cwd).output().expect("run alphapulse")
+}
+
+/// `alphapulse journal tail -f -n N dir` as a child whose stdout lines arrive on the receiver
+/// (kill the child when done).
+pub fn tail_follow(
+    dir: &std::path::Path,
+    n: &str,
+    stderr: std::process::Stdio,
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = bin()
+        .args(["journal", "tail", "-f", "-n", n, dir.to_str().unwrap()])
+        .stdout(std::process::Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(stdout).lines() {
+            if tx.send(l.unwrap()).is_err() {
+                return;
+            }
+        }
+    });
+    (child, rx)
+}
