@@ -5,8 +5,8 @@ use crate::stats::FeedStats;
 use crate::sync::ReplaySink;
 use crate::FeedError;
 use alphapulse_book::Book;
-use alphapulse_runtime::{Actor, Ctx, Poll};
-use alphapulse_types::{EndOfStream, InstrumentId, InstrumentTable, Msg};
+use alphapulse_runtime::{Actor, Ctx, Kinds, Poll, Source};
+use alphapulse_types::{Depth, EndOfStream, InstrumentId, InstrumentTable, Msg, Price, PxQty, Qty};
 use std::any::Any;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -149,7 +149,13 @@ struct CtxSink<'c, 'a>(&'c mut Ctx<'a>);
 impl ReplaySink for CtxSink<'_, '_> {
     #[inline]
     fn emit(&mut self, msg: Msg) {
-        self.0.down(msg);
+        // A full link is the runtime's business: it polls no source until the link drains.
+        let _ = self.0.down(msg);
+    }
+    #[inline]
+    fn emit_depth(&mut self, d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+        let px = |&(p, q): &(Price, Qty)| PxQty::new(p, q);
+        let _ = self.0.send_depth(d, bids.iter().map(px), asks.iter().map(px));
     }
 }
 
@@ -207,13 +213,24 @@ impl Actor for FeedActor {
         "feed"
     }
 
-    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        // The feed is first on the chain: nothing is expected; keep the convention anyway.
-        if !matches!(msg, Msg::Exec(_)) {
-            ctx.down(*msg);
-        }
+    /// The feed is first on the chain and takes no input: anything that reaches it goes on.
+    fn handles(&self) -> Kinds {
+        Kinds::NONE
     }
 
+    fn handle(&mut self, _msg: &Msg, _ctx: &mut Ctx<'_>) {}
+
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Source for FeedActor {
+    /// One frame per poll.
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.done {
             return Poll::Done;
@@ -232,11 +249,7 @@ impl Actor for FeedActor {
         if let Some(p) = &self.progress {
             p.store(self.replay.consumed_bytes(), Ordering::Relaxed);
         }
-        ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
+        let _ = ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
         Poll::Done
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -4,7 +4,11 @@
 //! [`Msg::decode`]. Fed to the same downstream actors they give the same output, message for
 //! message (the tools' determinism test proves it on real data).
 //!
-//! Each `poll` sends up to [`BATCH`] records; the stream's own `Eos` record ends the replay. A
+//! A depth update is one record: its `Depth` header, then its levels (codec version 3), sent on
+//! with `Ctx::send_depth` so the levels reach the thread's level store.
+//!
+//! Each `poll` sends up to [`BATCH`] records (fewer once [`BATCH_LEVELS`] depth levels were sent,
+//! so one poll's levels fit the thread's level store); the stream's own `Eos` record ends the replay. A
 //! stream that ends without one (its writer died, or is still writing) ends with an `Eos` at the
 //! last record's time, and [`JournalFeedStats::missing_eos`] says so. A bad record (corrupt bytes,
 //! an unknown message version, a payload that does not decode, a type that does not match the
@@ -12,14 +16,31 @@
 //! [`JournalFeed::error`] for the caller to report. The replay allocates only when it moves to the
 //! next segment file (opening it).
 
-use alphapulse_runtime::{Actor, Ctx, Poll};
+use alphapulse_runtime::{Actor, Ctx, Kinds, Poll, Source};
 use alphapulse_shm::{align8, JournalError, Reader, RECORD_HEADER};
-use alphapulse_types::{DecodeError, EndOfStream, Msg, CODEC_VERSION, MSG_KINDS};
+use alphapulse_types::{
+    decode_levels, DecodeError, EndOfStream, LevelsError, Msg, PxQty, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
+};
+
+/// The record type of a depth update.
+const DEPTH_KIND: u16 = 3;
+
+/// Why a record's bytes are not a message.
+enum Bad {
+    Decode(DecodeError),
+    Levels(LevelsError),
+    TooMany(usize),
+}
 use std::any::Any;
 use std::path::{Path, PathBuf};
 
 /// Records sent per poll at most.
 pub const BATCH: usize = 64;
+/// A poll ends after the record that brings its depth levels to this many.
+pub const BATCH_LEVELS: usize = 4096;
+/// Most levels one depth record may carry (a 5000-level snapshot has 10,000): the decoding buffer,
+/// allocated when the replay opens.
+pub const MAX_RECORD_LEVELS: usize = 1 << 17;
 
 /// Why a journal replay stopped early.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +56,13 @@ pub enum JournalFeedError {
     Version { file: PathBuf, offset: u64, seq: u64, version: u16 },
     #[error("journal file {file} at offset {offset}: record {seq}: record type {ty} but a {kind} payload")]
     TypeMismatch { file: PathBuf, offset: u64, seq: u64, ty: u16, kind: &'static str },
+    #[error("journal file {file} at offset {offset}: record {seq}: {source}")]
+    Levels { file: PathBuf, offset: u64, seq: u64, source: LevelsError },
+    #[error(
+        "journal file {file} at offset {offset}: record {seq}: a depth update of {levels} levels \
+         (at most {MAX_RECORD_LEVELS})"
+    )]
+    TooManyLevels { file: PathBuf, offset: u64, seq: u64, levels: usize },
 }
 
 /// What a replay sent.
@@ -49,7 +77,7 @@ pub struct JournalFeedStats {
 }
 
 impl JournalFeedStats {
-    /// Market events sent (quotes, trades, levels, book status).
+    /// Market events sent (quotes, trades, depth updates, book status).
     pub fn events(&self) -> u64 {
         self.emitted[..4].iter().sum()
     }
@@ -67,6 +95,8 @@ pub struct JournalFeed {
     last_ts: u64,
     error: Option<JournalFeedError>,
     done: bool,
+    /// The levels of the depth record just read.
+    levels: Vec<PxQty>,
 }
 
 enum Next {
@@ -86,6 +116,7 @@ impl JournalFeed {
             last_ts: 0,
             error: None,
             done: false,
+            levels: Vec::with_capacity(MAX_RECORD_LEVELS),
         })
     }
     /// The stream folder.
@@ -101,12 +132,29 @@ impl JournalFeed {
         self.error.as_ref()
     }
 
-    /// Reads and checks one record.
+    /// Reads and checks one record (a depth record's levels into `self.levels`).
     #[inline]
     fn next(&mut self) -> Result<Next, JournalFeedError> {
+        let levels = &mut self.levels;
         let (seq, ty, version, len, decoded) = match self.reader.next()? {
             None => return Ok(Next::End),
-            Some(r) => (r.seq, r.ty, r.version, r.payload.len(), Msg::decode(r.payload)),
+            Some(r) => {
+                let head = r.payload.get(..ENCODED_LEN.min(r.payload.len())).unwrap_or_default();
+                let decoded = match Msg::decode(if r.ty == DEPTH_KIND { head } else { r.payload }) {
+                    Ok(Msg::Depth(d)) if r.version == CODEC_VERSION && r.ty == DEPTH_KIND => {
+                        levels.clear();
+                        if d.len() > MAX_RECORD_LEVELS {
+                            Err(Bad::TooMany(d.len()))
+                        } else {
+                            decode_levels(&r.payload[ENCODED_LEN..], d.len(), |l| levels.push(l))
+                                .map(|()| Msg::Depth(d))
+                                .map_err(Bad::Levels)
+                        }
+                    }
+                    other => other.map_err(Bad::Decode),
+                };
+                (r.seq, r.ty, r.version, r.payload.len(), decoded)
+            }
         };
         let at = || {
             let (file, pos) =
@@ -123,9 +171,17 @@ impl JournalFeed {
                 let (file, offset) = at();
                 Err(JournalFeedError::TypeMismatch { file, offset, seq, ty, kind: m.kind_name() })
             }
-            Err(source) => {
+            Err(Bad::Decode(source)) => {
                 let (file, offset) = at();
                 Err(JournalFeedError::Decode { file, offset, seq, source })
+            }
+            Err(Bad::Levels(source)) => {
+                let (file, offset) = at();
+                Err(JournalFeedError::Levels { file, offset, seq, source })
+            }
+            Err(Bad::TooMany(levels)) => {
+                let (file, offset) = at();
+                Err(JournalFeedError::TooManyLevels { file, offset, seq, levels })
             }
         }
     }
@@ -133,7 +189,13 @@ impl JournalFeed {
     fn send(&mut self, m: Msg, ctx: &mut Ctx<'_>) {
         self.stats.emitted[m.kind_index()] += 1;
         self.last_ts = m.event_ts();
-        ctx.down(m);
+        let _ = match m {
+            Msg::Depth(d) => {
+                let (b, a) = self.levels.split_at(d.bids as usize);
+                ctx.send_depth(d, b.iter().copied(), a.iter().copied())
+            }
+            _ => ctx.down(m),
+        };
     }
 
     #[cold]
@@ -150,25 +212,45 @@ impl Actor for JournalFeed {
         "feed"
     }
 
-    fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        // First on the chain: nothing is expected; keep the forwarding convention anyway.
-        if !matches!(msg, Msg::Exec(_)) {
-            ctx.down(*msg);
-        }
+    /// First on the chain: it takes no input.
+    fn handles(&self) -> Kinds {
+        Kinds::NONE
     }
 
+    fn handle(&mut self, _msg: &Msg, _ctx: &mut Ctx<'_>) {}
+
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        Some(self)
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl Source for JournalFeed {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.done {
             return Poll::Done;
         }
+        let mut levels = 0;
         for _ in 0..BATCH {
             match self.next() {
                 Ok(Next::Msg(m)) => {
                     self.stats.records += 1;
                     self.send(m, ctx);
-                    if matches!(m, Msg::Eos(_)) {
-                        self.done = true;
-                        return Poll::Done;
+                    match m {
+                        Msg::Eos(_) => {
+                            self.done = true;
+                            return Poll::Done;
+                        }
+                        Msg::Depth(d) => {
+                            levels += d.len();
+                            if levels >= BATCH_LEVELS {
+                                break;
+                            }
+                        }
+                        _ => {}
                     }
                 }
                 Ok(Next::End) => return self.finish(ctx, true),
@@ -179,9 +261,5 @@ impl Actor for JournalFeed {
             }
         }
         Poll::Busy
-    }
-
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }

@@ -131,8 +131,10 @@ pub struct FeedStats {
     pub bytes: u64,
     /// Parsed frames by [`FrameKind`] (index with `kind as usize`).
     pub by_kind: [u64; FrameKind::COUNT],
-    /// Messages emitted, indexed by [`Msg::kind_index`].
+    /// Messages emitted, indexed by [`Msg::kind_index`] (a depth update is one `depth` message).
     pub emitted: [u64; MSG_KINDS],
+    /// Book levels carried by the depth updates emitted (snapshots: the whole book).
+    pub levels_emitted: u64,
     /// Malformed lines by [`MalformedKind`] (index with `kind as usize`).
     pub malformed: [MalformedCount; MalformedKind::COUNT],
     /// Sequence gaps detected (book discarded, `BookStatus::Gap` sent).

@@ -2,7 +2,7 @@
 //! "Local order book"):
 //! - until a snapshot arrives, depth events are buffered (bounded: [`crate::pending`]);
 //! - on a snapshot: book := snapshot, id := `lastUpdateId`; `BookStatus{Synced}` and the whole book
-//!   as `Level`s are emitted; then buffered events are replayed through the rules below;
+//!   as one `Depth` update are emitted; then buffered events are replayed through the rules below;
 //! - first event after a snapshot: `u <= id` → dropped (stale); `U <= id+1 <= u` (the OLD inequality)
 //!   → applied; `U > id+1` → gap. USD-M (events carry `pu`): `u < id` stale, `U <= id+1 && u >= id`
 //!   applied;
@@ -20,12 +20,15 @@
 use crate::pending::{DepthEvent, Pending};
 use crate::stats::FeedStats;
 use alphapulse_book::Book;
-use alphapulse_types::{BookState, BookStatus, InstrumentId, Level, Msg, Price, Qty, Quote, Side};
+use alphapulse_types::{BookState, BookStatus, Depth, InstrumentId, Msg, Price, Qty, Quote, Side};
 
 /// Where replayed messages go, with hooks for tests that check books against update ids.
 pub trait ReplaySink {
-    /// A message for the chain.
+    /// A message for the chain (not a depth update: see [`ReplaySink::emit_depth`]).
     fn emit(&mut self, msg: Msg);
+    /// A depth update for the chain: its header and its levels, bids then asks, in the order the
+    /// book applied them (`d.bids`/`d.asks` are their counts).
+    fn emit_depth(&mut self, d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]);
     /// Called after each applied depth event, with the book.
     fn depth_applied(&mut self, _inst: InstrumentId, _book: &Book) {}
     /// Called for each bookTicker with its `u`.
@@ -36,6 +39,36 @@ pub trait ReplaySink {
 pub(crate) fn emit<S: ReplaySink + ?Sized>(stats: &mut FeedStats, sink: &mut S, msg: Msg) {
     stats.emitted[msg.kind_index()] += 1;
     sink.emit(msg);
+}
+
+/// Emit a depth update of `inst` with these levels; the header carries `book`'s best prices after it.
+#[inline]
+#[allow(clippy::too_many_arguments)]
+fn emit_depth<S: ReplaySink + ?Sized>(
+    stats: &mut FeedStats,
+    sink: &mut S,
+    inst: InstrumentId,
+    book: &Book,
+    update_id: u64,
+    exch_ts: u64,
+    local_ts: u64,
+    bids: &[(Price, Qty)],
+    asks: &[(Price, Qty)],
+) {
+    let d = Depth {
+        inst,
+        bids: bids.len() as u32,
+        asks: asks.len() as u32,
+        at: 0,
+        update_id,
+        exch_ts,
+        local_ts,
+        best_bid: book.best_bid().map_or(Price::ZERO, |l| l.0),
+        best_ask: book.best_ask().map_or(Price::ZERO, |l| l.0),
+    };
+    stats.emitted[Msg::Depth(d).kind_index()] += 1;
+    stats.levels_emitted += (bids.len() + asks.len()) as u64;
+    sink.emit_depth(d, bids, asks);
 }
 
 /// When a book synced: the snapshot's exchange time (its own, else the instrument's last exchange
@@ -198,6 +231,9 @@ pub struct BookSync {
     pending: Pending,
     scratch_bids: Vec<(Price, Qty)>,
     scratch_asks: Vec<(Price, Qty)>,
+    /// A snapshot's book, side by side, to emit as one depth update.
+    snap_bids: Vec<(Price, Qty)>,
+    snap_asks: Vec<(Price, Qty)>,
 }
 
 impl BookSync {
@@ -212,6 +248,8 @@ impl BookSync {
             pending: Pending::new(max_events, max_levels),
             scratch_bids: Vec::with_capacity(max_levels.max(1)),
             scratch_asks: Vec::with_capacity(max_levels.max(1)),
+            snap_bids: Vec::with_capacity(levels.max(1)),
+            snap_asks: Vec::with_capacity(levels.max(1)),
         }
     }
 
@@ -350,27 +388,13 @@ impl BookSync {
         stats: &mut FeedStats,
         sink: &mut S,
     ) {
-        let n = ev.bids.len() + ev.asks.len();
-        let mut k = 0;
         for (side, lv) in [(Side::Buy, ev.bids), (Side::Sell, ev.asks)] {
             for &(px, qty) in lv {
                 self.book.set(side, px, qty);
-                k += 1;
-                let l = Level {
-                    inst: self.inst,
-                    side,
-                    last: (k == n) as u8,
-                    px,
-                    qty,
-                    update_id: ev.last_id,
-                    exch_ts: ev.exch_ts,
-                    local_ts,
-                    ..Default::default()
-                };
-                emit(stats, sink, Msg::Level(l));
             }
         }
         self.book.set_update_id(ev.last_id);
+        emit_depth(stats, sink, self.inst, &self.book, ev.last_id, ev.exch_ts, local_ts, ev.bids, ev.asks);
         stats.depth_applied += 1;
         sink.depth_applied(self.inst, &self.book);
     }
@@ -423,25 +447,22 @@ impl BookSync {
             ..Default::default()
         };
         emit(stats, sink, Msg::Book(st));
-        let n = self.book.len(Side::Buy) + self.book.len(Side::Sell);
-        let mut k = 0;
-        for side in [Side::Buy, Side::Sell] {
-            for (px, qty) in self.book.levels(side) {
-                k += 1;
-                let l = Level {
-                    inst: self.inst,
-                    side,
-                    last: (k == n) as u8,
-                    px,
-                    qty,
-                    update_id: last_update_id,
-                    exch_ts,
-                    local_ts,
-                    ..Default::default()
-                };
-                emit(stats, sink, Msg::Level(l));
-            }
-        }
+        // The whole book as one depth update (capacity: `levels` per side, so no allocation).
+        self.snap_bids.clear();
+        self.snap_asks.clear();
+        self.snap_bids.extend(self.book.levels(Side::Buy));
+        self.snap_asks.extend(self.book.levels(Side::Sell));
+        emit_depth(
+            stats,
+            sink,
+            self.inst,
+            &self.book,
+            last_update_id,
+            exch_ts,
+            local_ts,
+            &self.snap_bids,
+            &self.snap_asks,
+        );
         self.drain(local_ts, stats, sink);
     }
 

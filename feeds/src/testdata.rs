@@ -17,15 +17,45 @@ pub fn sample_capture() -> PathBuf {
     PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/btcusdt_20240808.gz"))
 }
 
+/// Every message a replay sent down, and the levels of its depth updates (each `Depth::at`
+/// indexes `levels`).
+#[derive(Clone, Debug, Default)]
+pub struct Replayed {
+    pub msgs: Vec<alphapulse_types::Msg>,
+    pub levels: Vec<alphapulse_types::PxQty>,
+}
+
+impl Replayed {
+    /// The levels of `d`: (bids, asks).
+    pub fn levels_of(&self, d: &alphapulse_types::Depth) -> (&[alphapulse_types::PxQty], &[alphapulse_types::PxQty]) {
+        alphapulse_runtime::levels_in(&self.levels, d)
+    }
+}
+
 /// Replay `files` through a [`crate::FeedActor`] and collect every message it sends down, ending
 /// with its `Eos` (test support for other crates: real market data as `Msg`s; allocates freely).
 pub fn replay_messages(
     files: &[PathBuf],
     instruments: &alphapulse_types::InstrumentTable,
-) -> Result<Vec<alphapulse_types::Msg>, crate::FeedError> {
-    use alphapulse_runtime::{Actor, Ctx, Poll, VecOutbox};
+) -> Result<Replayed, crate::FeedError> {
+    use alphapulse_runtime::{Ctx, Poll, Source, VecOutbox};
+    use alphapulse_types::Msg;
     let mut feed = crate::FeedActor::open(files, instruments, crate::FeedOptions::defaults())?;
     let mut out = VecOutbox::default();
-    while feed.poll(&mut Ctx::new(0, &mut out)) != Poll::Done {}
-    Ok(out.down)
+    let mut r = Replayed::default();
+    loop {
+        let p = feed.poll(&mut Ctx::new(0, &mut out));
+        let base = r.levels.len() as u32;
+        for mut m in out.down.drain(..) {
+            if let Msg::Depth(d) = &mut m {
+                d.at += base;
+            }
+            r.msgs.push(m);
+        }
+        r.levels.extend_from_slice(out.levels.as_slice());
+        out.clear();
+        if p == Poll::Done {
+            return Ok(r);
+        }
+    }
 }

@@ -122,30 +122,33 @@ impl Config {
         self.router.validate().map_err(key("router"))?;
         self.sim.validate().map_err(key("sim"))?;
         self.journal.stream().validate().map_err(key("journal"))?;
-        self.check_ring_capacity()
+        self.check_level_capacity()
     }
 
-    /// Messages one feed step can emit: the feed handles one frame per poll and emits all its
-    /// events before anything downstream runs, so on one thread the `feed → strategy` ring must
-    /// hold them all (else the run stops with a ring-overflow error). The largest frame is a depth
-    /// update or snapshot of `max(book_levels, max_frame_levels)` levels per side, plus one book
-    /// status.
-    pub fn max_frame_messages(&self) -> usize {
-        2usize.saturating_mul(self.feed.book_levels.max(self.feed.max_frame_levels)).saturating_add(1)
+    /// Depth levels one feed step can write into its thread's level store: a snapshot's whole
+    /// book (`2 × book_levels`) and the buffered updates it releases (`max_buffered_levels`), or
+    /// one frame's `2 × max_frame_levels`, whichever is more.
+    pub fn max_step_levels(&self) -> usize {
+        let f = &self.feed;
+        (2usize.saturating_mul(f.book_levels).saturating_add(f.max_buffered_levels))
+            .max(2usize.saturating_mul(f.max_frame_levels))
     }
 
-    /// `[placement] ring_capacity` must hold the largest frame's messages (see
-    /// [`Config::max_frame_messages`]); its upper bound is checked by the placement itself.
-    fn check_ring_capacity(&self) -> Result<(), ConfigError> {
-        let cap = self.placement.ring_capacity;
-        let need = self.max_frame_messages();
+    /// `[placement] level_capacity` must hold one step's levels (see [`Config::max_step_levels`]);
+    /// its bounds are checked by the placement itself. (A depth update is one message, so
+    /// `ring_capacity` no longer depends on the book's depth.)
+    fn check_level_capacity(&self) -> Result<(), ConfigError> {
+        let cap = self.placement.level_capacity;
+        let need = self.max_step_levels();
         if cap < need {
             return Err(ConfigError::Invalid {
-                key: "placement.ring_capacity".into(),
+                key: "placement.level_capacity".into(),
                 message: format!(
-                    "{cap} cannot hold one frame's messages: 2 × max(feed.book_levels {}, \
-                     feed.max_frame_levels {}) + 1 = {need}; raise it to {} or lower those",
+                    "{cap} cannot hold one feed step's depth levels: max(2 × feed.book_levels {} + \
+                     feed.max_buffered_levels {}, 2 × feed.max_frame_levels {}) = {need}; raise it to {} or \
+                     lower those",
                     self.feed.book_levels,
+                    self.feed.max_buffered_levels,
                     self.feed.max_frame_levels,
                     need.checked_next_power_of_two().unwrap_or(usize::MAX)
                 ),

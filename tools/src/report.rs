@@ -113,6 +113,7 @@ pub fn feed_counters(s: &FeedStats) -> Vec<(&'static str, u64)> {
         buffered,
         buffer_dropped,
         depth_applied,
+        levels_emitted,
         unknown_symbols,
         level_overflows,
     } = s;
@@ -128,6 +129,7 @@ pub fn feed_counters(s: &FeedStats) -> Vec<(&'static str, u64)> {
         ("buffered", *buffered),
         ("buffer_dropped", *buffer_dropped),
         ("depth_applied", *depth_applied),
+        ("levels_emitted", *levels_emitted),
         ("unknown_symbols", *unknown_symbols),
         ("level_overflows", *level_overflows),
     ]

@@ -12,21 +12,21 @@
 //!   (leaves = qty − filled); `Cancelled → Cancelled`; `Rejected → Failed`. A fill or cancel before
 //!   the acceptance implies it (counted). Done orders with fills → `PositionOpen`, and
 //!   `PositionClosed` once the instrument's net position (from all fills) is next zero. Refused
-//!   transitions are counted per (state, event). Every report is forwarded up after handling.
+//!   transitions are counted per (state, event). The runtime forwards every report up first.
 //! - Journal: every transition the router applies is sent to its journal port as a
 //!   `Msg::OrderState` (`from`, `to`, `event` as the `u8` of [`OrderState`](S)/[`LifecycleEvent`](E),
 //!   with the record's order id, intent id and instrument); a refused one is journaled too, with
 //!   `refused = 1` and `to == from`, besides being counted. Rejected intents have order id 0: their
 //!   intent id tells them apart.
-//! - Market events: resting GTC limit orders older than `order_ttl_ns` get a `Msg::Cancel` (once);
-//!   then the event is forwarded down. `Control` is forwarded down.
-//! - `Eos`: forwarded down; working orders are left as they are (a backtest ends with what is
+//! - Market events: the runtime forwards the event down, then resting GTC limit orders older than
+//!   `order_ttl_ns` get a `Msg::Cancel` (once). `Control` passes without the router.
+//! - `Eos`: passes down; working orders are left as they are (a backtest ends with what is
 //!   resting; cancelling is the operator's or the strategy's decision, not the end of input's).
 
 use crate::state::{next, LifecycleEvent as E, OrderState as S};
 use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
-use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{
     notional, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, OrderTransition,
     Tif, VenueReject, Verdict,
@@ -316,21 +316,23 @@ impl Actor for RouterActor {
         "router"
     }
 
+    /// Market events (the clock of its TTL cancels), decisions, execution reports; intents and
+    /// orders that did not come through here are refused.
+    fn handles(&self) -> Kinds {
+        Kinds::MARKET | Kinds::DECISION | Kinds::EXEC | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL
+    }
+
+    /// Decisions become orders; stray intents and orders go no further.
+    fn consumes(&self) -> Kinds {
+        Kinds::DECISION | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL
+    }
+
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         match msg {
-            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => {
-                self.expire(ctx);
-                ctx.down(*msg);
-            }
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Depth(_) | Msg::Book(_) => self.expire(ctx),
             Msg::Decision(d) => self.on_decision(d, ctx),
-            Msg::Exec(r) => {
-                self.on_exec(r, ctx);
-                ctx.up(*msg);
-            }
-            Msg::Control(_) | Msg::Eos(_) => ctx.down(*msg),
-            Msg::Intent(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
-            // Journal-only kinds never travel on a ring.
-            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => self.stats.unexpected += 1,
+            Msg::Exec(r) => self.on_exec(r, ctx),
+            _ => self.stats.unexpected += 1,
         }
     }
 

@@ -3,22 +3,23 @@
 //!
 //! - `Quote`: mark = mid when two-sided (both prices positive); otherwise the market counts as
 //!   absent for the checks until the next two-sided quote. `Book` with `Gap` also clears it (the
-//!   portfolio keeps its last mark). Every market event is forwarded `Down`.
+//!   portfolio keeps its last mark). The runtime forwards every market event `Down` (trades and
+//!   depth updates without calling risk).
 //! - `Intent`: checked ([`crate::check`]); sent `Down` as `Msg::Decision` with `verdict` set and
 //!   `ts` = now (`origin_ts` kept), approved or not. An approval is recorded in the rate window and
 //!   opens order `OrderId(n)` for the n-th approval (see [`crate::open_orders`]).
 //! - `Exec` (from the router): fills update open quantities and the portfolio; `Cancelled` and
-//!   `Rejected` end an order. Forwarded `Up`. After every fill the portfolio applied, the
+//!   `Rejected` end an order. The runtime forwards them `Up`. After every fill the portfolio applied, the
 //!   instrument's `Msg::Position` (position, average price, its realized and unrealized PnL, the
 //!   portfolio's equity) goes to the journal port (risk's stream, no neighbour).
 //! - `Control`: `Halt` engages the kill switch (every intent is rejected `Halted`), `Resume`
-//!   releases it. Forwarded `Down`. `Eos`: forwarded `Down`.
-//! - `Decision`, `New`, `Cancel` do not belong here: counted and dropped, so nothing reaches the
-//!   router without a check.
+//!   releases it. Forwarded `Down` by the runtime, as is `Eos`.
+//! - `Decision`, `New`, `Cancel` do not belong here: consumed and counted (`unexpected`), so nothing
+//!   reaches the router without a check.
 
 use crate::checks::{check, RiskView};
 use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, RiskStats};
-use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{
     fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
     OrderId, PositionRecord, Price, Quote, Verdict,
@@ -163,64 +164,61 @@ impl RiskActor {
     }
 }
 
+impl RiskActor {
+    /// Kinds that must not pass risk: decisions and orders made upstream of it.
+    const REFUSED: Kinds = Kinds(Kinds::DECISION.0 | Kinds::NEW.0 | Kinds::CANCEL.0);
+}
+
 impl Actor for RiskActor {
     fn name(&self) -> &'static str {
         "risk"
     }
 
-    /// Trades and book levels are forwarded untouched (marks come from quotes only).
-    fn passes_down(&self) -> u32 {
-        let trade = Msg::Trade(Default::default()).kind_index();
-        let level = Msg::Level(Default::default()).kind_index();
-        (1 << trade) | (1 << level)
+    /// Quotes (marks), book status (gaps), intents, execution reports and operator commands;
+    /// orders that did not come through risk are refused here. Trades and depth updates are not
+    /// handled (marks come from quotes only): the runtime passes them on.
+    fn handles(&self) -> Kinds {
+        Kinds::QUOTE | Kinds::BOOK | Kinds::INTENT | Kinds::EXEC | Kinds::CONTROL | Self::REFUSED
+    }
+
+    /// Intents become decisions; orders that did not come through risk go no further.
+    fn consumes(&self) -> Kinds {
+        Kinds::INTENT | Self::REFUSED
     }
 
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         match msg {
-            Msg::Quote(q) => {
-                self.on_quote(q);
-                ctx.down(*msg);
-            }
+            Msg::Quote(q) => self.on_quote(q),
             Msg::Book(b) => {
                 if b.state == BookState::Gap {
                     if let Some(m) = self.mids.get_mut(b.inst.index()) {
                         *m = None;
                     }
                 }
-                ctx.down(*msg);
             }
-            Msg::Trade(_) | Msg::Level(_) | Msg::Eos(_) => ctx.down(*msg),
             Msg::Intent(it) => {
                 let now = ctx.now();
                 let mut d = *it;
                 d.verdict = self.decide(it, now);
                 d.ts = now;
-                ctx.down(Msg::Decision(d));
+                let _ = ctx.down(Msg::Decision(d));
             }
-            Msg::Exec(r) => {
-                self.on_exec(r, ctx);
-                ctx.up(*msg);
-            }
-            Msg::Control(c) => {
-                match c.cmd {
-                    ControlCmd::Halt => {
-                        if !self.halted {
-                            self.stats.halts += 1;
-                        }
-                        self.halted = true;
+            Msg::Exec(r) => self.on_exec(r, ctx),
+            Msg::Control(c) => match c.cmd {
+                ControlCmd::Halt => {
+                    if !self.halted {
+                        self.stats.halts += 1;
                     }
-                    ControlCmd::Resume => {
-                        if self.halted {
-                            self.stats.resumes += 1;
-                        }
-                        self.halted = false;
-                    }
+                    self.halted = true;
                 }
-                ctx.down(*msg);
-            }
-            Msg::Decision(_) | Msg::New(_) | Msg::Cancel(_) => self.stats.unexpected += 1,
-            // Journal-only kinds never travel on a ring.
-            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => self.stats.unexpected += 1,
+                ControlCmd::Resume => {
+                    if self.halted {
+                        self.stats.resumes += 1;
+                    }
+                    self.halted = false;
+                }
+            },
+            _ => self.stats.unexpected += 1,
         }
     }
 

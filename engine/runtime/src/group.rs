@@ -9,15 +9,18 @@
 //! from an upstream thread sees the same sequence whether that upstream actor shares its thread or
 //! not, provided the upstream side does not depend on the timing of feedback (true of a feed).
 
+use crate::actor::LevelStore;
 use crate::link::{LinkStats, SendError};
-use crate::wires::Wires;
+use crate::wires::{Store, Wires};
 use crate::{Actor, Ctx, IdleStrategy, Poll, Port, RuntimeError};
 use alphapulse_types::Msg;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-/// Where a thread's actors read from and write to (indexed by local position `0..n`).
-pub(crate) struct Group {
+/// Where a thread's actors read from and write to (indexed by local position `0..n`). Generic over
+/// the actor type: a chain of one concrete type (an enum of the known actors, say) compiles to
+/// direct calls; `Box<dyn Actor>` gives dynamic dispatch (plugins, tests).
+pub(crate) struct Group<A: Actor> {
     /// The message being handled (see `step`).
     pub(crate) current: Msg,
     /// The run's clock when it is live (TSC): every actor's clock is a clone of it, so one reading
@@ -25,8 +28,12 @@ pub(crate) struct Group {
     pub(crate) live_clock: Option<crate::Clock>,
     pub(crate) index: usize,
     pub(crate) names: Vec<&'static str>,
-    pub(crate) actors: Vec<Box<dyn Actor>>,
+    pub(crate) actors: Vec<A>,
+    /// Local positions of the actors with a source, downstream first (the only ones polled).
+    pub(crate) sources: Vec<usize>,
     pub(crate) wires: Wires,
+    /// The thread's depth levels (see [`LevelStore`]).
+    pub(crate) store: LevelStore,
     /// Names of the neighbours (for error messages): (upstream, downstream).
     pub(crate) neighbours: Vec<(&'static str, &'static str)>,
     pub(crate) finished: Vec<bool>,
@@ -41,7 +48,7 @@ pub(crate) struct Flags {
     pub(crate) done: Arc<Vec<AtomicBool>>,
 }
 
-impl Group {
+impl<A: Actor> Group<A> {
     /// Run until every actor here has finished and the next thread downstream is done.
     pub(crate) fn run(&mut self, flags: &Flags) -> Result<(), RuntimeError> {
         let result = self.run_inner(flags);
@@ -56,6 +63,9 @@ impl Group {
         let mut idler = crate::idle::Idler::default();
         let next_done = flags.done.get(self.index + 1);
         loop {
+            if self.wires.blocked() {
+                self.wires.flush().map_err(|e| self.send_error(self.actors.len() - 1, e))?;
+            }
             if self.step()? || self.poll_sources()? {
                 idler.busy();
                 // A busy chain must stop too (the journal's disk filled up, say): one relaxed load
@@ -65,7 +75,7 @@ impl Group {
                 }
                 continue;
             }
-            let all_finished = self.finished.iter().all(|&f| f);
+            let all_finished = !self.wires.blocked() && self.finished.iter().all(|&f| f);
             let downstream_done = next_done.is_none_or(|d| d.load(Ordering::Acquire));
             if all_finished && downstream_done {
                 // The downstream thread may have sent feedback just before it finished.
@@ -84,50 +94,95 @@ impl Group {
         }
     }
 
-    /// Handle one message at the most downstream actor with input; false if nothing is queued.
+    /// Handle (or forward) one message at the most downstream actor with input; false if nothing
+    /// is queued.
     #[inline]
     fn step(&mut self) -> Result<bool, RuntimeError> {
         // The message is copied once, from its ring slot into `current`, and handled by reference
         // (returning it in an `Option` made the compiler copy it in overlapping pieces: measured
         // store-forwarding stalls, three per message).
-        let Some(j) = self.wires.take_into(&mut self.current) else {
-            return Ok(false);
+        let j = match self.wires.take_into(&mut self.current, &mut self.store) {
+            Ok(Some(j)) => j,
+            Ok(None) => return Ok(false),
+            Err(e) => return Err(self.link_error(e)),
         };
         let msg = &self.current;
-        if matches!(msg, Msg::Eos(_)) {
+        let eos = matches!(msg, Msg::Eos(_));
+        if eos {
             self.finished[j] = true;
+        }
+        let levels = self.store.as_slice();
+        let l = &mut self.wires.routes.locals;
+        if !l.handles[j].contains(msg) {
+            l.clocks[j].observe(msg);
+            return match self.wires.routes.forward(j, msg, levels) {
+                Ok(_) => Ok(true),
+                Err(e) => Err(self.send_error(j, e)),
+            };
+        }
+        let forward = l.forwards[j].contains(msg);
+        if forward && !eos {
+            if let Err(e) = self.wires.routes.forward(j, msg, levels) {
+                return Err(self.send_error(j, e));
+            }
         }
         let mut error = None;
         match &self.live_clock {
             // Live: the TSC is read only if the actor asks for the time (see `Ctx::lazy`).
             Some(clock) => {
-                let mut ob = self.wires.outbox(j, &mut error, Some(msg));
-                self.actors[j].handle(msg, &mut Ctx::lazy(clock, &mut ob));
+                let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
+                self.actors[j].handle(msg, &mut Ctx::lazy(clock, &mut ob).with_levels(levels));
             }
             None => {
-                let now = self.wires.locals.clocks[j].at_message(msg);
-                let mut ob = self.wires.outbox(j, &mut error, Some(msg));
-                self.actors[j].handle(msg, &mut Ctx::new(now, &mut ob));
+                let now = self.wires.routes.locals.clocks[j].at_message(msg);
+                let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
+                self.actors[j].handle(msg, &mut Ctx::new(now, &mut ob).with_levels(levels));
             }
         }
-        match error {
-            None => Ok(true),
-            Some(e) => Err(self.send_error(j, e)),
+        if let Some(e) = error {
+            return Err(self.send_error(j, e));
         }
+        if forward && eos {
+            if let Err(e) = self.wires.routes.forward(j, msg, levels) {
+                return Err(self.send_error(j, e));
+            }
+        }
+        Ok(true)
     }
 
-    /// Poll actors with external sources, downstream first; true if one did work.
+    /// Poll the actors with a source, downstream first; true if one did work. Not while a link
+    /// out of the thread is full (backpressure reaches the sources).
     fn poll_sources(&mut self) -> Result<bool, RuntimeError> {
-        for j in (0..self.actors.len()).rev() {
+        if self.wires.blocked() {
+            return Ok(false);
+        }
+        for k in 0..self.sources.len() {
+            let j = self.sources[k];
             if self.finished[j] {
                 continue;
             }
-            let now = self.wires.locals.clocks[j].read();
+            self.store.clear();
             let mut error = None;
-            let mut ob = self.wires.outbox(j, &mut error, None);
-            let r = self.actors[j].poll(&mut Ctx::new(now, &mut ob));
+            let r = {
+                let actor = &mut self.actors[j];
+                let Some(src) = actor.source() else { continue };
+                match &self.live_clock {
+                    Some(clock) => {
+                        let mut ob = self.wires.outbox(j, &mut error, Store::Write(&mut self.store));
+                        src.poll(&mut Ctx::lazy(clock, &mut ob))
+                    }
+                    None => {
+                        let now = self.wires.routes.locals.clocks[j].read();
+                        let mut ob = self.wires.outbox(j, &mut error, Store::Write(&mut self.store));
+                        src.poll(&mut Ctx::new(now, &mut ob))
+                    }
+                }
+            };
             if let Some(e) = error {
                 return Err(self.send_error(j, e));
+            }
+            if self.store.refused() > 0 {
+                return Err(RuntimeError::LevelStoreFull { actor: self.names[j], capacity: self.store.capacity() });
             }
             match r {
                 Poll::Idle => {}
@@ -142,16 +197,28 @@ impl Group {
     }
 
     #[cold]
+    fn link_error(&self, e: SendError) -> RuntimeError {
+        match e {
+            SendError::Abandoned => RuntimeError::Aborted(self.index),
+            SendError::Overflow => {
+                RuntimeError::LevelStoreFull { actor: self.names[0], capacity: self.store.capacity() }
+            }
+            SendError::LevelsMissing => RuntimeError::LevelsMissing { actor: self.names[0] },
+        }
+    }
+
+    #[cold]
     fn send_error(&self, j: usize, (port, e): (Port, SendError)) -> RuntimeError {
         let (up, down) = self.neighbours[j];
         let to = match port {
             Port::Down => down,
             Port::Up => up,
         };
-        let (from, cap) = (self.names[j], self.wires.capacity(j, port));
+        let (from, cap) = (self.names[j], self.wires.routes.capacity(j, port));
         match e {
             SendError::Overflow => RuntimeError::RingOverflow { from, to, capacity: cap },
             SendError::Abandoned => RuntimeError::Aborted(self.index),
+            SendError::LevelsMissing => RuntimeError::LevelsMissing { actor: from },
         }
     }
 
@@ -160,7 +227,7 @@ impl Group {
         let mut v = Vec::new();
         for j in 0..self.actors.len() {
             let (up, down) = self.neighbours[j];
-            let (d, u) = self.wires.stats(j);
+            let (d, u) = self.wires.routes.stats(j);
             if let Some(s) = d {
                 v.push((self.names[j], down, s));
             }
@@ -171,3 +238,4 @@ impl Group {
         v
     }
 }
+

@@ -1,17 +1,17 @@
 //! Journaling every actor's output: one `alphapulse_shm` stream per actor at `<dir>/<actor name>/`.
 //!
-//! **What is journaled**: every message an actor *emits* through its [`crate::Ctx`], Down or Up,
-//! including those that fall off either end of the chain — except **forwards**: a message identical
-//! to the one the actor is handling (the forwarding conventions of [`crate::actor`]: market events,
-//! `Control` and `Eos` passed Down, `Exec` passed Up). A forward is already in the stream of the
-//! actor that emitted it, so each fact is journaled once: the feed's stream holds the market data,
+//! **What is journaled**: every message an actor *sends* through its [`crate::Ctx`], Down or Up,
+//! including those that fall off either end of the chain. Forwards are the runtime's (see
+//! [`crate::actor`]), never an actor's send, so they are not journaled again: each fact is
+//! journaled once: the feed's stream holds the market data,
 //! the strategy's the intents, risk's the decisions, the router's the orders and cancels, the
 //! gateway's the execution reports. Everything a source emits from `poll` is journaled.
 //! What an actor sends to its **journal port** ([`crate::Ctx::journal`]: signals, order state
 //! transitions, positions) is appended to its stream and sent nowhere else.
 //!
-//! **Record**: type = [`Msg::kind`] (1..=14), version = [`CODEC_VERSION`] (1), timestamp =
-//! [`Msg::event_ts`], payload = the 64-byte [`Msg::encode`] encoding, written in place with
+//! **Record**: type = [`Msg::kind`] (1..=14), version = [`CODEC_VERSION`] (3), timestamp =
+//! [`Msg::event_ts`], payload = the 64-byte [`Msg::encode`] encoding — for a depth update followed
+//! by its levels (16 bytes each, bids then asks: one record per update) — written in place with
 //! `Writer::append_with` after the message was accepted by the link: no allocation, no syscall
 //! (except a segment roll's `rename`, and `Durability::EveryRecords` msyncs, which are the
 //! configuration's explicit choice).
@@ -39,7 +39,7 @@
 use alphapulse_shm::{
     EndStatus, Flusher, JournalError, Preparer, Retention, StreamConfig, Writer, WriterStats,
 };
-use alphapulse_types::{Msg, CODEC_VERSION, ENCODED_LEN};
+use alphapulse_types::{encode_levels, Depth, Msg, PxQty, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN};
 use serde::Deserialize;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -109,14 +109,32 @@ pub(crate) struct ActorJournal {
 }
 
 impl ActorJournal {
-    /// Appends `msg` as one record (hot path: see the module docs).
+    /// Appends `msg` as one record (hot path: see the module docs); a depth update's levels,
+    /// read from `levels` (the thread's level store), follow its header in the same record.
     #[inline]
-    pub(crate) fn append(&mut self, msg: &Msg) {
-        let r = self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN, |b| {
-            if let Ok(buf) = <&mut [u8; ENCODED_LEN]>::try_from(b) {
-                msg.encode(buf);
+    pub(crate) fn append(&mut self, msg: &Msg, levels: &[PxQty]) {
+        let r = match msg {
+            Msg::Depth(d) => {
+                let (b, a) = crate::actor::levels_in(levels, d);
+                let n = b.len() + a.len();
+                self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN + n * LEVEL_LEN, |buf| {
+                    let (head, rest) = buf.split_at_mut(ENCODED_LEN);
+                    if let Ok(h) = <&mut [u8; ENCODED_LEN]>::try_from(head) {
+                        // The header as journaled counts the levels that are really there.
+                        let d = Depth { bids: b.len() as u32, asks: a.len() as u32, ..*d };
+                        Msg::Depth(d).encode(h);
+                    }
+                    let (rb, ra) = rest.split_at_mut(b.len() * LEVEL_LEN);
+                    encode_levels(b, rb);
+                    encode_levels(a, ra);
+                })
             }
-        });
+            _ => self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN, |b| {
+                if let Ok(buf) = <&mut [u8; ENCODED_LEN]>::try_from(b) {
+                    msg.encode(buf);
+                }
+            }),
+        };
         match r {
             Ok(_) => self.records += 1,
             Err(e) => self.error(e),

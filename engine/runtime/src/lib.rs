@@ -9,36 +9,42 @@
 //! - `link` (private): rings with counted overflow policies ([`MarketOverflow`]): rtrb between
 //!   threads, a plain local ring between actors of one thread;
 //! - `wires` (private): one thread's rings, the pending mask that picks the next input, the
-//!   pass-through of kinds an actor only forwards ([`Actor::passes_down`]), the actors' outbox;
+//!   forwarding of what an actor does not handle or consume ([`Actor::handles`]), the outbox;
 //! - [`clock`], [`idle`]: injected time (event time or TSC) and what an idle thread does;
 //! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back;
 //!   [`run_with`] does the same with every actor's output journaled ([`journal`]: one stream per
 //!   actor, what counts as output, the upkeep thread).
 //!
 //! ```
-//! use alphapulse_runtime::{run, Actor, Ctx, PlacementConfig, Poll};
+//! use alphapulse_runtime::{run, Actor, Ctx, Kinds, PlacementConfig, Poll, Source};
 //! use alphapulse_types::{EndOfStream, Msg};
 //! use std::any::Any;
 //!
-//! struct Source(u64);
-//! impl Actor for Source {
+//! struct Feed(u64);
+//! impl Actor for Feed {
 //!     fn name(&self) -> &'static str { "source" }
+//!     fn handles(&self) -> Kinds { Kinds::NONE }
 //!     fn handle(&mut self, _: &Msg, _: &mut Ctx<'_>) {}
+//!     fn source(&mut self) -> Option<&mut dyn Source> { Some(self) }
+//!     fn as_any(&self) -> &dyn Any { self }
+//! }
+//! impl Source for Feed {
 //!     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
 //!         self.0 += 1;
 //!         ctx.down(Msg::Eos(EndOfStream { ts: self.0 }));
 //!         Poll::Done
 //!     }
-//!     fn as_any(&self) -> &dyn Any { self }
 //! }
 //! struct Sink(u64);
 //! impl Actor for Sink {
 //!     fn name(&self) -> &'static str { "sink" }
+//!     fn handles(&self) -> Kinds { Kinds::EOS }
 //!     fn handle(&mut self, m: &Msg, _: &mut Ctx<'_>) { self.0 += m.event_ts(); }
 //!     fn as_any(&self) -> &dyn Any { self }
 //! }
 //! let placement = PlacementConfig::two_threads(&["source", "sink"], 1).resolve(&["source", "sink"]).unwrap();
-//! let out = run(vec![Box::new(Source(0)), Box::new(Sink(0))], &placement, Default::default()).unwrap();
+//! let actors: Vec<Box<dyn Actor>> = vec![Box::new(Feed(0)), Box::new(Sink(0))];
+//! let out = run(actors, &placement, Default::default()).unwrap();
 //! assert_eq!(out.actor::<Sink>().unwrap().0, 1);
 //! ```
 #![forbid(unsafe_code)]
@@ -54,13 +60,15 @@ pub mod placement;
 mod run;
 mod wires;
 
-pub use actor::{Actor, Ctx, Outbox, Poll, Port, VecOutbox};
+pub use actor::{levels_in, Actor, Ctx, Flow, LevelStore, Outbox, Poll, Port, Source, VecOutbox};
+pub use alphapulse_types::Kinds;
 pub use clock::{Clock, ClockKind};
 pub use error::RuntimeError;
 pub use idle::IdleStrategy;
 pub use journal::{JournalReport, JournalSpec, OnFull};
 pub use link::{LinkStats, MarketOverflow};
 pub use placement::{
-    Placement, PlacementConfig, ThreadSpec, DEFAULT_RING_CAPACITY, MAX_RING_CAPACITY, MIN_RING_CAPACITY,
+    Placement, PlacementConfig, ThreadSpec, DEFAULT_LEVEL_CAPACITY, DEFAULT_RING_CAPACITY, MAX_LEVEL_CAPACITY,
+    MAX_RING_CAPACITY, MIN_LEVEL_CAPACITY, MIN_RING_CAPACITY,
 };
 pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};

@@ -1,14 +1,18 @@
 //! Links: one ring per direction between neighbouring actors, with an explicit, counted overflow
-//! policy. Between threads the ring is an rtrb SPSC ring ([`Out`] / `rtrb::Consumer`); a full ring
-//! makes the producer wait (counted in `full_waits`), except market data under
-//! [`MarketOverflow::Drop`], which is dropped and counted (conflation for live feeds; never in a
+//! policy. Between threads the ring is an rtrb SPSC ring ([`Out`] / [`In`]), with a companion ring
+//! of depth levels on Down links; a full ring is reported to the sender and its message kept in a
+//! bounded spill (counted in `full_waits`), except quotes and trades under
+//! [`MarketOverflow::Drop`], which are dropped and counted (conflation for live feeds; never in a
 //! backtest). Between two actors on the same thread the ring is a [`LocalRing`]: the same bounded
 //! FIFO without atomics (producer and consumer are one thread). On one thread a full ring cannot
 //! drain while its producer runs, so it is a [`crate::RuntimeError::RingOverflow`], never a silent
 //! loss.
 
-use alphapulse_types::Msg;
-use rtrb::{Consumer, Producer, PushError, RingBuffer};
+use crate::actor::LevelStore;
+use crate::Flow;
+use alphapulse_types::{Msg, PxQty};
+use rtrb::{Consumer, Producer, RingBuffer};
+use std::collections::VecDeque;
 
 /// What a full link between threads does with market data.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
@@ -25,63 +29,180 @@ pub enum MarketOverflow {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LinkStats {
     pub sent: u64,
-    /// Times the producer found the ring full and waited.
+    /// Messages that found the ring full and went to the spill (the sender was told).
     pub full_waits: u64,
     /// Market events dropped under [`MarketOverflow::Drop`].
     pub dropped: u64,
 }
 
-/// Producer end of a link between threads.
+/// Producer end of a link between threads: the message ring, the companion ring of depth levels
+/// (Down links), and a bounded spill for what did not fit.
+///
+/// **Full is reported, not waited out.** When the ring (or, for a depth update, the level ring)
+/// has no room, the message — with a copy of its levels — goes to the spill and the sender is
+/// told ([`crate::Flow::Full`]); from then on everything goes through the spill, in order, until it
+/// drains. The thread takes no new input meanwhile (see `crate::group`), so the spill stays small:
+/// one input's worth of output. A spill that fills up too is a `RingOverflow` error.
 pub(crate) struct Out {
     prod: Producer<Msg>,
+    /// Levels of depth updates, written (and published) before their header.
+    levels: Option<Producer<PxQty>>,
+    spill: VecDeque<Msg>,
+    spill_levels: VecDeque<PxQty>,
     policy: MarketOverflow,
     pub(crate) stats: LinkStats,
 }
 
 /// Outcome of a send that could not complete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum SendError {
-    /// Same-thread ring full (it cannot drain while its producer runs).
+    /// Same-thread ring full (it cannot drain while its producer runs), or a link's spill full.
     Overflow,
     /// The consumer thread is gone.
     Abandoned,
+    /// A depth update's levels were not in the sender's level store.
+    LevelsMissing,
 }
 
 impl Out {
+    /// Send `msg`; a depth update's levels are read from `store`.
     #[inline]
-    pub(crate) fn send(&mut self, msg: Msg) -> Result<(), SendError> {
-        match self.prod.push(msg) {
-            Ok(()) => {
-                self.stats.sent += 1;
-                Ok(())
-            }
-            Err(PushError::Full(msg)) => self.full(msg),
+    pub(crate) fn send(&mut self, msg: Msg, store: &[PxQty]) -> Result<Flow, SendError> {
+        if self.spill.is_empty() && self.try_write(&msg, store)? {
+            self.stats.sent += 1;
+            return Ok(Flow::Sent);
         }
+        self.full(msg, store)
+    }
+
+    /// Write `msg` (and its levels) to the rings if both have room.
+    #[inline(always)]
+    fn try_write(&mut self, msg: &Msg, store: &[PxQty]) -> Result<bool, SendError> {
+        if self.prod.is_full() {
+            return Ok(false);
+        }
+        if let Msg::Depth(d) = msg {
+            let (b, a) = crate::actor::levels_in(store, d);
+            if b.len() + a.len() != d.len() {
+                return Err(SendError::LevelsMissing);
+            }
+            if d.len() > 0 && !write_levels(self.levels.as_mut(), b, a) {
+                return Ok(false);
+            }
+        }
+        let _ = self.prod.push(*msg);
+        Ok(true)
     }
 
     #[cold]
-    fn full(&mut self, mut msg: Msg) -> Result<(), SendError> {
-        if msg.is_market() && self.policy == MarketOverflow::Drop {
+    fn full(&mut self, msg: Msg, store: &[PxQty]) -> Result<Flow, SendError> {
+        if self.prod.is_abandoned() {
+            return Err(SendError::Abandoned);
+        }
+        if matches!(msg, Msg::Quote(_) | Msg::Trade(_)) && self.policy == MarketOverflow::Drop {
             self.stats.dropped += 1;
-            return Ok(());
+            return Ok(Flow::Full);
         }
         self.stats.full_waits += 1;
-        loop {
-            if self.prod.is_abandoned() {
-                return Err(SendError::Abandoned);
-            }
-            std::hint::spin_loop();
-            match self.prod.push(msg) {
-                Ok(()) => {
-                    self.stats.sent += 1;
-                    return Ok(());
-                }
-                Err(PushError::Full(m)) => msg = m,
-            }
+        if self.spill.len() == self.spill.capacity() {
+            return Err(SendError::Overflow);
         }
+        if let Msg::Depth(d) = msg {
+            let (b, a) = crate::actor::levels_in(store, &d);
+            if b.len() + a.len() != d.len() {
+                return Err(SendError::LevelsMissing);
+            }
+            if self.spill_levels.capacity() - self.spill_levels.len() < d.len() {
+                return Err(SendError::Overflow);
+            }
+            self.spill_levels.extend(b.iter().chain(a));
+        }
+        self.spill.push_back(msg);
+        Ok(Flow::Full)
+    }
+
+    /// Move what the spill holds to the rings while they have room; true when the spill is empty.
+    pub(crate) fn flush(&mut self) -> Result<bool, SendError> {
+        while let Some(&msg) = self.spill.front() {
+            if self.prod.is_full() {
+                break;
+            }
+            if let Msg::Depth(d) = msg {
+                let n = d.len();
+                if n > 0 {
+                    let (a, b) = self.spill_levels.as_slices();
+                    let (x, y) = if a.len() >= n { (&a[..n], &[][..]) } else { (a, &b[..n - a.len()]) };
+                    if !write_levels(self.levels.as_mut(), x, y) {
+                        break;
+                    }
+                    self.spill_levels.drain(..n);
+                }
+            }
+            let _ = self.prod.push(msg);
+            self.spill.pop_front();
+            self.stats.sent += 1;
+        }
+        if !self.spill.is_empty() && self.prod.is_abandoned() {
+            return Err(SendError::Abandoned);
+        }
+        Ok(self.spill.is_empty())
+    }
+
+    /// True while messages wait in the spill.
+    #[inline(always)]
+    pub(crate) fn blocked(&self) -> bool {
+        !self.spill.is_empty()
     }
 
     pub(crate) fn capacity(&self) -> usize {
         self.prod.buffer().capacity()
+    }
+}
+
+/// Publish `a` then `b` as one chunk of the level ring; false (nothing written) without room.
+#[inline(always)]
+fn write_levels(p: Option<&mut Producer<PxQty>>, a: &[PxQty], b: &[PxQty]) -> bool {
+    let Some(p) = p else { return false };
+    let n = a.len() + b.len();
+    match p.write_chunk_uninit(n) {
+        Ok(chunk) => {
+            chunk.fill_from_iter(a.iter().chain(b).copied());
+            true
+        }
+        Err(_) => false,
+    }
+}
+
+/// Consumer end of a link between threads.
+pub(crate) struct In {
+    pub(crate) msgs: Consumer<Msg>,
+    /// Down links: the levels of depth updates, read when their header is taken.
+    pub(crate) levels: Option<Consumer<PxQty>>,
+}
+
+impl In {
+    /// Take the next message into `out`; a depth update's levels are appended to `store` and its
+    /// `at` set to them. Errors when a header's levels are missing (a broken producer) or do not
+    /// fit the store.
+    #[inline(always)]
+    pub(crate) fn pop_into(&mut self, out: &mut Msg, store: &mut LevelStore) -> Result<bool, SendError> {
+        let Ok(m) = self.msgs.pop() else { return Ok(false) };
+        *out = m;
+        if let Msg::Depth(d) = out {
+            let n = d.len();
+            d.at = store.len() as u32;
+            if n > 0 {
+                let lv = self.levels.as_mut().ok_or(SendError::LevelsMissing)?;
+                let chunk = lv.read_chunk(n).map_err(|_| SendError::LevelsMissing)?;
+                let dst = store.tail_mut(n).ok_or(SendError::Overflow)?;
+                let (a, b) = chunk.as_slices();
+                dst[..a.len()].copy_from_slice(a);
+                dst[a.len()..].copy_from_slice(b);
+                chunk.commit_all();
+                store.commit(n);
+            }
+        }
+        Ok(true)
     }
 }
 
@@ -154,10 +275,25 @@ impl LocalRing {
     }
 }
 
-/// Create a link of `capacity` messages between two threads.
-pub(crate) fn link(capacity: usize, policy: MarketOverflow) -> (Out, Consumer<Msg>) {
+/// Create a link between two threads: `capacity` messages, and for a Down link a companion ring of
+/// `levels` depth levels (0: none, an Up link). The spill holds as much again.
+pub(crate) fn link(capacity: usize, levels: usize, policy: MarketOverflow) -> (Out, In) {
     let (prod, cons) = RingBuffer::new(capacity);
-    (Out { prod, policy, stats: LinkStats::default() }, cons)
+    let (lp, lc) = if levels > 0 {
+        let (p, c) = RingBuffer::new(levels);
+        (Some(p), Some(c))
+    } else {
+        (None, None)
+    };
+    let out = Out {
+        prod,
+        levels: lp,
+        spill: VecDeque::with_capacity(capacity),
+        spill_levels: VecDeque::with_capacity(levels),
+        policy,
+        stats: LinkStats::default(),
+    };
+    (out, In { msgs: cons, levels: lc })
 }
 
 #[cfg(test)]

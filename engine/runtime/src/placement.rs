@@ -8,13 +8,21 @@
 //! cores = [0, 1]          # optional: pin thread i to core cores[i]
 //! idle = { kind = "spin-then-yield", spins = 1000 }
 //! ring_capacity = 16384   # messages per link
-//! pass_through = true     # skip actors for kinds they only forward (same results; false to compare)
+//! level_capacity = 131072 # depth levels per thread's level store and per companion ring
 //! ```
 
 use crate::{ClockKind, IdleStrategy, MarketOverflow, RuntimeError};
 
-/// Default messages per link: a full 5000-level snapshot (10,000 levels) fits in one ring.
+/// Default messages per link. A depth update is one message whatever its size (its levels travel
+/// beside it: see [`DEFAULT_LEVEL_CAPACITY`]), so this does not depend on the book's depth.
 pub const DEFAULT_RING_CAPACITY: usize = 16_384;
+/// Default depth levels a thread's level store (and each companion ring of levels between
+/// threads) holds: what one input may produce — a 5000-level snapshot (10,000 levels) plus the
+/// 65,536 levels a feed buffers by default while it waits for it — with room to spare (2 MiB).
+pub const DEFAULT_LEVEL_CAPACITY: usize = 1 << 17;
+/// Smallest and largest `level_capacity` (16 bytes per level).
+pub const MIN_LEVEL_CAPACITY: usize = 1024;
+pub const MAX_LEVEL_CAPACITY: usize = 1 << 24;
 /// Smallest `ring_capacity`.
 pub const MIN_RING_CAPACITY: usize = 64;
 /// Largest `ring_capacity`: 2^20 messages of 64 bytes = 64 MiB per ring, allocated and written
@@ -36,9 +44,9 @@ pub struct PlacementConfig {
     pub ring_capacity: usize,
     /// What a full link between threads does with market data (`block` or `drop`).
     pub market_overflow: MarketOverflow,
-    /// Hand kinds an actor only forwards ([`crate::Actor::passes_down`]) straight to the next actor
-    /// on the same thread. Every actor sees the same messages either way; `false` is for comparing.
-    pub pass_through: bool,
+    /// Depth levels per thread's level store and per companion ring between threads (a power of
+    /// two); it must hold every level one input can produce (see [`DEFAULT_LEVEL_CAPACITY`]).
+    pub level_capacity: usize,
 }
 
 impl Default for PlacementConfig {
@@ -50,7 +58,7 @@ impl Default for PlacementConfig {
             clock: ClockKind::Event,
             ring_capacity: DEFAULT_RING_CAPACITY,
             market_overflow: MarketOverflow::Block,
-            pass_through: true,
+            level_capacity: DEFAULT_LEVEL_CAPACITY,
         }
     }
 }
@@ -82,6 +90,15 @@ impl PlacementConfig {
                 "placement.ring_capacity: {} must be a power of two in {MIN_RING_CAPACITY}..={MAX_RING_CAPACITY} \
                  (messages of 64 bytes per ring)",
                 self.ring_capacity
+            )));
+        }
+        if !self.level_capacity.is_power_of_two()
+            || !(MIN_LEVEL_CAPACITY..=MAX_LEVEL_CAPACITY).contains(&self.level_capacity)
+        {
+            return Err(bad(format!(
+                "placement.level_capacity: {} must be a power of two in {MIN_LEVEL_CAPACITY}..={MAX_LEVEL_CAPACITY} \
+                 (depth levels of 16 bytes per thread's store and per link between threads)",
+                self.level_capacity
             )));
         }
         let groups: Vec<(usize, usize)> = if self.threads.is_empty() {
@@ -143,7 +160,7 @@ impl PlacementConfig {
             clock: self.clock,
             ring_capacity: self.ring_capacity,
             market_overflow: self.market_overflow,
-            pass_through: self.pass_through,
+            level_capacity: self.level_capacity,
         })
     }
 }
@@ -164,7 +181,7 @@ pub struct Placement {
     pub clock: ClockKind,
     pub ring_capacity: usize,
     pub market_overflow: MarketOverflow,
-    pub pass_through: bool,
+    pub level_capacity: usize,
 }
 
 impl Placement {

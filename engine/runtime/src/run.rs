@@ -2,10 +2,11 @@
 
 use crate::group::{Flags, Group};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
+use crate::actor::LevelStore;
 use crate::link::{link, LinkStats};
-use crate::wires::{Locals, Wires};
+use crate::wires::{ActorKinds, Locals, Routes, Wires};
 use crate::{Actor, Clock, Placement, RuntimeError};
-use alphapulse_types::Msg;
+use alphapulse_types::{Kinds, Msg};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -21,9 +22,9 @@ pub struct LinkReport {
 }
 
 /// What a run hands back: the actors (with their final state), link counters, wall time.
-pub struct RunOutput {
+pub struct RunOutput<A = Box<dyn Actor>> {
     /// In chain order; downcast with `as_any()` to read their stats.
-    pub actors: Vec<Box<dyn Actor>>,
+    pub actors: Vec<A>,
     pub links: Vec<LinkReport>,
     /// Messages sent past either end of the chain (forwarded by convention, dropped there).
     pub dropped_at_ends: u64,
@@ -37,7 +38,7 @@ pub struct RunOutput {
     pub journal_disk_full: Option<String>,
 }
 
-impl RunOutput {
+impl<A: Actor> RunOutput<A> {
     /// The first actor of concrete type `T`.
     pub fn actor<T: 'static>(&self) -> Option<&T> {
         self.actors.iter().find_map(|a| a.as_any().downcast_ref::<T>())
@@ -47,36 +48,36 @@ impl RunOutput {
 /// Run `actors` (in chain order) under `placement` until every actor has finished (each has handled
 /// `Msg::Eos` or, for sources, returned `Poll::Done`) or `stop` is set. Thread 0 runs on the calling
 /// thread; the others are spawned and joined. Not journaled: see [`run_with`].
-pub fn run(
-    actors: Vec<Box<dyn Actor>>,
+pub fn run<A: Actor>(
+    actors: Vec<A>,
     placement: &Placement,
     stop: Arc<AtomicBool>,
-) -> Result<RunOutput, RuntimeError> {
+) -> Result<RunOutput<A>, RuntimeError> {
     run_with(actors, placement, stop, None)
 }
 
 /// [`run`], and with `journal` every actor's output goes to its own journal stream at
 /// `<dir>/<actor name>/` (what is journaled, and how: [`crate::journal`]). A journal upkeep thread
 /// runs meanwhile; the streams are closed (and msynced if the policy asks) before this returns.
-pub fn run_with(
-    actors: Vec<Box<dyn Actor>>,
+pub fn run_with<A: Actor>(
+    actors: Vec<A>,
     placement: &Placement,
     stop: Arc<AtomicBool>,
     journal: Option<&JournalSpec>,
-) -> Result<RunOutput, RuntimeError> {
+) -> Result<RunOutput<A>, RuntimeError> {
     run_with_clock(actors, placement, stop, journal, Clock::new(placement.clock))
 }
 
 /// [`run_with`] on a clock the caller made (of the placement's kind): its clones go to every actor,
 /// so the caller's own readings of it (a latency harness stamping frames at ingress, say) share
 /// one base with the actors' `ctx.now()`.
-pub fn run_with_clock(
-    actors: Vec<Box<dyn Actor>>,
+pub fn run_with_clock<A: Actor>(
+    mut actors: Vec<A>,
     placement: &Placement,
     stop: Arc<AtomicBool>,
     journal: Option<&JournalSpec>,
     clock: Clock,
-) -> Result<RunOutput, RuntimeError> {
+) -> Result<RunOutput<A>, RuntimeError> {
     let n = actors.len();
     let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
     let covered = placement.threads.last().map_or(0, |t| t.end);
@@ -94,8 +95,19 @@ pub fn run_with_clock(
     let thread_of =
         |pos: usize| placement.threads.iter().position(|t| (t.start..t.end).contains(&pos)).unwrap_or(0);
 
-    // Links between neighbours i and i+1 on different threads, both directions (rtrb); neighbours
-    // on one thread share a `LocalRing` per direction, made with their group below.
+    // What each actor handles and consumes, and whether feedback from it has anywhere to go: an
+    // actor upstream of it takes `Up` kinds.
+    let mut kinds = Vec::with_capacity(n);
+    let mut up_taker = false;
+    for a in actors.iter() {
+        kinds.push(ActorKinds { handles: a.handles(), consumes: a.consumes(), up_wanted: up_taker });
+        up_taker |= a.handles().intersects(Kinds::UP);
+    }
+    let is_source: Vec<bool> = actors.iter_mut().map(|a| a.source().is_some()).collect();
+
+    // Links between neighbours i and i+1 on different threads: Down always (with its companion
+    // ring of depth levels), Up only when an actor upstream takes feedback. Neighbours on one
+    // thread share a `LocalRing` per direction, made with their group below.
     let mut down_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
     let mut down_in: Vec<Option<_>> = (0..n).map(|_| None).collect();
     let mut up_out: Vec<Option<_>> = (0..n).map(|_| None).collect();
@@ -104,12 +116,14 @@ pub fn run_with_clock(
         if thread_of(i) == thread_of(i + 1) {
             continue;
         }
-        let (o, c) = link(placement.ring_capacity, placement.market_overflow);
+        let (o, c) = link(placement.ring_capacity, placement.level_capacity, placement.market_overflow);
         down_out[i] = Some(o);
         down_in[i + 1] = Some(c);
-        let (o, c) = link(placement.ring_capacity, placement.market_overflow);
-        up_out[i + 1] = Some(o);
-        up_in[i] = Some(c);
+        if kinds[i + 1].up_wanted {
+            let (o, c) = link(placement.ring_capacity, 0, placement.market_overflow);
+            up_out[i + 1] = Some(o);
+            up_in[i] = Some(c);
+        }
     }
 
     let jerr = |e: alphapulse_shm::JournalError| RuntimeError::Journal(e.to_string());
@@ -128,26 +142,28 @@ pub fn run_with_clock(
     let mut groups = Vec::with_capacity(placement.threads.len());
     for (t, spec) in placement.threads.iter().enumerate() {
         let r = spec.start..spec.end;
-        let local: Vec<Box<dyn Actor>> =
-            r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect();
-        let passes = local.iter().map(|a| if placement.pass_through { a.passes_down() } else { 0 }).collect();
+        let local: Vec<A> = r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect();
         groups.push(Group {
             index: t,
             names: names[r.clone()].to_vec(),
             current: Msg::Eos(Default::default()),
             live_clock: clock.is_live().then(|| clock.clone()),
             actors: local,
+            sources: r.clone().rev().filter(|&i| is_source[i]).map(|i| i - spec.start).collect(),
+            store: LevelStore::new(placement.level_capacity),
             wires: Wires {
-                locals: Locals::new(
-                    placement.ring_capacity,
-                    r.clone().map(|_| clock.clone()).collect(),
-                    passes,
-                ),
+                routes: Routes {
+                    locals: Locals::new(
+                        placement.ring_capacity,
+                        r.clone().map(|_| clock.clone()).collect(),
+                        &kinds[r.clone()],
+                    ),
+                    down_out_cross: down_out[spec.end - 1].take(),
+                    up_out_cross: up_out[spec.start].take(),
+                    dropped_at_ends: 0,
+                },
                 down_in_cross: down_in[spec.start].take(),
                 up_in_cross: up_in[spec.end - 1].take(),
-                down_out_cross: down_out[spec.end - 1].take(),
-                up_out_cross: up_out[spec.start].take(),
-                dropped_at_ends: 0,
                 journals: if journals.is_empty() {
                     Vec::new()
                 } else {
@@ -209,7 +225,7 @@ pub fn run_with_clock(
                         != thread_of(names.iter().position(|n| *n == to).unwrap_or(0));
                     out.links.push(LinkReport { from, to, cross_thread: cross, stats });
                 }
-                out.dropped_at_ends += g.wires.dropped_at_ends;
+                out.dropped_at_ends += g.wires.routes.dropped_at_ends;
                 for (name, j) in g.names.iter().zip(g.wires.journals) {
                     out.journals.extend(j.map(|j| journal::close(name, j)));
                 }
@@ -229,7 +245,7 @@ pub fn run_with_clock(
     }
 }
 
-fn run_group(mut g: Group, core: Option<usize>, flags: &Flags) -> Result<Group, RuntimeError> {
+fn run_group<A: Actor>(mut g: Group<A>, core: Option<usize>, flags: &Flags) -> Result<Group<A>, RuntimeError> {
     if let Some(c) = core {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: c }) {
             flags.abort.store(true, std::sync::atomic::Ordering::Release);

@@ -1,21 +1,21 @@
 //! [`StrategyHost`]: the actor that runs the strategies (first actor after the feed).
 //!
-//! Per market event it (1) updates the [`MarketView`], (2) calls every strategy in a fixed order
-//! (built-ins `ema_cross`, `imbalance`, then added strategies in the order added), (3) hands their
-//! signals to the [`Aggregator`] (and journals each as a `Msg::Signal` through `Ctx::journal`:
-//! its stream only, no neighbour) and evaluates each instrument that got a new signal, (4) forwards
-//! the market event `Down`, then (5) sends the intents it made `Down`, so risk sees the market
-//! event before any intent made from it. Book levels call `on_book` once per depth update, after
-//! the level flagged `last`. `Exec` reports of the aggregator's strategy id go to every strategy
-//! and the aggregator, then `Up` (the feed drops them). `Control` Halt/Resume stops/restarts
-//! intents (signals are still tracked). Journal-only kinds never arrive on a ring and are ignored.
-//! Anything else is forwarded unchanged.
+//! The runtime forwards every market event `Down` before the host handles it; per event the host
+//! (1) updates the [`MarketView`], (2) calls every strategy in a fixed order (built-ins
+//! `ema_cross`, `imbalance`, then added strategies in the order added), (3) hands their signals to
+//! the [`Aggregator`] (and journals each as a `Msg::Signal` through `Ctx::journal`: its stream
+//! only, no neighbour) and evaluates each instrument that got a new signal, then (4) sends the
+//! intents it made `Down`, so risk sees the market event before any intent made from it. A depth
+//! update (one message, its levels in the thread's store) calls `on_book` once. `Exec` reports of
+//! the aggregator's strategy id go to every strategy and the aggregator (the runtime passes them
+//! up, where nobody takes them). `Control` Halt/Resume stops/restarts intents (signals are still
+//! tracked). Everything else (intents, orders) the runtime passes on without calling the host.
 
 use crate::{
     Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketView, Signal, Strategy, StrategyConfig,
     StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
-use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord};
 use std::any::Any;
 
@@ -157,12 +157,12 @@ impl StrategyHost {
         }
     }
 
-    /// Forward `msg` down, then the intents made from it.
+    /// Send the intents made from the market event being handled (the runtime has forwarded the
+    /// event already).
     #[inline]
-    fn forward_then_flush(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        ctx.down(*msg);
+    fn flush(&mut self, ctx: &mut Ctx<'_>) {
         for intent in self.pending.drain(..) {
-            ctx.down(Msg::Intent(intent));
+            let _ = ctx.down(Msg::Intent(intent));
         }
     }
 
@@ -177,9 +177,15 @@ impl Actor for StrategyHost {
         "strategy"
     }
 
+    /// Market events, execution reports and operator commands; the runtime forwards each before
+    /// the host handles it (so risk sees a market event before the intents made from it) and
+    /// passes everything else (intents, orders) on.
+    fn handles(&self) -> Kinds {
+        Kinds::MARKET | Kinds::EXEC | Kinds::CONTROL
+    }
+
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
-        // `ctx.now()` is read only where it is used: a live clock is read on demand, and most
-        // messages (book levels) do not need it.
+        // `ctx.now()` is read only where it is used: a live clock is read on demand.
         match msg {
             Msg::Quote(q) => {
                 if self.view.apply_quote(q) {
@@ -187,7 +193,7 @@ impl Actor for StrategyHost {
                     self.dispatch(ctx, |s, v| s.on_quote(q, v));
                     self.evaluate(q.local_ts, now);
                 }
-                self.forward_then_flush(msg, ctx);
+                self.flush(ctx);
             }
             Msg::Trade(t) => {
                 if self.view.apply_trade(t) {
@@ -195,17 +201,17 @@ impl Actor for StrategyHost {
                     self.dispatch(ctx, |s, v| s.on_trade(t, v));
                     self.evaluate(t.local_ts, now);
                 }
-                self.forward_then_flush(msg, ctx);
+                self.flush(ctx);
             }
-            Msg::Level(l) => {
-                if self.view.apply_level(l) && l.last != 0 {
-                    self.on_book(l.inst, l.local_ts, ctx);
+            Msg::Depth(d) => {
+                let (bids, asks) = ctx.depth_levels(d);
+                if self.view.apply_depth(d, bids, asks) {
+                    self.on_book(d.inst, d.local_ts, ctx);
                 }
-                self.forward_then_flush(msg, ctx);
+                self.flush(ctx);
             }
             Msg::Book(b) => {
                 self.view.apply_status(b);
-                ctx.down(*msg);
             }
             Msg::Exec(r) => {
                 if r.strategy == self.agg.strategy_id() {
@@ -214,18 +220,12 @@ impl Actor for StrategyHost {
                     }
                     self.agg.on_exec(r);
                 }
-                ctx.up(*msg);
             }
-            Msg::Control(c) => {
-                match c.cmd {
-                    ControlCmd::Halt => self.agg.set_halted(true),
-                    ControlCmd::Resume => self.agg.set_halted(false),
-                }
-                ctx.down(*msg);
-            }
-            Msg::Eos(_) | Msg::Intent(_) | Msg::Decision(_) | Msg::New(_) | Msg::Cancel(_) => ctx.down(*msg),
-            // Journal-only: never sent on a ring.
-            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) => {}
+            Msg::Control(c) => match c.cmd {
+                ControlCmd::Halt => self.agg.set_halted(true),
+                ControlCmd::Resume => self.agg.set_halted(false),
+            },
+            _ => {}
         }
     }
 

@@ -9,7 +9,7 @@
 
 use alphapulse_book::Book;
 use alphapulse_types::{
-    fixed::mid, BookState, BookStatus, InstrumentId, InstrumentTable, Level, Price, Quote, Trade,
+    fixed::mid, BookState, BookStatus, Depth, InstrumentId, InstrumentTable, Price, PxQty, Quote, Side, Trade,
 };
 
 /// What the host knows about one instrument's book feed.
@@ -29,7 +29,7 @@ struct InstState {
     quote: Option<Quote>,
     trade: Option<Trade>,
     book: Book,
-    /// `local_ts` of the last level applied.
+    /// `local_ts` of the last depth update applied.
     book_ts: u64,
     state: BookFeedState,
 }
@@ -112,7 +112,7 @@ impl MarketView {
         usable.then_some(b)
     }
 
-    /// `local_ts` of the last book level applied for `inst` (0 before any).
+    /// `local_ts` of the last depth update applied for `inst` (0 before any).
     #[inline]
     pub fn book_ts(&self, inst: InstrumentId) -> u64 {
         self.insts.get(inst.index()).map_or(0, |s| s.book_ts)
@@ -150,13 +150,18 @@ impl MarketView {
         self.slot(t.inst).map(|s| s.trade = Some(*t)).is_some()
     }
 
-    /// Apply one book level; false if its instrument is unknown.
-    pub(crate) fn apply_level(&mut self, l: &Level) -> bool {
-        self.slot(l.inst)
+    /// Apply one depth update (its levels: bids, asks); false if its instrument is unknown.
+    pub(crate) fn apply_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty]) -> bool {
+        self.slot(d.inst)
             .map(|s| {
-                s.book.set(l.side, l.px, l.qty);
-                s.book.set_update_id(l.update_id);
-                s.book_ts = l.local_ts;
+                for l in bids {
+                    s.book.set(Side::Buy, l.px, l.qty);
+                }
+                for l in asks {
+                    s.book.set(Side::Sell, l.px, l.qty);
+                }
+                s.book.set_update_id(d.update_id);
+                s.book_ts = d.local_ts;
             })
             .is_some()
     }
@@ -187,10 +192,19 @@ pub(crate) fn two_sided(q: &Quote) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alphapulse_types::{Qty, Side};
+    use alphapulse_types::Qty;
 
-    fn lvl(side: Side, px: i64, qty: i64) -> Level {
-        Level { side, px: Price::from_units(px), qty: Qty::from_units(qty), ..Default::default() }
+    fn pq(px: i64, qty: i64) -> PxQty {
+        PxQty::new(Price::from_units(px), Qty::from_units(qty))
+    }
+
+    /// Apply one level of `side` to instrument 0 (or `inst`).
+    fn set(v: &mut MarketView, inst: u32, side: Side, px: i64, qty: i64) -> bool {
+        let d = Depth { inst: InstrumentId(inst), ..Default::default() };
+        match side {
+            Side::Buy => v.apply_depth(&d, &[pq(px, qty)], &[]),
+            Side::Sell => v.apply_depth(&d, &[], &[pq(px, qty)]),
+        }
     }
 
     #[test]
@@ -198,19 +212,19 @@ mod tests {
         let mut v = MarketView::new(1, 10);
         let i = InstrumentId(0);
         assert!(v.book(i).is_none());
-        v.apply_level(&lvl(Side::Buy, 100, 1));
+        set(&mut v, 0, Side::Buy, 100, 1);
         assert!(v.book(i).is_none(), "one-sided book is unusable");
-        v.apply_level(&lvl(Side::Sell, 101, 2));
+        set(&mut v, 0, Side::Sell, 101, 2);
         assert_eq!(v.book(i).unwrap().best_ask().unwrap().1, Qty::from_units(2));
         v.apply_status(&BookStatus { state: BookState::Gap, ..Default::default() });
         assert!(v.book(i).is_none());
-        v.apply_level(&lvl(Side::Buy, 99, 1));
-        v.apply_level(&lvl(Side::Sell, 102, 1));
+        set(&mut v, 0, Side::Buy, 99, 1);
+        set(&mut v, 0, Side::Sell, 102, 1);
         assert!(v.book(i).is_none(), "unusable until synced");
         v.apply_status(&BookStatus { state: BookState::Synced, ..Default::default() });
         let b = v.book(i).unwrap();
         assert_eq!(b.best_bid().unwrap().0, Price::from_units(99), "gap cleared the old levels");
-        assert!(!v.apply_level(&Level { inst: InstrumentId(5), ..lvl(Side::Buy, 1, 1) }));
+        assert!(!set(&mut v, 5, Side::Buy, 1, 1));
         assert_eq!(v.unknown_instrument_events(), 1);
     }
 

@@ -1,7 +1,14 @@
 //! The journal encoding of [`Msg`]: 64 bytes, little-endian, written field by field (never a
 //! memory copy), so the bytes do not depend on the compiler's layout or the machine's endianness.
 //!
-//! # Format, version 2 ([`CODEC_VERSION`]) — a file format: never change it in place
+//! # Format, version 3 ([`CODEC_VERSION`]) — a file format: never change it in place
+//!
+//! Version 3 (issue 9) replaced kind 3, one changed book level per record (`Level`), by one record
+//! per depth update: the 64-byte `Depth` header, then its levels, [`LEVEL_LEN`] bytes each (price,
+//! quantity; bids first, then asks: [`encode_levels`], [`decode_levels`]). The header's `at` word
+//! (a runtime store index) is always zero in a record. Every other kind is as in version 2. A
+//! version-2 journal is refused ("unknown message version 2 (this build reads 3)"): re-run the
+//! backtest to journal it again.
 //!
 //! Version 2 (issue 8) changed one field: the `Quote`'s sixth word (bytes 48..56) is its
 //! `update_id` (the venue's order-book update id) where version 1 had an exchange time. Nothing
@@ -23,7 +30,7 @@
 //! |---|---|---|---|---|
 //! | 1 | `Quote` | | 8 | `Cancel` (`OrderCancel`) |
 //! | 2 | `Trade` | | 9 | `Exec` (`ExecReport`) |
-//! | 3 | `Level` | | 10 | `Control` |
+//! | 3 | `Depth` (header; levels follow) | | 10 | `Control` |
 //! | 4 | `Book` (`BookStatus`) | | 11 | `Eos` (`EndOfStream`) |
 //! | 5 | `Intent` | | 12 | `Signal` (`SignalRecord`), journal-only |
 //! | 6 | `Decision` (`Intent`) | | 13 | `OrderState` (`OrderTransition`), journal-only |
@@ -51,7 +58,7 @@ use thiserror::Error;
 /// Bytes of one encoded message.
 pub const ENCODED_LEN: usize = 64;
 /// Version of this encoding (the journal record's version field).
-pub const CODEC_VERSION: u16 = 2;
+pub const CODEC_VERSION: u16 = 3;
 /// Where the payload starts.
 const PAYLOAD: usize = 8;
 
@@ -240,15 +247,17 @@ impl Msg {
                 w.u64(t.exch_ts);
                 w.u64(t.local_ts);
             }
-            Msg::Level(l) => {
-                w.u32(l.inst.0);
-                w.u8(l.side as u8);
-                w.u8(l.last);
-                w.i64(l.px.raw());
-                w.i64(l.qty.raw());
-                w.u64(l.update_id);
-                w.u64(l.exch_ts);
-                w.u64(l.local_ts);
+            Msg::Depth(d) => {
+                w.u32(d.inst.0);
+                w.u32(d.bids);
+                w.u32(d.asks);
+                // `at` is the handling thread's store index: never journaled (zero).
+                w.u32(0);
+                w.u64(d.update_id);
+                w.u64(d.exch_ts);
+                w.u64(d.local_ts);
+                w.i64(d.best_bid.raw());
+                w.i64(d.best_ask.raw());
             }
             Msg::Book(b) => {
                 w.u32(b.inst.0);
@@ -363,17 +372,21 @@ impl Msg {
                 exch_ts: r.u64()?,
                 local_ts: r.u64()?,
             }),
-            3 => Msg::Level(Level {
-                inst: InstrumentId(r.u32()?),
-                side: r.enum_u8("side", Side::from_u8)?,
-                last: r.u8()?,
-                _pad: [0; 2],
-                px: r.px()?,
-                qty: r.qty()?,
-                update_id: r.u64()?,
-                exch_ts: r.u64()?,
-                local_ts: r.u64()?,
-            }),
+            3 => {
+                let (inst, bids, asks) = (InstrumentId(r.u32()?), r.u32()?, r.u32()?);
+                r.zeros_to(r.at + 4)?;
+                Msg::Depth(Depth {
+                    inst,
+                    bids,
+                    asks,
+                    at: 0,
+                    update_id: r.u64()?,
+                    exch_ts: r.u64()?,
+                    local_ts: r.u64()?,
+                    best_bid: r.px()?,
+                    best_ask: r.px()?,
+                })
+            }
             4 => Msg::Book(BookStatus {
                 inst: InstrumentId(r.u32()?),
                 state: r.enum_u8("state", BookState::from_u8)?,
@@ -481,6 +494,51 @@ impl Msg {
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)
     }
+}
+
+/// Bytes of one encoded depth level ([`PxQty`]: price then quantity, raw `i64` little-endian).
+pub const LEVEL_LEN: usize = 16;
+
+/// Why the levels after a `Depth` header are not valid.
+#[derive(Clone, Copy, Debug, Error, PartialEq, Eq)]
+pub enum LevelsError {
+    #[error("depth levels are {got} bytes, the header announces {levels} levels ({want} bytes)")]
+    Length { got: usize, levels: usize, want: usize },
+    #[error("depth level {index}: price {px} is not positive")]
+    Price { index: usize, px: i64 },
+    #[error("depth level {index}: quantity {qty} is negative")]
+    Quantity { index: usize, qty: i64 },
+}
+
+/// Writes `levels` into `out` ([`LEVEL_LEN`] bytes each; `out` must be exactly that long).
+#[inline]
+pub fn encode_levels(levels: &[PxQty], out: &mut [u8]) {
+    debug_assert_eq!(out.len(), levels.len() * LEVEL_LEN);
+    for (l, b) in levels.iter().zip(out.chunks_exact_mut(LEVEL_LEN)) {
+        b[..8].copy_from_slice(&l.px.raw().to_le_bytes());
+        b[8..].copy_from_slice(&l.qty.raw().to_le_bytes());
+    }
+}
+
+/// Reads the `n` levels of a depth record from `bytes`, handing each to `f` in order. Strict: the
+/// length must match, prices must be positive and quantities not negative (what the feed
+/// accepts), so a damaged record is refused instead of patching a book with nonsense.
+pub fn decode_levels(bytes: &[u8], n: usize, mut f: impl FnMut(PxQty)) -> Result<(), LevelsError> {
+    if bytes.len() != n.saturating_mul(LEVEL_LEN) {
+        return Err(LevelsError::Length { got: bytes.len(), levels: n, want: n.saturating_mul(LEVEL_LEN) });
+    }
+    for (index, b) in bytes.chunks_exact(LEVEL_LEN).enumerate() {
+        let px = i64::from_le_bytes(b[..8].try_into().expect("8 bytes"));
+        let qty = i64::from_le_bytes(b[8..].try_into().expect("8 bytes"));
+        if px <= 0 {
+            return Err(LevelsError::Price { index, px });
+        }
+        if qty < 0 {
+            return Err(LevelsError::Quantity { index, qty });
+        }
+        f(PxQty::new(Price::from_raw(px), Qty::from_raw(qty)));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -59,17 +59,17 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                 local_ts: l
             }
         )),
-        (any::<u32>(), side(), any::<u8>(), i(), i(), u(), u(), u()).prop_map(
-            |(inst, s, last, px, q, id, e, l)| Msg::Level(Level {
+        (any::<u32>(), any::<u32>(), any::<u32>(), u(), u(), u(), i(), i()).prop_map(
+            |(inst, bids, asks, id, e, l, bb, ba)| Msg::Depth(Depth {
                 inst: InstrumentId(inst),
-                side: s,
-                last,
-                _pad: [0; 2],
-                px: Price::from_raw(px),
-                qty: Qty::from_raw(q),
+                bids,
+                asks,
+                at: 0,
                 update_id: id,
                 exch_ts: e,
-                local_ts: l
+                local_ts: l,
+                best_bid: Price::from_raw(bb),
+                best_ask: Price::from_raw(ba),
             })
         ),
         (any::<u32>(), pick(&[BookState::Synced, BookState::Gap]), u(), u(), u()).prop_map(
@@ -363,4 +363,39 @@ fn order_state_numbers_are_checked() {
     Msg::Position(PositionRecord::default()).encode(&mut p);
     p[13] = 1;
     assert_eq!(Msg::decode(&p), Err(DecodeError::NonZeroPadding { msg: "position", offset: 13 }));
+}
+
+proptest! {
+    #[test]
+    fn depth_levels_round_trip(levels in proptest::collection::vec((1i64..i64::MAX, 0i64..i64::MAX), 0..300)) {
+        let levels: Vec<PxQty> =
+            levels.into_iter().map(|(p, q)| PxQty::new(Price::from_raw(p), Qty::from_raw(q))).collect();
+        let mut b = vec![0u8; levels.len() * crate::LEVEL_LEN];
+        crate::encode_levels(&levels, &mut b);
+        let mut back = Vec::new();
+        crate::decode_levels(&b, levels.len(), |l| back.push(l)).unwrap();
+        prop_assert_eq!(back, levels);
+    }
+
+    #[test]
+    fn random_level_bytes_are_refused_or_valid(b in proptest::collection::vec(any::<u8>(), 0..200), n in 0usize..20) {
+        let mut got = Vec::new();
+        if crate::decode_levels(&b, n, |l| got.push(l)).is_ok() {
+            prop_assert_eq!(b.len(), n * crate::LEVEL_LEN);
+            prop_assert!(got.iter().all(|l| l.px.raw() > 0 && l.qty.raw() >= 0));
+        }
+    }
+}
+
+#[test]
+fn depth_at_is_never_journaled() {
+    let d = Depth { inst: InstrumentId(1), bids: 2, asks: 3, at: 77, update_id: 9, ..Default::default() };
+    let mut b = [0u8; ENCODED_LEN];
+    Msg::Depth(d).encode(&mut b);
+    assert_eq!(&b[20..24], &[0, 0, 0, 0]);
+    assert_eq!(Msg::decode(&b), Ok(Msg::Depth(Depth { at: 0, ..d })));
+    b[20] = 1;
+    assert!(matches!(Msg::decode(&b), Err(DecodeError::NonZeroPadding { offset: 20, .. })));
+    let bad = [0u8; 16];
+    assert_eq!(crate::decode_levels(&bad, 1, |_| {}), Err(crate::LevelsError::Price { index: 0, px: 0 }));
 }

@@ -28,7 +28,7 @@ pub mod mem;
 pub mod msg;
 pub mod records;
 
-pub use codec::{DecodeError, CODEC_VERSION, ENCODED_LEN};
+pub use codec::{decode_levels, encode_levels, DecodeError, LevelsError, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};

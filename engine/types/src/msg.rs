@@ -168,7 +168,7 @@ pub enum VenueReject {
 ///
 /// A quote carries the venue's order-book update id instead of an exchange time (the message has
 /// room for one of them only): Binance spot's bookTicker has no event time at all, and the id is
-/// what orders a quote against depth updates (`Level::update_id`, the same sequence), so that a
+/// what orders a quote against depth updates (`Depth::update_id`, the same sequence), so that a
 /// consumer never lets older data override newer. 0 = unknown (then arrival order decides).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
@@ -199,21 +199,58 @@ pub struct Trade {
     pub local_ts: u64,
 }
 
-/// One changed book level after a depth update was applied: absolute quantity, 0 = removed.
+/// One price level of a depth update: absolute quantity at `px`, 0 = the level is removed.
+/// 16 bytes; a depth update's levels travel as an array of these beside its [`Depth`] header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
-pub struct Level {
-    pub inst: InstrumentId,
-    pub side: Side,
-    /// 1 on the last level of one depth update (consumers may act once per update).
-    pub last: u8,
-    pub _pad: [u8; 2],
+pub struct PxQty {
     pub px: Price,
     pub qty: Qty,
-    /// The book's update id after the depth event that carried this level.
+}
+
+impl PxQty {
+    #[inline(always)]
+    pub const fn new(px: Price, qty: Qty) -> Self {
+        PxQty { px, qty }
+    }
+}
+
+/// One depth update after the feed applied it to its book (or a snapshot's whole book): the
+/// header message. Its levels are not in the message: the first `bids` bid levels then `asks` ask
+/// levels sit in the level store of the thread that handles it, from index `at` (the runtime keeps
+/// that store and carries the levels across threads and into the journal: see
+/// `alphapulse_runtime::Ctx::depth_levels`). A snapshot follows its `BookStatus::Synced` and holds
+/// the whole book; consumers that keep a book apply the levels in order.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct Depth {
+    pub inst: InstrumentId,
+    /// Bid levels (first in the store), then `asks` ask levels.
+    pub bids: u32,
+    pub asks: u32,
+    /// Index of the first level in the handling thread's level store (set by the runtime; not
+    /// meaningful in the journal, where the levels follow the header).
+    pub at: u32,
+    /// The book's update id after this update (the event's final id `u`; a snapshot's
+    /// `lastUpdateId`).
     pub update_id: u64,
     pub exch_ts: u64,
     pub local_ts: u64,
+    /// The feed book's best bid and ask after the update (0: that side is empty).
+    pub best_bid: Price,
+    pub best_ask: Price,
+}
+
+impl Depth {
+    /// Number of levels (bids + asks).
+    #[inline(always)]
+    pub const fn len(&self) -> usize {
+        self.bids as usize + self.asks as usize
+    }
+    #[inline(always)]
+    pub const fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// The book of one instrument became usable (`Synced`) or unusable (`Gap`).
@@ -340,7 +377,8 @@ pub struct EndOfStream {
 pub enum Msg {
     Quote(Quote) = 1,
     Trade(Trade) = 2,
-    Level(Level) = 3,
+    /// A depth update's header; its levels travel beside it (see [`Depth`]).
+    Depth(Depth) = 3,
     Book(BookStatus) = 4,
     Intent(Intent) = 5,
     Decision(Intent) = 6,
@@ -360,6 +398,8 @@ pub enum Msg {
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
 const _: () = assert!(core::mem::align_of::<Msg>() == 8);
 const _: () = assert!(core::mem::size_of::<Quote>() == 56);
+const _: () = assert!(core::mem::size_of::<Depth>() == 56);
+const _: () = assert!(core::mem::size_of::<PxQty>() == 16);
 const _: () = assert!(core::mem::size_of::<Intent>() <= 56);
 const _: () = assert!(core::mem::size_of::<ExecReport>() <= 56);
 const _: () = assert!(core::mem::size_of::<SignalRecord>() <= 56);
@@ -378,7 +418,7 @@ impl Msg {
     pub const NAMES: [&'static str; MSG_KINDS] = [
         "quote",
         "trade",
-        "level",
+        "depth",
         "book_status",
         "intent",
         "decision",
@@ -397,7 +437,7 @@ impl Msg {
         match self {
             Msg::Quote(_) => 0,
             Msg::Trade(_) => 1,
-            Msg::Level(_) => 2,
+            Msg::Depth(_) => 2,
             Msg::Book(_) => 3,
             Msg::Intent(_) => 4,
             Msg::Decision(_) => 5,
@@ -418,7 +458,7 @@ impl Msg {
         match self {
             Msg::Quote(m) => m.local_ts,
             Msg::Trade(m) => m.local_ts,
-            Msg::Level(m) => m.local_ts,
+            Msg::Depth(m) => m.local_ts,
             Msg::Book(m) => m.local_ts,
             Msg::Intent(m) | Msg::Decision(m) => m.ts,
             Msg::New(m) => m.ts,
@@ -436,10 +476,73 @@ impl Msg {
     pub const fn is_journal_only(&self) -> bool {
         matches!(self, Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_))
     }
-    /// True for market data (quote, trade, level, book status).
+    /// True for market data (quote, trade, depth, book status).
     #[inline(always)]
     pub const fn is_market(&self) -> bool {
-        matches!(self, Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_))
+        matches!(self, Msg::Quote(_) | Msg::Trade(_) | Msg::Depth(_) | Msg::Book(_))
+    }
+}
+
+/// A set of message kinds (a bit per [`Msg::kind_index`]): what an actor handles and consumes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Kinds(pub u32);
+
+impl Kinds {
+    pub const NONE: Kinds = Kinds(0);
+    pub const QUOTE: Kinds = Kinds(1 << 0);
+    pub const TRADE: Kinds = Kinds(1 << 1);
+    pub const DEPTH: Kinds = Kinds(1 << 2);
+    pub const BOOK: Kinds = Kinds(1 << 3);
+    pub const INTENT: Kinds = Kinds(1 << 4);
+    pub const DECISION: Kinds = Kinds(1 << 5);
+    pub const NEW: Kinds = Kinds(1 << 6);
+    pub const CANCEL: Kinds = Kinds(1 << 7);
+    pub const EXEC: Kinds = Kinds(1 << 8);
+    pub const CONTROL: Kinds = Kinds(1 << 9);
+    pub const EOS: Kinds = Kinds(1 << 10);
+    /// Market data: quote, trade, depth, book status.
+    pub const MARKET: Kinds = Kinds(0b1111);
+    /// Every chain kind (journal-only kinds never travel).
+    pub const ALL: Kinds = Kinds((1 << 11) - 1);
+    /// The kinds that travel up the chain (feedback).
+    pub const UP: Kinds = Kinds::EXEC;
+
+    /// The kind of `m`.
+    #[inline(always)]
+    pub const fn of(m: &Msg) -> Kinds {
+        Kinds(1 << m.kind_index())
+    }
+    #[inline(always)]
+    pub const fn or(self, o: Kinds) -> Kinds {
+        Kinds(self.0 | o.0)
+    }
+    #[inline(always)]
+    pub const fn and(self, o: Kinds) -> Kinds {
+        Kinds(self.0 & o.0)
+    }
+    #[inline(always)]
+    pub const fn without(self, o: Kinds) -> Kinds {
+        Kinds(self.0 & !o.0)
+    }
+    #[inline(always)]
+    pub const fn contains(self, m: &Msg) -> bool {
+        self.0 & (1 << m.kind_index()) != 0
+    }
+    #[inline(always)]
+    pub const fn intersects(self, o: Kinds) -> bool {
+        self.0 & o.0 != 0
+    }
+    #[inline(always)]
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+}
+
+impl core::ops::BitOr for Kinds {
+    type Output = Kinds;
+    #[inline(always)]
+    fn bitor(self, o: Kinds) -> Kinds {
+        self.or(o)
     }
 }
 
@@ -465,5 +568,28 @@ mod tests {
             assert!(m.is_journal_only() && !m.is_market());
         }
         assert!(!m.is_journal_only());
+    }
+
+    #[test]
+    fn kinds_bits_follow_kind_index() {
+        let all = [
+            (Msg::Quote(Default::default()), Kinds::QUOTE),
+            (Msg::Trade(Default::default()), Kinds::TRADE),
+            (Msg::Depth(Default::default()), Kinds::DEPTH),
+            (Msg::Book(Default::default()), Kinds::BOOK),
+            (Msg::Intent(Default::default()), Kinds::INTENT),
+            (Msg::Decision(Default::default()), Kinds::DECISION),
+            (Msg::New(Default::default()), Kinds::NEW),
+            (Msg::Cancel(Default::default()), Kinds::CANCEL),
+            (Msg::Exec(Default::default()), Kinds::EXEC),
+            (Msg::Control(Default::default()), Kinds::CONTROL),
+            (Msg::Eos(Default::default()), Kinds::EOS),
+        ];
+        for (m, k) in all {
+            assert_eq!(Kinds::of(&m), k, "{}", m.kind_name());
+            assert!(Kinds::ALL.contains(&m));
+            assert_eq!(Kinds::MARKET.contains(&m), m.is_market());
+        }
+        assert!(!Kinds::ALL.contains(&Msg::Signal(Default::default())));
     }
 }

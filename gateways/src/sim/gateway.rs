@@ -10,9 +10,9 @@ use super::stats::SimStats;
 use super::table::OrderTable;
 use super::view::View;
 use super::wire::{encode_order, WIRE_LEN};
-use alphapulse_runtime::{Actor, Ctx};
+use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{
-    BookState, Instrument, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, VenueReject,
+    BookState, Instrument, Side, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, VenueReject,
 };
 use std::any::Any;
 
@@ -173,16 +173,20 @@ impl SimGateway {
                     }
                 }
             }
-            Msg::Level(l) => {
-                let ok = l.px.raw() > 0 && l.qty.raw() >= 0;
-                if let Some(i) = self.market_view(l.inst, ok) {
-                    if !self.views[i].apply_level(l) {
-                        self.stats.stale_levels += 1;
+            Msg::Depth(d) => {
+                let (bids, asks) = ctx.depth_levels(d);
+                let ok = bids.iter().chain(asks).all(|l| l.px.raw() > 0 && l.qty.raw() >= 0);
+                if let Some(i) = self.market_view(d.inst, ok) {
+                    let v = &mut self.views[i];
+                    for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
+                        for &l in levels {
+                            if !v.apply_level(side, l, d.update_id) {
+                                self.stats.stale_levels += 1;
+                            }
+                        }
                     }
-                    self.views[i].book.set_update_id(l.update_id);
-                    if l.last != 0 {
-                        self.on_book_change(i, l.local_ts, ctx);
-                    }
+                    v.book.set_update_id(d.update_id);
+                    self.on_book_change(i, d.local_ts, ctx);
                 }
             }
             Msg::Trade(t) => {
@@ -222,9 +226,18 @@ impl Actor for SimGateway {
     /// Market events are applied and then dropped (this actor is last); `New`/`Cancel` go in
     /// flight; `Eos` processes everything still in flight. Other messages are ignored. Then the
     /// reports due by the message's time go up (all of them on `Eos`).
+    fn handles(&self) -> Kinds {
+        Kinds::MARKET | Kinds::NEW | Kinds::CANCEL | Kinds::EOS
+    }
+
+    /// Last on the chain: nothing goes further down.
+    fn consumes(&self) -> Kinds {
+        self.handles()
+    }
+
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let due = match msg {
-            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => {
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Depth(_) | Msg::Book(_) => {
                 self.on_market(msg, ctx);
                 msg.event_ts()
             }

@@ -85,7 +85,9 @@ impl Tariff {
         stats.on_reject(reason);
         match venue {
             Some(q) => q.push(ExecReport { reason, ..base(o, ExecKind::Rejected, self.ts(act)) }, stats, ctx),
-            None => ctx.up(Msg::Exec(ExecReport { reason, ..base(o, ExecKind::Rejected, act) })),
+            None => {
+                let _ = ctx.up(Msg::Exec(ExecReport { reason, ..base(o, ExecKind::Rejected, act) }));
+            }
         }
     }
 
@@ -110,7 +112,9 @@ impl Tariff {
                 let r = ExecReport { reason, ..base(&o, ExecKind::CancelRejected, self.ts(act)) };
                 q.push(r, stats, ctx);
             }
-            None => ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::CancelRejected, act) })),
+            None => {
+                let _ = ctx.up(Msg::Exec(ExecReport { reason, ..base(&o, ExecKind::CancelRejected, act) }));
+            }
         }
     }
 

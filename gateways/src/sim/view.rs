@@ -1,8 +1,8 @@
 //! The simulator's own view of one instrument's market: an [`alphapulse_book::Book`] built from
-//! `Level` events and patched by `Quote`s, plus the taking logic that walks it.
+//! depth updates and patched by `Quote`s, plus the taking logic that walks it.
 //!
 //! **Newer data wins.** Depth levels and quotes come on different streams, so they can arrive out
-//! of order. Both carry the venue's order-book update id (`Level::update_id`: the depth event's
+//! of order. Both carry the venue's order-book update id (`Depth::update_id`: the depth event's
 //! final id; `Quote::update_id`: the bookTicker's `u`, the same sequence on Binance), and the view
 //! keeps the id of the last quote and of the last depth level it applied:
 //! - a quote whose id is below the last depth update's is stale: ignored (counted);
@@ -14,7 +14,7 @@
 //! stale; such data applies in arrival order. Clearing the view (a gap) forgets the ids.
 
 use alphapulse_book::Book;
-use alphapulse_types::{Level, Price, Qty, Quote, Side};
+use alphapulse_types::{Price, PxQty, Qty, Quote, Side};
 
 /// The market as the matching engine sees it for one instrument.
 #[derive(Debug)]
@@ -64,12 +64,12 @@ impl View {
     /// Apply a depth level (absolute quantity, 0 removes) unless a newer quote covers its price
     /// (see the module docs). Returns false when it was ignored as stale. Ignored while unusable.
     #[inline]
-    pub fn apply_level(&mut self, l: &Level) -> bool {
+    pub fn apply_level(&mut self, side: Side, l: PxQty, update_id: u64) -> bool {
         if !self.usable {
             return true;
         }
-        if l.update_id != 0 && l.update_id <= self.quote_id {
-            let covered = match l.side {
+        if update_id != 0 && update_id <= self.quote_id {
+            let covered = match side {
                 Side::Buy => self.quote_bid.raw() > 0 && l.px >= self.quote_bid,
                 Side::Sell => self.quote_ask.raw() > 0 && l.px <= self.quote_ask,
             };
@@ -77,8 +77,8 @@ impl View {
                 return false;
             }
         }
-        self.book.set(l.side, l.px, l.qty);
-        self.depth_id = self.depth_id.max(l.update_id);
+        self.book.set(side, l.px, l.qty);
+        self.depth_id = self.depth_id.max(update_id);
         true
     }
 

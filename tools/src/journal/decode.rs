@@ -5,7 +5,7 @@
 
 use alphapulse_oms::{LifecycleEvent, OrderState};
 use alphapulse_shm::{align8, Reader, RECORD_HEADER};
-use alphapulse_types::{Msg, CODEC_VERSION};
+use alphapulse_types::{decode_levels, Msg, PxQty, CODEC_VERSION, ENCODED_LEN};
 use std::fmt;
 
 /// A field value.
@@ -64,8 +64,21 @@ fn state(v: u8) -> Value {
     Value::Name(OrderState::from_u8(v).map_or_else(|| v.to_string(), |s| s.name().into()))
 }
 
-/// The fields of `m` (the message's own `ts` is the record's timestamp and is not repeated).
-pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
+/// Levels as `px@qty` separated by spaces, in the order the feed applied them.
+fn ladder(levels: &[PxQty]) -> Value {
+    let mut s = String::with_capacity(levels.len() * 24);
+    for (i, l) in levels.iter().enumerate() {
+        if i > 0 {
+            s.push(' ');
+        }
+        s.push_str(&format!("{}@{}", l.px, l.qty));
+    }
+    Value::Dec(s)
+}
+
+/// The fields of `m` (the message's own `ts` is the record's timestamp and is not repeated); a
+/// depth update's `levels` (bids then asks) print as two ladders.
+pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
     let mut f: Vec<Field> = Vec::with_capacity(16);
     let inst = |f: &mut Vec<Field>, id: u32| {
         f.push(("inst", Value::Int(id.into())));
@@ -89,11 +102,13 @@ pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
             f.extend([("aggressor", name(t.aggressor)), ("px", dec(t.px)), ("qty", dec(t.qty))]);
             f.extend([("trade_id", Value::Int(t.trade_id)), ("exch_ts", Value::Int(t.exch_ts))]);
         }
-        Msg::Level(l) => {
-            inst(&mut f, l.inst.0);
-            f.extend([("side", name(l.side)), ("px", dec(l.px)), ("qty", dec(l.qty))]);
-            f.extend([("last", Value::Int(l.last.into())), ("update_id", Value::Int(l.update_id))]);
-            f.push(("exch_ts", Value::Int(l.exch_ts)));
+        Msg::Depth(d) => {
+            inst(&mut f, d.inst.0);
+            f.extend([("bids", Value::Int(d.bids.into())), ("asks", Value::Int(d.asks.into()))]);
+            f.extend([("update_id", Value::Int(d.update_id)), ("exch_ts", Value::Int(d.exch_ts))]);
+            f.extend([("best_bid", dec(d.best_bid)), ("best_ask", dec(d.best_ask))]);
+            let (b, a) = levels.split_at((d.bids as usize).min(levels.len()));
+            f.extend([("bid_levels", ladder(b)), ("ask_levels", ladder(a))]);
         }
         Msg::Book(b) => {
             inst(&mut f, b.inst.0);
@@ -158,7 +173,8 @@ pub fn fields(m: &Msg, symbols: &[String]) -> Vec<Field> {
     f
 }
 
-/// A record checked and decoded: its message, or an error naming the file and offset.
+/// A record checked and decoded: its message (and a depth update's levels), or an error naming
+/// the file and offset.
 pub fn decode_record(
     reader: &Reader,
     stream: &str,
@@ -166,12 +182,21 @@ pub fn decode_record(
     ty: u16,
     version: u16,
     payload: &[u8],
-) -> anyhow::Result<Msg> {
+) -> anyhow::Result<(Msg, Vec<PxQty>)> {
     let problem = if version != CODEC_VERSION {
         format!("unknown message version {version} (this build reads {CODEC_VERSION})")
     } else {
-        match Msg::decode(payload) {
-            Ok(m) if m.kind() == ty => return Ok(m),
+        let depth = ty == 3 && payload.len() >= ENCODED_LEN;
+        let head = if depth { &payload[..ENCODED_LEN] } else { payload };
+        match Msg::decode(head) {
+            Ok(Msg::Depth(d)) if ty == 3 => {
+                let mut levels = Vec::with_capacity(d.len().min(1 << 20));
+                match decode_levels(&payload[ENCODED_LEN..], d.len(), |l| levels.push(l)) {
+                    Ok(()) => return Ok((Msg::Depth(d), levels)),
+                    Err(e) => format!("depth levels do not decode: {e}"),
+                }
+            }
+            Ok(m) if m.kind() == ty => return Ok((m, Vec::new())),
             Ok(m) => format!("record type {ty} but a {} payload", m.kind_name()),
             Err(e) => format!("payload does not decode: {e}"),
         }
@@ -214,7 +239,7 @@ mod tests {
             px: Price::from_raw(150_000_000),
             ..Default::default()
         });
-        let f = fields(&e, &["BTCUSDT".into()]);
+        let f = fields(&e, &[], &["BTCUSDT".into()]);
         assert!(f.contains(&("exec_kind", Value::Name("cancel_rejected".into()))), "{f:?}");
         assert!(f.contains(&("symbol", Value::Name("BTCUSDT".into()))));
         let px = f.iter().find(|x| x.0 == "px").unwrap();
@@ -225,7 +250,7 @@ mod tests {
     fn journal_only_kinds_read_by_name() {
         let syms = ["BTCUSDT".to_string()];
         let g = Msg::Signal(SignalRecord { score: -2500, agent: 1, origin_ts: 9, ..Default::default() });
-        let f = fields(&g, &syms);
+        let f = fields(&g, &[], &syms);
         assert!(
             f.contains(&("score", Value::Signed(-2500))) && f.contains(&("agent", Value::Int(1))),
             "{f:?}"
@@ -238,7 +263,7 @@ mod tests {
             event: LifecycleEvent::PartialFill as u8,
             ..Default::default()
         });
-        let f = fields(&t, &syms);
+        let f = fields(&t, &[], &syms);
         for (k, v) in
             [("from_state", "order_placed"), ("to_state", "partially_filled"), ("event", "partial_fill")]
         {
@@ -250,7 +275,7 @@ mod tests {
             realized: Money::from_raw(-12_345_000_000),
             ..Default::default()
         });
-        let f = fields(&p, &syms);
+        let f = fields(&p, &[], &syms);
         let get = |k: &str| f.iter().find(|x| x.0 == k).unwrap().1.to_string();
         assert_eq!(
             (get("qty"), get("avg_px"), get("realized")),

@@ -143,7 +143,7 @@ fn csv_cell(s: &str) -> String {
 }
 
 fn render(format: Format, stream: &str, r: &Rec, syms: &[String]) -> String {
-    let f = fields(&r.msg, syms);
+    let f = fields(&r.msg, &r.levels, syms);
     match format {
         Format::Jsonl => {
             // Built by hand to keep the field order (record header first, then the message's).

@@ -3,15 +3,17 @@
 use super::decode::decode_record;
 use super::StreamRef;
 use alphapulse_shm::{JournalError, Reader};
-use alphapulse_types::Msg;
+use alphapulse_types::{Msg, PxQty};
 use anyhow::Context;
 
 /// One decoded record.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Rec {
     pub seq: u64,
     pub ts: u64,
     pub msg: Msg,
+    /// A depth update's levels (bids, then asks; `Depth::bids` of them are bids); else empty.
+    pub levels: Vec<PxQty>,
 }
 
 /// A [`Reader`] that decodes.
@@ -65,27 +67,13 @@ impl StreamReader {
 
     /// The next record, None when nothing more is published (yet).
     pub fn next(&mut self) -> anyhow::Result<Option<Rec>> {
-        let (seq, ty, version, payload) = match self.reader.next() {
+        let (seq, ty, version, ts, payload) = match self.reader.next() {
             Ok(None) => return Ok(None),
-            Ok(Some(r)) => {
-                let mut p = [0u8; 64];
-                let n = r.payload.len().min(64);
-                p[..n].copy_from_slice(&r.payload[..n]);
-                (r.seq, r.ty, r.version, (p, r.payload.len(), r.ts))
-            }
+            Ok(Some(r)) => (r.seq, r.ty, r.version, r.ts, r.payload.to_vec()),
             Err(e) => return Err(anyhow::Error::new(e).context(format!("stream `{}`", self.name))),
         };
-        let (bytes, len, ts) = payload;
-        // A payload longer than a message is reported by decode (as a length error).
-        let body: Vec<u8>;
-        let slice: &[u8] = if len <= 64 {
-            &bytes[..len]
-        } else {
-            body = vec![0; len];
-            &body
-        };
-        let msg = decode_record(&self.reader, &self.name, seq, ty, version, slice)?;
-        Ok(Some(Rec { seq, ts, msg }))
+        let (msg, levels) = decode_record(&self.reader, &self.name, seq, ty, version, &payload)?;
+        Ok(Some(Rec { seq, ts, msg, levels }))
     }
 }
 

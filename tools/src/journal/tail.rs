@@ -32,7 +32,7 @@ pub struct Args {
 /// One readable line.
 pub fn line(stream: &str, r: &Rec, symbols: &[String]) -> String {
     let mut s = format!("{stream} {} {} {}", r.seq, fmt_ts(r.ts), r.msg.kind_name());
-    for (k, v) in fields(&r.msg, symbols) {
+    for (k, v) in fields(&r.msg, &r.levels, symbols) {
         s.push(' ');
         s.push_str(k);
         s.push('=');
