@@ -164,7 +164,7 @@ def main(argv):
     eng.run()
     t2 = time.perf_counter()
     book = eng.cache.order_book(IID)
-    best = (float(book.best_bid_price()), float(book.best_ask_price()))
+    best = (round(float(book.best_bid_price()), PP), round(float(book.best_ask_price()), PP))
     eng.dispose()
     frames = capture.total(counts)
     secs = (t2 - t1) if mode == "core" else (t2 - t0)
