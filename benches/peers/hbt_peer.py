@@ -2,6 +2,7 @@
 
     python hbt_peer.py convert OUT.npz FILE...   # the .gz → hftbacktest's event array (untimed prep)
     python hbt_peer.py core NPZ                  # core loop over the preprocessed array
+    python hbt_peer.py elapse NPZ                # the same without a hook: one elapse() to the end
     python hbt_peer.py whole FILE...             # conversion from the .gz + the same loop
 
 Prints one JSON object on stdout: frames, seconds, what was timed, a checksum of the book.
@@ -104,6 +105,19 @@ def strategy(hbt):
     return 0, feeds, checksum
 
 
+@njit
+def no_hook(hbt):
+    """No strategy: one `elapse` past the end of the data (hftbacktest's loop at its fastest)."""
+    calls = 0
+    while True:
+        r = hbt.elapse(1 << 62)
+        calls += 1
+        if r == 1:
+            return 0, calls
+        if r != 0:
+            return -1, calls
+
+
 def backtest(data):
     asset = (
         BacktestAsset()
@@ -119,26 +133,29 @@ def backtest(data):
     return HashMapMarketDepthBacktest([asset])
 
 
-def run_loop(data):
+def run_loop(data, hook=True):
     """Compile on a prefix, then time the loop over the whole array."""
     warm = backtest(data[: min(len(data), 2000)].copy())
-    strategy(warm)
+    strategy(warm) if hook else no_hook(warm)
     warm.close()
     hbt = backtest(data)
     t0 = time.perf_counter()
-    rc, feeds, checksum = strategy(hbt)
+    if hook:
+        rc, feeds, checksum = strategy(hbt)
+    else:
+        (rc, feeds), checksum = no_hook(hbt), 0
     t1 = time.perf_counter()
     depth = hbt.depth(0)
     best = (depth.best_bid, depth.best_ask)
     hbt.close()
     if rc != 0:
-        raise RuntimeError(f"hftbacktest: wait_next_feed failed after {feeds} feeds")
+        raise RuntimeError(f"hftbacktest: the {'wait_next_feed' if hook else 'elapse'} loop failed after {feeds} calls")
     return t1 - t0, feeds, int(checksum), best
 
 
 def main(argv):
     if len(argv) < 2:
-        sys.exit("usage: hbt_peer.py convert OUT.npz FILE... | core NPZ | whole FILE...")
+        sys.exit("usage: hbt_peer.py convert OUT.npz FILE... | core NPZ | elapse NPZ | whole FILE...")
     mode = argv[0]
     if mode == "convert":
         data, counts = to_events(argv[2:])
@@ -146,12 +163,13 @@ def main(argv):
                  counts=np.array(json.dumps(counts)))
         print(json.dumps({"rows": len(data), "frames": capture.total(counts), "frames_by_kind": counts}))
         return
-    if mode == "core":
+    if mode in ("core", "elapse"):
         z = np.load(argv[1])
         data = z["data"]
         frames = int(z["frames"][0])
-        secs, feeds, checksum, best = run_loop(data)
-        timed = "the njit loop over the preprocessed array (book + hook per feed)"
+        secs, feeds, checksum, best = run_loop(data, hook=mode == "core")
+        timed = ("the njit loop over the preprocessed array (book + hook per feed)" if mode == "core" else
+                 "one elapse() over the preprocessed array (book, no hook)")
     elif mode == "whole":
         t0 = time.perf_counter()
         data, counts = to_events(argv[1:])

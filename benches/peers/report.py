@@ -95,6 +95,7 @@ def collect(w, rounds):
 
     check("hftbacktest conversion", prep_h["frames"])
     core = {k: [] for k, _, _ in ENGINES}
+    core["hbt-elapse"] = []
     whole = {k: [] for k, _, _ in ENGINES}
     hooks = {}
     loads = []
@@ -119,6 +120,9 @@ def collect(w, rounds):
                 check(f"round {r} {j['engine']} {mode}", j["frames"])
                 into[k].append(j["frames_per_sec"])
                 hooks[k] = j["feeds"]
+        j = read(w, p + "hbt-elapse")
+        check(f"round {r} hftbacktest elapse", j["frames"])
+        core["hbt-elapse"].append(j["frames_per_sec"])
         with open(os.path.join(w, f"r{r}.load_before")) as f1, open(os.path.join(w, f"r{r}.load_after")) as f2:
             loads.append((f1.read().strip(), f2.read().strip()))
     if errors:
@@ -165,7 +169,7 @@ def main():
     o = []
     o.append("# AlphaPulse beside hftbacktest and NautilusTrader\n")
     o.append(f"Produced by `benches/peers/run.sh --rounds {a.rounds}` on {now}: every engine on the same "
-             f"capture files, {a.rounds} interleaved rounds (each round runs all seven measurements in turn, "
+             f"capture files, {a.rounds} interleaved rounds (each round runs all eight measurements in turn, "
              "each in a new process); figures are the median of the rounds, with min–max.\n")
     o.append(f"- data: {', '.join(files)}")
     o.append(f"- frames: **{frames:,}** in every engine — input lines that carry market data "
@@ -203,6 +207,11 @@ def main():
     o.append("")
     o.append("Core loop ÷ core loop and whole job ÷ whole job. The journal row's whole job starts from the "
              "journal, not the .gz.\n")
+    e = core["hbt-elapse"]
+    o.append(f"hftbacktest's loop without any strategy hook (one `elapse()` past the end of the same array, "
+             f"measured in each round right after its core loop): **{fmt(med(e))}** ({fmt(min(e))}–{fmt(max(e))}); "
+             "AlphaPulse ÷ it: " + ", ".join(f"{short} {med(core[k]) / med(e):.2f}×" for k, _, short in ENGINES[:3])
+             + ".\n")
 
     o.append("## Every round (frames/s: core loop / whole job; load averages before → after)\n")
     o.append("| round | " + " | ".join(short for _, _, short in ENGINES) + " | load before → after |")

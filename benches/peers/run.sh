@@ -120,6 +120,7 @@ for r in $(seq 1 "$ROUNDS"); do
     run "r$r-ours-2t" "$AP" backtest --json --quiet --no-journal --threads two --data "${ABS_FILES[@]}"
     run "r$r-ours-journal" "$AP" backtest --json --quiet --no-journal --from-journal "$WORK/journal"
     run "r$r-hbt-core" "$VPY" -W ignore "$HERE/hbt_peer.py" core "$WORK/hbt.npz"
+    run "r$r-hbt-elapse" "$VPY" -W ignore "$HERE/hbt_peer.py" elapse "$WORK/hbt.npz"
     run "r$r-hbt-whole" "$VPY" -W ignore "$HERE/hbt_peer.py" whole "${ABS_FILES[@]}"
     run "r$r-nautilus-core" "$VPY" -W ignore "$HERE/nautilus_peer.py" core "${ABS_FILES[@]}"
     run "r$r-nautilus-whole" "$VPY" -W ignore "$HERE/nautilus_peer.py" whole "${ABS_FILES[@]}"

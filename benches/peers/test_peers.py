@@ -82,6 +82,8 @@ class Report(unittest.TestCase):
                 with open(os.path.join(d, f"r1-{k}-{mode}.out"), "w") as f:
                     f.write("Correcting the latency\n" + json.dumps(
                         {"engine": engine, "frames": frames, "frames_per_sec": 100.0, "feeds": 7}) + "\n")
+        with open(os.path.join(d, "r1-hbt-elapse.out"), "w") as f:
+            f.write(json.dumps({"engine": "hftbacktest", "frames": 7, "frames_per_sec": 200.0, "feeds": 1}) + "\n")
         for side in ("before", "after"):
             open(os.path.join(d, f"r1.load_{side}"), "w").write("1.00 2.00 3.00\n")
 
@@ -93,6 +95,7 @@ class Report(unittest.TestCase):
         self.assertEqual(core["ours-1t"], [14.0])
         self.assertEqual(whole["ours-1t"], [7.0])
         self.assertEqual(core["hbt"], [100.0])
+        self.assertEqual(core["hbt-elapse"], [200.0])
         self.assertEqual(loads, [("1.00 2.00 3.00", "1.00 2.00 3.00")])
 
     def test_a_peer_reading_other_frames_fails_the_run_set(self):
