@@ -17,6 +17,7 @@ VENV="${ALPHAPULSE_PEERS_VENV:-$CACHE/venv}"
 ROUNDS=5
 OUT="$REPO/latency-reports/peers.md"
 QUICK=0
+STEP_TIMEOUT="${PEERS_STEP_TIMEOUT:-900}"   # seconds per measurement: a hung engine fails the run set
 DATA_ARGS=()
 
 die() { echo "peers: error: $1" >&2; exit "${2:-1}"; }
@@ -98,8 +99,8 @@ run() {
     local name="$1"; shift
     local t0 t1
     t0=$(now_ns)
-    if ! "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"; then
-        echo "peers: error: $name failed: $*" >&2
+    if ! timeout "$STEP_TIMEOUT" "$@" > "$WORK/$name.out" 2> "$WORK/$name.err"; then
+        echo "peers: error: $name failed (or ran past ${STEP_TIMEOUT}s): $*" >&2
         tail -20 "$WORK/$name.err" >&2
         exit 1
     fi
