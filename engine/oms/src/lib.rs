@@ -7,7 +7,8 @@
 //!   net positions → `PositionOpen`/`PositionClosed`;
 //! - [`config`]: [`RouterConfig`] (the `[router]` table), [`RouterError`];
 //! - [`stats`] — [`RouterStats`];
-//! - `table`, `index` (private): the bounded order table, its id index and intrusive lists.
+//! - `table` (private): the bounded order table, its id index (an `alphapulse_types::IdMap`) and
+//!   intrusive lists.
 //!
 //! ```
 //! use alphapulse_oms::{next, LifecycleEvent, OrderState};
@@ -17,7 +18,6 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
-mod index;
 pub mod record;
 pub mod router;
 pub mod state;

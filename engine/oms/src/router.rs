@@ -147,7 +147,9 @@ impl RouterActor {
         }
         if approved {
             // Before the first transition, so that every journaled transition of the order carries it.
-            self.table.set_order_id(slot, id);
+            if self.table.set_order_id(slot, id).is_err() {
+                self.stats.index_full += 1;
+            }
         }
         self.apply(slot, E::Validate, ctx);
         if !approved {

@@ -39,6 +39,9 @@ pub struct RouterStats {
     pub invalid: [[u64; N_EVENTS]; N_STATES],
     /// Decisions that found no free or recyclable record.
     pub table_full: u64,
+    /// Order ids the id index refused for want of room (it has one entry per record, so this
+    /// stays 0; such an order is sent, but its reports count as `unknown_order`).
+    pub index_full: u64,
     /// Cancels sent for resting orders older than the TTL.
     pub ttl_cancels: u64,
     /// Fills or cancels that arrived before the venue's acceptance (acceptance implied).

@@ -5,12 +5,13 @@
 //!   `Failed`, `Cancelled`, `PositionClosed`, or `PositionOpen` (recycling one of those drops its
 //!   pending `PositionClosed` step; the router counts it). Working orders are never recycled: with
 //!   every slot working the table is full.
-//! - An `OrderId → slot` index for the records that have an order id.
+//! - An `OrderId → slot` index ([`IdMap`]) for the records that have an order id: room for one
+//!   id per slot (a recycled record's id leaves the index).
 //! - Two intrusive doubly linked lists through the slots: live GTC limit orders in creation order
 //!   (for the TTL check, O(1) per expired order) and, per instrument, the `PositionOpen` orders.
 
-use crate::index::IdIndex;
 use crate::OrderRecord;
+use alphapulse_types::{IdMap, IdMapFull};
 
 const NIL: u32 = u32::MAX;
 
@@ -50,7 +51,7 @@ pub(crate) struct OrderTable {
     retired: Vec<u32>,
     r_head: usize,
     r_len: usize,
-    index: IdIndex,
+    index: IdMap<u32>,
     ttl: DList,
     pos: Vec<DList>,
 }
@@ -66,7 +67,7 @@ impl OrderTable {
             retired: alphapulse_types::mem::prefaulted(cap),
             r_head: 0,
             r_len: 0,
-            index: IdIndex::new(cap),
+            index: IdMap::with_capacity(cap),
             ttl: EMPTY,
             pos: vec![EMPTY; n_instruments],
         }
@@ -108,14 +109,16 @@ impl OrderTable {
         self.r_len += 1;
     }
 
-    pub(crate) fn set_order_id(&mut self, slot: u32, id: u64) {
+    /// Give the record in `slot` its order id and index it (an id indexed already moves to
+    /// `slot`). Refused only if the index is full, which one id per slot rules out.
+    pub(crate) fn set_order_id(&mut self, slot: u32, id: u64) -> Result<(), IdMapFull> {
         self.recs[slot as usize].order_id.0 = id;
-        self.index.insert(id, slot);
+        self.index.insert(id, slot).map(|_| ())
     }
 
     #[inline]
     pub(crate) fn slot_of(&self, id: u64) -> Option<u32> {
-        self.index.get(id)
+        self.index.get(id).copied()
     }
     #[inline(always)]
     pub(crate) fn rec(&self, slot: u32) -> &OrderRecord {

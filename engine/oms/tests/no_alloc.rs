@@ -79,6 +79,7 @@ fn handle_never_allocates() {
             && s.position_records_evicted > 0,
         "{s:?}"
     );
+    assert_eq!(s.index_full, 0, "the id index has room for every record's id");
     println!(
         "router: 300000 messages, {} created, {} ttl cancels, {} filled, {} table full, {} transitions journaled",
         s.created, s.ttl_cancels, s.filled, s.table_full, sink.2

@@ -102,8 +102,10 @@ impl RiskActor {
             self.rate.record(now);
             let id = OrderId(self.next_order_id);
             self.next_order_id += 1;
-            // Cannot fail: the table holds twice max_open_orders, which the check enforces.
-            self.open.insert(id, it.inst, it.side, it.qty);
+            // The table holds max_open_orders, which the check enforces.
+            if !self.open.insert(id, it.inst, it.side, it.qty) {
+                self.stats.open_refused += 1;
+            }
         } else {
             self.stats.rejected[v as usize] += 1;
         }

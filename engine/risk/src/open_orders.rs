@@ -7,15 +7,13 @@
 //! as `ExecKind::Rejected`). Both actors see the decisions in the same order, so risk knows each
 //! id when it approves. A report for an id risk does not hold is counted, not guessed at.
 //!
-//! Storage: open addressing with linear probing and backward-shift deletion, sized to at least
-//! twice the open-order limit, allocated once.
+//! Storage: an [`IdMap`] with room for `max_open_orders` orders, allocated once.
 
-use alphapulse_types::{InstrumentId, OrderId, Qty, Side};
+use alphapulse_types::{IdMap, InstrumentId, OrderId, Qty, Side};
 
+/// What risk keeps of one open order.
 #[derive(Clone, Copy, Debug, Default)]
-struct Slot {
-    /// 0 = empty (order ids start at 1).
-    id: u64,
+struct Open {
     remaining: i64,
     inst: u32,
     side: Side,
@@ -24,9 +22,7 @@ struct Slot {
 /// Open orders and their unfilled quantities.
 #[derive(Clone, Debug)]
 pub struct OpenOrders {
-    slots: Vec<Slot>,
-    mask: usize,
-    len: u32,
+    orders: IdMap<Open>,
     /// Unfilled quantity per instrument, `[buy, sell]`.
     open_qty: Vec<[i64; 2]>,
 }
@@ -42,48 +38,18 @@ fn side_ix(s: Side) -> usize {
 impl OpenOrders {
     /// Room for `max_open` orders over `n_instruments` instruments.
     pub fn new(max_open: u32, n_instruments: usize) -> Self {
-        let cap = (max_open as usize * 2).max(8).next_power_of_two();
-        OpenOrders {
-            slots: vec![Slot::default(); cap],
-            mask: cap - 1,
-            len: 0,
-            open_qty: vec![[0; 2]; n_instruments],
-        }
+        OpenOrders { orders: IdMap::with_capacity(max_open as usize), open_qty: vec![[0; 2]; n_instruments] }
     }
 
-    #[inline(always)]
-    fn home(&self, id: u64) -> usize {
-        (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask
-    }
-
-    fn find(&self, id: u64) -> Option<usize> {
-        let mut i = self.home(id);
-        loop {
-            let s = self.slots[i].id;
-            if s == id {
-                return Some(i);
-            }
-            if s == 0 {
-                return None;
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-
-    /// Add an approved order. False (nothing stored) if `id` is 0 or already held, or the
-    /// table is at half its capacity (cannot happen while `max_open_orders` is enforced).
+    /// Add an approved order. False (nothing stored) if `id` is 0 or already held, or
+    /// `max_open` orders are held (cannot happen while `max_open_orders` is enforced).
     pub fn insert(&mut self, id: OrderId, inst: InstrumentId, side: Side, qty: Qty) -> bool {
-        if id.0 == 0 || self.len as usize * 2 >= self.slots.len() || self.find(id.0).is_some() {
+        let remaining = qty.raw().max(0);
+        if id.0 == 0 || self.orders.insert_new(id.0, Open { remaining, inst: inst.0, side }) != Ok(true) {
             return false;
         }
-        let mut i = self.home(id.0);
-        while self.slots[i].id != 0 {
-            i = (i + 1) & self.mask;
-        }
-        self.slots[i] = Slot { id: id.0, remaining: qty.raw().max(0), inst: inst.0, side };
-        self.len += 1;
         if let Some(q) = self.open_qty.get_mut(inst.index()) {
-            q[side_ix(side)] += qty.raw().max(0);
+            q[side_ix(side)] += remaining;
         }
         true
     }
@@ -91,60 +57,36 @@ impl OpenOrders {
     /// A fill of `qty`: reduces what is open; the order is gone once nothing is left.
     /// False if the order is not held.
     pub fn fill(&mut self, id: OrderId, qty: Qty) -> bool {
-        let Some(i) = self.find(id.0) else { return false };
-        let s = &mut self.slots[i];
-        let take = qty.raw().clamp(0, s.remaining);
-        s.remaining -= take;
-        let (inst, side, left) = (s.inst as usize, s.side, s.remaining);
+        let Some(o) = self.orders.get_mut(id.0) else { return false };
+        let take = qty.raw().clamp(0, o.remaining);
+        o.remaining -= take;
+        let (inst, side, left) = (o.inst as usize, o.side, o.remaining);
         if let Some(q) = self.open_qty.get_mut(inst) {
             q[side_ix(side)] -= take;
         }
         if left == 0 {
-            self.remove_at(i);
+            self.orders.remove(id.0);
         }
         true
     }
 
     /// The order ended (cancelled or rejected): its rest is no longer open. False if not held.
     pub fn close(&mut self, id: OrderId) -> bool {
-        let Some(i) = self.find(id.0) else { return false };
-        self.remove_at(i);
+        let Some(o) = self.orders.remove(id.0) else { return false };
+        if let Some(q) = self.open_qty.get_mut(o.inst as usize) {
+            q[side_ix(o.side)] -= o.remaining;
+        }
         true
-    }
-
-    fn remove_at(&mut self, mut i: usize) {
-        let s = self.slots[i];
-        if let Some(q) = self.open_qty.get_mut(s.inst as usize) {
-            q[side_ix(s.side)] -= s.remaining;
-        }
-        self.len -= 1;
-        // Backward-shift deletion keeps every probe chain unbroken without tombstones.
-        let mut j = i;
-        loop {
-            j = (j + 1) & self.mask;
-            let id = self.slots[j].id;
-            if id == 0 {
-                break;
-            }
-            let h = self.home(id);
-            // Move j into the hole at i unless its home lies cyclically in (i, j].
-            let stays = if i <= j { i < h && h <= j } else { i < h || h <= j };
-            if !stays {
-                self.slots[i] = self.slots[j];
-                i = j;
-            }
-        }
-        self.slots[i] = Slot::default();
     }
 
     /// Number of open orders.
     #[inline(always)]
     pub fn len(&self) -> u32 {
-        self.len
+        self.orders.len() as u32
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.orders.is_empty()
     }
 
     /// Unfilled quantity of open orders for `inst` on `side`.
@@ -155,7 +97,7 @@ impl OpenOrders {
 
     /// Unfilled quantity of one order, if held.
     pub fn remaining(&self, id: OrderId) -> Option<Qty> {
-        self.find(id.0).map(|i| Qty(self.slots[i].remaining))
+        self.orders.get(id.0).map(|o| Qty(o.remaining))
     }
 }
 

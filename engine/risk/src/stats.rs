@@ -15,6 +15,9 @@ pub struct RiskStats {
     pub rejected: [u64; VERDICTS],
     /// Orders approved and not yet terminal per the execution reports.
     pub open_orders: u32,
+    /// Approvals the open-order table refused (id held already, or `max_open_orders` held): it
+    /// stays 0 while the check enforces the limit and ids rise; such an order is not tracked.
+    pub open_refused: u64,
     /// Halt commands that engaged the kill switch (and resumes that released it).
     pub halts: u64,
     pub resumes: u64,

@@ -242,6 +242,7 @@ fn max_open_orders_released_by_terminal_reports() {
     let s = *t.r.stats();
     assert_eq!((s.intents, s.approved, s.rejected_total()), (6, 3, 3));
     assert_eq!(s.rejected_by(Verdict::MaxOpenOrders), 3);
+    assert_eq!(s.open_refused, 0, "the open-order table has room up to the limit");
     assert_eq!(t.r.portfolio().position(A), q("0.1"));
 }
 

@@ -7,6 +7,8 @@
 //!   asserted at compile time), and its payload structs.
 //! - [`records`]: payloads of the journal-only messages (`Msg::Signal`, `Msg::OrderState`,
 //!   `Msg::Position`): facts an actor journals that are not chain messages.
+//! - [`idmap`]: [`IdMap`], the bounded open-addressing `u64 → V` map of order ids (router, risk
+//!   and the simulated exchange), allocated once.
 //! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
 //! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 1, strict decode)
 //!   and the stable kind numbers that are the journal's record types.
@@ -22,6 +24,7 @@
 pub mod codec;
 mod decimal;
 pub mod fixed;
+pub mod idmap;
 pub mod ids;
 pub mod instrument;
 pub mod mem;
@@ -30,6 +33,7 @@ pub mod records;
 
 pub use codec::{decode_levels, encode_levels, DecodeError, LevelsError, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
+pub use idmap::{IdMap, IdMapFull};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};
 pub use instrument::{Instrument, InstrumentError, InstrumentTable};
 pub use msg::*;

@@ -1,8 +1,8 @@
 //! The bounded order table: resting orders in preallocated slots, an arrival-ordered list of the
-//! live ones (time priority when several fill on one event), and a fixed open-addressing index
-//! from `OrderId` to slot. Nothing here allocates after [`OrderTable::new`].
+//! live ones (time priority when several fill on one event), and an index from `OrderId` to slot
+//! ([`IdMap`], one entry per slot). Nothing here allocates after [`OrderTable::new`].
 
-use alphapulse_types::{OrderId, OrderNew, Qty};
+use alphapulse_types::{IdMap, OrderId, OrderNew, Qty};
 
 /// A resting order.
 #[derive(Clone, Copy, Debug, Default)]
@@ -19,74 +19,6 @@ pub(crate) struct Working {
     pub cross_seen: Qty,
 }
 
-const EMPTY: u32 = u32::MAX;
-
-/// Linear-probing map `OrderId -> slot` with backward-shift deletion (no tombstones, so it never
-/// needs rehashing); at most half full.
-#[derive(Debug)]
-struct IdIndex {
-    keys: Vec<u64>,
-    vals: Vec<u32>,
-    mask: usize,
-}
-
-impl IdIndex {
-    fn new(max: usize) -> Self {
-        let cap = (max.max(1) * 2).next_power_of_two();
-        IdIndex { keys: alphapulse_types::mem::prefaulted(cap), vals: vec![EMPTY; cap], mask: cap - 1 }
-    }
-    #[inline(always)]
-    fn home(&self, id: u64) -> usize {
-        (id.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize & self.mask
-    }
-    /// Position of `id`, or `Err(first empty position)`.
-    #[inline]
-    fn find(&self, id: u64) -> Result<usize, usize> {
-        let mut i = self.home(id);
-        loop {
-            if self.vals[i] == EMPTY {
-                return Err(i);
-            }
-            if self.keys[i] == id {
-                return Ok(i);
-            }
-            i = (i + 1) & self.mask;
-        }
-    }
-    fn get(&self, id: u64) -> Option<u32> {
-        self.find(id).ok().map(|i| self.vals[i])
-    }
-    /// Insert; the caller guarantees `id` is absent and the map has room.
-    fn insert(&mut self, id: u64, slot: u32) {
-        if let Err(i) = self.find(id) {
-            self.keys[i] = id;
-            self.vals[i] = slot;
-        }
-    }
-    fn remove(&mut self, id: u64) -> Option<u32> {
-        let mut hole = self.find(id).ok()?;
-        let val = self.vals[hole];
-        self.vals[hole] = EMPTY;
-        // Shift back later entries of the cluster whose home is not between the hole and them.
-        let mut j = hole;
-        loop {
-            j = (j + 1) & self.mask;
-            if self.vals[j] == EMPTY {
-                return Some(val);
-            }
-            let h = self.home(self.keys[j]);
-            let dist_j = j.wrapping_sub(h) & self.mask;
-            let dist_hole = j.wrapping_sub(hole) & self.mask;
-            if dist_j >= dist_hole {
-                self.keys[hole] = self.keys[j];
-                self.vals[hole] = self.vals[j];
-                self.vals[j] = EMPTY;
-                hole = j;
-            }
-        }
-    }
-}
-
 /// Resting orders, bounded by the capacity given at construction.
 #[derive(Debug)]
 pub(crate) struct OrderTable {
@@ -94,7 +26,7 @@ pub(crate) struct OrderTable {
     free: Vec<u32>,
     /// Live slots in arrival order.
     active: Vec<u32>,
-    index: IdIndex,
+    index: IdMap<u32>,
 }
 
 impl OrderTable {
@@ -104,7 +36,7 @@ impl OrderTable {
             slots: vec![Working::default(); cap],
             free: (0..cap as u32).rev().collect(),
             active: Vec::with_capacity(cap),
-            index: IdIndex::new(cap),
+            index: IdMap::with_capacity(cap),
         }
     }
     pub fn len(&self) -> usize {
@@ -114,16 +46,17 @@ impl OrderTable {
         self.free.is_empty()
     }
     pub fn contains(&self, id: OrderId) -> bool {
-        self.index.get(id.0).is_some()
+        self.index.contains_key(id.0)
     }
     /// Add a resting order; `false` (nothing changed) when full or the id is already live.
     pub fn insert(&mut self, w: Working) -> bool {
-        if self.contains(w.order.order_id) {
+        let Some(&slot) = self.free.last() else { return false };
+        // The index has one entry per slot: with a slot free it has room.
+        if self.index.insert_new(w.order.order_id.0, slot) != Ok(true) {
             return false;
         }
-        let Some(slot) = self.free.pop() else { return false };
+        self.free.pop();
         self.slots[slot as usize] = w;
-        self.index.insert(w.order.order_id.0, slot);
         self.active.push(slot);
         true
     }
