@@ -134,3 +134,26 @@ fn sample_report_counts_by_trigger_add_up_and_include_quotes() {
     assert!(n(&off["intents_by_trigger"]["book_ticker"]) < n(&r["intents_by_trigger"]["book_ticker"]));
     println!("without solo_entry_bps: intents {} {}", off["intents"], off["intents_by_trigger"]);
 }
+
+/// Both BTCUSDT days of `../shared/data` (skipped without it): the counts by trigger add up, and
+/// quote-triggered intents are there, some of them on the EMA agent's conviction alone.
+#[test]
+fn real_captures_count_by_trigger_consistently() {
+    let Some(d) = alphapulse_feeds::testdata::shared_data_dir() else {
+        println!("skipped: ../shared/data not found");
+        return;
+    };
+    let data = vec![d.join("binance-spot/btcusdt_20240808.gz"), d.join("binance-spot/btcusdt_20240809.gz")];
+    let r = execute(&Config { data, ..Config::default() }, false).unwrap().to_json();
+    let n = |v: &Value| v.as_u64().unwrap();
+    let sum = |key: &str| r[key].as_object().unwrap().values().map(n).sum::<u64>();
+    assert_eq!(sum("intents_by_trigger"), n(&r["intents"]));
+    assert_eq!(sum("orders_by_trigger"), n(&r["orders_sent"]));
+    assert_eq!(sum("fills_by_trigger"), n(&r["fills"]));
+    assert!(n(&r["intents_by_trigger"]["book_ticker"]) >= n(&r["intents_solo"]) && n(&r["intents_solo"]) > 0);
+    assert!(n(&r["fills_by_trigger"]["book_ticker"]) > 0 && n(&r["fills_by_trigger"]["depth"]) > 0);
+    println!(
+        "{} frames: intents {} {} solo {}, fills {}",
+        r["frames"], r["intents"], r["intents_by_trigger"], r["intents_solo"], r["fills_by_trigger"]
+    );
+}
