@@ -10,7 +10,7 @@
 //! What an actor sends to its **journal port** ([`crate::Ctx::journal`]: signals, order state
 //! transitions, positions) is appended to its stream and sent nowhere else.
 //!
-//! **Record**: type = [`Msg::kind`] (1..=14), version = [`CODEC_VERSION`] (1), timestamp =
+//! **Record**: type = [`Msg::kind`] (1..=14), version = [`CODEC_VERSION`] (3), timestamp =
 //! [`Msg::event_ts`], payload = the 64-byte [`Msg::encode`] encoding, written in place with
 //! `Writer::append_with` after the message was accepted by the link: no allocation, no syscall
 //! (except a segment roll's `rename`, and `Durability::EveryRecords` msyncs, which are the
