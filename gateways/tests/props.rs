@@ -163,7 +163,8 @@ fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
                     side,
                     ord_type: if market { OrdType::Market } else { OrdType::Limit },
                     tif,
-                    _pad: [0; 7],
+                    trigger: Default::default(),
+                    _pad: [0; 6],
                 };
                 next_id += 1;
                 chk.sent(&o);

@@ -79,7 +79,8 @@ fn with_orders(market: &[Msg], every: usize) -> Vec<Msg> {
             side,
             ord_type,
             tif,
-            _pad: [0; 7],
+            trigger: Default::default(),
+            _pad: [0; 6],
         }));
         if (r >> 32) % 3 == 0 {
             let target = id.saturating_sub((r >> 40) % 20).max(1);

@@ -198,6 +198,14 @@ pub struct Report {
     /// Intents whose size was raised to the instrument's minimum order.
     pub intents_raised_to_minimum: u64,
     pub fills: u64,
+    /// Intents, orders sent and fill reports by the kind of market event that caused the intent
+    /// (`book_ticker`, `trade`, `depth`, `none`): each adds up to `intents`, `orders_sent` and
+    /// the router's fill reports.
+    pub intents_by_trigger: Map<String, Value>,
+    pub orders_by_trigger: Map<String, Value>,
+    pub fills_by_trigger: Map<String, Value>,
+    /// Of `intents`: made on one strategy's conviction alone (`solo_entry_bps`).
+    pub intents_solo: u64,
     pub maker_fills: u64,
     pub taker_fills: u64,
     /// What the simulated exchange's queue model and book view did (see README, "The simulated
@@ -231,6 +239,16 @@ pub struct Report {
     pub journal_incomplete: Option<String>,
     /// The run stopped early because the journal's disk was full (`[journal] on_full = "stop"`).
     pub journal_stopped_run: bool,
+}
+
+/// A counter indexed by `Trigger as usize` as a JSON map keyed by the trigger names, the market
+/// kinds first (`book_ticker`, `trade`, `depth`, then `none`).
+fn by_trigger(counts: &[u64; 4]) -> Map<String, Value> {
+    use alphapulse_types::Trigger;
+    [Trigger::Quote, Trigger::Trade, Trigger::Depth, Trigger::None]
+        .into_iter()
+        .map(|t| (t.name().to_string(), json!(counts[t as usize])))
+        .collect()
 }
 
 fn m(v: Money) -> f64 {
@@ -449,6 +467,10 @@ impl Report {
             intents_dropped,
             intents_raised_to_minimum: ag.raised_to_minimum,
             fills: pf.fill_count(),
+            intents_by_trigger: by_trigger(&hs.intents_by_trigger),
+            orders_by_trigger: by_trigger(&os.created_by_trigger),
+            fills_by_trigger: by_trigger(&os.fills_by_trigger),
+            intents_solo: ag.solo_intents,
             maker_fills: ss.maker_fills,
             taker_fills: ss.taker_fills,
             sim: [
@@ -663,6 +685,25 @@ impl Report {
             s,
             "  fills             {:>12}   (maker {}, taker {}), notional {:.2}",
             self.fills, self.maker_fills, self.taker_fills, self.traded_notional
+        )?;
+        let by = |m: &Map<String, Value>, k: &str| m.get(k).and_then(Value::as_u64).unwrap_or(0);
+        let triggers: Vec<String> = ["book_ticker", "trade", "depth", "none"]
+            .iter()
+            .filter(|k| *k != &"none" || by(&self.intents_by_trigger, k) + by(&self.orders_by_trigger, k) > 0)
+            .map(|k| {
+                let (i, o, f) = (
+                    by(&self.intents_by_trigger, k),
+                    by(&self.orders_by_trigger, k),
+                    by(&self.fills_by_trigger, k),
+                );
+                format!("{k} {i}/{o}/{f}")
+            })
+            .collect();
+        writeln!(
+            s,
+            "  by trigger        {}   (intents/orders/fills; {} intents on one agent's conviction alone)",
+            triggers.join(", "),
+            self.intents_solo
         )?;
         writeln!(s, "  sim exchange      {}", kv(&self.sim))?;
         writeln!(s, "\npnl (quote currency)")?;

@@ -217,6 +217,7 @@ fn add(t: &mut PassStats, p: &PassStats) {
     t.warmup_orders += p.warmup_orders;
     t.unmatched += p.unmatched;
     t.negative_hops += p.negative_hops;
+    t.trigger_mismatches += p.trigger_mismatches;
     t.record_overflow += p.record_overflow;
     t.late_frames += p.late_frames;
     t.max_lag_ns = t.max_lag_ns.max(p.max_lag_ns);

@@ -2,7 +2,7 @@
 //! runtime, and the join of the probes' records into per-order latencies.
 
 use crate::harness::data::Data;
-use crate::harness::hist::Latencies;
+use crate::harness::hist::{Latencies, Trigger};
 use crate::harness::probe::{trigger_of, GatewayProbe, Hop, Ingress, Meter, Pace, Tap};
 use alphapulse_feeds::{FeedActor, FeedOptions};
 use alphapulse_gateways::sim::SimGateway;
@@ -20,6 +20,12 @@ use std::collections::HashMap;
 /// (every change is listed in the report by [`config_changes`]).
 pub fn trading_config(data: &Data) -> Config {
     let mut cfg = Config { data: data.files.clone(), ..Config::default() };
+    // The chain runs on the TSC: event time is wall time, and a pass lasts well under a second.
+    // Sampled every 1 s the EMA agent would never warm up (60 samples) and no order would come
+    // from a quote; every 100 µs it warms up within a pass's first frames.
+    if let Some(e) = cfg.strategy.ema_cross.as_mut() {
+        e.sample_ns = EMA_SAMPLE_NS;
+    }
     if let Some(i) = cfg.strategy.imbalance.as_mut() {
         i.threshold_bps = 2_000;
     }
@@ -37,9 +43,13 @@ pub fn trading_config(data: &Data) -> Config {
     cfg
 }
 
+/// The EMA agent's sampling interval in the harness (ns of wall time).
+pub const EMA_SAMPLE_NS: u64 = 100_000;
+
 /// The config keys [`trading_config`] changes from the backtest defaults, as `key = value` lines.
 pub fn config_changes() -> Vec<&'static str> {
     vec![
+        "strategy.ema_cross.sample_ns = 100000 (default 1 s: the harness runs on wall time, a pass lasts < 1 s)",
         "strategy.imbalance.threshold_bps = 2000 (default 6000)",
         "strategy.aggregator.entry_threshold_bps = 500 (default 4000)",
         "strategy.aggregator.min_interval_ns = 0 (default 2 s)",
@@ -117,6 +127,9 @@ pub struct PassStats {
     pub unmatched: u64,
     /// Hop values below zero after offset correction (clamped to 1 ns), counted.
     pub negative_hops: u64,
+    /// Measured orders whose own trigger (`OrderNew::trigger`) is not the kind of frame their
+    /// ingress stamp came from (should be 0; split by the order's own trigger).
+    pub trigger_mismatches: u64,
     pub record_overflow: u64,
     pub late_frames: u64,
     pub max_lag_ns: u64,
@@ -203,7 +216,7 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
     // Join: order id → (intent id, Decision.ts, OrderNew.ts); intent id → Intent.ts.
     let intent_ts: HashMap<u64, u64> = risk.records.items.iter().map(|r| (r[0], r[1])).collect();
     let order: HashMap<u64, (u64, u64)> = router.records.items.iter().map(|r| (r[0], (r[3], r[1]))).collect();
-    for &[order_id, origin, new_ts, encoded] in &gw.records.items {
+    for &[order_id, origin, new_ts, encoded, trigger] in &gw.records.items {
         if origin < ingress.measured_from {
             st.warmup_orders += 1;
             continue;
@@ -231,7 +244,13 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
             b.saturating_sub(a)
         };
         let v = [hop(t[0], t[4]), hop(t[0], t[1]), hop(t[1], t[2]), hop(t[2], t[3]), hop(t[3], t[4])];
-        lat.record(v, trigger_of(origin));
+        // The order's own trigger (carried intent → decision → order), checked against the kind of
+        // frame its ingress stamp says it came from.
+        let trigger = alphapulse_types::Trigger::from_u8(trigger as u8).and_then(Trigger::of_order);
+        if trigger != trigger_of(origin) {
+            st.trigger_mismatches += 1;
+        }
+        lat.record(v, trigger);
         st.measured += 1;
     }
     Ok(st)

@@ -45,6 +45,19 @@ pub enum Trigger {
     Trade = 2,
 }
 
+impl Trigger {
+    /// The series of an order's own trigger (`OrderNew::trigger`, carried from the market event
+    /// that caused its intent); `None` for an order no market event caused.
+    pub fn of_order(t: alphapulse_types::Trigger) -> Option<Trigger> {
+        match t {
+            alphapulse_types::Trigger::Quote => Some(Trigger::BookTicker),
+            alphapulse_types::Trigger::Depth => Some(Trigger::Depth),
+            alphapulse_types::Trigger::Trade => Some(Trigger::Trade),
+            alphapulse_types::Trigger::None => None,
+        }
+    }
+}
+
 /// Percentiles reported in every table.
 pub const PERCENTILES: [(&str, f64); 5] =
     [("p50", 0.50), ("p90", 0.90), ("p99", 0.99), ("p99.9", 0.999), ("p99.99", 0.9999)];
@@ -177,5 +190,18 @@ mod tests {
         assert_eq!(fmt_ns(287), "287 ns");
         assert_eq!(fmt_ns(1_420), "1.42 µs");
         assert_eq!(fmt_ns(12_340), "12.3 µs");
+    }
+
+    #[test]
+    fn an_orders_own_trigger_picks_its_series() {
+        use alphapulse_types::Trigger as T;
+        assert_eq!(Trigger::of_order(T::Quote), Some(Trigger::BookTicker));
+        assert_eq!(Trigger::of_order(T::Depth), Some(Trigger::Depth));
+        assert_eq!(Trigger::of_order(T::Trade), Some(Trigger::Trade));
+        assert_eq!(Trigger::of_order(T::None), None);
+        for t in [Trigger::BookTicker, Trigger::Depth, Trigger::Trade] {
+            let key = SERIES[HOPS + t as usize].0;
+            assert!(key.ends_with(["book_ticker", "depth", "trade"][t as usize]), "{key}");
+        }
     }
 }

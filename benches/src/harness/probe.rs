@@ -352,8 +352,9 @@ impl<A: Actor> Actor for Tap<A> {
     }
 }
 
-/// One encoded order: (order id, origin_ts, OrderNew.ts (router clock), encoded (harness clock)).
-pub type EncodeRecord = [u64; 4];
+/// One encoded order: (order id, origin_ts, OrderNew.ts (router clock), encoded (harness clock),
+/// `OrderNew::trigger` as its `u8`).
+pub type EncodeRecord = [u64; 5];
 
 /// The gateway wrapper: reads the clock once the sim has encoded an order.
 pub struct GatewayProbe {
@@ -385,7 +386,7 @@ impl Actor for GatewayProbe {
         if let Msg::New(o) = msg {
             let encoded = self.meter.now();
             if self.inner.stats().encoded != before {
-                self.records.push([o.order_id.0, o.origin_ts, o.ts, encoded]);
+                self.records.push([o.order_id.0, o.origin_ts, o.ts, encoded, o.trigger as u64]);
             }
         }
     }

@@ -182,6 +182,11 @@ pub fn summary(setup: &Setup, runs: &[RunResult], chosen: usize) -> String {
     );
     let _ = writeln!(
         s,
+        "| orders whose own trigger (`OrderNew::trigger`) is not their frame's kind | {} |",
+        t.trigger_mismatches
+    );
+    let _ = writeln!(
+        s,
         "| context switches (whole process) | {} voluntary, {} involuntary |",
         r.os.voluntary, r.os.involuntary
     );
@@ -259,7 +264,8 @@ pub fn figures_json(setup: &Setup, runs: &[RunResult], chosen: usize) -> serde_j
         "targets": tg,
         "throughput": { "frames": t.frames, "elapsed_ns": t.elapsed_ns, "frames_per_sec": r.frames_per_sec(),
                         "passes": r.passes, "intents": t.intents, "approved": t.approved, "orders_encoded": t.encoded,
-                        "fills": t.fills, "orders_measured": t.measured, "unmatched": t.unmatched },
+                        "fills": t.fills, "orders_measured": t.measured, "unmatched": t.unmatched,
+                        "trigger_mismatches": t.trigger_mismatches },
         "os": { "voluntary_ctx_switches": r.os.voluntary, "involuntary_ctx_switches": r.os.involuntary,
                 "steal_ticks": r.os.steal_ticks, "steal_pct": r.os.steal_pct() },
         "allocations": setup.count_allocs.then_some(t.allocs),

@@ -28,4 +28,4 @@ pub use config::{RouterConfig, RouterError};
 pub use record::OrderRecord;
 pub use router::RouterActor;
 pub use state::{next, InvalidTransition, LifecycleEvent, OrderState, N_EVENTS, N_STATES};
-pub use stats::RouterStats;
+pub use stats::{RouterStats, TRIGGERS};

@@ -2,7 +2,8 @@
 
 use crate::OrderState;
 use alphapulse_types::{
-    InstrumentId, Intent, Money, OrdType, OrderId, Price, Qty, Side, StrategyId, Tif, VenueReject, Verdict,
+    InstrumentId, Intent, Money, OrdType, OrderId, Price, Qty, Side, StrategyId, Tif, Trigger, VenueReject,
+    Verdict,
 };
 
 /// One order (or one rejected intent) in the order table.
@@ -34,6 +35,8 @@ pub struct OrderRecord {
     pub cancel_requested: bool,
     /// Tick-to-trade origin of the intent.
     pub origin_ts: u64,
+    /// The kind of market event that caused the intent.
+    pub trigger: Trigger,
     /// When the decision reached the order manager (and the new order went out).
     pub created_ts: u64,
     /// When the venue accepted it (0 if never).
@@ -56,6 +59,7 @@ impl OrderRecord {
             qty: d.qty,
             verdict: d.verdict,
             origin_ts: d.origin_ts,
+            trigger: d.trigger,
             created_ts: now,
             ..Default::default()
         }

@@ -4,7 +4,8 @@
 //!
 //! - `Decision`: a record walks `SignalGenerated → RiskValidation → Approved | Rejected`. Approved:
 //!   `OrderId(n)` for the n-th approved decision (from 1; risk relies on this numbering), then
-//!   `Create → OrderCreation` and `Msg::New` down (`origin_ts` kept, `ts` = now). With no record
+//!   `Create → OrderCreation` and `Msg::New` down (`origin_ts` and `trigger` kept, `ts` = now;
+//!   counted by trigger). With no record
 //!   to spare (every slot holds a working order) the order is not sent: counted in `table_full`
 //!   and `failed`, and an `ExecKind::Rejected` report (`VenueReject::TooManyOrders`) for its id goes
 //!   up so that risk and the strategy release it.
@@ -161,6 +162,7 @@ impl RouterActor {
         self.apply(slot, E::Approve, ctx);
         self.apply(slot, E::Create, ctx);
         self.stats.created += 1;
+        self.stats.created_by_trigger[d.trigger as usize] += 1;
         if d.tif == Tif::Gtc && d.ord_type == OrdType::Limit && self.cfg.order_ttl_ns > 0 {
             self.table.push_back(List::Ttl, slot);
         }
@@ -175,6 +177,7 @@ impl RouterActor {
             side: d.side,
             ord_type: d.ord_type,
             tif: d.tif,
+            trigger: d.trigger,
             ..Default::default()
         }));
     }
@@ -237,6 +240,7 @@ impl RouterActor {
     fn on_fill(&mut self, slot: u32, r: &ExecReport, ctx: &mut Ctx<'_>) {
         self.implied_accept(slot, ctx);
         let rec = self.table.rec_mut(slot);
+        self.stats.fills_by_trigger[rec.trigger as usize] += 1;
         rec.filled = rec.filled.saturating_add(r.qty);
         rec.fill_count += 1;
         rec.fill_notional = rec.fill_notional.saturating_add(notional(r.px, r.qty));

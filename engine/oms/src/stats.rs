@@ -2,6 +2,9 @@
 
 use crate::state::{LifecycleEvent, OrderState, N_EVENTS, N_STATES};
 
+/// Number of [`alphapulse_types::Trigger`] kinds (the length of the by-trigger counters).
+pub const TRIGGERS: usize = alphapulse_types::Trigger::ALL.len();
+
 /// Counters kept by [`crate::RouterActor`].
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct RouterStats {
@@ -31,6 +34,12 @@ pub struct RouterStats {
     pub cancel_rejects: u64,
     /// Orders refused by the venue, or approved but not created for lack of table room.
     pub failed: u64,
+    /// Orders created, by the kind of market event that caused their intent (indexed by
+    /// `Trigger as usize`: none, quote, trade, depth); they add up to `created`.
+    pub created_by_trigger: [u64; TRIGGERS],
+    /// Fill reports of orders in the table, by their trigger (as `created_by_trigger`); they add
+    /// up to `fills` minus the fills of unknown orders.
+    pub fills_by_trigger: [u64; TRIGGERS],
     /// Fill reports and their total quantity (raw 1e-8 units).
     pub fills: u64,
     pub filled_qty: i128,

@@ -390,3 +390,36 @@ proptest! {
         }
     }
 }
+
+/// The trigger of a decision (the kind of market event that caused its intent) travels into the
+/// order sent down and the order's record; orders and fills are counted by trigger, and a risk
+/// rejection creates no order (not counted).
+#[test]
+fn trigger_travels_from_decision_to_order_and_counts_fills() {
+    let mut t = T::new(8);
+    let with = |m: Msg, trigger: Trigger| match m {
+        Msg::Decision(d) => Msg::Decision(Intent { trigger, ..d }),
+        _ => unreachable!(),
+    };
+    let kinds = [Trigger::Quote, Trigger::Depth, Trigger::Quote, Trigger::Trade];
+    for (k, &trigger) in kinds.iter().enumerate() {
+        let now = 10 + k as u64;
+        t.send(with(decision(now, Verdict::Approved, Side::Buy, 100, Tif::Ioc), trigger), now);
+        let Some(Msg::New(n)) = t.out.down.last().copied() else { panic!("no new order") };
+        assert_eq!((n.order_id, n.trigger, n.origin_ts), (OrderId(k as u64 + 1), trigger, 42));
+        assert_eq!(t.r.order(n.order_id).unwrap().trigger, trigger);
+    }
+    t.send(with(decision(20, Verdict::PriceBand, Side::Buy, 100, Tif::Ioc), Trigger::Depth), 20);
+    let s = t.r.stats();
+    assert_eq!(s.created_by_trigger, [0, 2, 1, 1], "none, quote, trade, depth");
+    assert_eq!(s.created_by_trigger.iter().sum::<u64>(), s.created);
+    // Two fills of the first (quote) order, one of the second (depth); a report for an unknown id
+    // is not counted by trigger.
+    t.exec(1, ExecKind::Fill, Side::Buy, 40, 30);
+    t.exec(1, ExecKind::Fill, Side::Buy, 60, 31);
+    t.exec(2, ExecKind::Fill, Side::Buy, 100, 32);
+    t.exec(99, ExecKind::Fill, Side::Buy, 100, 33);
+    let s = t.r.stats();
+    assert_eq!(s.fills_by_trigger, [0, 2, 0, 1]);
+    assert_eq!((s.fills, s.unknown_order), (4, 1));
+}

@@ -7,6 +7,7 @@
 //! threshold_bps = 6000
 //! [strategy.aggregator]
 //! entry_threshold_bps = 4000
+//! solo_entry_bps = { ema_cross = 6000 }
 //! order_qty = "0.001"
 //! weights = { ema_cross = 2, imbalance = 1 }
 //! ```
@@ -69,5 +70,14 @@ mod tests {
         assert!(toml::from_str::<StrategyConfig>("[aggregator]\nentry_threshold = 1\n").is_err());
         let bad: StrategyConfig = toml::from_str("[aggregator]\nmax_position = 0\n").unwrap();
         assert!(bad.validate().unwrap_err().to_string().contains("aggregator.max_position"));
+        // Conviction alone: ema_cross by default; a map of names to 1..=10000 bps.
+        assert_eq!(empty.aggregator.solo_entry_of("ema_cross"), crate::DEFAULT_EMA_SOLO_BPS);
+        assert_eq!(empty.aggregator.solo_entry_of("imbalance"), 0);
+        let off: StrategyConfig = toml::from_str("[aggregator]\nsolo_entry_bps = {}\n").unwrap();
+        assert_eq!(off.aggregator.solo_entry_of("ema_cross"), 0);
+        let bad: StrategyConfig =
+            toml::from_str("[aggregator]\nsolo_entry_bps = { ema_cross = 0 }\n").unwrap();
+        let e = bad.validate().unwrap_err().to_string();
+        assert!(e.contains("aggregator.solo_entry_bps") && e.contains("`ema_cross` = 0"), "{e}");
     }
 }

@@ -4,7 +4,9 @@
 //! (1) updates the [`MarketView`], (2) calls every strategy in a fixed order (built-ins
 //! `ema_cross`, `imbalance`, then added strategies in the order added), (3) hands their signals to
 //! the [`Aggregator`] (and journals each as a `Msg::Signal` through `Ctx::journal`: its stream
-//! only, no neighbour) and evaluates each instrument that got a new signal, then (4) sends the
+//! only, no neighbour) and evaluates each instrument that got a new signal, stamping each intent with the kind of event
+//! that caused it (`Intent::trigger`: quote, trade or depth, counted in
+//! [`StrategyStats::intents_by_trigger`]), then (4) sends the
 //! intents it made `Down`, so risk sees the market event before any intent made from it. A depth
 //! update (one message, its levels in the thread's store) calls `on_book` once. `Exec` reports of
 //! the aggregator's strategy id go to every strategy and the aggregator (the runtime passes them
@@ -16,7 +18,7 @@ use crate::{
     StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
 use alphapulse_runtime::{Actor, Ctx, Kinds};
-use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord};
+use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger};
 use std::any::Any;
 
 /// Most strategies one host runs.
@@ -40,7 +42,13 @@ pub struct StrategyStats<'a> {
     pub aggregator: AggregatorStats,
     /// Market events for instruments outside the table.
     pub unknown_instrument_events: u64,
+    /// Intents sent, by the kind of market event that caused them (indexed by `Trigger as usize`:
+    /// none, quote, trade, depth); they add up to `aggregator.intents`.
+    pub intents_by_trigger: [u64; TRIGGERS],
 }
+
+/// Number of [`Trigger`] kinds (the length of [`StrategyStats::intents_by_trigger`]).
+pub const TRIGGERS: usize = Trigger::ALL.len();
 
 /// The strategy actor; see the module docs.
 pub struct StrategyHost {
@@ -49,6 +57,7 @@ pub struct StrategyHost {
     agents: Vec<AgentStats>,
     agg: Aggregator,
     pending: Vec<Intent>,
+    intents_by_trigger: [u64; TRIGGERS],
 }
 
 impl StrategyHost {
@@ -73,6 +82,7 @@ impl StrategyHost {
             agents: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,
             pending: Vec::with_capacity(n),
+            intents_by_trigger: [0; TRIGGERS],
         };
         if let Some(c) = cfg.ema_cross.as_ref().filter(|c| c.enabled) {
             let w = cfg.aggregator.weight_of(EmaCrossAgent::NAME);
@@ -85,7 +95,8 @@ impl StrategyHost {
         Ok(host)
     }
 
-    /// Add a strategy (a plugin, later) with its aggregator weight; it is called after those
+    /// Add a strategy (a plugin, later) with its aggregator weight (and its `solo_entry_bps`, by
+    /// name, from the aggregator config); it is called after those
     /// already present. Construction time only (allocates). Returns its index.
     pub fn add_strategy(&mut self, s: Box<dyn Strategy>, weight: u32) -> Result<usize, StrategyError> {
         if self.strategies.len() >= MAX_STRATEGIES {
@@ -95,8 +106,11 @@ impl StrategyHost {
             return Err(StrategyError::Weight { name: s.name().to_string(), weight, max: MAX_WEIGHT });
         }
         self.agents.push(AgentStats { name: s.name().to_string(), weight, signals: 0 });
+        let solo = self.agg.config().solo_entry_of(s.name());
         self.strategies.push(s);
-        Ok(self.agg.add_agent(weight))
+        let k = self.agg.add_agent(weight);
+        self.agg.set_solo_entry(k, solo);
+        Ok(k)
     }
 
     /// The market state the strategies see.
@@ -115,6 +129,7 @@ impl StrategyHost {
             agents: &self.agents,
             aggregator: *self.agg.stats(),
             unknown_instrument_events: self.view.unknown_instrument_events(),
+            intents_by_trigger: self.intents_by_trigger,
         }
     }
 
@@ -145,11 +160,14 @@ impl StrategyHost {
     }
 
     /// Evaluate every instrument with a new signal; intents wait in `pending` (at most one per
-    /// instrument, so it never outgrows its capacity).
+    /// instrument, so it never outgrows its capacity), stamped with the kind of market event being
+    /// handled (`trigger`, whose `local_ts` is `event_ts`).
     #[inline]
-    fn evaluate(&mut self, event_ts: u64, now: u64) {
+    fn evaluate(&mut self, event_ts: u64, now: u64, trigger: Trigger) {
         while let Some(inst) = self.agg.take_dirty() {
-            if let Some(intent) = self.agg.evaluate(inst, event_ts, now, &self.view) {
+            if let Some(mut intent) = self.agg.evaluate(inst, event_ts, now, &self.view) {
+                intent.trigger = trigger;
+                self.intents_by_trigger[trigger as usize] += 1;
                 if self.pending.len() < self.pending.capacity() {
                     self.pending.push(intent);
                 }
@@ -168,7 +186,7 @@ impl StrategyHost {
 
     fn on_book(&mut self, inst: InstrumentId, event_ts: u64, ctx: &mut Ctx<'_>) {
         self.dispatch(ctx, |s, v| s.on_book(inst, v));
-        self.evaluate(event_ts, ctx.now());
+        self.evaluate(event_ts, ctx.now(), Trigger::Depth);
     }
 }
 
@@ -191,7 +209,7 @@ impl Actor for StrategyHost {
                 if self.view.apply_quote(q) {
                     let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_quote(q, v));
-                    self.evaluate(q.local_ts, now);
+                    self.evaluate(q.local_ts, now, Trigger::Quote);
                 }
                 self.flush(ctx);
             }
@@ -199,7 +217,7 @@ impl Actor for StrategyHost {
                 if self.view.apply_trade(t) {
                     let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_trade(t, v));
-                    self.evaluate(t.local_ts, now);
+                    self.evaluate(t.local_ts, now, Trigger::Trade);
                 }
                 self.flush(ctx);
             }

@@ -209,3 +209,58 @@ fn builtin_agents_are_journaled_with_their_index() {
     assert!(stats.iter().sum::<u64>() > 0, "{stats:?}");
     assert!(out.journal.iter().all(|m| matches!(m, Msg::Signal(s) if s.score.abs() <= MAX_SCORE)));
 }
+
+/// A quote alone makes an intent through the host: the EMA agent's strong trend signal trades on
+/// the quote that formed it (`solo_entry_bps`), though the combined score cannot reach the entry
+/// threshold (10 000, with the agent's score below full strength); the intent carries the trigger
+/// `Quote` and follows its quote down. Without `solo_entry_bps` the same quotes make no intent.
+#[test]
+fn a_quote_alone_makes_an_intent_with_its_trigger() {
+    let run = |solo: &[(&str, u32)]| {
+        let mut cfg = StrategyConfig {
+            ema_cross: Some(EmaCrossConfig {
+                fast_period: 2,
+                slow_period: 3,
+                rsi_period: 2,
+                rsi_overbought: 100,
+                rsi_oversold: 0,
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        cfg.aggregator.entry_threshold_bps = 10_000;
+        cfg.aggregator.solo_entry_bps = solo.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        let mut h = StrategyHost::new(&cfg, &table(), 50).unwrap();
+        let mut out = VecOutbox::default();
+        let mut intents = Vec::new();
+        // The mid climbs 18 USDT a second: the fast EMA (2) leads the slow (3) by ≈ 9 USDT, 150 ppm:
+        // a buy of ≈ 7500 bps (full strength at 200 ppm). Balanced sizes: no imbalance signal.
+        for i in 0..20u64 {
+            let mut q = quote((i + 1) * SEC);
+            q.bid_px += Price::from_units(18 * i as i64);
+            q.ask_px += Price::from_units(18 * i as i64);
+            out.clear();
+            out.handle(&mut h, &Msg::Quote(q), q.local_ts + 5);
+            assert_eq!(out.down.first(), Some(&Msg::Quote(q)), "the quote goes first");
+            for m in &out.down[1..] {
+                let Msg::Intent(it) = m else { panic!("{m:?}") };
+                assert_eq!((it.trigger, it.origin_ts, it.ts), (Trigger::Quote, q.local_ts, q.local_ts + 5));
+                intents.push(*it);
+            }
+        }
+        let s = h.stats();
+        assert_eq!(s.agents[1].signals, 0, "no imbalance signal: the quote alone decides");
+        (intents, s.aggregator, s.intents_by_trigger)
+    };
+    let (intents, agg, by_trigger) = run(&[("ema_cross", 6_000)]);
+    assert!(!intents.is_empty());
+    for it in &intents {
+        assert_eq!(it.side, Side::Buy);
+        assert!((6_000..10_000).contains(&it.confidence), "{}", it.confidence);
+    }
+    assert_eq!((agg.intents, agg.solo_intents), (intents.len() as u64, intents.len() as u64));
+    assert_eq!(by_trigger, [0, intents.len() as u64, 0, 0], "counted as quote-triggered");
+    let (none, agg, by_trigger) = run(&[]);
+    assert!(none.is_empty(), "the combined score never reaches 10 000");
+    assert_eq!((agg.intents, by_trigger), (0, [0; 4]));
+}

@@ -38,11 +38,13 @@ pub mod indicators;
 pub mod strategy;
 pub mod view;
 
-pub use aggregator::{Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, MAX_WEIGHT};
+pub use aggregator::{
+    Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
+};
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
 pub use error::StrategyError;
-pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES};
+pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
 pub use strategy::{Signal, Strategy, MAX_SCORE};

@@ -10,11 +10,13 @@
 //! version-2 journal is refused ("unknown message version 2 (this build reads 3)"): re-run the
 //! backtest to journal it again.
 //!
-//! Version 2 (issue 8) changed one field: the `Quote`'s sixth word (bytes 48..56) is its
-//! `update_id` (the venue's order-book update id) where version 1 had an exchange time. Nothing
-//! else moved. Readers accept only their own version: a version-1 journal is refused with
-//! "unknown message version 1 (this build reads 2)" naming the file and offset; re-run the
-//! backtest to journal it again.
+//! Version 3 also added one byte: the `trigger` of `Intent`/`Decision` (payload byte 52) and
+//! of `New` (`OrderNew`, payload byte 49), the [`Trigger`] discriminant (0 none, 1 quote, 2 trade,
+//! 3 depth) where version 2 had a zero padding byte. Version 2 (issue 8) changed the `Quote`'s
+//! sixth word (bytes 48..56) to its `update_id` (the venue's order-book update id) where version 1
+//! had an exchange time. Nothing else moved. Readers accept only their own version: an older
+//! journal is refused with "unknown message version 2 (this build reads 3)" naming the file and
+//! offset; re-run the backtest to journal it again.
 //!
 //! Byte 0 is the tag ([`Msg::kind`]), bytes 1..8 are zero, the payload starts at byte 8 and its
 //! fields follow in declaration order at their natural alignment (the offsets of the `#[repr(C)]`
@@ -206,6 +208,7 @@ from_u8!(ExecKind { Accepted, Fill, Cancelled, Rejected, CancelRejected });
 from_u8!(Liquidity { None, Maker, Taker });
 from_u8!(VenueReject { None, NoLiquidity, UnknownOrder, TooManyOrders, Invalid });
 from_u8!(ControlCmd { Halt, Resume });
+from_u8!(Trigger { None, Quote, Trade, Depth });
 
 impl Msg {
     /// The stable kind number (the tag; the journal record type). See the module docs' table.
@@ -223,7 +226,7 @@ impl Msg {
         }
     }
 
-    /// Writes the version-2 encoding into `buf` (all 64 bytes; see the module docs).
+    /// Writes the version-3 encoding into `buf` (all 64 bytes; see the module docs).
     #[inline]
     pub fn encode(&self, buf: &mut [u8; ENCODED_LEN]) {
         *buf = [0; ENCODED_LEN];
@@ -275,7 +278,7 @@ impl Msg {
                 w.u32(i.inst.0);
                 w.u16(i.strategy.0);
                 w.u16(i.confidence);
-                for v in [i.side as u8, i.ord_type as u8, i.tif as u8, i.verdict as u8] {
+                for v in [i.side as u8, i.ord_type as u8, i.tif as u8, i.verdict as u8, i.trigger as u8] {
                     w.u8(v);
                 }
             }
@@ -287,7 +290,7 @@ impl Msg {
                 w.u64(o.ts);
                 w.u32(o.inst.0);
                 w.u16(o.strategy.0);
-                for v in [o.side as u8, o.ord_type as u8, o.tif as u8] {
+                for v in [o.side as u8, o.ord_type as u8, o.tif as u8, o.trigger as u8] {
                     w.u8(v);
                 }
             }
@@ -342,7 +345,7 @@ impl Msg {
         }
     }
 
-    /// Reads a version-2 encoding. Strict: see the module docs. Never panics.
+    /// Reads a version-3 encoding. Strict: see the module docs. Never panics.
     pub fn decode(bytes: &[u8]) -> Result<Msg, DecodeError> {
         if bytes.len() != ENCODED_LEN {
             return Err(DecodeError::Length(bytes.len()));
@@ -409,7 +412,8 @@ impl Msg {
                     ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
                     tif: r.enum_u8("tif", Tif::from_u8)?,
                     verdict: r.enum_u8("verdict", Verdict::from_u8)?,
-                    _pad: [0; 4],
+                    trigger: r.enum_u8("trigger", Trigger::from_u8)?,
+                    _pad: [0; 3],
                 };
                 if tag == 5 {
                     Msg::Intent(i)
@@ -428,7 +432,8 @@ impl Msg {
                 side: r.enum_u8("side", Side::from_u8)?,
                 ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
                 tif: r.enum_u8("tif", Tif::from_u8)?,
-                _pad: [0; 7],
+                trigger: r.enum_u8("trigger", Trigger::from_u8)?,
+                _pad: [0; 6],
             }),
             8 => Msg::Cancel(OrderCancel {
                 order_id: OrderId(r.u64()?),

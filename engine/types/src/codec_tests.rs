@@ -14,21 +14,25 @@ fn intent() -> impl Strategy<Value = Intent> {
         pick(&[OrdType::Limit, OrdType::Market]),
         pick(&[Tif::Gtc, Tif::Ioc, Tif::Fok]),
         (0u8..=9).prop_map(|v| Verdict::from_u8(v).unwrap()),
+        pick(&Trigger::ALL),
     )
-        .prop_map(|((id, px, qty, o, ts), (inst, st, conf, side), ord_type, tif, verdict)| Intent {
-            intent_id: id,
-            px: Price::from_raw(px),
-            qty: Qty::from_raw(qty),
-            origin_ts: o,
-            ts,
-            inst: InstrumentId(inst),
-            strategy: StrategyId(st),
-            confidence: conf,
-            side,
-            ord_type,
-            tif,
-            verdict,
-            _pad: [0; 4],
+        .prop_map(|((id, px, qty, o, ts), (inst, st, conf, side), ord_type, tif, verdict, trigger)| {
+            Intent {
+                intent_id: id,
+                px: Price::from_raw(px),
+                qty: Qty::from_raw(qty),
+                origin_ts: o,
+                ts,
+                inst: InstrumentId(inst),
+                strategy: StrategyId(st),
+                confidence: conf,
+                side,
+                ord_type,
+                tif,
+                verdict,
+                trigger,
+                _pad: [0; 3],
+            }
         })
 }
 
@@ -95,7 +99,8 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
             side: i.side,
             ord_type: i.ord_type,
             tif: i.tif,
-            _pad: [0; 7],
+            trigger: i.trigger,
+            _pad: [0; 6],
         })),
         (u(), u(), u(), any::<u32>(), any::<u16>()).prop_map(|(id, o, ts, inst, st)| Msg::Cancel(
             OrderCancel {
@@ -261,6 +266,46 @@ fn each_invalid_field_is_named() {
     Msg::Decision(Intent::default()).encode(&mut i);
     i[59] = 10; // verdict: 0..=9
     assert!(matches!(Msg::decode(&i), Err(DecodeError::InvalidEnum { field: "verdict", .. })));
+    let mut x = [0u8; ENCODED_LEN];
+    Msg::Decision(Intent::default()).encode(&mut x);
+    x[60] = 4; // trigger: 0..=3
+    assert_eq!(
+        Msg::decode(&x),
+        Err(DecodeError::InvalidEnum { msg: "decision", field: "trigger", value: 4 })
+    );
+    let mut x = [0u8; ENCODED_LEN];
+    Msg::New(OrderNew::default()).encode(&mut x);
+    x[57] = 9;
+    assert_eq!(
+        Msg::decode(&x),
+        Err(DecodeError::InvalidEnum { msg: "order_new", field: "trigger", value: 9 })
+    );
+}
+
+/// The trigger byte (version 3) sits where version 2 had padding: payload byte 52 of an intent or
+/// decision, 49 of a new order; every other byte is unchanged.
+#[test]
+fn trigger_byte_at_repr_c_offsets() {
+    for (trigger, v) in [(Trigger::None, 0u8), (Trigger::Quote, 1), (Trigger::Trade, 2), (Trigger::Depth, 3)]
+    {
+        let it = Intent { trigger, verdict: Verdict::RateLimit, intent_id: 5, ..Default::default() };
+        let (mut with, mut without) = ([0u8; ENCODED_LEN], [0u8; ENCODED_LEN]);
+        Msg::Intent(it).encode(&mut with);
+        Msg::Intent(Intent { trigger: Trigger::None, ..it }).encode(&mut without);
+        assert_eq!((with[8 + 51], with[8 + 52]), (Verdict::RateLimit as u8, v));
+        with[60] = 0;
+        assert_eq!(with, without, "only byte 60 differs");
+        let o = OrderNew { trigger, tif: Tif::Ioc, ..Default::default() };
+        Msg::New(o).encode(&mut with);
+        assert_eq!((with[8 + 48], with[8 + 49]), (Tif::Ioc as u8, v));
+        assert_eq!(Msg::decode(&with), Ok(Msg::New(o)));
+        assert_eq!(core::mem::offset_of!(OrderNew, trigger), 49);
+        assert_eq!(core::mem::offset_of!(Intent, trigger), 52);
+    }
+    assert_eq!(Trigger::ALL.map(Trigger::name), ["none", "book_ticker", "trade", "depth"]);
+    assert_eq!(Trigger::of(&Msg::Quote(Quote::default())), Trigger::Quote);
+    assert_eq!(Trigger::of(&Msg::Depth(Depth::default())), Trigger::Depth);
+    assert_eq!(Trigger::of(&Msg::Eos(EndOfStream::default())), Trigger::None);
 }
 
 #[test]

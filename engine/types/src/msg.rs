@@ -164,6 +164,46 @@ pub enum VenueReject {
     Invalid = 4,
 }
 
+/// The kind of market event that caused an intent or order (its `origin_ts` is that event's
+/// `local_ts`), so that tick-to-trade can be split by trigger. `None` (0): not caused by a market
+/// event (a test, a tool), or written before the field existed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Trigger {
+    #[default]
+    None = 0,
+    /// A best bid/offer (`Msg::Quote`, Binance `bookTicker`).
+    Quote = 1,
+    /// A public trade (`Msg::Trade`).
+    Trade = 2,
+    /// A depth update (`Msg::Depth`) or a book status.
+    Depth = 3,
+}
+
+impl Trigger {
+    /// Every kind, in discriminant order (for counters indexed by `as usize`).
+    pub const ALL: [Trigger; 4] = [Trigger::None, Trigger::Quote, Trigger::Trade, Trigger::Depth];
+    /// Stable snake_case name (report and JSON keys): `none`, `book_ticker`, `trade`, `depth`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Trigger::None => "none",
+            Trigger::Quote => "book_ticker",
+            Trigger::Trade => "trade",
+            Trigger::Depth => "depth",
+        }
+    }
+    /// The trigger a market message would be (`None` for every other kind).
+    #[inline(always)]
+    pub const fn of(msg: &Msg) -> Trigger {
+        match msg {
+            Msg::Quote(_) => Trigger::Quote,
+            Msg::Trade(_) => Trigger::Trade,
+            Msg::Depth(_) | Msg::Book(_) => Trigger::Depth,
+            _ => Trigger::None,
+        }
+    }
+}
+
 /// Best bid and offer (from `bookTicker`, or the book's top after a depth update).
 ///
 /// A quote carries the venue's order-book update id instead of an exchange time (the message has
@@ -285,7 +325,9 @@ pub struct Intent {
     pub ord_type: OrdType,
     pub tif: Tif,
     pub verdict: Verdict,
-    pub _pad: [u8; 4],
+    /// The kind of market event that caused it (with `origin_ts`).
+    pub trigger: Trigger,
+    pub _pad: [u8; 3],
 }
 
 /// A new order from the order manager to a gateway.
@@ -302,7 +344,9 @@ pub struct OrderNew {
     pub side: Side,
     pub ord_type: OrdType,
     pub tif: Tif,
-    pub _pad: [u8; 7],
+    /// The kind of market event that caused it (from the intent).
+    pub trigger: Trigger,
+    pub _pad: [u8; 6],
 }
 
 /// A cancel request from the order manager to a gateway.
@@ -402,6 +446,7 @@ const _: () = assert!(core::mem::size_of::<Depth>() == 56);
 const _: () = assert!(core::mem::size_of::<PxQty>() == 16);
 const _: () = assert!(core::mem::size_of::<Intent>() <= 56);
 const _: () = assert!(core::mem::size_of::<ExecReport>() <= 56);
+const _: () = assert!(core::mem::size_of::<OrderNew>() <= 56);
 const _: () = assert!(core::mem::size_of::<SignalRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<OrderTransition>() <= 56);
 const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);

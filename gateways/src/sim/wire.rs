@@ -104,7 +104,9 @@ pub fn decode_order(buf: &[u8]) -> Option<OrderNew> {
         qty: Qty::from_raw(i64::from_le_bytes(get(buf, 40))),
         origin_ts: u64::from_le_bytes(get(buf, 48)),
         ts: u64::from_le_bytes(get(buf, 56)),
-        _pad: [0; 7],
+        // Not on the wire: the venue never sees what triggered an order.
+        trigger: Default::default(),
+        _pad: [0; 6],
     })
 }
 
@@ -121,7 +123,7 @@ mod tests {
                 order_id: OrderId(id), inst: InstrumentId(inst), strategy: StrategyId(strat),
                 side: [Side::Buy, Side::Sell][s as usize], ord_type: [OrdType::Limit, OrdType::Market][t as usize],
                 tif: [Tif::Gtc, Tif::Ioc, Tif::Fok][f as usize], px: Price::from_raw(px), qty: Qty::from_raw(qty),
-                origin_ts: o_ts, ts, _pad: [0; 7],
+                origin_ts: o_ts, ts, trigger: Default::default(), _pad: [0; 6],
             };
             let mut buf = [0xAAu8; 80];
             prop_assert_eq!(encode_order(&o, &mut buf), WIRE_LEN);

@@ -132,7 +132,8 @@ pub fn order(id: u64, ts: u64, side: Side, ord_type: OrdType, tif: Tif, px: &str
         side,
         ord_type,
         tif,
-        _pad: [0; 7],
+        trigger: Default::default(),
+        _pad: [0; 6],
     }
 }
 

@@ -124,6 +124,7 @@ pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
             f.extend([
                 ("verdict", Value::Name(i.verdict.name().into())),
                 ("origin_ts", Value::Int(i.origin_ts)),
+                ("trigger", Value::Name(i.trigger.name().into())),
             ]);
         }
         Msg::New(o) => {
@@ -132,6 +133,7 @@ pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
             f.extend([("strategy", Value::Int(o.strategy.0.into())), ("side", name(o.side))]);
             f.extend([("px", dec(o.px)), ("qty", dec(o.qty)), ("ord_type", name(o.ord_type))]);
             f.extend([("tif", name(o.tif)), ("origin_ts", Value::Int(o.origin_ts))]);
+            f.push(("trigger", Value::Name(o.trigger.name().into())));
         }
         Msg::Cancel(c) => {
             f.push(("order_id", Value::Int(c.order_id.0)));

@@ -97,7 +97,7 @@ pub const COLUMNS: [&str; 43] = [
     "unrealized",
     "equity",
 ];
-const EXTRA: [&str; 1] = ["origin_ts"];
+const EXTRA: [&str; 2] = ["origin_ts", "trigger"];
 
 /// Parses `123` (a sequence) or `2024-08-08T00:00:01.5Z` (a UTC time).
 pub fn parse_bound(s: &str) -> Result<Bound, String> {

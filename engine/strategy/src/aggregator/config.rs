@@ -7,6 +7,9 @@ use std::collections::BTreeMap;
 /// Largest weight one strategy may have in the aggregate.
 pub const MAX_WEIGHT: u32 = 1_000_000;
 
+/// The default `solo_entry_bps` of `ema_cross`.
+pub const DEFAULT_EMA_SOLO_BPS: u32 = 6_000;
+
 /// How intents are priced.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -45,6 +48,14 @@ pub struct AggregatorConfig {
     pub signal_ttl_ns: u64,
     /// |combined score| (bps) needed for an intent.
     pub entry_threshold_bps: u32,
+    /// Conviction alone (per strategy name, bps; strategies not listed: never alone): a strategy's
+    /// signal made by the market event being handled, with |score| at or above its value here,
+    /// is enough for an intent in its direction on that event, even when the combined score is
+    /// below `entry_threshold_bps`, unless the combined score points the other way. So the
+    /// technical agent's strong trend signal trades on the quote that formed it instead of
+    /// waiting for the book agent to agree. Every other check (cooldown, outstanding intent,
+    /// position cap, size) still applies.
+    pub solo_entry_bps: BTreeMap<String, u32>,
     /// Order quantity (rounded down to the instrument lot).
     pub order_qty: Qty,
     /// When true the quantity is `order_qty × confidence / 10 000` (rounded down to the lot).
@@ -71,11 +82,13 @@ impl Default for AggregatorConfig {
     /// BTCUSDT-like defaults: 0.001 BTC orders, ±0.005 BTC position, one intent per 2 s at most.
     fn default() -> Self {
         let weights = [("ema_cross".to_string(), 2), ("imbalance".to_string(), 1)].into_iter().collect();
+        let solo_entry_bps = [("ema_cross".to_string(), DEFAULT_EMA_SOLO_BPS)].into_iter().collect();
         AggregatorConfig {
             strategy_id: 0,
             weights,
             signal_ttl_ns: 3_000_000_000,
             entry_threshold_bps: 4_000,
+            solo_entry_bps,
             order_qty: Qty::from_raw(100_000),
             scale_by_confidence: false,
             max_position: Qty::from_raw(500_000),
@@ -89,6 +102,12 @@ impl Default for AggregatorConfig {
 }
 
 impl AggregatorConfig {
+    /// The conviction that lets strategy `name` trade alone (`solo_entry_bps`; 0 when not listed:
+    /// never alone).
+    pub fn solo_entry_of(&self, name: &str) -> u32 {
+        self.solo_entry_bps.get(name).copied().unwrap_or(0)
+    }
+
     /// The weight of strategy `name` (1 when not listed).
     pub fn weight_of(&self, name: &str) -> u32 {
         self.weights.get(name).copied().unwrap_or(1)
@@ -105,6 +124,17 @@ impl AggregatorConfig {
                 return Err(StrategyError::config(
                     "aggregator.weights",
                     format!("`{name}` = {w} is above {MAX_WEIGHT}"),
+                ));
+            }
+        }
+        for (name, &bps) in &self.solo_entry_bps {
+            if name.is_empty() {
+                return Err(e("aggregator.solo_entry_bps", "empty strategy name"));
+            }
+            if !(1..=10_000).contains(&bps) {
+                return Err(StrategyError::config(
+                    "aggregator.solo_entry_bps",
+                    format!("`{name}` = {bps} is not in 1..=10000"),
                 ));
             }
         }

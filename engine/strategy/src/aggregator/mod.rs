@@ -3,7 +3,11 @@
 //! Per instrument it keeps the latest [`Signal`] of each strategy (a preallocated table of
 //! strategies × instruments). A signal is live for `signal_ttl_ns` after its `ts`. The combined
 //! score is `Σ wᵢ·scoreᵢ / Σ wᵢ` over live signals (integer weights, rounded toward zero). When
-//! `|combined| ≥ entry_threshold_bps` an intent is considered, and emitted unless one of these
+//! `|combined| ≥ entry_threshold_bps` an intent is considered — or, below it, when one strategy's
+//! signal made by the event being handled (`ts == event_ts`) is at or above that strategy's
+//! `solo_entry_bps` and the combined score does not point the other way (**conviction alone**:
+//! the intent then follows that signal, its confidence is that score; counted in
+//! `solo_intents`) — and emitted unless one of these
 //! suppresses it (each counted in [`AggregatorStats`], in this order): halted; an outstanding
 //! intent for the instrument; the cooldown (`min_interval_ns` since the last intent); no
 //! two-sided quote; the position cap; an order too small for the instrument's minimums (below its
@@ -37,7 +41,7 @@
 
 mod config;
 
-pub use config::{AggregatorConfig, MinOrder, OrderStyle, MAX_WEIGHT};
+pub use config::{AggregatorConfig, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT};
 
 use crate::view::two_sided;
 use crate::{MarketView, Signal, MAX_SCORE};
@@ -69,6 +73,9 @@ pub struct AggregatorStats {
     pub signals_ignored: u64,
     /// Fills applied to the position.
     pub fills: u64,
+    /// Of `intents`: made on one strategy's conviction alone (`solo_entry_bps`), the combined
+    /// score being below the entry threshold.
+    pub solo_intents: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -100,6 +107,8 @@ pub struct Aggregator {
     strategy: StrategyId,
     rules: Vec<Instrument>,
     weights: Vec<u32>,
+    /// Per strategy: |score| that trades alone (`solo_entry_bps`), 0 = never.
+    solo: Vec<u32>,
     slots: Vec<Slot>,
     insts: Vec<InstAgg>,
     dirty: Vec<InstrumentId>,
@@ -119,6 +128,7 @@ impl Aggregator {
             strategy: StrategyId(cfg.strategy_id),
             rules: instruments.iter().cloned().collect(),
             weights: Vec::new(),
+            solo: Vec::new(),
             slots: Vec::new(),
             insts: vec![InstAgg::default(); n],
             dirty: Vec::with_capacity(n),
@@ -133,8 +143,36 @@ impl Aggregator {
     /// reallocates the signal table (clearing any signal already held).
     pub fn add_agent(&mut self, weight: u32) -> usize {
         self.weights.push(weight.min(MAX_WEIGHT));
+        self.solo.push(0);
         self.slots = vec![Slot::default(); self.weights.len() * self.rules.len()];
         self.weights.len() - 1
+    }
+
+    /// Let strategy `agent` trade on its own fresh signal when `|score| ≥ bps` (0: never; see
+    /// `AggregatorConfig::solo_entry_bps`). Construction time.
+    pub fn set_solo_entry(&mut self, agent: usize, bps: u32) {
+        if let Some(s) = self.solo.get_mut(agent) {
+            *s = bps.min(MAX_SCORE as u32);
+        }
+    }
+
+    /// The strongest signal of `inst` made at `event_ts` (by the event being handled) by a
+    /// strategy allowed to trade alone, at or above its `solo_entry_bps`; ties go to the first.
+    pub fn solo_score(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
+        let n = self.weights.len();
+        let slots = self.slots.get(inst.index() * n..(inst.index() + 1) * n)?;
+        let mut best: Option<i32> = None;
+        for (s, &bps) in slots.iter().zip(&self.solo) {
+            if bps > 0
+                && s.live
+                && s.ts == event_ts
+                && s.score.unsigned_abs() >= bps
+                && best.is_none_or(|b| s.score.unsigned_abs() > b.unsigned_abs())
+            {
+                best = Some(s.score);
+            }
+        }
+        best
     }
 
     /// Number of registered strategies.
@@ -197,9 +235,17 @@ impl Aggregator {
         now: u64,
         view: &MarketView,
     ) -> Option<Intent> {
-        let combined = self.combined(inst, event_ts)?;
+        let mut combined = self.combined(inst, event_ts)?;
+        let mut solo = false;
         if combined.unsigned_abs() < self.cfg.entry_threshold_bps {
-            return None;
+            // Conviction alone: a fresh strong signal, unless the combined score opposes it.
+            match self.solo_score(inst, event_ts) {
+                Some(s) if s as i64 * combined as i64 >= 0 => {
+                    combined = s;
+                    solo = true;
+                }
+                _ => return None,
+            }
         }
         let i = inst.index();
         let st = &mut self.insts[i];
@@ -262,6 +308,7 @@ impl Aggregator {
         st.last_intent = Some(event_ts);
         st.outstanding = Some(Outstanding { qty, filled: 0, sent_at: event_ts, acked: false });
         self.stats.intents += 1;
+        self.stats.solo_intents += solo as u64;
         let intent_id = self.next_intent_id;
         self.next_intent_id += 1;
         let (ord_type, tif) = match self.cfg.style {

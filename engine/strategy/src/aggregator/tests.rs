@@ -310,3 +310,56 @@ proptest! {
         }
     }
 }
+
+/// Conviction alone (`solo_entry_bps`): a strategy's fresh signal at or above its threshold makes
+/// an intent below the entry threshold, in its own direction, unless the combined score opposes
+/// it; a stale one does not; strategies without a threshold never trade alone.
+#[test]
+fn solo_entry_trades_a_fresh_strong_signal_alone() {
+    let v = view();
+    /// Record a signal without evaluating it.
+    fn note(a: &mut Aggregator, agent: usize, score: i32, ts: u64) {
+        a.on_signal(agent, sig(score, ts));
+        while a.take_dirty().is_some() {}
+    }
+    // Agent 0 (weight 2) may trade alone from 6000; agent 1 (weight 1) never.
+    let mut a = agg(&cfg(), &[2, 1]);
+    a.set_solo_entry(0, 6_000);
+    // Agent 1 live at −9000: with agent 0 at +7000 the combined is (14000 − 9000)/3 = 1666, below
+    // 4000 but on agent 0's side: the fresh +7000 trades alone, with its own confidence.
+    note(&mut a, 1, -9_000, SEC);
+    let it = step(&mut a, &v, 0, 7_000, 2 * SEC).expect("the fresh +7000 trades alone");
+    assert_eq!(a.combined(I, 2 * SEC), Some(1_666));
+    assert_eq!((it.side, it.confidence, it.origin_ts), (Side::Buy, 7_000, 2 * SEC));
+    assert_eq!((a.stats().intents, a.stats().solo_intents), (1, 1));
+    a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
+    // Below its own threshold: nothing (combined (11000 − 9000)/3 = 666).
+    assert_eq!(step(&mut a, &v, 0, 5_500, 5 * SEC), None);
+    // The same +6000 against two strategies at −10000 (weights 1 and 2): the combined
+    // (12000 − 30000)/5 = −3600 opposes it, so it does not trade alone.
+    let mut b = agg(&cfg(), &[2, 1, 2]);
+    b.set_solo_entry(0, 6_000);
+    note(&mut b, 1, -10_000, 10 * SEC);
+    note(&mut b, 2, -10_000, 10 * SEC);
+    assert_eq!(step(&mut b, &v, 0, 6_000, 11 * SEC), None);
+    assert_eq!(b.combined(I, 11 * SEC), Some(-3_600));
+    assert_eq!((b.stats().intents, b.stats().solo_intents), (0, 0));
+    // A strong signal trades alone only at the event that made it, not at a later one.
+    let mut c = agg(&cfg(), &[2, 1]);
+    c.set_solo_entry(0, 6_000);
+    note(&mut c, 1, -9_000, 20 * SEC);
+    note(&mut c, 0, 7_000, 21 * SEC);
+    assert_eq!(c.solo_score(I, 21 * SEC), Some(7_000));
+    assert_eq!(c.solo_score(I, 22 * SEC), None);
+    assert_eq!(step(&mut c, &v, 1, -9_000, 22 * SEC), None, "+7000 from 21 s is not fresh at 22 s");
+    // Every other check still applies: the cooldown holds back a fresh strong signal.
+    assert!(step(&mut c, &v, 0, 7_000, 23 * SEC).is_some());
+    c.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
+    assert_eq!(step(&mut c, &v, 0, 7_000, 24 * SEC), None);
+    assert_eq!((c.stats().suppressed_cooldown, c.stats().solo_intents), (1, 1));
+    // Without a threshold (an agent added directly has none) it never trades alone.
+    let mut d = agg(&cfg(), &[2, 1]);
+    note(&mut d, 1, -9_000, 30 * SEC);
+    assert_eq!(step(&mut d, &v, 0, 10_000, 31 * SEC), None, "combined (20000 − 9000)/3 = 3666");
+    assert_eq!(d.solo_score(I, 31 * SEC), None);
+}
