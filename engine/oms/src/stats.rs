@@ -29,7 +29,7 @@ pub struct RouterStats {
     pub venue_rejected: u64,
     /// Cancel requests the venue refused (the order was already done); no state change.
     pub cancel_rejects: u64,
-    /// Orders refused by the venue, or approved but not created for lack of table room.
+    /// Orders refused by the venue, or approved but not created (no table room, duplicate id).
     pub failed: u64,
     /// Fill reports and their total quantity (raw 1e-8 units).
     pub fills: u64,
@@ -39,6 +39,8 @@ pub struct RouterStats {
     pub invalid: [[u64; N_EVENTS]; N_STATES],
     /// Decisions that found no free or recyclable record.
     pub table_full: u64,
+    /// Approved decisions whose order id was 0 or still held by the table: refused, not sent.
+    pub duplicate_ids: u64,
     /// Cancels sent for resting orders older than the TTL.
     pub ttl_cancels: u64,
     /// Fills or cancels that arrived before the venue's acceptance (acceptance implied).

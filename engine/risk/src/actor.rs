@@ -6,11 +6,17 @@
 //!   portfolio keeps its last mark). Every market event is forwarded `Down`.
 //! - `Intent`: checked ([`crate::check`]); sent `Down` as `Msg::Decision` with `verdict` set and
 //!   `ts` = now (`origin_ts` kept), approved or not. An approval is recorded in the rate window and
-//!   opens order `OrderId(n)` for the n-th approval (see [`crate::open_orders`]).
+//!   opens the order under the id the aggregator gave the intent (`Intent::order_id`; see
+//!   [`crate::open_orders`]). A refusal also goes `Up` at once as an `Exec` report (`Rejected`,
+//!   reason `VenueReject::RiskRefused`, the intent's id, price and side, risk's position), so the
+//!   strategy frees the intent without waiting out its timeout.
 //! - `Exec` (from the router): fills update open quantities and the portfolio; `Cancelled` and
-//!   `Rejected` end an order. Forwarded `Up`. After every fill the portfolio applied, the
-//!   instrument's `Msg::Position` (position, average price, its realized and unrealized PnL, the
-//!   portfolio's equity) goes to the journal port (risk's stream, no neighbour).
+//!   `Rejected` end an order (not a `DuplicateId` refusal: that is about a second order under an
+//!   id, and the held one goes on). Sent `Up` with `position` set to risk's net position in the
+//!   instrument after the report: the one position the strategy reads. After every fill the
+//!   portfolio applied, the instrument's `Msg::Position` (position, average price, its realized
+//!   and unrealized PnL, the portfolio's equity) goes to the journal port (risk's stream, no
+//!   neighbour).
 //! - `Control`: `Halt` engages the kill switch (every intent is rejected `Halted`), `Resume`
 //!   releases it. Forwarded `Down`. `Eos`: forwarded `Down`.
 //! - `Decision`, `New`, `Cancel` do not belong here: counted and dropped, so nothing reaches the
@@ -21,7 +27,7 @@ use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, Ri
 use alphapulse_runtime::{Actor, Ctx};
 use alphapulse_types::{
     fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
-    OrderId, PositionRecord, Price, Quote, Verdict,
+    PositionRecord, Price, Quote, VenueReject, Verdict,
 };
 use std::any::Any;
 
@@ -34,8 +40,6 @@ pub struct RiskActor {
     halted: bool,
     rate: RateWindow,
     open: OpenOrders,
-    /// The id the router will give the next approved order.
-    next_order_id: u64,
     portfolio: Portfolio,
     stats: RiskStats,
 }
@@ -52,7 +56,6 @@ impl RiskActor {
             halted: cfg.halted,
             rate: RateWindow::new(cfg.max_orders_per_sec),
             open: OpenOrders::new(cfg.max_open_orders, n),
-            next_order_id: 1,
             portfolio: Portfolio::new(cfg.initial_cash, n),
             stats: RiskStats::default(),
         })
@@ -99,10 +102,11 @@ impl RiskActor {
         if v == Verdict::Approved {
             self.stats.approved += 1;
             self.rate.record(now);
-            let id = OrderId(self.next_order_id);
-            self.next_order_id += 1;
-            // Cannot fail: the table holds twice max_open_orders, which the check enforces.
-            self.open.insert(id, it.inst, it.side, it.qty);
+            // The table holds twice max_open_orders, which the check enforces: only an id of 0 or
+            // one already open fails (the order manager refuses that order; counted here).
+            if !self.open.insert(it.order_id(), it.inst, it.side, it.qty) {
+                self.stats.duplicate_ids += 1;
+            }
         } else {
             self.stats.rejected[v as usize] += 1;
         }
@@ -139,7 +143,33 @@ impl RiskActor {
         }
     }
 
-    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) {
+    /// The report that tells the strategy its intent was refused here (decision `d`, not
+    /// approved): sent up at once.
+    pub fn refusal(&self, d: &Intent) -> ExecReport {
+        ExecReport {
+            order_id: d.order_id(),
+            px: d.px,
+            ts: d.ts,
+            inst: d.inst,
+            kind: ExecKind::Rejected,
+            side: d.side,
+            reason: VenueReject::RiskRefused,
+            position: self.portfolio.position(d.inst),
+            ..Default::default()
+        }
+    }
+
+    /// Send `d` (the decision on an intent) down, and its refusal up when it is not approved.
+    fn send_decision(&mut self, d: Intent, ctx: &mut Ctx<'_>) {
+        ctx.down(Msg::Decision(d));
+        if d.verdict != Verdict::Approved {
+            self.stats.refusals_sent += 1;
+            ctx.up(Msg::Exec(self.refusal(&d)));
+        }
+    }
+
+    /// Apply a report from the order manager; returns it with risk's position stamped, to go up.
+    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) -> ExecReport {
         self.stats.execs += 1;
         let known = match r.kind {
             // A refused cancel leaves the order as it was.
@@ -153,6 +183,8 @@ impl RiskActor {
                 }
                 self.open.fill(r.order_id, r.qty)
             }
+            // A second order under an open id was refused: the open one goes on.
+            ExecKind::Rejected if r.reason == VenueReject::DuplicateId => true,
             ExecKind::Cancelled | ExecKind::Rejected => self.open.close(r.order_id),
         };
         // Accepted reports are not checked: a fully filled order may be accepted after it left.
@@ -160,6 +192,7 @@ impl RiskActor {
             self.stats.exec_unknown_order += 1;
         }
         self.stats.open_orders = self.open.len();
+        ExecReport { position: self.portfolio.position(r.inst), ..*r }
     }
 }
 
@@ -195,11 +228,11 @@ impl Actor for RiskActor {
                 let mut d = *it;
                 d.verdict = self.decide(it, now);
                 d.ts = now;
-                ctx.down(Msg::Decision(d));
+                self.send_decision(d, ctx);
             }
             Msg::Exec(r) => {
-                self.on_exec(r, ctx);
-                ctx.up(*msg);
+                let stamped = self.on_exec(r, ctx);
+                ctx.up(Msg::Exec(stamped));
             }
             Msg::Control(c) => {
                 match c.cmd {

@@ -208,7 +208,7 @@ impl Actor for StrategyHost {
                 ctx.down(*msg);
             }
             Msg::Exec(r) => {
-                if r.strategy == self.agg.strategy_id() {
+                if r.strategy() == self.agg.strategy_id() {
                     for s in self.strategies.iter_mut() {
                         s.on_exec(r);
                     }

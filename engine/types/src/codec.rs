@@ -1,13 +1,16 @@
 //! The journal encoding of [`Msg`]: 64 bytes, little-endian, written field by field (never a
 //! memory copy), so the bytes do not depend on the compiler's layout or the machine's endianness.
 //!
-//! # Format, version 2 ([`CODEC_VERSION`]) — a file format: never change it in place
+//! # Format, version 3 ([`CODEC_VERSION`]) — a file format: never change it in place
 //!
+//! Version 3 (issue 9) changed the `ExecReport`: the strategy id (bytes 44..46 in version 2) is
+//! gone (it is the high 16 bits of the order id), the four enum bytes moved to 44..48, and bytes
+//! 48..56 hold risk's net position after the report (`position`); `VenueReject` gained 5..=7
+//! (refused before the venue). Order ids are `strategy << 48 | intent sequence`.
 //! Version 2 (issue 8) changed one field: the `Quote`'s sixth word (bytes 48..56) is its
-//! `update_id` (the venue's order-book update id) where version 1 had an exchange time. Nothing
-//! else moved. Readers accept only their own version: a version-1 journal is refused with
-//! "unknown message version 1 (this build reads 2)" naming the file and offset; re-run the
-//! backtest to journal it again.
+//! `update_id` (the venue's order-book update id) where version 1 had an exchange time. Readers
+//! accept only their own version: an older journal is refused with "unknown message version 2
+//! (this build reads 3)" naming the file and offset; re-run the backtest to journal it again.
 //!
 //! Byte 0 is the tag ([`Msg::kind`]), bytes 1..8 are zero, the payload starts at byte 8 and its
 //! fields follow in declaration order at their natural alignment (the offsets of the `#[repr(C)]`
@@ -51,7 +54,7 @@ use thiserror::Error;
 /// Bytes of one encoded message.
 pub const ENCODED_LEN: usize = 64;
 /// Version of this encoding (the journal record's version field).
-pub const CODEC_VERSION: u16 = 2;
+pub const CODEC_VERSION: u16 = 3;
 /// Where the payload starts.
 const PAYLOAD: usize = 8;
 
@@ -197,7 +200,16 @@ from_u8!(Verdict {
 from_u8!(BookState { Synced, Gap });
 from_u8!(ExecKind { Accepted, Fill, Cancelled, Rejected, CancelRejected });
 from_u8!(Liquidity { None, Maker, Taker });
-from_u8!(VenueReject { None, NoLiquidity, UnknownOrder, TooManyOrders, Invalid });
+from_u8!(VenueReject {
+    None,
+    NoLiquidity,
+    UnknownOrder,
+    TooManyOrders,
+    Invalid,
+    RiskRefused,
+    OrderTableFull,
+    DuplicateId
+});
 from_u8!(ControlCmd { Halt, Resume });
 
 impl Msg {
@@ -296,10 +308,10 @@ impl Msg {
                 w.i64(e.fee.raw());
                 w.u64(e.ts);
                 w.u32(e.inst.0);
-                w.u16(e.strategy.0);
                 for v in [e.kind as u8, e.side as u8, e.liquidity as u8, e.reason as u8] {
                     w.u8(v);
                 }
+                w.i64(e.position.raw());
             }
             Msg::Control(c) => {
                 w.u64(c.seq);
@@ -432,12 +444,11 @@ impl Msg {
                 fee: Money::from_raw(r.i64()?),
                 ts: r.u64()?,
                 inst: InstrumentId(r.u32()?),
-                strategy: StrategyId(r.u16()?),
                 kind: r.enum_u8("kind", ExecKind::from_u8)?,
                 side: r.enum_u8("side", Side::from_u8)?,
                 liquidity: r.enum_u8("liquidity", Liquidity::from_u8)?,
                 reason: r.enum_u8("reason", VenueReject::from_u8)?,
-                _pad: [0; 6],
+                position: r.qty()?,
             }),
             10 => Msg::Control(Control {
                 seq: r.u64()?,
