@@ -62,13 +62,13 @@ fn router(c: &mut Criterion) {
             now += 1_000_000;
             let mut d = decision;
             d.ts = now;
+            d.intent_id = next_id; // the aggregator's id, which the order keeps
             out.handle(&mut router, black_box(&Msg::Decision(d)), now);
             let cancel = ExecReport {
                 order_id: OrderId(next_id),
                 px: d.px,
                 ts: now,
                 inst: d.inst,
-                strategy: d.strategy,
                 kind: ExecKind::Cancelled,
                 side: d.side,
                 ..Default::default()

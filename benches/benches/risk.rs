@@ -52,13 +52,13 @@ fn risk(c: &mut Criterion) {
             now += 250_000_000;
             let mut it = intent;
             it.ts = now;
+            it.intent_id = next_id; // the aggregator's id, which the order keeps
             out.handle(&mut risk, black_box(&Msg::Intent(it)), now);
             let cancel = ExecReport {
                 order_id: OrderId(next_id),
                 px: it.px,
                 ts: now,
                 inst: it.inst,
-                strategy: it.strategy,
                 kind: ExecKind::Cancelled,
                 side: it.side,
                 ..Default::default()

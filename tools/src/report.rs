@@ -197,6 +197,10 @@ pub struct Report {
     pub intents_dropped: Map<String, Value>,
     /// Intents whose size was raised to the instrument's minimum order.
     pub intents_raised_to_minimum: u64,
+    /// Intents the aggregator freed without a venue's answer: `refused_by_risk` and
+    /// `refused_by_router` (refused before the venue, freed at once by their `Rejected` report),
+    /// `timed_out` (no report within `intent_timeout_ns`).
+    pub intents_freed: Map<String, Value>,
     pub fills: u64,
     /// Intents, orders sent and fill reports by the kind of market event that caused the intent
     /// (`book_ticker`, `trade`, `depth`, `none`): each adds up to `intents`, `orders_sent` and
@@ -425,6 +429,7 @@ impl Report {
             ("position_cap", ag.suppressed_position_cap),
             ("below_min_qty", ag.suppressed_below_min_qty),
             ("below_min_notional", ag.suppressed_below_min_notional),
+            ("ids_exhausted", ag.ids_exhausted),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
@@ -459,13 +464,21 @@ impl Report {
             orders_sent: os.created,
             orders_rejected: rs.rejected_total(),
             rejected_by_reason,
-            venue_rejects: os.failed,
+            venue_rejects: os.venue_rejected,
             orders_filled: os.filled,
             orders_partially_filled: os.partially_filled,
             orders_cancelled: os.cancelled,
             orders_final,
             intents_dropped,
             intents_raised_to_minimum: ag.raised_to_minimum,
+            intents_freed: [
+                ("refused_by_risk", ag.refused_by_risk),
+                ("refused_by_router", ag.refused_by_router),
+                ("timed_out", ag.intents_timed_out),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect(),
             fills: pf.fill_count(),
             intents_by_trigger: by_trigger(&hs.intents_by_trigger),
             orders_by_trigger: by_trigger(&os.created_by_trigger),
@@ -660,6 +673,10 @@ impl Report {
         writeln!(s, "  not made          {:>12}   (by reason: {})", "", nz(&self.intents_dropped))?;
         if self.intents_raised_to_minimum > 0 {
             writeln!(s, "  raised to minimum {:>12}", self.intents_raised_to_minimum)?;
+        }
+        let freed: u64 = self.intents_freed.values().filter_map(Value::as_u64).sum();
+        if freed > 0 {
+            writeln!(s, "  freed unanswered  {freed:>12}   ({})", nz(&self.intents_freed))?;
         }
         writeln!(s, "  orders sent       {:>12}", self.orders_sent)?;
         let rej: Vec<String> = self

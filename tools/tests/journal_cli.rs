@@ -61,8 +61,19 @@ fn stat_counts_every_stream() {
 #[test]
 fn tail_shows_the_last_records_decoded() {
     let report = &journal().1;
-    // risk's stream: its decisions, and a position after every fill.
-    let n = report["intents"].as_u64().unwrap() + report["fills"].as_u64().unwrap();
+    // risk's stream: its decisions, a position after every fill, and every execution report it
+    // sent up (each stamped with its position: not a forward).
+    let st: serde_json::Value =
+        serde_json::from_slice(&ap(&["journal", "stat", "--json", d()]).stdout).unwrap();
+    let risk = &st["streams"][2]["records_by_type"];
+    assert_eq!(risk["decision"], report["intents"]);
+    assert_eq!(risk["position"], report["fills"]);
+    assert!(risk["exec_report"].as_u64().unwrap() >= report["fills"].as_u64().unwrap());
+    let n = st["streams"][2]["records"].as_u64().unwrap();
+    assert_eq!(
+        n,
+        ["decision", "position", "exec_report"].iter().map(|k| risk[k].as_u64().unwrap()).sum::<u64>()
+    );
     let o = ap(&["journal", "tail", d(), "--stream", "risk", "-n", "3"]);
     assert!(o.status.success(), "{}", err(&o));
     let lines: Vec<String> = out(&o).lines().map(String::from).collect();
@@ -72,7 +83,8 @@ fn tail_shows_the_last_records_decoded() {
         assert!(l.contains("symbol=BTCUSDT"), "{l}");
         assert!(
             (l.contains(" decision ") && l.contains("verdict="))
-                || (l.contains(" position ") && l.contains(" qty=") && l.contains(" equity=")),
+                || (l.contains(" position ") && l.contains(" qty=") && l.contains(" equity="))
+                || (l.contains(" exec_report ") && l.contains(" position=")),
             "{l}"
         );
     }

@@ -3,12 +3,14 @@
 //! orders that outlive their TTL, and tracks net positions to close out `PositionOpen` orders.
 //!
 //! - `Decision`: a record walks `SignalGenerated → RiskValidation → Approved | Rejected`. Approved:
-//!   `OrderId(n)` for the n-th approved decision (from 1; risk relies on this numbering), then
-//!   `Create → OrderCreation` and `Msg::New` down (`origin_ts` and `trigger` kept, `ts` = now;
-//!   counted by trigger). With no record
-//!   to spare (every slot holds a working order) the order is not sent: counted in `table_full`
-//!   and `failed`, and an `ExecKind::Rejected` report (`VenueReject::TooManyOrders`) for its id goes
-//!   up so that risk and the strategy release it.
+//!   the order's id is the intent's (`Intent::order_id`, assigned by the aggregator: the router
+//!   allocates none), then `Create → OrderCreation` and `Msg::New` down (`origin_ts` and `trigger` kept, `ts` =
+//!   now; counted by trigger). Refused before the venue, with an `ExecKind::Rejected` report for the id sent up so
+//!   that risk and the strategy release it at once (and no record): an id of 0 or one the table
+//!   still holds (`duplicate_ids`, `VenueReject::DuplicateId`), or no record to spare, every slot
+//!   holding a working order (`table_full`, `VenueReject::OrderTableFull`); both count in
+//!   `failed`. A decision risk rejected is recorded and journaled only: risk has already sent its
+//!   refusal up.
 //! - `Exec`: `Accepted → OrderPlaced`; fills → `PartiallyFilled`/`Filled` by cumulative quantity
 //!   (leaves = qty − filled); `Cancelled → Cancelled`; `Rejected → Failed`. A fill or cancel before
 //!   the acceptance implies it (counted). Done orders with fills → `PositionOpen`, and
@@ -40,7 +42,6 @@ pub struct RouterActor {
     table: OrderTable,
     /// Net position per instrument from fills (raw 1e-8 units).
     net: Vec<i64>,
-    next_id: u64,
     stats: RouterStats,
 }
 
@@ -51,7 +52,6 @@ impl RouterActor {
         Ok(RouterActor {
             table: OrderTable::new(cfg.max_orders as usize, n_instruments),
             net: vec![0; n_instruments],
-            next_id: 1,
             stats: RouterStats::default(),
             cfg,
         })
@@ -117,27 +117,16 @@ impl RouterActor {
         let now = ctx.now();
         self.stats.decisions += 1;
         let approved = d.verdict == Verdict::Approved;
-        let id = if approved {
-            self.next_id += 1;
-            self.next_id - 1
-        } else {
-            0
-        };
+        let id = if approved { d.intent_id } else { 0 };
+        if approved && (id == 0 || self.table.slot_of(id).is_some()) {
+            self.stats.duplicate_ids += 1;
+            self.refuse(d, VenueReject::DuplicateId, ctx);
+            return;
+        }
         let Some((slot, old)) = self.table.alloc(OrderRecord::from_decision(d, now)) else {
             self.stats.table_full += 1;
             if approved {
-                self.stats.failed += 1;
-                ctx.up(Msg::Exec(ExecReport {
-                    order_id: OrderId(id),
-                    px: d.px,
-                    ts: now,
-                    inst: d.inst,
-                    strategy: d.strategy,
-                    kind: ExecKind::Rejected,
-                    side: d.side,
-                    reason: VenueReject::TooManyOrders,
-                    ..Default::default()
-                }));
+                self.refuse(d, VenueReject::OrderTableFull, ctx);
             } else {
                 self.stats.rejected_by_risk += 1;
             }
@@ -178,6 +167,22 @@ impl RouterActor {
             ord_type: d.ord_type,
             tif: d.tif,
             trigger: d.trigger,
+            ..Default::default()
+        }));
+    }
+
+    /// An approved decision the router cannot turn into an order: counted in `failed` and
+    /// reported up at once as `Rejected` for its id (`reason` says it never reached the venue).
+    fn refuse(&mut self, d: &Intent, reason: VenueReject, ctx: &mut Ctx<'_>) {
+        self.stats.failed += 1;
+        ctx.up(Msg::Exec(ExecReport {
+            order_id: d.order_id(),
+            px: d.px,
+            ts: ctx.now(),
+            inst: d.inst,
+            kind: ExecKind::Rejected,
+            side: d.side,
+            reason,
             ..Default::default()
         }));
     }

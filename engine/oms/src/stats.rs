@@ -32,7 +32,7 @@ pub struct RouterStats {
     pub venue_rejected: u64,
     /// Cancel requests the venue refused (the order was already done); no state change.
     pub cancel_rejects: u64,
-    /// Orders refused by the venue, or approved but not created for lack of table room.
+    /// Orders refused by the venue, or approved but not created (no table room, duplicate id).
     pub failed: u64,
     /// Orders created, by the kind of market event that caused their intent (indexed by
     /// `Trigger as usize`: none, quote, trade, depth); they add up to `created`.
@@ -51,6 +51,8 @@ pub struct RouterStats {
     /// Order ids the id index refused for want of room (it has one entry per record, so this
     /// stays 0; such an order is sent, but its reports count as `unknown_order`).
     pub index_full: u64,
+    /// Approved decisions whose order id was 0 or still held by the table: refused, not sent.
+    pub duplicate_ids: u64,
     /// Cancels sent for resting orders older than the TTL.
     pub ttl_cancels: u64,
     /// Fills or cancels that arrived before the venue's acceptance (acceptance implied).

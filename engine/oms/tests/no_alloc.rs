@@ -35,6 +35,7 @@ fn handle_never_allocates() {
         let now = i * 100;
         let msg = match i % 6 {
             0 => Msg::Decision(Intent {
+                intent_id: i + 1, // the aggregator's ids: unique, never 0
                 inst,
                 qty: Qty(10),
                 side: if i % 4 == 0 { Side::Buy } else { Side::Sell },

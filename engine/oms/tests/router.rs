@@ -11,6 +11,8 @@ const TTL: u64 = 1_000;
 struct T {
     r: RouterActor,
     out: VecOutbox,
+    /// The last intent id decided (the aggregator's sequence; strategy 0 here).
+    seq: u64,
 }
 
 fn decision(id: u64, verdict: Verdict, side: Side, qty: i64, tif: Tif) -> Msg {
@@ -34,13 +36,19 @@ impl T {
         T {
             r: RouterActor::new(RouterConfig { max_orders, order_ttl_ns: TTL }, 2).unwrap(),
             out: VecOutbox::default(),
+            seq: 0,
         }
     }
     fn send(&mut self, m: Msg, now: u64) {
         self.out.handle(&mut self.r, &m, now);
     }
+    /// A decision on the next intent (ids 1, 2, … over every decision, approved or not).
     fn decide(&mut self, verdict: Verdict, side: Side, qty: i64, now: u64) {
-        self.send(decision(now, verdict, side, qty, Tif::Gtc), now);
+        self.decide_tif(verdict, side, qty, Tif::Gtc, now);
+    }
+    fn decide_tif(&mut self, verdict: Verdict, side: Side, qty: i64, tif: Tif, now: u64) {
+        self.seq += 1;
+        self.send(decision(self.seq, verdict, side, qty, tif), now);
     }
     fn exec(&mut self, id: u64, kind: ExecKind, side: Side, qty: i64, now: u64) {
         let r = ExecReport {
@@ -136,12 +144,13 @@ fn venue_reject_fails_and_risk_reject_is_recorded() {
     assert!(t.out.down.is_empty(), "no order for a rejected intent");
     let rej = t.r.orders().next().copied().unwrap();
     assert_eq!((rej.state, rej.verdict, rej.order_id), (S::Rejected, Verdict::MaxPosition, OrderId(0)));
+    assert!(t.out.up.is_empty(), "risk sends its own refusal up");
     t.decide(Verdict::Approved, Side::Buy, 500, 10);
     let Some(Msg::New(n)) = t.out.down.last().copied() else { panic!() };
-    assert_eq!(n.order_id, OrderId(1), "ids count approved decisions only");
+    assert_eq!(n.order_id, OrderId(2), "the order id is the intent's: the router allocates none");
     t.send(
         Msg::Exec(ExecReport {
-            order_id: OrderId(1),
+            order_id: OrderId(2),
             kind: ExecKind::Rejected,
             reason: VenueReject::NoLiquidity,
             inst: A,
@@ -149,9 +158,9 @@ fn venue_reject_fails_and_risk_reject_is_recorded() {
         }),
         11,
     );
-    let rec = t.r.order(OrderId(1)).unwrap();
+    let rec = t.r.order(OrderId(2)).unwrap();
     assert_eq!((rec.state, rec.reject_reason), (S::Failed, VenueReject::NoLiquidity));
-    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 12);
+    t.exec(2, ExecKind::Accepted, Side::Buy, 0, 12);
     assert_eq!(t.r.stats().invalid_count(S::Failed, E::Accept), 1);
     let s = t.r.stats();
     assert_eq!((s.rejected_by_risk, s.failed, s.created), (1, 1, 1));
@@ -161,7 +170,7 @@ fn venue_reject_fails_and_risk_reject_is_recorded() {
 fn ttl_cancel_fires_at_the_right_event_time() {
     let mut t = T::new(8);
     t.decide(Verdict::Approved, Side::Buy, 500, 100); // GTC: expires at 100 + TTL
-    t.send(decision(2, Verdict::Approved, Side::Buy, 500, Tif::Ioc), 150); // IOC: never by TTL
+    t.decide_tif(Verdict::Approved, Side::Buy, 500, Tif::Ioc, 150); // IOC: never by TTL
     t.decide(Verdict::Approved, Side::Buy, 500, 300);
     t.exec(1, ExecKind::Accepted, Side::Buy, 0, 101);
     t.exec(3, ExecKind::Accepted, Side::Buy, 0, 301);
@@ -192,16 +201,45 @@ fn table_full_fails_without_sending_and_recycles_retired() {
     t.decide(Verdict::Approved, Side::Buy, 500, 3); // both slots working: full
     assert!(t.out.down.is_empty(), "no order sent");
     let Some(Msg::Exec(r)) = t.out.up.last().copied() else { panic!("risk must hear of it") };
-    assert_eq!((r.order_id, r.kind, r.reason), (OrderId(3), ExecKind::Rejected, VenueReject::TooManyOrders));
+    assert_eq!((r.order_id, r.kind, r.reason), (OrderId(3), ExecKind::Rejected, VenueReject::OrderTableFull));
+    assert!(r.reason.is_before_venue());
     t.decide(Verdict::RateLimit, Side::Buy, 500, 4);
     assert_eq!((t.r.stats().table_full, t.r.stats().failed, t.r.stats().rejected_by_risk), (2, 1, 1));
-    // Order 1 ends (cancelled, no fills): its slot is recycled for order 4.
+    // Order 1 ends (cancelled, no fills): its slot is recycled for intent 5's order.
     t.exec(1, ExecKind::Cancelled, Side::Buy, 0, 5);
     t.decide(Verdict::Approved, Side::Buy, 500, 6);
-    assert!(matches!(t.out.down.last(), Some(Msg::New(n)) if n.order_id == OrderId(4)));
+    assert!(matches!(t.out.down.last(), Some(Msg::New(n)) if n.order_id == OrderId(5)));
     assert!(t.r.order(OrderId(1)).is_none(), "recycled");
-    assert_eq!(t.state(4), S::OrderCreation);
+    assert_eq!(t.state(5), S::OrderCreation);
     assert_eq!(t.r.len(), 2);
+}
+
+#[test]
+fn duplicate_or_zero_id_is_refused_before_the_venue() {
+    let mut t = T::new(4);
+    t.decide(Verdict::Approved, Side::Buy, 500, 1);
+    t.out.clear();
+    for id in [1, 0] {
+        t.send(decision(id, Verdict::Approved, Side::Sell, 300, Tif::Gtc), 2);
+        assert!(t.out.down.is_empty(), "no second order under id {id}");
+        let Some(Msg::Exec(r)) = t.out.up.last().copied() else { panic!("refusal goes up") };
+        assert_eq!(
+            (r.order_id, r.kind, r.reason, r.side),
+            (OrderId(id), ExecKind::Rejected, VenueReject::DuplicateId, Side::Sell)
+        );
+    }
+    let rec = t.r.order(OrderId(1)).unwrap();
+    assert_eq!(
+        (rec.state, rec.qty, rec.side),
+        (S::OrderCreation, Qty(500), Side::Buy),
+        "the held order is untouched"
+    );
+    let s = t.r.stats();
+    assert_eq!((s.duplicate_ids, s.failed, s.created, s.decisions), (2, 2, 1, 3));
+    // Ids carry their strategy: another strategy's sequence 1 is a different order.
+    let other = OrderId::compose(StrategyId(7), 1).unwrap();
+    t.send(decision(other.0, Verdict::Approved, Side::Buy, 100, Tif::Gtc), 3);
+    assert!(matches!(t.out.down.last(), Some(Msg::New(n)) if n.order_id == other));
 }
 
 #[test]
@@ -237,37 +275,37 @@ fn every_transition_is_journaled_in_order() {
     let mut t = T::new(8);
     t.decide(Verdict::MaxPosition, Side::Buy, 500, 5);
     t.decide(Verdict::Approved, Side::Buy, 500, 10);
-    t.exec(1, ExecKind::Fill, Side::Buy, 200, 12); // acceptance implied
-    t.exec(1, ExecKind::Fill, Side::Buy, 300, 13);
-    t.exec(1, ExecKind::Accepted, Side::Buy, 0, 14); // late: refused, journaled flagged
+    t.exec(2, ExecKind::Fill, Side::Buy, 200, 12); // acceptance implied
+    t.exec(2, ExecKind::Fill, Side::Buy, 300, 13);
+    t.exec(2, ExecKind::Accepted, Side::Buy, 0, 14); // late: refused, journaled flagged
     t.decide(Verdict::Approved, Side::Sell, 500, 20);
-    t.exec(2, ExecKind::Fill, Side::Sell, 500, 21); // flat: both positions close
+    t.exec(3, ExecKind::Fill, Side::Sell, 500, 21); // flat: both positions close
     let want = vec![
         (0, S::SignalGenerated, S::RiskValidation, E::Validate, false),
         (0, S::RiskValidation, S::Rejected, E::Reject, false),
-        (1, S::SignalGenerated, S::RiskValidation, E::Validate, false),
-        (1, S::RiskValidation, S::Approved, E::Approve, false),
-        (1, S::Approved, S::OrderCreation, E::Create, false),
-        (1, S::OrderCreation, S::OrderPlaced, E::Accept, false),
-        (1, S::OrderPlaced, S::PartiallyFilled, E::PartialFill, false),
-        (1, S::PartiallyFilled, S::Filled, E::Fill, false),
-        (1, S::Filled, S::PositionOpen, E::OpenPosition, false),
-        (1, S::PositionOpen, S::PositionOpen, E::Accept, true),
         (2, S::SignalGenerated, S::RiskValidation, E::Validate, false),
         (2, S::RiskValidation, S::Approved, E::Approve, false),
         (2, S::Approved, S::OrderCreation, E::Create, false),
         (2, S::OrderCreation, S::OrderPlaced, E::Accept, false),
-        (2, S::OrderPlaced, S::Filled, E::Fill, false),
+        (2, S::OrderPlaced, S::PartiallyFilled, E::PartialFill, false),
+        (2, S::PartiallyFilled, S::Filled, E::Fill, false),
         (2, S::Filled, S::PositionOpen, E::OpenPosition, false),
+        (2, S::PositionOpen, S::PositionOpen, E::Accept, true),
+        (3, S::SignalGenerated, S::RiskValidation, E::Validate, false),
+        (3, S::RiskValidation, S::Approved, E::Approve, false),
+        (3, S::Approved, S::OrderCreation, E::Create, false),
+        (3, S::OrderCreation, S::OrderPlaced, E::Accept, false),
+        (3, S::OrderPlaced, S::Filled, E::Fill, false),
+        (3, S::Filled, S::PositionOpen, E::OpenPosition, false),
+        (3, S::PositionOpen, S::PositionClosed, E::ClosePosition, false),
         (2, S::PositionOpen, S::PositionClosed, E::ClosePosition, false),
-        (1, S::PositionOpen, S::PositionClosed, E::ClosePosition, false),
     ];
     assert_eq!(transitions(&t.out), want);
     let ts: Vec<u64> = t.out.journal.iter().map(|m| m.event_ts()).collect();
     assert_eq!(&ts[..3], &[5, 5, 10]);
     assert_eq!(ts.last(), Some(&21));
     let Msg::OrderState(first) = t.out.journal[0] else { unreachable!() };
-    assert_eq!((first.intent_id, first.inst), (5, A), "rejected intents are told apart by intent id");
+    assert_eq!((first.intent_id, first.inst), (1, A), "rejected intents are told apart by intent id");
     assert!(t.out.down.iter().chain(&t.out.up).all(|m| !m.is_journal_only()));
     assert_eq!(t.r.stats().invalid_transitions, 1);
 }

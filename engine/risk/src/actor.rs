@@ -7,11 +7,17 @@
 //!   depth updates without calling risk).
 //! - `Intent`: checked ([`crate::check`]); sent `Down` as `Msg::Decision` with `verdict` set and
 //!   `ts` = now (`origin_ts` kept), approved or not. An approval is recorded in the rate window and
-//!   opens order `OrderId(n)` for the n-th approval (see [`crate::open_orders`]).
+//!   opens the order under the id the aggregator gave the intent (`Intent::order_id`; see
+//!   [`crate::open_orders`]). A refusal also goes `Up` at once as an `Exec` report (`Rejected`,
+//!   reason `VenueReject::RiskRefused`, the intent's id, price and side, risk's position), so the
+//!   strategy frees the intent without waiting out its timeout.
 //! - `Exec` (from the router): fills update open quantities and the portfolio; `Cancelled` and
-//!   `Rejected` end an order. The runtime forwards them `Up`. After every fill the portfolio applied, the
-//!   instrument's `Msg::Position` (position, average price, its realized and unrealized PnL, the
-//!   portfolio's equity) goes to the journal port (risk's stream, no neighbour).
+//!   `Rejected` end an order (not a `DuplicateId` refusal: that is about a second order under an
+//!   id, and the held one goes on). Consumed and sent `Up` as a new report with `position` set to risk's net position in the
+//!   instrument after the report: the one position the strategy reads. After every fill the
+//!   portfolio applied, the instrument's `Msg::Position` (position, average price, its realized
+//!   and unrealized PnL, the portfolio's equity) goes to the journal port (risk's stream, no
+//!   neighbour).
 //! - `Control`: `Halt` engages the kill switch (every intent is rejected `Halted`), `Resume`
 //!   releases it. Forwarded `Down` by the runtime, as is `Eos`.
 //! - `Decision`, `New`, `Cancel` do not belong here: consumed and counted (`unexpected`), so nothing
@@ -22,7 +28,7 @@ use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, Ri
 use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{
     fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
-    OrderId, PositionRecord, Price, Quote, Verdict,
+    PositionRecord, Price, Quote, VenueReject, Verdict,
 };
 use std::any::Any;
 
@@ -35,8 +41,6 @@ pub struct RiskActor {
     halted: bool,
     rate: RateWindow,
     open: OpenOrders,
-    /// The id the router will give the next approved order.
-    next_order_id: u64,
     portfolio: Portfolio,
     stats: RiskStats,
 }
@@ -53,7 +57,6 @@ impl RiskActor {
             halted: cfg.halted,
             rate: RateWindow::new(cfg.max_orders_per_sec),
             open: OpenOrders::new(cfg.max_open_orders, n),
-            next_order_id: 1,
             portfolio: Portfolio::new(cfg.initial_cash, n),
             stats: RiskStats::default(),
         })
@@ -100,11 +103,10 @@ impl RiskActor {
         if v == Verdict::Approved {
             self.stats.approved += 1;
             self.rate.record(now);
-            let id = OrderId(self.next_order_id);
-            self.next_order_id += 1;
-            // The table holds max_open_orders, which the check enforces.
-            if !self.open.insert(id, it.inst, it.side, it.qty) {
-                self.stats.open_refused += 1;
+            // The table holds max_open_orders, which the check enforces: only an id of 0 or
+            // one already open fails (the order manager refuses that order; counted here).
+            if !self.open.insert(it.order_id(), it.inst, it.side, it.qty) {
+                self.stats.duplicate_ids += 1;
             }
         } else {
             self.stats.rejected[v as usize] += 1;
@@ -142,7 +144,33 @@ impl RiskActor {
         }
     }
 
-    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) {
+    /// The report that tells the strategy its intent was refused here (decision `d`, not
+    /// approved): sent up at once.
+    pub fn refusal(&self, d: &Intent) -> ExecReport {
+        ExecReport {
+            order_id: d.order_id(),
+            px: d.px,
+            ts: d.ts,
+            inst: d.inst,
+            kind: ExecKind::Rejected,
+            side: d.side,
+            reason: VenueReject::RiskRefused,
+            position: self.portfolio.position(d.inst),
+            ..Default::default()
+        }
+    }
+
+    /// Send `d` (the decision on an intent) down, and its refusal up when it is not approved.
+    fn send_decision(&mut self, d: Intent, ctx: &mut Ctx<'_>) {
+        ctx.down(Msg::Decision(d));
+        if d.verdict != Verdict::Approved {
+            self.stats.refusals_sent += 1;
+            ctx.up(Msg::Exec(self.refusal(&d)));
+        }
+    }
+
+    /// Apply a report from the order manager; returns it with risk's position stamped, to go up.
+    fn on_exec(&mut self, r: &ExecReport, ctx: &mut Ctx<'_>) -> ExecReport {
         self.stats.execs += 1;
         let known = match r.kind {
             // A refused cancel leaves the order as it was.
@@ -156,6 +184,8 @@ impl RiskActor {
                 }
                 self.open.fill(r.order_id, r.qty)
             }
+            // A second order under an open id was refused: the open one goes on.
+            ExecKind::Rejected if r.reason == VenueReject::DuplicateId => true,
             ExecKind::Cancelled | ExecKind::Rejected => self.open.close(r.order_id),
         };
         // Accepted reports are not checked: a fully filled order may be accepted after it left.
@@ -163,6 +193,7 @@ impl RiskActor {
             self.stats.exec_unknown_order += 1;
         }
         self.stats.open_orders = self.open.len();
+        ExecReport { position: self.portfolio.position(r.inst), ..*r }
     }
 }
 
@@ -183,9 +214,10 @@ impl Actor for RiskActor {
         Kinds::QUOTE | Kinds::BOOK | Kinds::INTENT | Kinds::EXEC | Kinds::CONTROL | Self::REFUSED
     }
 
-    /// Intents become decisions; orders that did not come through risk go no further.
+    /// Intents become decisions; execution reports go up as new reports stamped with risk's net
+    /// position; orders that did not come through risk go no further.
     fn consumes(&self) -> Kinds {
-        Kinds::INTENT | Self::REFUSED
+        Kinds::INTENT | Kinds::EXEC | Self::REFUSED
     }
 
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
@@ -203,9 +235,12 @@ impl Actor for RiskActor {
                 let mut d = *it;
                 d.verdict = self.decide(it, now);
                 d.ts = now;
-                let _ = ctx.down(Msg::Decision(d));
+                self.send_decision(d, ctx);
             }
-            Msg::Exec(r) => self.on_exec(r, ctx),
+            Msg::Exec(r) => {
+                let stamped = self.on_exec(r, ctx);
+                let _ = ctx.up(Msg::Exec(stamped));
+            }
             Msg::Control(c) => match c.cmd {
                 ControlCmd::Halt => {
                     if !self.halted {

@@ -6,7 +6,7 @@
 //! - [`config`]: [`RiskConfig`] (the `[risk]` table), [`Limits`], [`RiskError`];
 //! - [`rate`]: [`RateWindow`], the sliding one-second order-rate window;
 //! - [`open_orders`]: [`OpenOrders`], approved orders not yet terminal (and the order-id contract
-//!   with the router);
+//!   with the aggregator's ids);
 //! - [`portfolio`]: [`Portfolio`], cash, positions, realized/unrealized PnL, fees, drawdown;
 //! - [`stats`] — [`RiskStats`].
 //!
@@ -32,10 +32,12 @@
 //! let mut out = VecOutbox::default();
 //! let q = Quote { inst: btc, bid_px: Price::from_units(100), ask_px: Price::parse(b"100.02").unwrap(), ..Default::default() };
 //! out.handle(&mut risk, &Msg::Quote(q), 1);
-//! let it = Intent { inst: btc, px: Price::from_units(100), qty: Qty::parse(b"0.1").unwrap(), ..Default::default() };
+//! // The aggregator's id: strategy 0, intent 1.
+//! let id = OrderId::compose(StrategyId(0), 1).unwrap();
+//! let it = Intent { intent_id: id.0, inst: btc, px: Price::from_units(100), qty: Qty::parse(b"0.1").unwrap(), ..Default::default() };
 //! out.handle(&mut risk, &Msg::Intent(it), 2);
 //! assert!(matches!(out.down[1], Msg::Decision(d) if d.verdict == Verdict::Approved));
-//! assert_eq!(risk.stats().open_orders, 1);
+//! assert_eq!(risk.open_orders().remaining(id), Some(Qty::parse(b"0.1").unwrap()));
 //! ```
 #![forbid(unsafe_code)]
 

@@ -1,11 +1,11 @@
-//! [`OpenOrders`]: orders risk approved that are not yet terminal, keyed by the `OrderId` the
-//! router will give them, with their unfilled quantity and the per-instrument, per-side sums that
-//! the position check reads.
+//! [`OpenOrders`]: orders risk approved that are not yet terminal, keyed by their `OrderId`, with
+//! their unfilled quantity and the per-instrument, per-side sums that the position check reads.
 //!
-//! Order ids: the router allocates `OrderId(n)` to the n-th approved `Decision` it receives,
-//! counting from 1, whether or not it could create the order (a table-full order is reported back
-//! as `ExecKind::Rejected`). Both actors see the decisions in the same order, so risk knows each
-//! id when it approves. A report for an id risk does not hold is counted, not guessed at.
+//! Order ids: the aggregator gives every intent its order id (`Intent::intent_id`, strategy id
+//! in the high bits); the order manager and the gateway use it unchanged, so risk keys the order
+//! by it when it approves (nothing is predicted). An order the order manager could not create
+//! (table full) comes back as `ExecKind::Rejected` under the same id. A report for an id risk
+//! does not hold is counted, not guessed at.
 //!
 //! Storage: an [`IdMap`] with room for `max_open_orders` orders, allocated once.
 

@@ -26,6 +26,10 @@ pub struct RiskStats {
     pub fills: u64,
     /// Reports for an order id risk did not hold as open (e.g. a late fill after the end).
     pub exec_unknown_order: u64,
+    /// Refusal reports (`Rejected`, `VenueReject::RiskRefused`) sent up for intents not approved.
+    pub refusals_sent: u64,
+    /// Approved intents whose id was 0 or already open (the order manager refuses their order).
+    pub duplicate_ids: u64,
     /// Market events or fills for an instrument id outside the table.
     pub unknown_instrument: u64,
     /// Messages that do not belong on risk's input (orders, decisions): dropped, never forwarded.

@@ -47,11 +47,13 @@ struct T {
     r: RiskActor,
     out: VecOutbox,
     now: u64,
+    /// Sequence of the next intent (strategy 0: the order id is the sequence).
+    seq: u64,
 }
 
 impl T {
     fn new(c: RiskConfig) -> Self {
-        T { r: RiskActor::new(c, &table()).unwrap(), out: VecOutbox::default(), now: 1_000 }
+        T { r: RiskActor::new(c, &table()).unwrap(), out: VecOutbox::default(), now: 1_000, seq: 1 }
     }
     fn send(&mut self, m: Msg) {
         self.now += 1;
@@ -62,8 +64,10 @@ impl T {
         self.send(Msg::Quote(Quote { inst: A, bid_px: p(bid), ask_px: p(ask), ..Default::default() }));
     }
     fn intent(&mut self, side: Side, ord_type: OrdType, px: &str, qty: &str) -> Verdict {
+        let id = self.seq;
+        self.seq += 1;
         let it = Intent {
-            intent_id: 9,
+            intent_id: id,
             inst: A,
             side,
             ord_type,
@@ -72,14 +76,32 @@ impl T {
             origin_ts: 77,
             ..Default::default()
         };
+        let ups = self.out.up.len();
         self.send(Msg::Intent(it));
-        match self.out.down.last() {
+        let v = match self.out.down.last() {
             Some(Msg::Decision(d)) => {
-                assert_eq!((d.intent_id, d.origin_ts, d.ts), (9, 77, self.now));
+                assert_eq!((d.intent_id, d.origin_ts, d.ts), (id, 77, self.now));
                 d.verdict
             }
             other => panic!("expected a decision, got {other:?}"),
-        }
+        };
+        // A refusal comes back up at once, under the intent's id, with risk's position.
+        let want = (v != Verdict::Approved).then(|| {
+            Msg::Exec(ExecReport {
+                order_id: OrderId(id),
+                px: it.px,
+                ts: self.now,
+                inst: A,
+                kind: ExecKind::Rejected,
+                side,
+                reason: VenueReject::RiskRefused,
+                position: self.r.portfolio().position(A),
+                ..Default::default()
+            })
+        });
+        assert_eq!(self.out.up.get(ups).copied(), want, "{v:?}");
+        assert_eq!(self.out.up.len(), ups + want.is_some() as usize);
+        v
     }
     fn buy(&mut self, px: &str, qty: &str) -> Verdict {
         self.intent(Side::Buy, OrdType::Limit, px, qty)
@@ -96,7 +118,8 @@ impl T {
             ..Default::default()
         };
         self.send(Msg::Exec(r));
-        assert_eq!(self.out.up.last(), Some(&Msg::Exec(r)), "exec forwarded up");
+        let stamped = ExecReport { position: self.r.portfolio().position(A), ..r };
+        assert_eq!(self.out.up.last(), Some(&Msg::Exec(stamped)), "exec sent up with risk's position");
     }
 }
 
@@ -233,11 +256,11 @@ fn max_open_orders_released_by_terminal_reports() {
     assert_eq!(t.buy("100", "0.1"), Verdict::MaxOpenOrders, "partial fill is not terminal");
     t.exec(1, ExecKind::Fill, Side::Buy, "100", "0.05");
     assert_eq!(t.r.stats().open_orders, 1);
-    assert_eq!(t.buy("100", "0.1"), Verdict::Approved); // order 3
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved); // intent 6: order 6
     t.exec(2, ExecKind::Rejected, Side::Buy, "100", "0");
-    t.exec(3, ExecKind::Cancelled, Side::Buy, "100", "0");
+    t.exec(6, ExecKind::Cancelled, Side::Buy, "100", "0");
     assert_eq!(t.r.stats().open_orders, 0);
-    t.exec(3, ExecKind::Cancelled, Side::Buy, "100", "0");
+    t.exec(6, ExecKind::Cancelled, Side::Buy, "100", "0");
     assert_eq!(t.r.stats().exec_unknown_order, 1);
     let s = *t.r.stats();
     assert_eq!((s.intents, s.approved, s.rejected_total()), (6, 3, 3));
@@ -304,4 +327,39 @@ fn every_fill_journals_the_instruments_position() {
     let pf = t.r.portfolio();
     assert_eq!((last.equity, last.ts), (pf.equity(), t.now - 1));
     assert_eq!(last, t.r.position_record(A, last.ts));
+}
+
+#[test]
+fn ids_are_the_intents_and_refusals_go_up_at_once() {
+    let mut t = T::new(RiskConfig { max_order_notional: Money::from_units(1_000), ..cfg() });
+    t.quote("100", "100.02");
+    // Strategy 3's ids: risk keys open orders by them, predicting nothing.
+    t.seq = OrderId::compose(StrategyId(3), 40).unwrap().0;
+    assert_eq!(t.buy("100", "1"), Verdict::Approved);
+    let id = t.seq - 1;
+    assert_eq!(t.r.open_orders().remaining(OrderId(id)), Some(q("1")));
+    t.exec(id, ExecKind::Fill, Side::Buy, "100", "0.4");
+    let Some(Msg::Exec(up)) = t.out.up.last() else { panic!() };
+    assert_eq!((up.position, up.strategy()), (q("0.4"), StrategyId(3)), "risk's position, stamped");
+    // Refused: a report up (checked in T::intent) and nothing opened.
+    assert_eq!(t.buy("100", "5"), Verdict::MaxOrderQty);
+    assert_eq!(t.r.open_orders().remaining(OrderId(t.seq - 1)), None);
+    // A second approval under an open id is counted; the order manager's DuplicateId refusal
+    // leaves the open order alone, a plain rejection ends it.
+    t.seq = id;
+    assert_eq!(t.buy("100", "0.1"), Verdict::Approved);
+    assert_eq!(t.r.stats().duplicate_ids, 1);
+    let dup = ExecReport {
+        order_id: OrderId(id),
+        inst: A,
+        kind: ExecKind::Rejected,
+        reason: VenueReject::DuplicateId,
+        ..Default::default()
+    };
+    t.send(Msg::Exec(dup));
+    assert_eq!(t.r.open_orders().remaining(OrderId(id)), Some(q("0.6")));
+    t.send(Msg::Exec(ExecReport { reason: VenueReject::OrderTableFull, ..dup }));
+    assert_eq!(t.r.open_orders().remaining(OrderId(id)), None);
+    let s = *t.r.stats();
+    assert_eq!((s.refusals_sent, s.rejected_total(), s.exec_unknown_order), (1, 1, 0));
 }

@@ -40,6 +40,7 @@ fn handle_never_allocates() {
         .unwrap();
     let mut r = RiskActor::new(RiskConfig { max_open_orders: 50, ..Default::default() }, &t).unwrap();
     let mut sink = Sink::default();
+    let mut last_approved = 0;
     let armed = Armed::start();
     for i in 0..200_000u64 {
         let now = i * 1_000_000;
@@ -52,6 +53,7 @@ fn handle_never_allocates() {
                 ..Default::default()
             }),
             1 | 2 => Msg::Intent(Intent {
+                intent_id: i,
                 inst,
                 px,
                 qty: Qty::parse(b"0.01").unwrap(),
@@ -59,7 +61,7 @@ fn handle_never_allocates() {
                 ..Default::default()
             }),
             3 => Msg::Exec(ExecReport {
-                order_id: OrderId(r.stats().approved),
+                order_id: OrderId(last_approved),
                 inst,
                 kind: if i % 3 == 0 { ExecKind::Cancelled } else { ExecKind::Fill },
                 px,
@@ -74,6 +76,11 @@ fn handle_never_allocates() {
         };
         let mut ctx = Ctx::new(now, &mut sink);
         r.handle(&msg, &mut ctx);
+        if let Some(Msg::Decision(d)) = sink.1 {
+            if d.verdict == Verdict::Approved {
+                last_approved = d.intent_id;
+            }
+        }
     }
     let n = armed.stop();
     assert_eq!(n, 0, "allocations in handle");

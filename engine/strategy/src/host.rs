@@ -232,7 +232,7 @@ impl Actor for StrategyHost {
                 self.view.apply_status(b);
             }
             Msg::Exec(r) => {
-                if r.strategy == self.agg.strategy_id() {
+                if r.strategy() == self.agg.strategy_id() {
                     for s in self.strategies.iter_mut() {
                         s.on_exec(r);
                     }

@@ -81,7 +81,7 @@ fn forwards_and_orders_intent_after_its_event() {
     out.clear();
     let ctl = Msg::Control(Control { cmd: ControlCmd::Halt, ..Default::default() });
     let ex = Msg::Exec(ExecReport { inst: I, kind: ExecKind::Cancelled, ..Default::default() });
-    let other = Msg::Exec(ExecReport { inst: I, strategy: StrategyId(9), ..Default::default() });
+    let other = Msg::Exec(ExecReport { inst: I, order_id: OrderId(9 << 48 | 1), ..Default::default() });
     let tr = Msg::Trade(Trade { inst: I, local_ts: SEC, ..Default::default() });
     let eos = Msg::Eos(EndOfStream { ts: 9 });
     for m in [ex, other, ctl, tr, eos] {

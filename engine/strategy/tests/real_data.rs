@@ -70,6 +70,7 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     let mut forwardable = 0u64;
     let (mut first_ts, mut last_ts) = (None, 0u64);
     let mut max_abs_pos = 0i64;
+    let mut net = 0i64;
     let mut allocs = 0u64;
     let files = [first, dir.join("btcusdt_20240809.gz")];
     // The real feed: quotes, trades and the book levels of every depth update.
@@ -99,9 +100,12 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
                     }
                     for kind in [ExecKind::Accepted, ExecKind::Fill] {
                         let qty = if kind == ExecKind::Fill { i.qty } else { Qty::ZERO };
+                        // Risk's part: the net position, stamped on the report going up.
+                        net += i.side.sign() * qty.raw();
                         let r = ExecReport {
+                            order_id: i.order_id(),
                             inst,
-                            strategy: i.strategy,
+                            position: Qty::from_raw(net),
                             kind,
                             side: i.side,
                             px: i.px,

@@ -6,7 +6,11 @@
 //! Version 3 (issue 9) replaced kind 3, one changed book level per record (`Level`), by one record
 //! per depth update: the 64-byte `Depth` header, then its levels, [`LEVEL_LEN`] bytes each (price,
 //! quantity; bids first, then asks: [`encode_levels`], [`decode_levels`]). The header's `at` word
-//! (a runtime store index) is always zero in a record. Every other kind is as in version 2. A
+//! (a runtime store index) is always zero in a record. Version 3 also changed the `ExecReport`: the
+//! strategy id (bytes 44..46 in version 2) is gone (it is the high 16 bits of the order id), the
+//! four enum bytes moved to 44..48, and bytes 48..56 hold risk's net position after the report
+//! (`position`); `VenueReject` gained 5..=7 (refused before the venue). Order ids are
+//! `strategy << 48 | intent sequence`. A
 //! version-2 journal is refused ("unknown message version 2 (this build reads 3)"): re-run the
 //! backtest to journal it again.
 //!
@@ -206,7 +210,16 @@ from_u8!(Verdict {
 from_u8!(BookState { Synced, Gap });
 from_u8!(ExecKind { Accepted, Fill, Cancelled, Rejected, CancelRejected });
 from_u8!(Liquidity { None, Maker, Taker });
-from_u8!(VenueReject { None, NoLiquidity, UnknownOrder, TooManyOrders, Invalid });
+from_u8!(VenueReject {
+    None,
+    NoLiquidity,
+    UnknownOrder,
+    TooManyOrders,
+    Invalid,
+    RiskRefused,
+    OrderTableFull,
+    DuplicateId
+});
 from_u8!(ControlCmd { Halt, Resume });
 from_u8!(Trigger { None, Quote, Trade, Depth });
 
@@ -308,10 +321,10 @@ impl Msg {
                 w.i64(e.fee.raw());
                 w.u64(e.ts);
                 w.u32(e.inst.0);
-                w.u16(e.strategy.0);
                 for v in [e.kind as u8, e.side as u8, e.liquidity as u8, e.reason as u8] {
                     w.u8(v);
                 }
+                w.i64(e.position.raw());
             }
             Msg::Control(c) => {
                 w.u64(c.seq);
@@ -450,12 +463,11 @@ impl Msg {
                 fee: Money::from_raw(r.i64()?),
                 ts: r.u64()?,
                 inst: InstrumentId(r.u32()?),
-                strategy: StrategyId(r.u16()?),
                 kind: r.enum_u8("kind", ExecKind::from_u8)?,
                 side: r.enum_u8("side", Side::from_u8)?,
                 liquidity: r.enum_u8("liquidity", Liquidity::from_u8)?,
                 reason: r.enum_u8("reason", VenueReject::from_u8)?,
-                _pad: [0; 6],
+                position: r.qty()?,
             }),
             10 => Msg::Control(Control {
                 seq: r.u64()?,

@@ -113,13 +113,13 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
             }
         )),
         (
-            (u(), i(), i(), i(), u(), any::<u32>(), any::<u16>()),
+            (u(), i(), i(), i(), u(), any::<u32>(), i()),
             (1u8..=5).prop_map(|v| ExecKind::from_u8(v).unwrap()),
             side(),
             (0u8..=2).prop_map(|v| Liquidity::from_u8(v).unwrap()),
-            (0u8..=4).prop_map(|v| VenueReject::from_u8(v).unwrap()),
+            (0u8..=7).prop_map(|v| VenueReject::from_u8(v).unwrap()),
         )
-            .prop_map(|((id, px, q, fee, ts, inst, st), kind, side, liquidity, reason)| {
+            .prop_map(|((id, px, q, fee, ts, inst, pos), kind, side, liquidity, reason)| {
                 Msg::Exec(ExecReport {
                     order_id: OrderId(id),
                     px: Price::from_raw(px),
@@ -127,12 +127,11 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     fee: Money::from_raw(fee),
                     ts,
                     inst: InstrumentId(inst),
-                    strategy: StrategyId(st),
                     kind,
                     side,
                     liquidity,
                     reason,
-                    _pad: [0; 6],
+                    position: Qty::from_raw(pos),
                 })
             }),
         (u(), u(), pick(&[ControlCmd::Halt, ControlCmd::Resume]))
@@ -241,7 +240,7 @@ fn encoding_is_little_endian_at_repr_c_offsets() {
 fn each_invalid_field_is_named() {
     let mut b = [0u8; ENCODED_LEN];
     Msg::Exec(ExecReport::default()).encode(&mut b);
-    let cases = [(54, "kind"), (55, "side"), (56, "liquidity"), (57, "reason")];
+    let cases = [(52, "kind"), (53, "side"), (54, "liquidity"), (55, "reason")];
     for (off, field) in cases {
         let mut x = b;
         x[off] = 0x77;
@@ -252,8 +251,8 @@ fn each_invalid_field_is_named() {
         );
     }
     let mut x = b;
-    x[60] = 1;
-    assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 60 }));
+    x[55] = 8; // reason: 0..=7
+    assert!(matches!(Msg::decode(&x), Err(DecodeError::InvalidEnum { field: "reason", value: 8, .. })));
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
@@ -443,4 +442,31 @@ fn depth_at_is_never_journaled() {
     assert!(matches!(Msg::decode(&b), Err(DecodeError::NonZeroPadding { offset: 20, .. })));
     let bad = [0u8; 16];
     assert_eq!(crate::decode_levels(&bad, 1, |_| {}), Err(crate::LevelsError::Price { index: 0, px: 0 }));
+}
+
+#[test]
+fn exec_report_version_3_offsets() {
+    let m = Msg::Exec(ExecReport {
+        order_id: OrderId::compose(StrategyId(2), 7).unwrap(),
+        px: Price::from_raw(1),
+        qty: Qty::from_raw(2),
+        fee: Money::from_raw(3),
+        ts: 4,
+        inst: InstrumentId(5),
+        kind: ExecKind::Rejected,
+        side: Side::Sell,
+        liquidity: Liquidity::None,
+        reason: VenueReject::RiskRefused,
+        position: Qty::from_raw(-6),
+    });
+    let mut b = [0u8; ENCODED_LEN];
+    m.encode(&mut b);
+    assert_eq!(&b[8..16], &(2u64 << 48 | 7).to_le_bytes());
+    assert_eq!(&b[48..52], &5u32.to_le_bytes());
+    assert_eq!(&b[52..56], &[4, 2, 0, 5]);
+    assert_eq!(&b[56..64], &(-6i64).to_le_bytes());
+    assert_eq!(Msg::decode(&b), Ok(m));
+    let Msg::Exec(r) = m else { unreachable!() };
+    assert_eq!(r.strategy(), StrategyId(2));
+    assert!(r.reason.is_before_venue() && !VenueReject::TooManyOrders.is_before_venue());
 }

@@ -162,6 +162,23 @@ pub enum VenueReject {
     TooManyOrders = 3,
     /// Price or quantity invalid for the instrument.
     Invalid = 4,
+    /// Refused before the venue, by risk: its verdict was not `Approved` (the verdict itself is in
+    /// risk's `Decision`, journaled). Risk sends this report up at once so the strategy frees the
+    /// intent.
+    RiskRefused = 5,
+    /// Refused before the venue, by the order manager: every record holds a working order.
+    OrderTableFull = 6,
+    /// Refused before the venue, by the order manager: it already holds an order with this id
+    /// (ids are assigned by the strategy; a second order under one id is never sent).
+    DuplicateId = 7,
+}
+
+impl VenueReject {
+    /// True when the order never reached the venue (refused by risk or the order manager).
+    #[inline(always)]
+    pub const fn is_before_venue(self) -> bool {
+        matches!(self, VenueReject::RiskRefused | VenueReject::OrderTableFull | VenueReject::DuplicateId)
+    }
 }
 
 /// The kind of market event that caused an intent or order (its `origin_ts` is that event's
@@ -310,7 +327,8 @@ pub struct BookStatus {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct Intent {
-    /// Unique per run, allocated by the aggregator.
+    /// Unique per run, assigned by the aggregator: the order id the intent's order will carry
+    /// (`OrderId(intent_id)`, strategy id in the high bits, see [`OrderId::compose`]).
     pub intent_id: u64,
     /// Limit price (ignored for market orders).
     pub px: Price,
@@ -328,6 +346,14 @@ pub struct Intent {
     /// The kind of market event that caused it (with `origin_ts`).
     pub trigger: Trigger,
     pub _pad: [u8; 3],
+}
+
+impl Intent {
+    /// The order id the intent's order carries (the intent id itself).
+    #[inline(always)]
+    pub const fn order_id(&self) -> OrderId {
+        OrderId(self.intent_id)
+    }
 }
 
 /// A new order from the order manager to a gateway.
@@ -361,10 +387,13 @@ pub struct OrderCancel {
     pub _pad: [u8; 2],
 }
 
-/// An execution report: gateway → order manager → risk → agents.
+/// An execution report: gateway → order manager → risk → agents. Also made before the venue
+/// when an intent is refused (`kind = Rejected`, `reason` with [`VenueReject::is_before_venue`]):
+/// by risk, or by the order manager (then it travels up through risk).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
 pub struct ExecReport {
+    /// The order's id; its high bits are the strategy's id ([`ExecReport::strategy`]).
     pub order_id: OrderId,
     /// Last fill price (fills), else the order's price.
     pub px: Price,
@@ -375,12 +404,22 @@ pub struct ExecReport {
     pub fee: Money,
     pub ts: u64,
     pub inst: InstrumentId,
-    pub strategy: StrategyId,
     pub kind: ExecKind,
     pub side: Side,
     pub liquidity: Liquidity,
     pub reason: VenueReject,
-    pub _pad: [u8; 6],
+    /// Risk's net position in `inst` after it applied this report (signed, raw 1e-8 units): risk
+    /// stamps every report it sends up, so agents read the one position risk keeps instead of
+    /// summing fills themselves. 0 below risk (gateway → order manager).
+    pub position: Qty,
+}
+
+impl ExecReport {
+    /// The strategy whose order this is (the high bits of the order id).
+    #[inline(always)]
+    pub const fn strategy(&self) -> StrategyId {
+        self.order_id.strategy()
+    }
 }
 
 /// Operator commands that reach hot actors (halt/resume; more with the control socket).

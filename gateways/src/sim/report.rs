@@ -29,12 +29,12 @@ fn base(o: &OrderNew, kind: ExecKind, ts: u64) -> ExecReport {
         fee: Money::ZERO,
         ts,
         inst: o.inst,
-        strategy: o.strategy,
         kind,
         side: o.side,
         liquidity: Liquidity::None,
         reason: VenueReject::None,
-        _pad: [0; 6],
+        // Risk's to stamp on the way up; the venue knows no position.
+        position: Qty::ZERO,
     }
 }
 

@@ -40,8 +40,8 @@ impl Checker {
         let l = self.orders.get_mut(&r.order_id.0).expect("report for an order never sent");
         let o = l.order;
         assert_eq!(
-            (r.inst, r.strategy, r.side),
-            (o.inst, o.strategy, o.side),
+            (r.inst, r.strategy(), r.side),
+            (o.inst, o.order_id.strategy(), o.side),
             "report fields echo the order"
         );
         assert_eq!(l.terminal, 0, "report after the order's terminal report: {r:?}");

@@ -143,9 +143,10 @@ pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
         Msg::Exec(e) => {
             f.push(("order_id", Value::Int(e.order_id.0)));
             inst(&mut f, e.inst.0);
-            f.extend([("strategy", Value::Int(e.strategy.0.into())), ("exec_kind", name(e.kind))]);
+            f.extend([("strategy", Value::Int(e.strategy().0.into())), ("exec_kind", name(e.kind))]);
             f.extend([("side", name(e.side)), ("px", dec(e.px)), ("qty", dec(e.qty)), ("fee", dec(e.fee))]);
             f.extend([("liquidity", name(e.liquidity)), ("reason", name(e.reason))]);
+            f.push(("position", dec(e.position)));
         }
         Msg::Control(c) => f.extend([("control_seq", Value::Int(c.seq)), ("cmd", name(c.cmd))]),
         Msg::Eos(_) => {}

@@ -19,18 +19,25 @@
 //! `local_ts` of the market event being handled (`event_ts`). The intent's `ts` is the host's
 //! `ctx.now()`; its `origin_ts` is `event_ts`.
 //!
-//! **Outstanding intents.** After an intent, the instrument waits for it to end. Execution
-//! reports carry the router's order id, not the intent id, so reports are matched by (strategy
-//! id, instrument), which is unambiguous with at most one outstanding intent per instrument:
-//! `Accepted` marks it working; `Cancelled`/`Rejected`, or fills adding up to its quantity, end
-//! it. Risk rejections never come back to the strategy (the router records them), so an intent
-//! with no report at all after `intent_timeout_ns` is considered dead. A working (accepted)
-//! order has no timeout: cancelling resting orders is the order manager's job.
+//! **Ids.** The aggregator assigns every intent its order id: `OrderId::compose(strategy id,
+//! sequence)`, the sequence counting from 1 (`Intent::intent_id`). Risk, the order manager and the
+//! gateway key the order by it and every execution report carries it back, so a report is matched
+//! to its intent by id.
 //!
-//! **Position.** The net position is the sum of the fills of this strategy id seen in execution
-//! reports (whatever intent they belong to, even a timed-out one). An intent's quantity is
-//! clipped so that `|position + signed qty| ≤ max_position`; an intent that reduces |position| is
-//! always allowed up to the opposite cap.
+//! **Outstanding intents.** After an intent, the instrument waits for it to end. A report for the
+//! outstanding intent's id: `Accepted` marks it working; `Cancelled`/`Rejected`, or fills adding
+//! up to its quantity, end it. An intent refused before the venue (by risk, or by the order
+//! manager) comes back at once as a `Rejected` report whose reason
+//! [`is_before_venue`](alphapulse_types::VenueReject::is_before_venue): it is freed then (counted
+//! in `intents_refused`, by risk or by the order manager). An intent with no report at all after
+//! `intent_timeout_ns` is still considered dead (a safety net: every refusal now reports). A
+//! working (accepted) order has no timeout: cancelling resting orders is the order manager's job.
+//!
+//! **Position.** Risk keeps the one net position per instrument and stamps it on every execution
+//! report it sends up (`ExecReport::position`); the aggregator takes the latest stamp of a report
+//! of its strategy id (whatever intent it belongs to, even a timed-out one). An intent's quantity
+//! is clipped so that `|position + signed qty| ≤ max_position`; an intent that reduces |position|
+//! is always allowed up to the opposite cap.
 //!
 //! **Size.** `order_qty`, or `order_qty × confidence / 10 000` with `scale_by_confidence`,
 //! rounded down to the lot; with `min_order = "raise"` (the default) raised to the instrument's
@@ -46,8 +53,8 @@ pub use config::{AggregatorConfig, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, M
 use crate::view::two_sided;
 use crate::{MarketView, Signal, MAX_SCORE};
 use alphapulse_types::{
-    ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable, Intent, OrdType, Price, Qty, Quote,
-    Side, StrategyId, Tif,
+    ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable, Intent, OrdType, OrderId, Price, Qty,
+    Quote, Side, StrategyId, Tif, VenueReject,
 };
 
 /// Counters of the aggregator (all monotonic).
@@ -69,9 +76,19 @@ pub struct AggregatorStats {
     pub raised_to_minimum: u64,
     /// Intents declared dead after `intent_timeout_ns` without a report.
     pub intents_timed_out: u64,
+    /// Intents refused before the venue and freed at once by their `Rejected` report:
+    /// `refused_by_risk + refused_by_router`.
+    pub intents_refused: u64,
+    /// Of `intents_refused`: refused by risk (`VenueReject::RiskRefused`).
+    pub refused_by_risk: u64,
+    /// Of `intents_refused`: refused by the order manager (table full, duplicate id).
+    pub refused_by_router: u64,
+    /// Intents not made because the strategy's 48-bit intent sequence is used up (not reachable
+    /// in practice: 2.8e14 intents).
+    pub ids_exhausted: u64,
     /// Signals for an instrument outside the table, or from an unknown strategy index (ignored).
     pub signals_ignored: u64,
-    /// Fills applied to the position.
+    /// Fill reports seen (the position itself is risk's, read from the reports).
     pub fills: u64,
     /// Of `intents`: made on one strategy's conviction alone (`solo_entry_bps`), the combined
     /// score being below the entry threshold.
@@ -87,6 +104,7 @@ struct Slot {
 
 #[derive(Clone, Copy, Debug)]
 struct Outstanding {
+    id: OrderId,
     qty: i64,
     filled: i64,
     sent_at: u64,
@@ -113,7 +131,8 @@ pub struct Aggregator {
     insts: Vec<InstAgg>,
     dirty: Vec<InstrumentId>,
     is_dirty: Vec<bool>,
-    next_intent_id: u64,
+    /// Sequence of the next intent (its order id's low bits).
+    next_seq: u64,
     halted: bool,
     stats: AggregatorStats,
 }
@@ -133,7 +152,7 @@ impl Aggregator {
             insts: vec![InstAgg::default(); n],
             dirty: Vec::with_capacity(n),
             is_dirty: vec![false; n],
-            next_intent_id: 1,
+            next_seq: 1,
             halted: false,
             stats: AggregatorStats::default(),
         })
@@ -302,21 +321,24 @@ impl Aggregator {
             }
             return None;
         }
+        let Some(id) = OrderId::compose(self.strategy, self.next_seq) else {
+            self.stats.ids_exhausted += 1;
+            return None;
+        };
+        self.next_seq += 1;
         if raised {
             self.stats.raised_to_minimum += 1;
         }
         st.last_intent = Some(event_ts);
-        st.outstanding = Some(Outstanding { qty, filled: 0, sent_at: event_ts, acked: false });
+        st.outstanding = Some(Outstanding { id, qty, filled: 0, sent_at: event_ts, acked: false });
         self.stats.intents += 1;
         self.stats.solo_intents += solo as u64;
-        let intent_id = self.next_intent_id;
-        self.next_intent_id += 1;
         let (ord_type, tif) = match self.cfg.style {
             OrderStyle::Aggressive => (OrdType::Limit, Tif::Ioc),
             OrderStyle::Passive => (OrdType::Limit, Tif::Gtc),
         };
         Some(Intent {
-            intent_id,
+            intent_id: id.0,
             px,
             qty: Qty::from_raw(qty),
             origin_ts: event_ts,
@@ -331,30 +353,39 @@ impl Aggregator {
         })
     }
 
-    /// Apply an execution report of this aggregator's strategy id (others are ignored).
+    /// Apply an execution report of this aggregator's strategy id (others are ignored): take
+    /// risk's position stamp, and follow the outstanding intent if the report is for its id.
     pub fn on_exec(&mut self, r: &ExecReport) {
-        if r.strategy != self.strategy {
+        if r.strategy() != self.strategy {
             return;
         }
         let Some(st) = self.insts.get_mut(r.inst.index()) else { return };
+        st.position = r.position.raw();
+        if r.kind == ExecKind::Fill {
+            self.stats.fills += 1;
+        }
+        let Some(o) = st.outstanding.as_mut().filter(|o| o.id == r.order_id) else { return };
         match r.kind {
-            ExecKind::Accepted => {
-                if let Some(o) = st.outstanding.as_mut() {
-                    o.acked = true;
+            ExecKind::Accepted => o.acked = true,
+            ExecKind::Fill => {
+                o.acked = true;
+                o.filled = o.filled.saturating_add(r.qty.raw());
+                if o.filled >= o.qty {
+                    st.outstanding = None;
                 }
             }
-            ExecKind::Fill => {
-                st.position = st.position.saturating_add(r.side.sign().saturating_mul(r.qty.raw()));
-                self.stats.fills += 1;
-                if let Some(o) = st.outstanding.as_mut() {
-                    o.acked = true;
-                    o.filled = o.filled.saturating_add(r.qty.raw());
-                    if o.filled >= o.qty {
-                        st.outstanding = None;
+            ExecKind::Cancelled => st.outstanding = None,
+            ExecKind::Rejected => {
+                st.outstanding = None;
+                if r.reason.is_before_venue() {
+                    self.stats.intents_refused += 1;
+                    if r.reason == VenueReject::RiskRefused {
+                        self.stats.refused_by_risk += 1;
+                    } else {
+                        self.stats.refused_by_router += 1;
                     }
                 }
             }
-            ExecKind::Cancelled | ExecKind::Rejected => st.outstanding = None,
             // A refused cancel leaves the order as it was.
             ExecKind::CancelRejected => {}
         }
@@ -368,7 +399,7 @@ impl Aggregator {
         self.halted
     }
 
-    /// Net position of `inst` from the fills seen.
+    /// Net position of `inst`: risk's, as stamped on the latest report of this strategy.
     pub fn position(&self, inst: InstrumentId) -> Qty {
         Qty::from_raw(self.insts.get(inst.index()).map_or(0, |s| s.position))
     }

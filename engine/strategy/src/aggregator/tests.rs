@@ -58,8 +58,22 @@ fn sig(score: i32, ts: u64) -> Signal {
     Signal { inst: I, score, ts }
 }
 
-fn exec(kind: ExecKind, side: Side, qty: &str) -> ExecReport {
-    ExecReport { inst: I, kind, side, qty: Qty::parse(qty.as_bytes()).unwrap(), ..Default::default() }
+/// A report for `it`'s order, stamped with risk's position `pos` (raw).
+fn exec(it: &Intent, kind: ExecKind, qty: &str, pos: i64) -> ExecReport {
+    ExecReport {
+        order_id: it.order_id(),
+        inst: I,
+        kind,
+        side: it.side,
+        qty: Qty::parse(qty.as_bytes()).unwrap(),
+        position: Qty::from_raw(pos),
+        ..Default::default()
+    }
+}
+
+/// `it` refused before the venue for `reason`.
+fn refused(it: &Intent, reason: VenueReject) -> ExecReport {
+    ExecReport { reason, ..exec(it, ExecKind::Rejected, "0", 0) }
 }
 
 /// Feed a signal and evaluate at its time.
@@ -84,6 +98,7 @@ fn weighting_threshold_and_ttl() {
     assert_eq!(a.combined(I, 7 * SEC), None, "all expired");
     let it = a.evaluate(I, 2 * SEC, 2 * SEC + 5, &v).unwrap();
     assert_eq!((it.side, it.confidence, it.intent_id), (Side::Buy, 4_000, 1));
+    assert_eq!(it.order_id(), OrderId::compose(StrategyId(0), 1).unwrap());
     assert_eq!((it.origin_ts, it.ts, it.strategy), (2 * SEC, 2 * SEC + 5, StrategyId(0)));
     assert_eq!((it.px, it.qty), (Price::parse(b"60000.01").unwrap(), Qty::parse(b"0.001").unwrap()));
     assert_eq!(
@@ -114,14 +129,39 @@ fn cooldown_outstanding_and_timeout() {
     let second = step(&mut a, &v, 0, 5_000, 12 * SEC).unwrap();
     assert_eq!(second.intent_id, first.intent_id + 1);
     // Accepted: a working order has no timeout; cancel ends it.
-    a.on_exec(&exec(ExecKind::Accepted, Side::Buy, "0"));
+    a.on_exec(&exec(&second, ExecKind::Accepted, "0", 0));
     assert_eq!(step(&mut a, &v, 0, 5_000, 20 * SEC), None);
     assert!(a.has_outstanding(I));
-    a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
-    assert!(step(&mut a, &v, 0, 5_000, 20 * SEC).is_some());
-    // Reports of another strategy id are ignored.
-    a.on_exec(&ExecReport { strategy: StrategyId(3), ..exec(ExecKind::Rejected, Side::Buy, "0") });
+    // A late report of the timed-out first intent does not end the second.
+    a.on_exec(&exec(&first, ExecKind::Cancelled, "0", 0));
     assert!(a.has_outstanding(I));
+    a.on_exec(&exec(&second, ExecKind::Cancelled, "0", 0));
+    let third = step(&mut a, &v, 0, 5_000, 20 * SEC).unwrap();
+    // Reports of another strategy id (its id's high bits) are ignored, even with the same sequence.
+    let foreign = OrderId::compose(StrategyId(3), OrderId(third.intent_id).seq()).unwrap();
+    a.on_exec(&ExecReport { order_id: foreign, ..exec(&third, ExecKind::Rejected, "0", 0) });
+    assert!(a.has_outstanding(I));
+}
+
+#[test]
+fn refused_intent_is_freed_at_once() {
+    let v = view();
+    // Cooldown 0.1 s, timeout 5 s: without the refusal report the next intent waits 5 s.
+    let c = AggregatorConfig { min_interval_ns: SEC / 10, intent_timeout_ns: 5 * SEC, ..cfg() };
+    let mut a = agg(&c, &[1]);
+    let first = step(&mut a, &v, 0, 5_000, SEC).unwrap();
+    assert_eq!(step(&mut a, &v, 0, 5_000, SEC + SEC / 5), None, "outstanding");
+    a.on_exec(&refused(&first, VenueReject::RiskRefused));
+    assert!(!a.has_outstanding(I), "freed by the report itself, not by a later check");
+    let second = step(&mut a, &v, 0, 5_000, SEC + SEC / 5).unwrap();
+    a.on_exec(&refused(&second, VenueReject::OrderTableFull));
+    let third = step(&mut a, &v, 0, 5_000, SEC + 2 * SEC / 5).unwrap();
+    // A venue's refusal ends the intent too, but it is not a refusal before the venue.
+    a.on_exec(&refused(&third, VenueReject::TooManyOrders));
+    assert!(step(&mut a, &v, 0, 5_000, SEC + 3 * SEC / 5).is_some());
+    let s = a.stats();
+    assert_eq!((s.intents, s.intents_refused, s.refused_by_risk, s.refused_by_router), (4, 2, 1, 1));
+    assert_eq!((s.intents_timed_out, s.suppressed_outstanding), (0, 1));
 }
 
 #[test]
@@ -133,7 +173,8 @@ fn position_cap_clips_and_allows_reducing() {
         t += 10 * SEC;
         let it = step(a, &v, 0, 6_000, t);
         if let Some(it) = it {
-            a.on_exec(&ExecReport { qty: it.qty, ..exec(ExecKind::Fill, Side::Buy, "0") });
+            let pos = a.position(I).raw() + it.qty.raw();
+            a.on_exec(&ExecReport { qty: it.qty, ..exec(&it, ExecKind::Fill, "0", pos) });
         }
         it.map(|i| i.qty)
     };
@@ -149,12 +190,15 @@ fn position_cap_clips_and_allows_reducing() {
         (Side::Sell, Qty::parse(b"0.001").unwrap(), Price::parse(b"60000").unwrap())
     );
     // Partial fills add up before the intent ends.
-    a.on_exec(&exec(ExecKind::Fill, Side::Sell, "0.0004"));
+    a.on_exec(&exec(&sell, ExecKind::Fill, "0.0004", 210_000));
     assert!(a.has_outstanding(I));
-    a.on_exec(&exec(ExecKind::Fill, Side::Sell, "0.0006"));
+    a.on_exec(&exec(&sell, ExecKind::Fill, "0.0006", 150_000));
     assert!(!a.has_outstanding(I));
     assert_eq!(a.position(I), Qty::parse(b"0.0015").unwrap());
     assert_eq!(a.stats().fills, 5);
+    // The position is risk's stamp, not a sum of fills: a report of this strategy moves it.
+    a.on_exec(&exec(&sell, ExecKind::CancelRejected, "0", -40_000));
+    assert_eq!(a.position(I), Qty::from_raw(-40_000));
 }
 
 #[test]
@@ -237,6 +281,7 @@ enum Op {
     Cancel,
     Accept,
     ForeignFill { buy: bool, lots: i64 },
+    Refuse(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -247,6 +292,7 @@ fn op() -> impl Strategy<Value = Op> {
         1 => Just(Op::Cancel),
         1 => Just(Op::Accept),
         1 => (any::<bool>(), 1i64..300).prop_map(|(buy, lots)| Op::ForeignFill { buy, lots }),
+        1 => (5u8..=7).prop_map(Op::Refuse),
     ]
 }
 
@@ -272,6 +318,9 @@ proptest! {
         let mut t = SEC;
         let mut last: Option<(u64, Intent)> = None;
         let mut open: Option<(Intent, i64)> = None; // intent, filled
+        let mut pos = 0i64; // risk's position, stamped on every report
+        let mut ids = std::collections::HashSet::new();
+        let mut refusals = 0;
         for op in ops {
             match op {
                 Op::Signal { agent, score, dt } => {
@@ -285,6 +334,8 @@ proptest! {
                             prop_assert!(t - lt >= c.min_interval_ns);
                         }
                         prop_assert!(it.qty.raw() > 0 && it.qty.raw() % 1_000 == 0);
+                        prop_assert!(ids.insert(it.intent_id), "ids are unique");
+                        prop_assert_eq!(OrderId(it.intent_id).strategy(), a.strategy_id());
                         last = Some((t, it));
                         open = Some((it, 0));
                     }
@@ -294,20 +345,43 @@ proptest! {
                         let rest = it.qty.raw() - *filled;
                         let q = match op { Op::FillPart(p) => (rest * p as i64 / 100).max(1), _ => rest };
                         *filled += q;
-                        a.on_exec(&ExecReport { qty: Qty::from_raw(q), ..exec(ExecKind::Fill, it.side, "0") });
+                        pos += it.side.sign() * q;
+                        a.on_exec(&ExecReport { qty: Qty::from_raw(q), ..exec(it, ExecKind::Fill, "0", pos) });
                         if *filled >= it.qty.raw() { open = None; }
                     }
                 }
-                Op::Cancel => { a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0")); open = None; }
-                Op::Accept => a.on_exec(&exec(ExecKind::Accepted, Side::Buy, "0")),
+                Op::Cancel => {
+                    if let Some((it, _)) = open.take() { a.on_exec(&exec(&it, ExecKind::Cancelled, "0", pos)); }
+                }
+                Op::Accept => {
+                    if let Some((it, _)) = open { a.on_exec(&exec(&it, ExecKind::Accepted, "0", pos)); }
+                }
                 Op::ForeignFill { buy, lots } => {
-                    // Fills the aggregator did not ask for (e.g. of a timed-out intent).
+                    // Fills the aggregator did not ask for (e.g. of a timed-out intent, id 0 here).
                     let side = if buy { Side::Buy } else { Side::Sell };
-                    a.on_exec(&ExecReport { qty: Qty::from_raw(lots * 1_000), ..exec(ExecKind::Fill, side, "0") });
-                    open = None;
+                    pos += side.sign() * lots * 1_000;
+                    let it = Intent { side, ..Default::default() };
+                    let before = a.has_outstanding(I);
+                    a.on_exec(&ExecReport { qty: Qty::from_raw(lots * 1_000), ..exec(&it, ExecKind::Fill, "0", pos) });
+                    prop_assert_eq!(a.has_outstanding(I), before, "a foreign fill ends nothing");
+                }
+                Op::Refuse(r) => {
+                    if let Some((it, filled)) = open.take() {
+                        if filled == 0 {
+                            let reason = VenueReject::from_u8(r).unwrap();
+                            // Counted when it frees the intent (not when it had timed out already).
+                            refusals += a.has_outstanding(I) as u64;
+                            a.on_exec(&ExecReport { position: Qty::from_raw(pos), ..refused(&it, reason) });
+                            prop_assert!(!a.has_outstanding(I), "a refused intent is freed at once");
+                        } else {
+                            open = Some((it, filled));
+                        }
+                    }
                 }
             }
+            prop_assert_eq!(a.position(I).raw(), pos, "the position is risk's latest stamp");
         }
+        prop_assert_eq!(a.stats().intents_refused, refusals);
     }
 }
 
