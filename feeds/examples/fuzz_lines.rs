@@ -27,7 +27,7 @@ use alphapulse_feeds::{
     detect_format, sample_instruments, testdata, CaptureFormat, FeedOptions, FrameKind, MalformedKind,
     Replay, ReplaySink, SymbolMap,
 };
-use alphapulse_types::{InstrumentTable, Msg};
+use alphapulse_types::{Depth, InstrumentTable, Msg, Price, Qty};
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -294,13 +294,19 @@ fn frame_violation(p: &Parser, kind: FrameKind) -> Option<String> {
 }
 
 /// Why an emitted message breaks the rules, if it does.
-fn msg_violation(m: &Msg, latest_ok: u64) -> Option<String> {
+fn msg_violation(m: &Msg, levels: &[(Price, Qty)], latest_ok: u64) -> Option<String> {
     let bad = match m {
         Msg::Quote(q) => {
             q.bid_px.raw() <= 0 || q.ask_px.raw() <= 0 || q.bid_qty.raw() < 0 || q.ask_qty.raw() < 0
         }
         Msg::Trade(t) => t.px.raw() <= 0 || t.qty.raw() <= 0,
-        Msg::Level(l) => l.px.raw() <= 0 || l.qty.raw() < 0,
+        Msg::Depth(d) => {
+            d.best_bid.raw() < 0
+                || d.best_ask.raw() < 0
+                || levels[d.at as usize..d.at as usize + d.len()]
+                    .iter()
+                    .any(|l| l.0.raw() <= 0 || l.1.raw() < 0)
+        }
         _ => false,
     };
     if bad {
@@ -314,10 +320,26 @@ fn msg_violation(m: &Msg, latest_ok: u64) -> Option<String> {
 }
 
 #[derive(Default)]
-struct Keep(Vec<Msg>);
+struct Keep {
+    msgs: Vec<Msg>,
+    /// The levels of the depth updates (each kept `Depth::at` indexes this).
+    levels: Vec<(Price, Qty)>,
+    /// Depth updates whose counts did not match their levels.
+    miscounted: u64,
+}
 impl ReplaySink for Keep {
     fn emit(&mut self, m: Msg) {
-        self.0.push(m);
+        self.msgs.push(m);
+    }
+    fn emit_depth(&mut self, mut d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+        if (d.bids as usize, d.asks as usize) != (bids.len(), asks.len()) {
+            self.miscounted += 1;
+        }
+        d.at = self.levels.len() as u32;
+        d.bids = bids.len() as u32;
+        d.asks = asks.len() as u32;
+        self.levels.extend(bids.iter().chain(asks));
+        self.msgs.push(Msg::Depth(d));
     }
 }
 
@@ -572,8 +594,11 @@ fn replay_batch(
     let st = r.stats();
     // A run of consistent out-of-bound receive times may legitimately re-base a source.
     let rebased = st.malformed_count(MalformedKind::BadTimestamp) >= u64::from(REBASE_AFTER) - 1;
-    for m in &k.0 {
-        if let Some(v) = msg_violation(m, if rebased { MAX_RECV_NS } else { latest_ok }) {
+    if k.miscounted > 0 {
+        return Err(format!("{} depth updates whose counts do not match their levels", k.miscounted));
+    }
+    for m in &k.msgs {
+        if let Some(v) = msg_violation(m, &k.levels, if rebased { MAX_RECV_NS } else { latest_ok }) {
             return Err(v);
         }
     }
@@ -588,8 +613,11 @@ fn replay_batch(
         ));
     }
     let emitted: u64 = st.emitted.iter().sum();
-    if emitted != k.0.len() as u64 {
-        return Err(format!("emitted counter {emitted} != messages {}", k.0.len()));
+    if emitted != k.msgs.len() as u64 {
+        return Err(format!("emitted counter {emitted} != messages {}", k.msgs.len()));
+    }
+    if st.levels_emitted != k.levels.len() as u64 {
+        return Err(format!("levels_emitted counter {} != levels {}", st.levels_emitted, k.levels.len()));
     }
     let mut malformed = [0; MalformedKind::COUNT];
     for kind in MalformedKind::ALL {

@@ -3,44 +3,69 @@
 use alphapulse_feeds::{
     load_exchange_info, load_exchange_info_filtered, sample_instruments, testdata, FeedActor, FeedOptions,
 };
-use alphapulse_runtime::{Poll, VecOutbox};
-use alphapulse_types::{BookState, Msg, Price, Qty, Quote, Side};
+use alphapulse_runtime::{Actor, Kinds, Poll, VecOutbox};
+use alphapulse_types::{BookState, Msg, Price, PxQty, Qty, Side};
+
+/// Move what `out` collected into `r` (levels re-based onto `r.levels`).
+fn drain(out: &mut VecOutbox, r: &mut testdata::Replayed) {
+    let base = r.levels.len() as u32;
+    for mut m in out.down.drain(..) {
+        if let Msg::Depth(d) = &mut m {
+            d.at += base;
+        }
+        r.msgs.push(m);
+    }
+    r.levels.extend_from_slice(out.levels.as_slice());
+    out.clear();
+}
 
 #[test]
-fn actor_emits_synced_book_then_levels_and_ends_with_eos() {
+fn actor_emits_synced_book_then_depth_and_ends_with_eos() {
     let table = sample_instruments();
     let btc = table.id_of("BTCUSDT").unwrap();
     let mut feed = FeedActor::open(&[testdata::sample_capture()], &table, FeedOptions::defaults()).unwrap();
     let mut out = VecOutbox::default();
+    let mut r = testdata::Replayed::default();
     let mut polls = 0;
-    while out.poll(&mut feed, 0) == Poll::Busy {
+    loop {
+        let p = out.poll(&mut feed, 0);
+        drain(&mut out, &mut r);
+        if p != Poll::Busy {
+            break;
+        }
         polls += 1;
     }
     assert_eq!(out.poll(&mut feed, 0), Poll::Done);
-    let m = &out.down;
+    drain(&mut out, &mut r);
+    let m = &r.msgs;
     assert!(matches!(m.last(), Some(Msg::Eos(e)) if e.ts > 0));
     assert_eq!(m.iter().filter(|x| matches!(x, Msg::Eos(_))).count(), 1);
-    // The first book message is Synced at the snapshot's id, then the whole snapshot as levels.
+    // The first book message is Synced at the snapshot's id, then the whole snapshot as one depth
+    // update (1000 bids then 1000 asks).
     let i = m.iter().position(|x| matches!(x, Msg::Book(_))).unwrap();
     let Msg::Book(st) = m[i] else { unreachable!() };
     assert_eq!((st.inst, st.state, st.update_id), (btc, BookState::Synced, 50_093_239_218));
-    assert!(!m[..i].iter().any(|x| matches!(x, Msg::Level(_))), "no levels before the sync");
-    let snap: Vec<_> =
-        m[i + 1..i + 2001].iter().map(|x| if let Msg::Level(l) = x { *l } else { panic!("{x:?}") }).collect();
-    assert!(snap.iter().all(|l| l.update_id == 50_093_239_218 && l.inst == btc));
-    assert_eq!(snap.iter().filter(|l| l.last == 1).count(), 1);
-    assert_eq!(snap[1999].last, 1);
-    assert_eq!(
-        (snap[0].side, snap[0].px, snap[0].qty),
-        (Side::Buy, Price::parse(b"61837.63").unwrap(), Qty::parse(b"3.78826").unwrap())
-    );
-    assert_eq!(snap[1000].side, Side::Sell);
-    // Every level carries ids in order and each applied event ends with last=1.
-    let levels: Vec<_> =
-        m.iter().filter_map(|x| if let Msg::Level(l) = x { Some(*l) } else { None }).collect();
-    assert!(levels.windows(2).all(|w| w[0].update_id <= w[1].update_id));
-    let events = levels.iter().filter(|l| l.last == 1).count() as u64;
-    assert_eq!(events, feed.stats().depth_applied + 1);
+    assert!(!m[..i].iter().any(|x| matches!(x, Msg::Depth(_))), "no depth before the sync");
+    let Msg::Depth(snap) = m[i + 1] else { panic!("{:?}", m[i + 1]) };
+    assert_eq!((snap.inst, snap.update_id, snap.bids, snap.asks), (btc, 50_093_239_218, 1000, 1000));
+    let (bids, asks) = r.levels_of(&snap);
+    assert_eq!((bids.len(), asks.len()), (1000, 1000));
+    assert_eq!(bids[0], PxQty::new(Price::parse(b"61837.63").unwrap(), Qty::parse(b"3.78826").unwrap()));
+    assert!(bids.windows(2).all(|w| w[0].px > w[1].px), "snapshot bids best first");
+    assert!(asks.windows(2).all(|w| w[0].px < w[1].px), "snapshot asks best first");
+    assert!(bids[999].px < asks[0].px);
+    assert_eq!((snap.best_bid, snap.best_ask), (bids[0].px, asks[0].px));
+    // Every depth update carries ids in order and at least one level; one per applied event plus
+    // the snapshot; every level emitted is in one of them.
+    let depths: Vec<_> =
+        m.iter().filter_map(|x| if let Msg::Depth(d) = x { Some(*d) } else { None }).collect();
+    assert!(depths.windows(2).all(|w| w[0].update_id <= w[1].update_id));
+    assert!(depths.iter().all(|d| d.inst == btc && !d.is_empty()));
+    assert_eq!(depths.len() as u64, feed.stats().depth_applied + 1);
+    let levels: u64 = depths.iter().map(|d| d.len() as u64).sum();
+    assert_eq!(levels, feed.stats().levels_emitted);
+    assert_eq!(levels, r.levels.len() as u64);
+    assert!(r.levels.iter().all(|l| l.px.raw() > 0 && l.qty.raw() >= 0));
     // Trades: aggressor from m; quotes: the bookTicker's update id `u`.
     let t = m.iter().find_map(|x| if let Msg::Trade(t) = x { Some(*t) } else { None }).unwrap();
     assert_eq!((t.trade_id, t.aggressor, t.exch_ts), (3_735_683_259, Side::Sell, 1_723_161_255_343_000_000));
@@ -52,13 +77,12 @@ fn actor_emits_synced_book_then_levels_and_ends_with_eos() {
     assert_eq!(s.emitted_of("quote"), 28_040);
     assert_eq!(s.emitted_of("trade"), 9_757);
     assert_eq!(polls, 41_249);
+    println!("depth updates {}, levels {}", depths.len(), levels);
     let book = feed.book(btc).unwrap();
     assert!(!book.is_crossed() && book.best_bid().is_some());
-    // Anything handled is forwarded down.
-    out.clear();
-    let msg = Msg::Quote(Quote::default());
-    out.handle(&mut feed, &msg, 0);
-    assert_eq!(out.down, vec![msg]);
+    // The feed handles nothing: whatever reaches it, the runtime forwards down; it has a source.
+    assert_eq!(feed.handles(), Kinds::NONE);
+    assert!(feed.source().is_some());
     assert!(feed.total_input_bytes() == 1_274_097);
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use alphapulse_feeds::{sample_instruments, testdata, FeedOptions, MalformedKind as K, Replay, ReplaySink};
-use alphapulse_types::Msg;
+use alphapulse_types::{Depth, Msg, Price, Qty};
 use std::path::PathBuf;
 
 #[derive(Default)]
@@ -12,6 +12,10 @@ struct Keep(Vec<Msg>);
 impl ReplaySink for Keep {
     fn emit(&mut self, m: Msg) {
         self.0.push(m);
+    }
+    /// A depth update counts as one message (its header: the times checked here).
+    fn emit_depth(&mut self, d: Depth, _: &[(Price, Qty)], _: &[(Price, Qty)]) {
+        self.0.push(Msg::Depth(d));
     }
 }
 

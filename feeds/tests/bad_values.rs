@@ -9,35 +9,48 @@
 mod common;
 
 use alphapulse_feeds::{sample_instruments, testdata, FeedOptions, MalformedKind, Replay, ReplaySink};
-use alphapulse_types::Msg;
+use alphapulse_types::{Depth, Msg, Price, Qty};
 
+/// The messages emitted (a depth update as one header, its `at` indexing `levels`).
 #[derive(Default)]
-struct Keep(Vec<Msg>);
+struct Keep {
+    msgs: Vec<Msg>,
+    levels: Vec<(Price, Qty)>,
+}
 impl ReplaySink for Keep {
     fn emit(&mut self, m: Msg) {
-        self.0.push(m);
+        self.msgs.push(m);
+    }
+    fn emit_depth(&mut self, mut d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+        d.at = self.levels.len() as u32;
+        self.levels.extend(bids.iter().chain(asks));
+        self.msgs.push(Msg::Depth(d));
     }
 }
 
-/// Messages with a value the rules forbid: a price <= 0, a trade qty <= 0, a quote or level qty < 0.
-fn forbidden(msgs: &[Msg]) -> Vec<String> {
+/// Messages with a value the rules forbid: a price <= 0, a trade qty <= 0, a quote or level qty < 0
+/// (a depth update with one such level is reported with that level).
+fn forbidden((msgs, levels): &(Vec<Msg>, Vec<(Price, Qty)>)) -> Vec<String> {
+    let bad_level = |&(p, q): &(Price, Qty)| p.raw() <= 0 || q.raw() < 0;
     let bad = |m: &Msg| match m {
         Msg::Quote(q) => {
             q.bid_px.raw() <= 0 || q.ask_px.raw() <= 0 || q.bid_qty.raw() < 0 || q.ask_qty.raw() < 0
         }
         Msg::Trade(t) => t.px.raw() <= 0 || t.qty.raw() <= 0,
-        Msg::Level(l) => l.px.raw() <= 0 || l.qty.raw() < 0,
+        Msg::Depth(d) => levels[d.at as usize..d.at as usize + d.len()].iter().any(bad_level),
         _ => false,
     };
     msgs.iter().filter(|m| bad(m)).map(|m| format!("{m:?}")).collect()
 }
 
-fn run(lines: &[Vec<u8>], tag: &str) -> (Replay, Vec<Msg>) {
+type Out = (Vec<Msg>, Vec<(Price, Qty)>);
+
+fn run(lines: &[Vec<u8>], tag: &str) -> (Replay, Out) {
     let path = common::write_capture(tag, "btcusdt_values.txt", lines);
     let mut r = Replay::open(&[path], &sample_instruments(), &FeedOptions::defaults()).unwrap();
     let mut k = Keep::default();
     while r.step(&mut k) {}
-    (r, k.0)
+    (r, (k.msgs, k.levels))
 }
 
 /// Replace the first `from` after byte `after` of `line` by `to`.
@@ -177,8 +190,8 @@ fn frames_with_forbidden_values_are_refused_counted_and_never_emitted() {
             forbid.len(),
             s.gaps,
             s.snapshots_applied,
-            msgs.len(),
-            base_msgs.len()
+            msgs.0.len(),
+            base_msgs.0.len()
         );
         let ok = s.malformed_total() == 1
             && count_of(&r, kind) == 1
@@ -188,7 +201,7 @@ fn frames_with_forbidden_values_are_refused_counted_and_never_emitted() {
             && forbid.is_empty()
             && s.gaps == depth as u64
             && (at != snap || s.snapshots_applied == 0)
-            && (at == snap || depth || msgs.len() == base_msgs.len() - 1);
+            && (at == snap || depth || msgs.0.len() == base_msgs.0.len() - 1);
         if !ok {
             failures.push(what);
         }

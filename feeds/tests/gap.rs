@@ -5,7 +5,7 @@ mod common;
 
 use alphapulse_book::Book;
 use alphapulse_feeds::{sample_instruments, testdata, FeedOptions, Replay, ReplaySink};
-use alphapulse_types::{BookState, InstrumentId, Msg, Side};
+use alphapulse_types::{BookState, Depth, InstrumentId, Msg, Price, Qty, Side};
 
 /// Remove the 100th depth line of the sample; returns (lines, index of the removed line).
 fn without_depth_line() -> (Vec<Vec<u8>>, Vec<Vec<u8>>, usize) {
@@ -35,10 +35,10 @@ fn removed_depth_line_is_a_gap_and_book_stays_unusable() {
     assert_eq!(g.gaps_seen, 1);
     let gap_at = g.msgs.iter().position(|m| matches!(m, Msg::Book(b) if b.state == BookState::Gap)).unwrap();
     assert!(
-        g.msgs[gap_at + 1..].iter().all(|m| !matches!(m, Msg::Level(_) | Msg::Book(_))),
-        "no levels after the gap"
+        g.msgs[gap_at + 1..].iter().all(|m| !matches!(m, Msg::Depth(_) | Msg::Book(_))),
+        "no depth updates after the gap"
     );
-    assert!(g.msgs[..gap_at].iter().any(|m| matches!(m, Msg::Level(_))));
+    assert!(g.msgs[..gap_at].iter().any(|m| matches!(m, Msg::Depth(d) if !d.is_empty())));
     let inst = sample_instruments().id_of("BTCUSDT").unwrap();
     assert!(!r.book_sync(inst).unwrap().is_synced());
     assert!(r.book(inst).unwrap().is_empty());
@@ -59,6 +59,7 @@ struct Capture {
 
 impl ReplaySink for Capture {
     fn emit(&mut self, _: Msg) {}
+    fn emit_depth(&mut self, _: Depth, _: &[(Price, Qty)], _: &[(Price, Qty)]) {}
     fn depth_applied(&mut self, _: InstrumentId, b: &Book) {
         if b.update_id() == self.at {
             let mut v = Vec::new();

@@ -3,12 +3,15 @@
 mod common;
 
 use alphapulse_feeds::{sample_instruments, testdata, FeedOptions, MalformedKind as K, Replay, ReplaySink};
-use alphapulse_types::Msg;
+use alphapulse_types::{Depth, Msg, Price, Qty};
 use proptest::prelude::*;
 
 struct Count(u64);
 impl ReplaySink for Count {
     fn emit(&mut self, _: Msg) {
+        self.0 += 1;
+    }
+    fn emit_depth(&mut self, _: Depth, _: &[(Price, Qty)], _: &[(Price, Qty)]) {
         self.0 += 1;
     }
 }

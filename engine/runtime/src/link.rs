@@ -86,7 +86,7 @@ impl Out {
             if b.len() + a.len() != d.len() {
                 return Err(SendError::LevelsMissing);
             }
-            if d.len() > 0 && !write_levels(self.levels.as_mut(), b, a) {
+            if !d.is_empty() && !write_levels(self.levels.as_mut(), b, a) {
                 return Ok(false);
             }
         }

@@ -4,7 +4,7 @@
 
 use alphapulse_book::Book;
 use alphapulse_feeds::{sample_instruments, FeedOptions, Replay, ReplaySink};
-use alphapulse_types::{BookState, InstrumentId, Msg, Quote};
+use alphapulse_types::{BookState, Depth, InstrumentId, Msg, Price, PxQty, Qty, Quote};
 use std::collections::VecDeque;
 use std::path::PathBuf;
 
@@ -17,6 +17,8 @@ pub struct Golden {
     pub crossed: u64,
     pub applied: u64,
     pub msgs: Vec<Msg>,
+    /// The levels of the kept depth updates (each kept `Depth::at` indexes this).
+    pub levels: Vec<PxQty>,
     pub keep_msgs: bool,
     pub gaps_seen: u64,
     pub synced_seen: u64,
@@ -25,6 +27,10 @@ pub struct Golden {
 impl Golden {
     pub fn new(n: usize) -> Self {
         Golden { pending: vec![VecDeque::new(); n], latest: vec![None; n], ..Default::default() }
+    }
+    /// The levels of a kept depth update: (bids, asks).
+    pub fn levels_of(&self, d: &Depth) -> (&[PxQty], &[PxQty]) {
+        alphapulse_runtime::levels_in(&self.levels, d)
     }
 }
 
@@ -38,6 +44,14 @@ impl ReplaySink for Golden {
         }
         if self.keep_msgs {
             self.msgs.push(msg);
+        }
+    }
+    fn emit_depth(&mut self, mut d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+        assert_eq!((d.bids as usize, d.asks as usize), (bids.len(), asks.len()), "counts match the levels");
+        if self.keep_msgs {
+            d.at = self.levels.len() as u32;
+            self.levels.extend(bids.iter().chain(asks).map(|&(p, q)| PxQty::new(p, q)));
+            self.msgs.push(Msg::Depth(d));
         }
     }
     fn book_ticker(&mut self, inst: InstrumentId, u: u64, q: &Quote) {
