@@ -1,7 +1,7 @@
 //! Journaled runs: one stream per actor holding what it emitted (forwards excluded), decodable,
 //! identical in every placement; hot-path journal errors are counted, never fatal.
 
-use alphapulse_runtime::{run_with, Actor, Ctx, JournalSpec, PlacementConfig, Poll};
+use alphapulse_runtime::{run_with, Actor, Ctx, JournalSpec, Kinds, PlacementConfig, Poll, Source as Src};
 use alphapulse_shm::{Reader, StreamConfig};
 use alphapulse_types::{
     EndOfStream, ExecKind, ExecReport, Msg, OrderId, Quote, SignalRecord, Trade, CODEC_VERSION,
@@ -20,7 +20,18 @@ impl Actor for Source {
     fn name(&self) -> &'static str {
         "source"
     }
+    fn handles(&self) -> Kinds {
+        Kinds::NONE
+    }
     fn handle(&mut self, _m: &Msg, _c: &mut Ctx<'_>) {}
+    fn source(&mut self) -> Option<&mut dyn Src> {
+        Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+impl Src for Source {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.left == 0 {
             ctx.down(Msg::Eos(EndOfStream { ts: self.ts }));
@@ -38,31 +49,27 @@ impl Actor for Source {
         self.left -= 1;
         Poll::Busy
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
-/// Forwards everything; turns every third quote into a trade too, and journals a signal for it
-/// (journal port: its own stream, no neighbour).
+/// Handles quotes and execution reports (the runtime forwards both, and everything else);
+/// turns every third quote into a trade too, and journals a signal for it (journal port: its own
+/// stream, no neighbour).
 struct Middle;
 impl Actor for Middle {
     fn name(&self) -> &'static str {
         "middle"
     }
+    fn handles(&self) -> Kinds {
+        Kinds::QUOTE | Kinds::EXEC
+    }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
-        match m {
-            Msg::Exec(_) => ctx.up(*m),
-            Msg::Quote(q) => {
-                ctx.down(*m);
-                if q.local_ts % 30 == 0 {
-                    ctx.down(Msg::Trade(Trade { local_ts: q.local_ts, px: q.bid_px, ..Default::default() }));
-                    let s =
-                        SignalRecord { ts: ctx.now(), origin_ts: q.local_ts, score: 7, ..Default::default() };
-                    ctx.journal(Msg::Signal(s));
-                }
+        // Execution reports: nothing to do (the runtime passes them up).
+        if let Msg::Quote(q) = m {
+            if q.local_ts % 30 == 0 {
+                ctx.down(Msg::Trade(Trade { local_ts: q.local_ts, px: q.bid_px, ..Default::default() }));
+                let s = SignalRecord { ts: ctx.now(), origin_ts: q.local_ts, score: 7, ..Default::default() };
+                ctx.journal(Msg::Signal(s));
             }
-            _ => ctx.down(*m),
         }
     }
     fn as_any(&self) -> &dyn Any {
@@ -70,11 +77,15 @@ impl Actor for Middle {
     }
 }
 
-/// Answers trades with a fill (up), forwards the rest down (off the end of the chain).
+/// Sees everything; answers trades with a fill (up); the runtime forwards the rest down (off the
+/// end of the chain).
 struct Venue;
 impl Actor for Venue {
     fn name(&self) -> &'static str {
         "venue"
+    }
+    fn handles(&self) -> Kinds {
+        Kinds::ALL
     }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
         assert!(!m.is_journal_only(), "a journal-only message reached a neighbour: {m:?}");
@@ -87,9 +98,6 @@ impl Actor for Venue {
                 ..Default::default()
             };
             ctx.up(Msg::Exec(e));
-        }
-        if !matches!(m, Msg::Exec(_)) {
-            ctx.down(*m);
         }
     }
     fn as_any(&self) -> &dyn Any {

@@ -1,7 +1,7 @@
 //! The scheduling rule: a chain with feedback gives the same per-actor message sequence in every
 //! placement whose thread cuts fall below the source; faults become errors, not hangs or losses.
 
-use alphapulse_runtime::{run, Actor, Ctx, PlacementConfig, Poll, RuntimeError};
+use alphapulse_runtime::{run, Actor, Ctx, Kinds, PlacementConfig, Poll, RuntimeError, Source as Src};
 use alphapulse_types::{EndOfStream, ExecKind, ExecReport, Msg, OrderId, Quote, Trade};
 use proptest::prelude::*;
 use std::any::Any;
@@ -17,7 +17,18 @@ impl Actor for Source {
     fn name(&self) -> &'static str {
         "source"
     }
+    fn handles(&self) -> Kinds {
+        Kinds::NONE
+    }
     fn handle(&mut self, _m: &Msg, _c: &mut Ctx<'_>) {}
+    fn source(&mut self) -> Option<&mut dyn Src> {
+        Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+impl Src for Source {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.left == 0 {
             ctx.down(Msg::Eos(EndOfStream { ts: self.ts }));
@@ -33,12 +44,10 @@ impl Actor for Source {
         }
         Poll::Busy
     }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
-/// Records everything it sees; turns some quotes into trades (down) depending on feedback seen.
+/// Records everything it sees (the runtime forwards it all, before it is handled; `Eos` after);
+/// turns some quotes into trades (down) depending on feedback seen.
 struct Middle {
     name: &'static str,
     seen: Vec<(u8, u64, i64)>,
@@ -47,6 +56,9 @@ struct Middle {
 impl Actor for Middle {
     fn name(&self) -> &'static str {
         self.name
+    }
+    fn handles(&self) -> Kinds {
+        Kinds::ALL
     }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
         let v = match m {
@@ -57,17 +69,13 @@ impl Actor for Middle {
         };
         self.seen.push((m.kind_index() as u8, ctx.now(), v));
         match m {
-            Msg::Exec(e) => {
-                self.fills += e.px.0;
-                ctx.up(*m);
-            }
+            Msg::Exec(e) => self.fills += e.px.0,
             Msg::Quote(q) if (q.bid_px.0 + self.fills) % 3 == 0 => {
-                ctx.down(*m);
                 let mut t = Trade { local_ts: q.local_ts, ..Default::default() };
                 t.px.0 = q.bid_px.0 + self.fills % 7;
                 ctx.down(Msg::Trade(t));
             }
-            _ => ctx.down(*m),
+            _ => {}
         }
     }
     fn as_any(&self) -> &dyn Any {
@@ -82,6 +90,12 @@ struct Venue {
 impl Actor for Venue {
     fn name(&self) -> &'static str {
         "venue"
+    }
+    fn handles(&self) -> Kinds {
+        Kinds::ALL
+    }
+    fn consumes(&self) -> Kinds {
+        Kinds::ALL
     }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
         self.seen.push((m.kind_index() as u8, ctx.now(), 0));
@@ -168,6 +182,9 @@ impl Actor for Bomb {
     fn name(&self) -> &'static str {
         "venue"
     }
+    fn handles(&self) -> Kinds {
+        Kinds::TRADE
+    }
     fn handle(&mut self, m: &Msg, _: &mut Ctx<'_>) {
         if matches!(m, Msg::Trade(_)) {
             panic!("boom");
@@ -188,8 +205,10 @@ fn a_panicking_actor_stops_the_run_with_its_name() {
     }
 }
 
-/// Forwards quotes untouched (and may say so: [`Actor::passes_down`]); answers some execution
-/// reports with a trade sent down, the case where a skipped hop could reorder what follows it.
+/// Lets quotes pass: with `declare` it does not handle them (the runtime skips it, or queues them
+/// behind its input), without it handles them and records nothing (the runtime forwards them
+/// before calling it). Answers some execution reports with a trade sent down: the case where a
+/// skipped hop could reorder what follows it.
 struct Relay {
     declare: bool,
     seen: Vec<(u8, u64, i64)>,
@@ -198,27 +217,23 @@ impl Actor for Relay {
     fn name(&self) -> &'static str {
         "relay"
     }
-    fn passes_down(&self) -> u32 {
+    fn handles(&self) -> Kinds {
         if self.declare {
-            1 << Msg::Quote(Quote::default()).kind_index()
+            Kinds::ALL.without(Kinds::QUOTE)
         } else {
-            0
+            Kinds::ALL
         }
     }
     fn handle(&mut self, m: &Msg, ctx: &mut Ctx<'_>) {
         if !matches!(m, Msg::Quote(_)) {
             self.seen.push((m.kind_index() as u8, ctx.now(), 0));
         }
-        match m {
-            Msg::Exec(e) => {
-                ctx.up(*m);
-                if e.px.0 % 5 == 0 {
-                    let mut t = Trade { local_ts: e.ts, ..Default::default() };
-                    t.px.0 = e.px.0 + 1;
-                    ctx.down(Msg::Trade(t));
-                }
+        if let Msg::Exec(e) = m {
+            if e.px.0 % 5 == 0 {
+                let mut t = Trade { local_ts: e.ts, ..Default::default() };
+                t.px.0 = e.px.0 + 1;
+                ctx.down(Msg::Trade(t));
             }
-            _ => ctx.down(*m),
         }
     }
     fn as_any(&self) -> &dyn Any {
@@ -255,7 +270,7 @@ fn relayed(p: PlacementConfig, declare: bool, n: u32, burst: u32, seed: u64) -> 
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(24))]
     #[test]
-    fn passing_through_changes_no_actor_sequence(n in 1u32..2000, burst in 1u32..200, seed in any::<u64>()) {
+    fn runtime_forwarding_changes_no_actor_sequence(n in 1u32..2000, burst in 1u32..200, seed in any::<u64>()) {
         let hop = relayed(PlacementConfig::one_thread(), false, n, burst, seed);
         let pass = relayed(PlacementConfig::one_thread(), true, n, burst, seed);
         let two = relayed(PlacementConfig::two_threads(&RELAYED, 1), true, n, burst, seed);
@@ -266,7 +281,7 @@ proptest! {
 
 #[test]
 fn the_relay_chain_has_feedback_that_sends_down() {
-    // What makes the pass-through comparison above meaningful: the relay sees execution reports
+    // What makes the forwarding comparison above meaningful: the relay sees execution reports
     // and answers some with trades sent down while quotes pass it.
     let t = relayed(PlacementConfig::one_thread(), true, 2000, 64, 7);
     let exec = Msg::Exec(ExecReport::default()).kind_index() as u8;
