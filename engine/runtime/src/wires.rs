@@ -8,12 +8,14 @@
 //! and the lowest (`Down` into actor 0) ranks, polled before and after the mask.
 //!
 //! **Forwarding.** A message goes on in its direction (`Exec` up, everything else down) past every
-//! actor that does not handle its kind ([`crate::Actor::handles`]). When such an actor's input rings
-//! are empty the message skips it at once (its event clock still advances and the skipped link
-//! still counts it); otherwise it queues behind that actor's input and is forwarded when its turn
-//! comes. Either way every actor sees the same sequence as if each hop were taken: the sender is
-//! being handled, so (most downstream first) nothing downstream of it holds input, and the skipped
-//! actor would have passed the message on before anything downstream could send it feedback.
+//! actor that does not handle its kind ([`crate::Actor::handles`]). When nothing is queued at such
+//! an actor or downstream of it, the message skips it at once (its event clock still advances and
+//! the skipped link still counts it); otherwise it queues behind that actor's input and is
+//! forwarded when its turn comes. Either way every actor sees the same sequence as if each hop
+//! were taken: the skipped actor would have passed the message on before anything downstream
+//! could send it feedback. (Only the first message of a handle or poll finds everything
+//! downstream empty; a later one that skipped on the strength of the actor's own rings alone
+//! could overtake the feedback the earlier one causes.)
 //! `Eos` is never skipped (each actor marks itself finished when it passes). Feedback goes up
 //! only as far as an actor that takes it: past the first actor that handles `Up` kinds, nothing
 //! is built (no ring, no thread link) and nothing is sent.
@@ -85,10 +87,13 @@ impl Locals {
         Some(j)
     }
 
-    /// True when local actor `k` (not the first) holds no input: a message may skip it.
+    /// True when nothing is queued at local actor `k` (not the first) or anywhere downstream of
+    /// it (ranks `2k` and up): a message may skip it. Not only `k`'s own rings: when an earlier
+    /// message of the same handle or poll waits downstream, its feedback could still reach `k`
+    /// (and `k` send down on it) before this message would have passed `k` hop by hop.
     #[inline(always)]
     fn quiet_down(&self, k: usize) -> bool {
-        self.down[k - 1].is_empty() && self.up.get(k).is_none_or(|r| r.is_empty())
+        self.pending >> (2 * k) == 0
     }
 }
 
