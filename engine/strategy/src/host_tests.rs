@@ -1,6 +1,6 @@
 use super::*;
 use crate::{AggregatorConfig, EmaCrossConfig, ImbalanceConfig};
-use alphapulse_runtime::VecOutbox;
+use alphapulse_runtime::{Actor, Kinds, VecOutbox};
 use alphapulse_types::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -70,30 +70,35 @@ fn quote(ts: u64) -> Quote {
 #[test]
 fn forwards_and_orders_intent_after_its_event() {
     let (mut h, _, execs) = host_with_fixed(8_000);
+    // The runtime forwards what the host handles before calling it (nothing is consumed), so the
+    // market event reaches risk before the intent made from it; intents/orders pass it untouched.
+    assert_eq!(h.handles(), Kinds::MARKET | Kinds::EXEC | Kinds::CONTROL);
+    assert_eq!(h.consumes(), Kinds::NONE, "the host consumes nothing: every event goes on");
+    for k in [Kinds::INTENT, Kinds::DECISION, Kinds::NEW, Kinds::CANCEL, Kinds::EOS] {
+        assert!(!h.handles().intersects(k), "{k:?} passes the host without calling it");
+    }
     let mut out = VecOutbox::default();
     let q = quote(SEC);
     out.handle(&mut h, &Msg::Quote(q), SEC + 3);
-    assert_eq!(out.down.len(), 2);
-    assert_eq!(out.down[0], Msg::Quote(q), "the market event goes first");
-    let Msg::Intent(it) = out.down[1] else { panic!("{:?}", out.down[1]) };
+    assert_eq!(out.down.len(), 1, "the host sends only its intent (the runtime forwards the quote)");
+    let Msg::Intent(it) = out.down[0] else { panic!("{:?}", out.down[0]) };
     assert_eq!((it.side, it.origin_ts, it.ts, it.intent_id), (Side::Buy, SEC, SEC + 3, 1));
-    // Control, Eos and trades go down; Exec goes up after the strategies saw it.
+    // Control, trades and Exec make no output of their own; Exec reaches the strategies.
     out.clear();
     let ctl = Msg::Control(Control { cmd: ControlCmd::Halt, ..Default::default() });
     let ex = Msg::Exec(ExecReport { inst: I, kind: ExecKind::Cancelled, ..Default::default() });
     let other = Msg::Exec(ExecReport { inst: I, order_id: OrderId(9 << 48 | 1), ..Default::default() });
     let tr = Msg::Trade(Trade { inst: I, local_ts: SEC, ..Default::default() });
-    let eos = Msg::Eos(EndOfStream { ts: 9 });
-    for m in [ex, other, ctl, tr, eos] {
+    for m in [ex, other, ctl, tr] {
+        assert!(h.handles().contains(&m));
         out.handle(&mut h, &m, SEC);
     }
-    assert_eq!(out.up, vec![ex, other]);
-    assert_eq!(out.down, vec![ctl, tr, eos]);
+    assert!(out.up.is_empty() && out.down.is_empty(), "up {:?} down {:?}", out.up, out.down);
     assert_eq!(execs.load(Ordering::Relaxed), 1, "only reports of our strategy id reach strategies");
     // Halted: signals still counted, no intents until Resume.
     out.clear();
     out.handle(&mut h, &Msg::Quote(quote(10 * SEC)), 10 * SEC);
-    assert_eq!(out.down.len(), 1);
+    assert!(out.down.is_empty());
     let resume = Msg::Control(Control { cmd: ControlCmd::Resume, ..Default::default() });
     out.handle(&mut h, &resume, 10 * SEC);
     out.handle(&mut h, &Msg::Quote(quote(11 * SEC)), 11 * SEC);
@@ -107,32 +112,40 @@ fn forwards_and_orders_intent_after_its_event() {
 fn book_updates_call_on_book_once_per_depth_update() {
     let (mut h, books, _) = host_with_fixed(0);
     let mut out = VecOutbox::default();
-    let lv = |side, px: &str, last| {
-        Msg::Level(Level {
-            inst: I,
-            side,
-            px: Price::parse(px.as_bytes()).unwrap(),
-            qty: Qty::from_units(1),
-            last,
-            ..Default::default()
-        })
-    };
-    let msgs =
-        [lv(Side::Buy, "99", 0), lv(Side::Buy, "98", 0), lv(Side::Sell, "101", 1), lv(Side::Sell, "102", 1)];
-    for m in &msgs {
-        out.handle(&mut h, m, 1);
-    }
+    let pq = |px: &str| PxQty::new(Price::parse(px.as_bytes()).unwrap(), Qty::from_units(1));
+    // One depth update with two bids and two asks: on_book once.
+    let d = out.depth(
+        Depth { inst: I, update_id: 7, local_ts: 1, ..Default::default() },
+        &[pq("99"), pq("98")],
+        &[pq("101"), pq("102")],
+    );
+    out.handle(&mut h, &d, 1);
+    assert_eq!(books.load(Ordering::Relaxed), 1);
+    assert!(out.down.is_empty(), "{:?}", out.down);
+    let b = h.view().book(I).unwrap();
+    assert_eq!(b.best_bid().unwrap().0, Price::from_units(99));
+    assert_eq!(b.best_ask().unwrap().0, Price::from_units(101));
+    assert_eq!((b.len(Side::Buy), b.len(Side::Sell)), (2, 2));
+    assert_eq!(h.view().book_ts(I), 1);
+    // A second update (remove 99, one ask): on_book once more.
+    let d2 = out.depth(
+        Depth { inst: I, update_id: 8, local_ts: 2, ..Default::default() },
+        &[PxQty::new(Price::from_units(99), Qty::ZERO)],
+        &[pq("100.5")],
+    );
+    out.handle(&mut h, &d2, 2);
     assert_eq!(books.load(Ordering::Relaxed), 2);
-    assert_eq!(out.down, msgs.to_vec());
-    assert_eq!(h.view().book(I).unwrap().best_bid().unwrap().0, Price::from_units(99));
+    let b = h.view().book(I).unwrap();
+    assert_eq!(b.best_bid().unwrap().0, Price::from_units(98));
+    assert_eq!(b.best_ask().unwrap().0, Price::parse(b"100.5").unwrap());
     let gap = Msg::Book(BookStatus { inst: I, state: BookState::Gap, ..Default::default() });
     out.handle(&mut h, &gap, 2);
     assert!(h.view().book(I).is_none());
-    assert_eq!(out.down.last(), Some(&gap));
-    // Unknown instruments are counted and forwarded.
+    assert!(out.down.is_empty());
+    // Unknown instruments are counted (and forwarded by the runtime: the host consumes nothing).
     let stray = Msg::Quote(Quote { inst: InstrumentId(7), ..quote(3) });
     out.handle(&mut h, &stray, 3);
-    assert_eq!(out.down.last(), Some(&stray));
+    assert!(out.down.is_empty());
     assert_eq!(h.stats().unknown_instrument_events, 1);
 }
 
@@ -241,8 +254,10 @@ fn a_quote_alone_makes_an_intent_with_its_trigger() {
             q.ask_px += Price::from_units(18 * i as i64);
             out.clear();
             out.handle(&mut h, &Msg::Quote(q), q.local_ts + 5);
-            assert_eq!(out.down.first(), Some(&Msg::Quote(q)), "the quote goes first");
-            for m in &out.down[1..] {
+            // The runtime forwards the quote before the host handles it (the host consumes
+            // nothing): the host's own output is its intents only.
+            assert_eq!(h.consumes(), Kinds::NONE, "the quote goes on, first");
+            for m in &out.down {
                 let Msg::Intent(it) = m else { panic!("{m:?}") };
                 assert_eq!((it.trigger, it.origin_ts, it.ts), (Trigger::Quote, q.local_ts, q.local_ts + 5));
                 intents.push(*it);

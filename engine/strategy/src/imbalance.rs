@@ -110,7 +110,7 @@ impl Strategy for ImbalanceAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alphapulse_types::{Level, Price};
+    use alphapulse_types::{Depth, Price, PxQty};
 
     #[test]
     fn imbalance_math() {
@@ -143,29 +143,15 @@ mod tests {
         // No book: top level of the quote, (1 − 4) / 5 = −6000 bps.
         assert_eq!(a.on_quote(&quote, &view).unwrap().score, -6_000);
         assert_eq!(a.on_book(inst, &view), None);
-        let lv = |side, px, qty| Level {
-            inst,
-            side,
-            px: Price::from_units(px),
-            qty: Qty::from_units(qty),
-            local_ts: 5,
-            ..Default::default()
-        };
-        for l in [
-            lv(Side::Buy, 100, 5),
-            lv(Side::Buy, 99, 4),
-            lv(Side::Buy, 98, 100),
-            lv(Side::Sell, 101, 1),
-            lv(Side::Sell, 102, 2),
-        ] {
-            view.apply_level(&l);
-        }
+        let pq = |px, qty| PxQty::new(Price::from_units(px), Qty::from_units(qty));
+        let d = Depth { inst, local_ts: 5, ..Default::default() };
+        assert!(view.apply_depth(&d, &[pq(100, 5), pq(99, 4), pq(98, 100)], &[pq(101, 1), pq(102, 2)]));
         // Book usable: quote ignored; best 2 levels: (9 − 3) / 12 = 5000 bps.
         assert_eq!(a.on_quote(&quote, &view), None);
         let s = a.on_book(inst, &view).unwrap();
         assert_eq!((s.score, s.ts), (5_000, 5));
         // Below threshold: (5+4 − 8) / 17 ≈ 588 bps → no signal.
-        view.apply_level(&lv(Side::Sell, 102, 7));
+        assert!(view.apply_depth(&d, &[], &[pq(102, 7)]));
         assert_eq!(a.on_book(inst, &view), None);
         assert_eq!(a.sources(), (1, 1));
     }

@@ -5,7 +5,7 @@
 //!
 //! The market data comes from the real feed handler (quotes, trades and depth levels).
 
-use alphapulse_runtime::{Actor, Ctx, Outbox, Port};
+use alphapulse_runtime::{Actor, Ctx, Flow, Kinds, Outbox, Port};
 use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use alphapulse_strategy::{StrategyConfig, StrategyHost};
 use alphapulse_types::*;
@@ -25,7 +25,7 @@ struct Tally {
 }
 
 impl Outbox for Tally {
-    fn send(&mut self, port: Port, msg: Msg) {
+    fn send(&mut self, port: Port, msg: Msg) -> Flow {
         match (port, msg) {
             (Port::Down, Msg::Intent(i)) if self.n_intents < self.intents.len() => {
                 self.intents[self.n_intents] = Some(i);
@@ -34,6 +34,7 @@ impl Outbox for Tally {
             (Port::Down, _) => self.down += 1,
             (Port::Up, _) => self.up += 1,
         }
+        Flow::Sent
     }
     fn journal(&mut self, msg: Msg) {
         if let Msg::Signal(s) = msg {
@@ -67,28 +68,37 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     let mut host = StrategyHost::new(&cfg, &table, 1000).unwrap();
     let mut out = Tally::default();
     let (mut quotes, mut trades, mut buys, mut sells) = (0u64, 0u64, 0u64, 0u64);
-    let mut forwardable = 0u64;
+    let (mut depths, mut passed) = (0u64, 0u64);
     let (mut first_ts, mut last_ts) = (None, 0u64);
     let mut max_abs_pos = 0i64;
     let mut net = 0i64;
     let mut allocs = 0u64;
     let files = [first, dir.join("btcusdt_20240809.gz")];
-    // The real feed: quotes, trades and the book levels of every depth update.
+    // The real feed: quotes, trades and depth updates (their levels in `market.levels`).
     let market = alphapulse_feeds::testdata::replay_messages(&files, &table).unwrap();
+    // The runtime forwards every market event and Eos past the host (it consumes nothing, and
+    // does not handle Eos); the host's own output is only its intents.
+    let (handles, consumes) = (host.handles(), host.consumes());
+    assert_eq!(handles, Kinds::MARKET | Kinds::EXEC | Kinds::CONTROL);
+    assert_eq!(consumes, Kinds::NONE);
     {
-        for msg in market {
+        for &msg in &market.msgs {
             match msg {
                 Msg::Quote(_) => quotes += 1,
                 Msg::Trade(_) => trades += 1,
+                Msg::Depth(_) => depths += 1,
                 _ => {}
             }
-            forwardable += 1; // market events and the final Eos all go down
+            if !handles.contains(&msg) {
+                passed += 1; // the runtime passes it on without calling the host (Eos)
+                continue;
+            }
             let ts = msg.event_ts();
             first_ts.get_or_insert(ts);
             last_ts = ts;
             let (_, n) = allocations_in(|| {
                 {
-                    let mut ctx = Ctx::new(ts, &mut out);
+                    let mut ctx = Ctx::new(ts, &mut out).with_levels(&market.levels);
                     host.handle(&msg, &mut ctx);
                 }
                 // The naive exchange: every intent is accepted and filled in full at its price.
@@ -126,7 +136,10 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
     let s = host.stats();
     let a = s.aggregator;
     let minutes = (last_ts - first_ts.unwrap()) as f64 / 60e9;
-    println!("replayed {quotes} quotes, {trades} trades over {minutes:.1} min");
+    println!(
+        "replayed {quotes} quotes, {trades} trades, {depths} depth updates ({} levels) over {minutes:.1} min",
+        market.levels.len()
+    );
     for ag in s.agents {
         println!("signals {}: {} (weight {})", ag.name, ag.signals, ag.weight);
     }
@@ -136,8 +149,9 @@ fn btcusdt_capture_trades_sparingly_without_allocating() {
         a.suppressed_no_market, a.suppressed_too_small, a.suppressed_halted, Qty::from_raw(max_abs_pos),
     );
     assert_eq!(allocs, 0, "the host allocated on the hot path");
-    assert_eq!(out.up, a.fills * 2, "every exec report is forwarded up");
-    assert_eq!(out.down, forwardable, "every market event (and Eos) is forwarded down");
+    assert!(depths > 0 && !market.levels.is_empty(), "the feed sent depth updates");
+    assert_eq!(passed, 1, "only the final Eos passes the host unhandled");
+    assert_eq!((out.up, out.down), (0, 0), "the host sends nothing but intents (the runtime forwards)");
     assert!(s.agents.iter().all(|g| g.signals > 0), "every agent produced signals");
     let counted: Vec<u64> = s.agents.iter().map(|g| g.signals).collect();
     assert_eq!(&out.signals[..counted.len()], &counted[..], "every signal was journaled");

@@ -209,8 +209,7 @@ mod tests {
     #[test]
     fn older_data_never_overrides_newer() {
         let mut v = View::new(16, Price(1));
-        let lv =
-            |side, px, qty, id| Level { side, px: p(px), qty: q(qty), update_id: id, ..Level::default() };
+        let lv = |v: &mut View, side, px, qty, id| v.apply_level(side, PxQty::new(p(px), q(qty)), id);
         let qt = |bid, ask, id| Quote {
             bid_px: p(bid),
             bid_qty: q(1),
@@ -219,18 +218,18 @@ mod tests {
             update_id: id,
             ..Quote::default()
         };
-        assert!(v.apply_level(&lv(Side::Sell, 101, 1, 10)));
-        assert!(v.apply_level(&lv(Side::Buy, 99, 1, 10)));
+        assert!(lv(&mut v, Side::Sell, 101, 1, 10));
+        assert!(lv(&mut v, Side::Buy, 99, 1, 10));
         // A newer quote: the ask moved up to 102 (101 gone).
         assert!(v.apply_quote(&qt(99, 102, 12)));
         assert_eq!(v.book.best_ask(), Some((p(102), q(1))));
         // An older depth update brings 101 back: ignored; one behind the quote applies.
-        assert!(!v.apply_level(&lv(Side::Sell, 101, 3, 11)));
-        assert!(!v.apply_level(&lv(Side::Sell, 102, 3, 11)), "the quote's own price: the quote is newer");
-        assert!(v.apply_level(&lv(Side::Sell, 103, 3, 11)));
+        assert!(!lv(&mut v, Side::Sell, 101, 3, 11));
+        assert!(!lv(&mut v, Side::Sell, 102, 3, 11), "the quote's own price: the quote is newer");
+        assert!(lv(&mut v, Side::Sell, 103, 3, 11));
         assert_eq!(v.book.best_ask(), Some((p(102), q(1))));
         // A newer depth update wins; a quote older than it is ignored.
-        assert!(v.apply_level(&lv(Side::Sell, 101, 2, 13)));
+        assert!(lv(&mut v, Side::Sell, 101, 2, 13));
         assert_eq!(v.book.best_ask(), Some((p(101), q(2))));
         assert!(!v.apply_quote(&qt(99, 103, 12)));
         assert_eq!(v.book.best_ask(), Some((p(101), q(2))));

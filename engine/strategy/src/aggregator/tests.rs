@@ -406,7 +406,7 @@ fn solo_entry_trades_a_fresh_strong_signal_alone() {
     assert_eq!(a.combined(I, 2 * SEC), Some(1_666));
     assert_eq!((it.side, it.confidence, it.origin_ts), (Side::Buy, 7_000, 2 * SEC));
     assert_eq!((a.stats().intents, a.stats().solo_intents), (1, 1));
-    a.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
+    a.on_exec(&exec(&it, ExecKind::Cancelled, "0", 0));
     // Below its own threshold: nothing (combined (11000 − 9000)/3 = 666).
     assert_eq!(step(&mut a, &v, 0, 5_500, 5 * SEC), None);
     // The same +6000 against two strategies at −10000 (weights 1 and 2): the combined
@@ -427,8 +427,8 @@ fn solo_entry_trades_a_fresh_strong_signal_alone() {
     assert_eq!(c.solo_score(I, 22 * SEC), None);
     assert_eq!(step(&mut c, &v, 1, -9_000, 22 * SEC), None, "+7000 from 21 s is not fresh at 22 s");
     // Every other check still applies: the cooldown holds back a fresh strong signal.
-    assert!(step(&mut c, &v, 0, 7_000, 23 * SEC).is_some());
-    c.on_exec(&exec(ExecKind::Cancelled, Side::Buy, "0"));
+    let it = step(&mut c, &v, 0, 7_000, 23 * SEC).expect("a fresh strong signal");
+    c.on_exec(&exec(&it, ExecKind::Cancelled, "0", 0));
     assert_eq!(step(&mut c, &v, 0, 7_000, 24 * SEC), None);
     assert_eq!((c.stats().suppressed_cooldown, c.stats().solo_intents), (1, 1));
     // Without a threshold (an agent added directly has none) it never trades alone.
