@@ -40,7 +40,7 @@ impl T {
         }
     }
     fn send(&mut self, m: Msg, now: u64) {
-        self.out.handle(&mut self.r, &m, now);
+        self.out.deliver(&mut self.r, &m, now);
     }
     /// A decision on the next intent (ids 1, 2, … over every decision, approved or not).
     fn decide(&mut self, verdict: Verdict, side: Side, qty: i64, now: u64) {
@@ -69,8 +69,9 @@ impl T {
     }
     fn quote(&mut self, now: u64) {
         let q = Msg::Quote(Quote { inst: A, local_ts: now, ..Default::default() });
+        let before = self.out.down.len();
         self.send(q, now);
-        assert_eq!(self.out.down.last(), Some(&q), "market data forwarded after any cancels");
+        assert_eq!(self.out.down.get(before), Some(&q), "market data forwarded before any cancels it causes");
     }
 }
 
@@ -179,7 +180,7 @@ fn ttl_cancel_fires_at_the_right_event_time() {
     assert_eq!(t.out.down.len(), 1, "not yet");
     t.quote(100 + TTL);
     assert_eq!(t.out.down.len(), 3);
-    let Msg::Cancel(c) = t.out.down[1] else { panic!("cancel first, then the quote") };
+    let Msg::Cancel(c) = t.out.down[2] else { panic!("the quote first, then the cancel it caused") };
     assert_eq!((c.order_id, c.ts, c.origin_ts, c.inst), (OrderId(1), 100 + TTL, 42, A));
     assert!(t.r.order(OrderId(1)).unwrap().cancel_requested);
     t.quote(100 + TTL + 50);
@@ -442,7 +443,7 @@ fn trigger_travels_from_decision_to_order_and_counts_fills() {
     let kinds = [Trigger::Quote, Trigger::Depth, Trigger::Quote, Trigger::Trade];
     for (k, &trigger) in kinds.iter().enumerate() {
         let now = 10 + k as u64;
-        t.send(with(decision(now, Verdict::Approved, Side::Buy, 100, Tif::Ioc), trigger), now);
+        t.send(with(decision(k as u64 + 1, Verdict::Approved, Side::Buy, 100, Tif::Ioc), trigger), now);
         let Some(Msg::New(n)) = t.out.down.last().copied() else { panic!("no new order") };
         assert_eq!((n.order_id, n.trigger, n.origin_ts), (OrderId(k as u64 + 1), trigger, 42));
         assert_eq!(t.r.order(n.order_id).unwrap().trigger, trigger);

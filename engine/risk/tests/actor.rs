@@ -2,7 +2,7 @@
 //! order-id contract with the router (open orders released by Cancelled/Rejected/full fills).
 
 use alphapulse_risk::{RiskActor, RiskConfig};
-use alphapulse_runtime::VecOutbox;
+use alphapulse_runtime::{Actor, VecOutbox};
 use alphapulse_types::*;
 
 const A: InstrumentId = InstrumentId(0);
@@ -272,20 +272,33 @@ fn max_open_orders_released_by_terminal_reports() {
 #[test]
 fn forwarding_and_dropping() {
     let mut t = T::new(cfg());
+    let (handles, consumes) = (t.r.handles(), t.r.consumes());
+    // Market data and the end of stream go on down (the runtime forwards them): risk reads quotes
+    // and book status but consumes no market kind; trades and depth pass it without a call.
     let quote = Msg::Quote(Quote { inst: A, bid_px: p("100"), ask_px: p("100.02"), ..Default::default() });
     let trade = Msg::Trade(Trade { inst: A, ..Default::default() });
-    let level = Msg::Level(Level { inst: A, ..Default::default() });
+    let depth = Msg::Depth(Depth { inst: A, ..Default::default() });
     let eos = Msg::Eos(EndOfStream { ts: 5 });
-    for m in [quote, trade, level, eos] {
-        t.send(m);
-        assert_eq!(t.out.down.last(), Some(&m));
+    for m in [quote, trade, depth, eos] {
+        assert!(!consumes.contains(&m), "{} must go on down", m.kind_name());
     }
-    let n = t.out.down.len();
-    t.send(Msg::New(OrderNew::default()));
-    t.send(Msg::Cancel(OrderCancel::default()));
-    t.send(Msg::Decision(Intent::default()));
-    assert_eq!(t.out.down.len(), n, "orders that bypass the checks are dropped");
+    assert!(handles.contains(&quote) && !handles.contains(&trade) && !handles.contains(&depth));
+    for m in [quote, eos] {
+        t.send(m);
+    }
+    assert!(t.out.down.is_empty(), "risk sends nothing of its own for market data");
+    // Orders that did not come through risk's checks are handled, consumed and counted: they go no
+    // further. Intents and execution reports are consumed (risk sends its own decision / report).
+    let strays = [Msg::New(OrderNew::default()), Msg::Cancel(OrderCancel::default()), Msg::Decision(Intent::default())];
+    for m in strays {
+        assert!(handles.contains(&m) && consumes.contains(&m), "{} must stop at risk", m.kind_name());
+        t.send(m);
+    }
+    assert!(t.out.down.is_empty(), "orders that bypass the checks are dropped");
     assert_eq!(t.r.stats().unexpected, 3);
+    for m in [Msg::Intent(Intent::default()), Msg::Exec(ExecReport::default())] {
+        assert!(consumes.contains(&m), "{} is replaced by risk's own message", m.kind_name());
+    }
     t.send(Msg::Quote(Quote { inst: InstrumentId(9), ..Default::default() }));
     assert_eq!(t.r.stats().unknown_instrument, 1);
     assert!(t.out.up.is_empty());

@@ -217,6 +217,11 @@ impl<'a> Ctx<'a> {
     pub fn journal(&mut self, msg: Msg) {
         self.out.journal(msg)
     }
+    /// The thread's depth levels this call reads (see [`Ctx::depth_levels`]).
+    #[inline(always)]
+    pub fn levels(&self) -> &'a [PxQty] {
+        self.levels
+    }
     /// The levels of the depth update `d` being handled: (bids, asks), in the order the feed
     /// applied them.
     #[inline(always)]
@@ -250,6 +255,25 @@ impl<'a> Ctx<'a> {
         d.bids = (mid - at) as u32;
         d.asks = (store.len() - mid) as u32;
         self.out.send(Port::Down, Msg::Depth(d))
+    }
+}
+
+/// A `Ctx` is itself an outbox, so a wrapper (a benchmark probe, a test tap) can hand an inner
+/// actor a `Ctx` of its own whose outbox forwards to the outer one: depth updates a wrapped source
+/// sends still land in the thread's level store (pass the levels on with
+/// `Ctx::new(outer.now(), &mut tap).with_levels(outer.levels())`).
+impl Outbox for Ctx<'_> {
+    #[inline(always)]
+    fn send(&mut self, port: Port, msg: Msg) -> Flow {
+        self.out.send(port, msg)
+    }
+    #[inline(always)]
+    fn journal(&mut self, msg: Msg) {
+        self.out.journal(msg)
+    }
+    #[inline(always)]
+    fn level_store(&mut self) -> Option<&mut LevelStore> {
+        self.out.level_store()
     }
 }
 
@@ -328,8 +352,8 @@ impl<A: Actor + ?Sized> Actor for Box<A> {
 }
 
 /// An outbox that collects into `Vec`s (one per port, and what was journaled), with its own level
-/// store: for unit tests and start-up code, not hot paths. It applies no forwarding: it shows what
-/// the actor itself sent.
+/// store: for unit tests and start-up code, not hot paths. [`VecOutbox::handle`] shows what the
+/// actor itself sent; [`VecOutbox::deliver`] adds what the runtime would forward.
 #[derive(Debug)]
 pub struct VecOutbox {
     pub down: Vec<Msg>,
@@ -373,6 +397,25 @@ impl VecOutbox {
             actor.handle(msg, &mut ctx);
         }
         self.levels = levels;
+    }
+    /// Hand `msg` to `actor` as the runtime would (see the module docs): a kind it does not handle
+    /// is only forwarded; a handled kind it does not consume is forwarded before it is handled
+    /// (`Eos` after). `down` and `up` then show what the next actors would see, in order.
+    pub fn deliver<A: Actor + ?Sized>(&mut self, actor: &mut A, msg: &Msg, now: u64) {
+        let port = if Kinds::UP.contains(msg) { Port::Up } else { Port::Down };
+        if !actor.handles().contains(msg) {
+            self.send(port, *msg);
+            return;
+        }
+        let forward = !actor.consumes().contains(msg);
+        let eos = matches!(msg, Msg::Eos(_));
+        if forward && !eos {
+            self.send(port, *msg);
+        }
+        self.handle(actor, msg, now);
+        if forward && eos {
+            self.send(port, *msg);
+        }
     }
     /// Put `bids` and `asks` into this outbox's level store and return `d` pointing at them (to
     /// hand to [`VecOutbox::handle`]).
