@@ -11,11 +11,28 @@ use proptest::prelude::*;
 enum Op {
     /// One depth update: (side, tick, lots) per level.
     Depth(Vec<(Side, i64, i64)>),
-    Quote { bid: i64, ask_gap: i64, bq: i64, aq: i64 },
-    Trade { aggressor: Side, tick: i64, lots: i64 },
+    Quote {
+        bid: i64,
+        ask_gap: i64,
+        bq: i64,
+        aq: i64,
+    },
+    Trade {
+        aggressor: Side,
+        tick: i64,
+        lots: i64,
+    },
     Status(BookState),
-    New { side: Side, market: bool, tif: Tif, tick: i64, lots: i64 },
-    Cancel { back: usize },
+    New {
+        side: Side,
+        market: bool,
+        tif: Tif,
+        tick: i64,
+        lots: i64,
+    },
+    Cancel {
+        back: usize,
+    },
     CancelUnknown,
 }
 
@@ -172,7 +189,11 @@ fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
         let reports = match (msg, op) {
             (Msg::Depth(d), Op::Depth(levels)) => {
                 let of = |s: Side| {
-                    levels.iter().filter(|l| l.0 == s).map(|&(_, t, n)| PxQty { px: px(t), qty: lots(n) }).collect::<Vec<_>>()
+                    levels
+                        .iter()
+                        .filter(|l| l.0 == s)
+                        .map(|&(_, t, n)| PxQty { px: px(t), qty: lots(n) })
+                        .collect::<Vec<_>>()
                 };
                 h.send_depth(d, &of(Side::Buy), &of(Side::Sell), ts)
             }

@@ -264,10 +264,7 @@ const MARKET_KINDS: &[&str] = Msg::NAMES.split_at(4).0;
 
 fn feed_maps(s: &FeedStats) -> (Map<String, Value>, Map<String, Value>) {
     let frames = FrameKind::ALL.iter().map(|k| (k.name().to_string(), json!(s.frames_of(*k)))).collect();
-    let msgs = MARKET_KINDS
-        .iter()
-        .map(|n| (n.to_string(), json!(s.emitted_of(n))))
-        .collect();
+    let msgs = MARKET_KINDS.iter().map(|n| (n.to_string(), json!(s.emitted_of(n)))).collect();
     (frames, msgs)
 }
 
@@ -307,10 +304,8 @@ impl Report {
         let mut events: u64 = MARKET_KINDS.iter().map(|n| fs.emitted_of(n)).sum();
         if let Some(r) = replay {
             let js = r.stats();
-            messages_by_type = MARKET_KINDS
-                .iter()
-                .map(|n| (n.to_string(), json!(js.emitted_of(n))))
-                .collect();
+            messages_by_type =
+                MARKET_KINDS.iter().map(|n| (n.to_string(), json!(js.emitted_of(n)))).collect();
             events = js.events();
         }
         let journal_streams: Vec<JournalStreamEntry> = out

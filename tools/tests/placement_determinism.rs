@@ -71,7 +71,8 @@ fn skipping_actors_gives_the_same_result_as_every_hop() {
     };
     let (skip, _) = build_chain(&cfg, &table, None).unwrap();
     let (every, _) = build_chain(&cfg, &table, None).unwrap();
-    let every: Vec<Box<dyn Actor>> = every.into_iter().map(|a| Box::new(EveryHop(a)) as Box<dyn Actor>).collect();
+    let every: Vec<Box<dyn Actor>> =
+        every.into_iter().map(|a| Box::new(EveryHop(a)) as Box<dyn Actor>).collect();
     let (a, b) = (summary(skip), summary(every));
     assert_eq!(a, b, "skipping actors changed the router's or the simulator's figures");
     assert!(a.1.contains("fills"), "{}", a.1);

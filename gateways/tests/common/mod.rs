@@ -65,7 +65,9 @@ impl Harness {
     }
     /// One depth update at `ts` with these (price, qty) levels; returns the reports it produced.
     pub fn depth(&mut self, ts: u64, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> Vec<ExecReport> {
-        let levels = |s: &[(&str, &str)]| s.iter().map(|&(px, qty)| PxQty { px: p(px), qty: q(qty) }).collect::<Vec<_>>();
+        let levels = |s: &[(&str, &str)]| {
+            s.iter().map(|&(px, qty)| PxQty { px: p(px), qty: q(qty) }).collect::<Vec<_>>()
+        };
         let d = Depth { inst: INST, exch_ts: ts, local_ts: ts, ..Depth::default() };
         self.send_depth(d, &levels(bids), &levels(asks), ts)
     }
