@@ -6,7 +6,7 @@ use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, JournalFeed, MalformedKi
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{Placement, RunOutput};
+use alphapulse_runtime::{Actor, Placement, RunOutput};
 use alphapulse_strategy::StrategyHost;
 use alphapulse_types::{InstrumentTable, Money, Msg, Verdict};
 use serde::Serialize;
@@ -285,9 +285,9 @@ impl Report {
         cfg: &Config,
         table: &InstrumentTable,
         placement: &Placement,
-        out: &RunOutput,
+        out: &RunOutput<impl Actor>,
     ) -> anyhow::Result<Report> {
-        fn get<'a, T: 'static>(out: &'a RunOutput, what: &str) -> anyhow::Result<&'a T> {
+        fn get<'a, T: 'static>(out: &'a RunOutput<impl Actor>, what: &str) -> anyhow::Result<&'a T> {
             out.actor::<T>().ok_or_else(|| anyhow::anyhow!("the chain has no {what}"))
         }
         let replay = out.actor::<JournalFeed>();
