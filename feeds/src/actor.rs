@@ -5,7 +5,7 @@ use crate::stats::FeedStats;
 use crate::sync::ReplaySink;
 use crate::FeedError;
 use alphapulse_book::Book;
-use alphapulse_runtime::{Actor, Ctx, Kinds, Poll, Source};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
 use alphapulse_types::{Depth, EndOfStream, InstrumentId, InstrumentTable, Msg, Price, PxQty, Qty};
 use std::any::Any;
 use std::path::PathBuf;
@@ -224,8 +224,22 @@ impl Actor for FeedActor {
         Some(self)
     }
 
+    /// The feed lends its books to the actors after it on its thread: one book per instrument per
+    /// thread. Every poll emits at most one depth update (see `crate::sync`), so a lent book is
+    /// at the state of the update being handled.
+    fn books(&self) -> Option<&dyn Books> {
+        Some(self)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+impl Books for FeedActor {
+    #[inline]
+    fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.replay.book(inst)
     }
 }
 

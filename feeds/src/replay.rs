@@ -193,6 +193,12 @@ impl Replay {
     /// source is exhausted. The consumed source reads its next line at the next `prefetch`/`step`,
     /// so the frame's events leave before any further input is read.
     pub fn step<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
+        // Events buffered before a snapshot are replayed first, one per step (see `crate::sync`).
+        for b in &mut self.books {
+            if b.drain_one(&mut self.stats, sink) {
+                return true;
+            }
+        }
         self.prefetch();
         let mut best: Option<(usize, u64)> = None;
         for (i, s) in self.sources.iter().enumerate() {

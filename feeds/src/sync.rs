@@ -14,6 +14,9 @@
 //!   or a bad timestamp; see [`BookSync::on_refused_depth`]) is a gap too: its changes cannot be
 //!   applied, and skipping them would leave a book that looks synced but is wrong.
 //!
+//! The buffered events are replayed one per feed step ([`BookSync::drain_one`], called by the
+//! replay before it reads the next line): every step emits at most one depth update, so a book
+//! this feed lends to the actors of its thread is at the state of the update they are handling.
 //! Messages emitted while draining the buffer carry the snapshot frame's `local_ts` (the time they
 //! are emitted, so event time never goes backwards) and each event's own `exch_ts`.
 
@@ -234,6 +237,8 @@ pub struct BookSync {
     /// A snapshot's book, side by side, to emit as one depth update.
     snap_bids: Vec<(Price, Qty)>,
     snap_asks: Vec<(Price, Qty)>,
+    /// After a snapshot, while buffered events remain to replay: the snapshot frame's `local_ts`.
+    draining: Option<u64>,
 }
 
 impl BookSync {
@@ -250,6 +255,7 @@ impl BookSync {
             scratch_asks: Vec::with_capacity(max_levels.max(1)),
             snap_bids: Vec::with_capacity(levels.max(1)),
             snap_asks: Vec::with_capacity(levels.max(1)),
+            draining: None,
         }
     }
 
@@ -463,20 +469,35 @@ impl BookSync {
             &self.snap_bids,
             &self.snap_asks,
         );
-        self.drain(local_ts, stats, sink);
+        self.draining = Some(local_ts);
     }
 
-    /// Replay buffered events after a snapshot; stop (keeping the event) if one shows a gap.
-    fn drain<S: ReplaySink + ?Sized>(&mut self, local_ts: u64, stats: &mut FeedStats, sink: &mut S) {
+    /// True while buffered events remain to replay after a snapshot.
+    pub fn is_draining(&self) -> bool {
+        self.draining.is_some()
+    }
+
+    /// Replay the next buffered event after a snapshot (at most one depth update); on a gap, stop
+    /// and keep the event for the next snapshot. False when there was nothing to replay.
+    pub fn drain_one<S: ReplaySink + ?Sized>(&mut self, stats: &mut FeedStats, sink: &mut S) -> bool {
+        let Some(local_ts) = self.draining else { return false };
         let mut bids = std::mem::take(&mut self.scratch_bids);
         let mut asks = std::mem::take(&mut self.scratch_asks);
-        while let Some(ev) = self.pending.front(&mut bids, &mut asks) {
-            if self.step(&ev, local_ts, stats, sink) == Check::Gap {
-                break;
+        match self.pending.front(&mut bids, &mut asks) {
+            Some(ev) => {
+                if self.step(&ev, local_ts, stats, sink) == Check::Gap {
+                    self.draining = None;
+                } else {
+                    self.pending.pop_front();
+                    if self.pending.len() == 0 {
+                        self.draining = None;
+                    }
+                }
             }
-            self.pending.pop_front();
+            None => self.draining = None,
         }
         self.scratch_bids = bids;
         self.scratch_asks = asks;
+        true
     }
 }

@@ -11,7 +11,7 @@ use alphapulse_feeds::{FeedActor, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{Actor, Ctx, Kinds, Source};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Source};
 use alphapulse_strategy::StrategyHost;
 use alphapulse_types::Msg;
 use std::any::Any;
@@ -73,6 +73,13 @@ impl Actor for Stage {
     #[inline(always)]
     fn source(&mut self) -> Option<&mut dyn Source> {
         each!(self, a => a.source())
+    }
+    #[inline(always)]
+    fn books(&self) -> Option<&dyn Books> {
+        each!(self, a => a.books())
+    }
+    fn lent_books(&mut self, lent: bool) {
+        each!(self, a => a.lent_books(lent))
     }
     fn as_any(&self) -> &dyn Any {
         each!(self, a => a.as_any())

@@ -5,7 +5,8 @@ mod common;
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_runtime::{run, Actor, Ctx, PlacementConfig, Source};
-use alphapulse_tools::backtest::{build_chain, check, execute, instruments, CHAIN};
+use alphapulse_strategy::StrategyHost;
+use alphapulse_tools::backtest::{build_chain, build_stages, check, execute, instruments, CHAIN};
 use alphapulse_tools::config::Config;
 use alphapulse_types::{Kinds, Msg};
 use std::any::Any;
@@ -77,6 +78,26 @@ fn skipping_actors_gives_the_same_result_as_every_hop() {
     assert_eq!(a, b, "skipping actors changed the router's or the simulator's figures");
     assert!(a.1.contains("fills"), "{}", a.1);
     println!("router {}\nsim {}\n(identical hop by hop)", a.0, a.1);
+}
+
+/// One book per instrument per thread: with the feed on its thread the strategy host reads the
+/// feed's books and frees its own; on a thread of its own it keeps books from the depth updates.
+/// The same signals and fills either way (the test above compares the whole report).
+#[test]
+fn the_feed_lends_its_books_on_its_own_thread_only() {
+    let mut cfg = Config { data: common::btc_captures(), ..Config::default() };
+    for (two, own) in [(false, false), (true, true)] {
+        if two {
+            cfg.placement = PlacementConfig::two_threads(&CHAIN, 1);
+        }
+        check(&mut cfg).unwrap();
+        let table = instruments(&cfg).unwrap();
+        let (stages, _) = build_stages(&cfg, &table, None).unwrap();
+        let out = run(stages, &cfg.placement.resolve(&CHAIN).unwrap(), Default::default()).unwrap();
+        let host = out.actor::<StrategyHost>().unwrap();
+        assert_eq!(host.keeps_own_books(), own, "two threads: {two}");
+        println!("two threads {two}: strategy keeps its own books {own}; signals {:?}", host.stats().agents);
+    }
 }
 
 #[test]

@@ -11,7 +11,7 @@
 
 mod common;
 
-use alphapulse_runtime::{run_with, Actor, Ctx, JournalSpec, Poll, Source};
+use alphapulse_runtime::{run_with, Actor, Books, Ctx, JournalSpec, Poll, Source};
 use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use alphapulse_shm::StreamConfig;
 use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
@@ -60,6 +60,12 @@ impl Actor for Counted {
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         self.count(|a| a.handle(msg, ctx))
+    }
+    fn books(&self) -> Option<&dyn Books> {
+        self.inner.books()
+    }
+    fn lent_books(&mut self, lent: bool) {
+        self.inner.lent_books(lent)
     }
     fn source(&mut self) -> Option<&mut dyn Source> {
         if self.inner.source().is_some() {

@@ -30,7 +30,8 @@
 //! sends Down or Up is journaled by the runtime already (see `crate::journal`).
 
 use crate::Clock;
-use alphapulse_types::{Depth, Kinds, Msg, PxQty};
+use alphapulse_book::Book;
+use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, PxQty};
 use std::any::Any;
 use std::cell::Cell;
 
@@ -156,7 +157,14 @@ pub trait Outbox {
     }
 }
 
-/// What an actor gets while handling a message: the time, the thread's depth levels and its outbox.
+/// Books an actor lends, read-only, to the actors after it on its thread (see [`Actor::books`]).
+pub trait Books {
+    /// The book of `inst` as of the message being handled, if the lender keeps one.
+    fn book(&self, inst: InstrumentId) -> Option<&Book>;
+}
+
+/// What an actor gets while handling a message: the time, the thread's depth levels, the books
+/// lent on its thread, and its outbox.
 pub struct Ctx<'a> {
     /// The time, once known (0: not read yet from `clock`).
     now: Cell<u64>,
@@ -164,6 +172,7 @@ pub struct Ctx<'a> {
     /// messages never ask for the time).
     clock: Option<&'a Clock>,
     levels: &'a [PxQty],
+    books: Option<&'a dyn Books>,
     out: &'a mut dyn Outbox,
 }
 
@@ -171,12 +180,12 @@ impl<'a> Ctx<'a> {
     /// `now` comes from the placement's clock: event time in a backtest, the TSC live.
     #[inline(always)]
     pub fn new(now: u64, out: &'a mut dyn Outbox) -> Self {
-        Ctx { now: Cell::new(now), clock: None, levels: &[], out }
+        Ctx { now: Cell::new(now), clock: None, levels: &[], books: None, out }
     }
     /// The time is read from `clock` when first asked for, then stays fixed for this call.
     #[inline(always)]
     pub fn lazy(clock: &'a Clock, out: &'a mut dyn Outbox) -> Self {
-        Ctx { now: Cell::new(0), clock: Some(clock), levels: &[], out }
+        Ctx { now: Cell::new(0), clock: Some(clock), levels: &[], books: None, out }
     }
     /// With the thread's depth levels (what [`Ctx::depth_levels`] reads).
     #[inline(always)]
@@ -216,6 +225,19 @@ impl<'a> Ctx<'a> {
     #[inline(always)]
     pub fn journal(&mut self, msg: Msg) {
         self.out.journal(msg)
+    }
+    /// With the books an actor upstream on this thread lends (what [`Ctx::books`] returns).
+    #[inline(always)]
+    pub fn with_books(mut self, books: Option<&'a dyn Books>) -> Self {
+        self.books = books;
+        self
+    }
+    /// The books lent by an actor upstream on this thread (the feed's), at the state of the
+    /// message being handled; `None` when no actor on the thread lends any (the actor then keeps
+    /// what it needs from the `Depth` messages).
+    #[inline(always)]
+    pub fn books(&self) -> Option<&'a dyn Books> {
+        self.books
     }
     /// The thread's depth levels this call reads (see [`Ctx::depth_levels`]).
     #[inline(always)]
@@ -312,6 +334,18 @@ pub trait Actor: Send + 'static {
         None
     }
 
+    /// The books this actor keeps and lends, read-only, to the actors after it on its thread
+    /// ([`Ctx::books`]). Only a source may lend (the runtime asks sources only): it must emit at
+    /// most one `Depth` per poll, so that its books are at the state of the message being handled.
+    fn books(&self) -> Option<&dyn Books> {
+        None
+    }
+
+    /// Told once at start, on the actor's thread, before any message: whether an actor upstream on
+    /// its thread lends its books ([`Ctx::books`]). An actor that keeps books of its own from the
+    /// `Depth` messages may then free them. Default: nothing.
+    fn lent_books(&mut self, _lent: bool) {}
+
     /// For reading an actor's final state after a run (downcast to the concrete type).
     fn as_any(&self) -> &dyn Any;
 }
@@ -344,6 +378,13 @@ impl<A: Actor + ?Sized> Actor for Box<A> {
     #[inline(always)]
     fn source(&mut self) -> Option<&mut dyn Source> {
         (**self).source()
+    }
+    #[inline(always)]
+    fn books(&self) -> Option<&dyn Books> {
+        (**self).books()
+    }
+    fn lent_books(&mut self, lent: bool) {
+        (**self).lent_books(lent)
     }
     #[inline(always)]
     fn as_any(&self) -> &dyn Any {

@@ -31,6 +31,8 @@ pub(crate) struct Group<A: Actor> {
     pub(crate) actors: Vec<A>,
     /// Local positions of the actors with a source, downstream first (the only ones polled).
     pub(crate) sources: Vec<usize>,
+    /// For each actor, the nearest source upstream on this thread that lends its books.
+    pub(crate) lenders: Vec<Option<usize>>,
     pub(crate) wires: Wires,
     /// The thread's depth levels (see [`LevelStore`]).
     pub(crate) store: LevelStore,
@@ -51,6 +53,9 @@ pub(crate) struct Flags {
 impl<A: Actor> Group<A> {
     /// Run until every actor here has finished and the next thread downstream is done.
     pub(crate) fn run(&mut self, flags: &Flags) -> Result<(), RuntimeError> {
+        for (a, lender) in self.actors.iter_mut().zip(&self.lenders) {
+            a.lent_books(lender.is_some());
+        }
         let result = self.run_inner(flags);
         if result.is_err() {
             flags.abort.store(true, Ordering::Release);
@@ -127,16 +132,19 @@ impl<A: Actor> Group<A> {
             }
         }
         let mut error = None;
+        let (upstream, rest) = self.actors.split_at_mut(j);
+        let books = self.lenders[j].and_then(|k| upstream[k].books());
+        let actor = &mut rest[0];
         match &self.live_clock {
             // Live: the TSC is read only if the actor asks for the time (see `Ctx::lazy`).
             Some(clock) => {
                 let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
-                self.actors[j].handle(msg, &mut Ctx::lazy(clock, &mut ob).with_levels(levels));
+                actor.handle(msg, &mut Ctx::lazy(clock, &mut ob).with_levels(levels).with_books(books));
             }
             None => {
                 let now = self.wires.routes.locals.clocks[j].at_message(msg);
                 let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
-                self.actors[j].handle(msg, &mut Ctx::new(now, &mut ob).with_levels(levels));
+                actor.handle(msg, &mut Ctx::new(now, &mut ob).with_levels(levels).with_books(books));
             }
         }
         if let Some(e) = error {

@@ -143,6 +143,10 @@ pub fn run_with_clock<A: Actor>(
     for (t, spec) in placement.threads.iter().enumerate() {
         let r = spec.start..spec.end;
         let local: Vec<A> = r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect();
+        // Each actor's nearest source upstream on this thread that lends its books.
+        let lenders = (0..local.len())
+            .map(|j| (0..j).rev().find(|&k| is_source[spec.start + k] && local[k].books().is_some()))
+            .collect();
         groups.push(Group {
             index: t,
             names: names[r.clone()].to_vec(),
@@ -150,6 +154,7 @@ pub fn run_with_clock<A: Actor>(
             live_clock: clock.is_live().then(|| clock.clone()),
             actors: local,
             sources: r.clone().rev().filter(|&i| is_source[i]).map(|i| i - spec.start).collect(),
+            lenders,
             store: LevelStore::new(placement.level_capacity),
             wires: Wires {
                 routes: Routes {

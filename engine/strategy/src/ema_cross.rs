@@ -199,6 +199,7 @@ impl Strategy for EmaCrossAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MarketState;
     use alphapulse_types::{InstrumentId, Price};
 
     fn quote(mid_units: i64, ts: u64) -> Quote {
@@ -217,7 +218,8 @@ mod tests {
 
     #[test]
     fn warms_up_samples_on_grid_then_follows_trend() {
-        let view = MarketView::new(1, 1);
+        let state = MarketState::new(1, 1);
+        let view = state.view(None);
         let mut a = EmaCrossAgent::new(&cfg(), 1).unwrap();
         assert_eq!(a.warmup_samples(), 6);
         let mut out = Vec::new();
@@ -250,7 +252,8 @@ mod tests {
 
     #[test]
     fn down_trend_sells_and_unknown_or_one_sided_quotes_are_ignored() {
-        let view = MarketView::new(1, 1);
+        let state = MarketState::new(1, 1);
+        let view = state.view(None);
         let c = EmaCrossConfig { rsi_oversold: 5, ..cfg() };
         let mut a = EmaCrossAgent::new(&c, 1).unwrap();
         let mut px = 10_000i64;

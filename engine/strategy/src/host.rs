@@ -14,10 +14,10 @@
 //! tracked). Everything else (intents, orders) the runtime passes on without calling the host.
 
 use crate::{
-    Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketView, Signal, Strategy, StrategyConfig,
-    StrategyError, MAX_SCORE, MAX_WEIGHT,
+    Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketState, MarketView, Signal, Strategy,
+    StrategyConfig, StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
-use alphapulse_runtime::{Actor, Ctx, Kinds};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds};
 use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger};
 use std::any::Any;
 
@@ -52,7 +52,7 @@ pub const TRIGGERS: usize = Trigger::ALL.len();
 
 /// The strategy actor; see the module docs.
 pub struct StrategyHost {
-    view: MarketView,
+    view: MarketState,
     strategies: Vec<Box<dyn Strategy>>,
     agents: Vec<AgentStats>,
     agg: Aggregator,
@@ -77,7 +77,7 @@ impl StrategyHost {
         }
         let n = instruments.len();
         let mut host = StrategyHost {
-            view: MarketView::with_grid(instruments, book_levels),
+            view: MarketState::with_grid(instruments, book_levels),
             strategies: Vec::with_capacity(MAX_STRATEGIES),
             agents: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,
@@ -113,9 +113,15 @@ impl StrategyHost {
         Ok(k)
     }
 
-    /// The market state the strategies see.
-    pub fn view(&self) -> &MarketView {
-        &self.view
+    /// The market state the strategies see, with the host's own books (none when the feed lent
+    /// its books on this thread: then only [`Ctx::books`] has them, while a message is handled).
+    pub fn view(&self) -> MarketView<'_> {
+        self.view.view(None)
+    }
+
+    /// True when the host keeps books of its own (no feed lends its books on its thread).
+    pub fn keeps_own_books(&self) -> bool {
+        self.view.has_own_books()
     }
 
     /// The aggregator (positions, outstanding intents, counters).
@@ -142,8 +148,9 @@ impl StrategyHost {
         mut f: impl FnMut(&mut dyn Strategy, &MarketView) -> Option<Signal>,
     ) {
         let now = ctx.now();
+        let view = self.view.view(ctx.books());
         for (k, s) in self.strategies.iter_mut().enumerate() {
-            if let Some(sig) = f(s.as_mut(), &self.view) {
+            if let Some(sig) = f(s.as_mut(), &view) {
                 self.agents[k].signals += 1;
                 ctx.journal(Msg::Signal(SignalRecord {
                     ts: now,
@@ -163,9 +170,10 @@ impl StrategyHost {
     /// instrument, so it never outgrows its capacity), stamped with the kind of market event being
     /// handled (`trigger`, whose `local_ts` is `event_ts`).
     #[inline]
-    fn evaluate(&mut self, event_ts: u64, now: u64, trigger: Trigger) {
+    fn evaluate(&mut self, event_ts: u64, now: u64, trigger: Trigger, books: Option<&dyn Books>) {
+        let view = self.view.view(books);
         while let Some(inst) = self.agg.take_dirty() {
-            if let Some(mut intent) = self.agg.evaluate(inst, event_ts, now, &self.view) {
+            if let Some(mut intent) = self.agg.evaluate(inst, event_ts, now, &view) {
                 intent.trigger = trigger;
                 self.intents_by_trigger[trigger as usize] += 1;
                 if self.pending.len() < self.pending.capacity() {
@@ -186,7 +194,7 @@ impl StrategyHost {
 
     fn on_book(&mut self, inst: InstrumentId, event_ts: u64, ctx: &mut Ctx<'_>) {
         self.dispatch(ctx, |s, v| s.on_book(inst, v));
-        self.evaluate(event_ts, ctx.now(), Trigger::Depth);
+        self.evaluate(event_ts, ctx.now(), Trigger::Depth, ctx.books());
     }
 }
 
@@ -209,7 +217,7 @@ impl Actor for StrategyHost {
                 if self.view.apply_quote(q) {
                     let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_quote(q, v));
-                    self.evaluate(q.local_ts, now, Trigger::Quote);
+                    self.evaluate(q.local_ts, now, Trigger::Quote, ctx.books());
                 }
                 self.flush(ctx);
             }
@@ -217,7 +225,7 @@ impl Actor for StrategyHost {
                 if self.view.apply_trade(t) {
                     let now = ctx.now();
                     self.dispatch(ctx, |s, v| s.on_trade(t, v));
-                    self.evaluate(t.local_ts, now, Trigger::Trade);
+                    self.evaluate(t.local_ts, now, Trigger::Trade, ctx.books());
                 }
                 self.flush(ctx);
             }
@@ -243,6 +251,12 @@ impl Actor for StrategyHost {
             },
             _ => {}
         }
+    }
+
+    /// The feed on this thread lends its books: the host's own are freed (one book per
+    /// instrument per thread).
+    fn lent_books(&mut self, lent: bool) {
+        self.view.use_lent_books(lent);
     }
 
     fn as_any(&self) -> &dyn Any {

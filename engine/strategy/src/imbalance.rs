@@ -110,6 +110,7 @@ impl Strategy for ImbalanceAgent {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::MarketState;
     use alphapulse_types::{Depth, Price, PxQty};
 
     #[test]
@@ -125,7 +126,7 @@ mod tests {
 
     #[test]
     fn uses_book_levels_and_falls_back_to_quote() {
-        let mut view = MarketView::new(1, 10);
+        let mut state = MarketState::new(1, 10);
         let inst = InstrumentId(0);
         let mut a =
             ImbalanceAgent::new(&ImbalanceConfig { levels: 2, threshold_bps: 4_000, ..Default::default() })
@@ -139,20 +140,20 @@ mod tests {
             local_ts: 5,
             ..Default::default()
         };
-        view.apply_quote(&quote);
+        state.apply_quote(&quote);
         // No book: top level of the quote, (1 − 4) / 5 = −6000 bps.
-        assert_eq!(a.on_quote(&quote, &view).unwrap().score, -6_000);
-        assert_eq!(a.on_book(inst, &view), None);
+        assert_eq!(a.on_quote(&quote, &state.view(None)).unwrap().score, -6_000);
+        assert_eq!(a.on_book(inst, &state.view(None)), None);
         let pq = |px, qty| PxQty::new(Price::from_units(px), Qty::from_units(qty));
         let d = Depth { inst, local_ts: 5, ..Default::default() };
-        assert!(view.apply_depth(&d, &[pq(100, 5), pq(99, 4), pq(98, 100)], &[pq(101, 1), pq(102, 2)]));
+        assert!(state.apply_depth(&d, &[pq(100, 5), pq(99, 4), pq(98, 100)], &[pq(101, 1), pq(102, 2)]));
         // Book usable: quote ignored; best 2 levels: (9 − 3) / 12 = 5000 bps.
-        assert_eq!(a.on_quote(&quote, &view), None);
-        let s = a.on_book(inst, &view).unwrap();
+        assert_eq!(a.on_quote(&quote, &state.view(None)), None);
+        let s = a.on_book(inst, &state.view(None)).unwrap();
         assert_eq!((s.score, s.ts), (5_000, 5));
         // Below threshold: (5+4 − 8) / 17 ≈ 588 bps → no signal.
-        assert!(view.apply_depth(&d, &[], &[pq(102, 7)]));
-        assert_eq!(a.on_book(inst, &view), None);
+        assert!(state.apply_depth(&d, &[], &[pq(102, 7)]));
+        assert_eq!(a.on_book(inst, &state.view(None)), None);
         assert_eq!(a.sources(), (1, 1));
     }
 

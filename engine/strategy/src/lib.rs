@@ -3,7 +3,8 @@
 //!
 //! Where things live:
 //! - [`strategy`]: the [`Strategy`] trait (the contract the plugin SDK will expose) and [`Signal`];
-//! - [`view`]: [`MarketView`], the read-only per-instrument market state (quote, L2 book, trade);
+//! - [`view`]: [`MarketState`] and [`MarketView`], the read-only per-instrument market state (quote, L2
+//!   book — the feed's, lent on its thread — trade);
 //! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]);
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
@@ -48,4 +49,4 @@ pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
 pub use strategy::{Signal, Strategy, MAX_SCORE};
-pub use view::{BookFeedState, MarketView};
+pub use view::{BookFeedState, MarketState, MarketView};

@@ -1,5 +1,11 @@
-//! [`MarketView`]: the per-instrument market state the host maintains from market events and
-//! lends, read-only, to every strategy.
+//! [`MarketState`]: the per-instrument market state the host maintains from market events, and
+//! [`MarketView`], what it lends, read-only, to every strategy for one message.
+//!
+//! **One book per instrument per thread.** When the feed shares the host's thread it lends its
+//! books (`Ctx::books`): the view reads the feed's book, at the state of the depth update being
+//! handled, and the host keeps no book of its own (it frees them at start, see
+//! `Actor::lent_books`). On a thread of its own the host keeps a book per instrument from the
+//! `Depth` messages, as the feed does: the same updates, so the same book.
 //!
 //! Book policy: levels are applied as they arrive. A `BookStatus::Gap` clears the book and marks
 //! it unusable until the next `BookStatus::Synced`; levels that arrive in between (the feed's
@@ -8,6 +14,7 @@
 //! only emit levels once they hold a snapshot). A usable book must also be two-sided and uncrossed.
 
 use alphapulse_book::Book;
+use alphapulse_runtime::Books;
 use alphapulse_types::{
     fixed::mid, BookState, BookStatus, Depth, InstrumentId, InstrumentTable, Price, PxQty, Quote, Side, Trade,
 };
@@ -24,104 +31,70 @@ pub enum BookFeedState {
     Gap,
 }
 
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug, Default)]
 struct InstState {
     quote: Option<Quote>,
     trade: Option<Trade>,
-    book: Book,
     /// `local_ts` of the last depth update applied.
     book_ts: u64,
     state: BookFeedState,
 }
 
-/// Read-only market state per instrument, indexed by dense [`InstrumentId`].
+/// The market state per instrument, indexed by dense [`InstrumentId`], and the host's own books
+/// (none while books are lent on its thread).
 #[derive(Clone, Debug)]
-pub struct MarketView {
+pub struct MarketState {
     insts: Vec<InstState>,
+    /// One book per instrument, or none at all when the feed lends its books.
+    own: Vec<Book>,
     /// Market events for instruments outside the table (ignored).
     unknown_inst: u64,
 }
 
-impl MarketView {
-    /// A view of `instruments` instruments, each book keeping `book_levels` levels per side.
+/// What a strategy reads for one message: the state, and the books (the feed's, lent on this
+/// thread, or the host's own).
+#[derive(Clone, Copy)]
+pub struct MarketView<'a> {
+    state: &'a MarketState,
+    lent: Option<&'a dyn Books>,
+}
+
+impl MarketState {
+    /// The state of `instruments` instruments, each book keeping `book_levels` levels per side.
     pub fn new(instruments: usize, book_levels: usize) -> Self {
-        let s = InstState {
-            quote: None,
-            trade: None,
-            book: Book::with_capacity(book_levels),
-            book_ts: 0,
-            state: <_>::default(),
-        };
-        MarketView { insts: vec![s; instruments], unknown_inst: 0 }
+        MarketState {
+            insts: vec![InstState::default(); instruments],
+            own: (0..instruments).map(|_| Book::with_capacity(book_levels)).collect(),
+            unknown_inst: 0,
+        }
     }
 
-    /// A view of the instruments of `table`, each book keeping `book_levels` levels per side on
-    /// the instrument's tick grid (faster than [`MarketView::new`]'s books).
+    /// The state of the instruments of `table`, each book keeping `book_levels` levels per side
+    /// on the instrument's tick grid (faster than [`MarketState::new`]'s books).
     pub fn with_grid(table: &InstrumentTable, book_levels: usize) -> Self {
-        let insts = table
-            .iter()
-            .map(|i| InstState {
-                quote: None,
-                trade: None,
-                book: Book::with_grid(book_levels, i.tick),
-                book_ts: 0,
-                state: <_>::default(),
-            })
-            .collect();
-        MarketView { insts, unknown_inst: 0 }
+        MarketState {
+            insts: vec![InstState::default(); table.len()],
+            own: table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect(),
+            unknown_inst: 0,
+        }
     }
 
-    /// Number of instruments in the view.
+    /// Whether books are lent on this thread: if so, the own books are freed (start-up only).
+    pub fn use_lent_books(&mut self, lent: bool) {
+        if lent {
+            self.own = Vec::new();
+        }
+    }
+
+    /// True when this state keeps books of its own (none are lent).
+    pub fn has_own_books(&self) -> bool {
+        !self.own.is_empty() || self.insts.is_empty()
+    }
+
+    /// The view for one message, reading `lent` books if some are lent, else the own ones.
     #[inline(always)]
-    pub fn len(&self) -> usize {
-        self.insts.len()
-    }
-    /// True when the view has no instruments.
-    pub fn is_empty(&self) -> bool {
-        self.insts.is_empty()
-    }
-
-    /// The latest quote of `inst` (`None` before the first one).
-    #[inline]
-    pub fn quote(&self, inst: InstrumentId) -> Option<&Quote> {
-        self.insts.get(inst.index())?.quote.as_ref()
-    }
-
-    /// Mid of the latest quote, if it is two-sided and not crossed.
-    #[inline]
-    pub fn mid(&self, inst: InstrumentId) -> Option<Price> {
-        let q = self.quote(inst)?;
-        two_sided(q).then(|| mid(q.bid_px, q.ask_px))
-    }
-
-    /// The latest public trade of `inst`.
-    #[inline]
-    pub fn last_trade(&self, inst: InstrumentId) -> Option<&Trade> {
-        self.insts.get(inst.index())?.trade.as_ref()
-    }
-
-    /// The L2 book of `inst` when it is usable (not in a gap, two-sided, not crossed).
-    #[inline]
-    pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
-        let s = self.insts.get(inst.index())?;
-        let b = &s.book;
-        let usable = s.state != BookFeedState::Gap
-            && b.len(alphapulse_types::Side::Buy) > 0
-            && b.len(alphapulse_types::Side::Sell) > 0
-            && !b.is_crossed();
-        usable.then_some(b)
-    }
-
-    /// `local_ts` of the last depth update applied for `inst` (0 before any).
-    #[inline]
-    pub fn book_ts(&self, inst: InstrumentId) -> u64 {
-        self.insts.get(inst.index()).map_or(0, |s| s.book_ts)
-    }
-
-    /// The book feed state of `inst` (`Unknown` for an instrument outside the table).
-    #[inline]
-    pub fn book_state(&self, inst: InstrumentId) -> BookFeedState {
-        self.insts.get(inst.index()).map_or(BookFeedState::Unknown, |s| s.state)
+    pub fn view<'a>(&'a self, lent: Option<&'a dyn Books>) -> MarketView<'a> {
+        MarketView { state: self, lent }
     }
 
     /// Market events ignored because their instrument is not in the table.
@@ -150,36 +123,108 @@ impl MarketView {
         self.slot(t.inst).map(|s| s.trade = Some(*t)).is_some()
     }
 
-    /// Apply one depth update (its levels: bids, asks); false if its instrument is unknown.
+    /// Apply one depth update (its levels: bids, asks) to the own book, if any; false if its
+    /// instrument is unknown.
     pub(crate) fn apply_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty]) -> bool {
-        self.slot(d.inst)
-            .map(|s| {
-                for l in bids {
-                    s.book.set(Side::Buy, l.px, l.qty);
-                }
-                for l in asks {
-                    s.book.set(Side::Sell, l.px, l.qty);
-                }
-                s.book.set_update_id(d.update_id);
-                s.book_ts = d.local_ts;
-            })
-            .is_some()
+        let Some(s) = self.slot(d.inst) else { return false };
+        s.book_ts = d.local_ts;
+        if let Some(book) = self.own.get_mut(d.inst.index()) {
+            for l in bids {
+                book.set(Side::Buy, l.px, l.qty);
+            }
+            for l in asks {
+                book.set(Side::Sell, l.px, l.qty);
+            }
+            book.set_update_id(d.update_id);
+        }
+        true
     }
 
     /// Apply a book status; false if its instrument is unknown.
     pub(crate) fn apply_status(&mut self, b: &BookStatus) -> bool {
-        self.slot(b.inst)
-            .map(|s| match b.state {
-                BookState::Gap => {
-                    s.book.clear();
-                    s.state = BookFeedState::Gap;
+        let Some(s) = self.slot(b.inst) else { return false };
+        s.state = match b.state {
+            BookState::Gap => BookFeedState::Gap,
+            BookState::Synced => BookFeedState::Synced,
+        };
+        let book = self.own.get_mut(b.inst.index());
+        match b.state {
+            BookState::Gap => {
+                if let Some(book) = book {
+                    book.clear();
                 }
-                BookState::Synced => {
-                    s.state = BookFeedState::Synced;
-                    s.book.set_update_id(b.update_id);
+            }
+            BookState::Synced => {
+                if let Some(book) = book {
+                    book.set_update_id(b.update_id);
                 }
-            })
-            .is_some()
+            }
+        }
+        true
+    }
+}
+
+impl<'a> MarketView<'a> {
+    /// Number of instruments in the view.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.state.insts.len()
+    }
+    /// True when the view has no instruments.
+    pub fn is_empty(&self) -> bool {
+        self.state.insts.is_empty()
+    }
+
+    /// The latest quote of `inst` (`None` before the first one).
+    #[inline]
+    pub fn quote(&self, inst: InstrumentId) -> Option<&'a Quote> {
+        self.state.insts.get(inst.index())?.quote.as_ref()
+    }
+
+    /// Mid of the latest quote, if it is two-sided and not crossed.
+    #[inline]
+    pub fn mid(&self, inst: InstrumentId) -> Option<Price> {
+        let q = self.quote(inst)?;
+        two_sided(q).then(|| mid(q.bid_px, q.ask_px))
+    }
+
+    /// The latest public trade of `inst`.
+    #[inline]
+    pub fn last_trade(&self, inst: InstrumentId) -> Option<&'a Trade> {
+        self.state.insts.get(inst.index())?.trade.as_ref()
+    }
+
+    /// The L2 book of `inst` when it is usable (not in a gap, two-sided, not crossed): the
+    /// feed's when it lends its books on this thread, else the host's own.
+    #[inline]
+    pub fn book(&self, inst: InstrumentId) -> Option<&'a Book> {
+        let s = self.state.insts.get(inst.index())?;
+        let b = match self.lent {
+            Some(lent) => lent.book(inst)?,
+            None => self.state.own.get(inst.index())?,
+        };
+        let usable = s.state != BookFeedState::Gap
+            && b.len(alphapulse_types::Side::Buy) > 0
+            && b.len(alphapulse_types::Side::Sell) > 0
+            && !b.is_crossed();
+        usable.then_some(b)
+    }
+
+    /// `local_ts` of the last depth update applied for `inst` (0 before any).
+    #[inline]
+    pub fn book_ts(&self, inst: InstrumentId) -> u64 {
+        self.state.insts.get(inst.index()).map_or(0, |s| s.book_ts)
+    }
+
+    /// The book feed state of `inst` (`Unknown` for an instrument outside the table).
+    #[inline]
+    pub fn book_state(&self, inst: InstrumentId) -> BookFeedState {
+        self.state.insts.get(inst.index()).map_or(BookFeedState::Unknown, |s| s.state)
+    }
+
+    /// Market events ignored because their instrument is not in the table.
+    pub fn unknown_instrument_events(&self) -> u64 {
+        self.state.unknown_inst
     }
 }
 
@@ -199,7 +244,7 @@ mod tests {
     }
 
     /// Apply one level of `side` to instrument 0 (or `inst`).
-    fn set(v: &mut MarketView, inst: u32, side: Side, px: i64, qty: i64) -> bool {
+    fn set(v: &mut MarketState, inst: u32, side: Side, px: i64, qty: i64) -> bool {
         let d = Depth { inst: InstrumentId(inst), ..Default::default() };
         match side {
             Side::Buy => v.apply_depth(&d, &[pq(px, qty)], &[]),
@@ -209,20 +254,20 @@ mod tests {
 
     #[test]
     fn book_gap_clears_and_blocks_until_synced() {
-        let mut v = MarketView::new(1, 10);
+        let mut v = MarketState::new(1, 10);
         let i = InstrumentId(0);
-        assert!(v.book(i).is_none());
+        assert!(v.view(None).book(i).is_none());
         set(&mut v, 0, Side::Buy, 100, 1);
-        assert!(v.book(i).is_none(), "one-sided book is unusable");
+        assert!(v.view(None).book(i).is_none(), "one-sided book is unusable");
         set(&mut v, 0, Side::Sell, 101, 2);
-        assert_eq!(v.book(i).unwrap().best_ask().unwrap().1, Qty::from_units(2));
+        assert_eq!(v.view(None).book(i).unwrap().best_ask().unwrap().1, Qty::from_units(2));
         v.apply_status(&BookStatus { state: BookState::Gap, ..Default::default() });
-        assert!(v.book(i).is_none());
+        assert!(v.view(None).book(i).is_none());
         set(&mut v, 0, Side::Buy, 99, 1);
         set(&mut v, 0, Side::Sell, 102, 1);
-        assert!(v.book(i).is_none(), "unusable until synced");
+        assert!(v.view(None).book(i).is_none(), "unusable until synced");
         v.apply_status(&BookStatus { state: BookState::Synced, ..Default::default() });
-        let b = v.book(i).unwrap();
+        let b = v.view(None).book(i).unwrap();
         assert_eq!(b.best_bid().unwrap().0, Price::from_units(99), "gap cleared the old levels");
         assert!(!set(&mut v, 5, Side::Buy, 1, 1));
         assert_eq!(v.unknown_instrument_events(), 1);
@@ -230,15 +275,15 @@ mod tests {
 
     #[test]
     fn mid_needs_two_sided_quote() {
-        let mut v = MarketView::new(1, 4);
+        let mut v = MarketState::new(1, 4);
         let i = InstrumentId(0);
         let mut q =
             Quote { bid_px: Price::from_units(100), ask_px: Price::from_units(102), ..Default::default() };
         v.apply_quote(&q);
-        assert_eq!(v.mid(i), Some(Price::from_units(101)));
+        assert_eq!(v.view(None).mid(i), Some(Price::from_units(101)));
         q.ask_px = Price::ZERO;
         v.apply_quote(&q);
-        assert_eq!(v.mid(i), None);
-        assert!(v.quote(i).is_some());
+        assert_eq!(v.view(None).mid(i), None);
+        assert!(v.view(None).quote(i).is_some());
     }
 }

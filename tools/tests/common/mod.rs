@@ -2,7 +2,7 @@
 //! around a feed.
 #![allow(dead_code)] // each test binary uses part of it
 
-use alphapulse_runtime::{Actor, Ctx, Poll, Source};
+use alphapulse_runtime::{Actor, Books, Ctx, Poll, Source};
 use alphapulse_shm::alloc_count::{arm, disarm};
 use alphapulse_types::{Kinds, Msg};
 use std::any::Any;
@@ -50,6 +50,9 @@ impl Actor for Window {
     }
     fn source(&mut self) -> Option<&mut dyn Source> {
         Some(self)
+    }
+    fn books(&self) -> Option<&dyn Books> {
+        self.0.books()
     }
     fn as_any(&self) -> &dyn Any {
         self.0.as_any()

@@ -1,4 +1,5 @@
 use super::*;
+use crate::MarketState;
 use alphapulse_types::{Money, Quote};
 use proptest::prelude::*;
 
@@ -21,8 +22,8 @@ fn table() -> InstrumentTable {
     t
 }
 
-fn view() -> MarketView {
-    let mut v = MarketView::new(1, 10);
+fn view() -> MarketState {
+    let mut v = MarketState::new(1, 10);
     v.apply_quote(&Quote {
         inst: I,
         bid_px: Price::parse(b"60000.00").unwrap(),
@@ -77,11 +78,11 @@ fn refused(it: &Intent, reason: VenueReject) -> ExecReport {
 }
 
 /// Feed a signal and evaluate at its time.
-fn step(a: &mut Aggregator, v: &MarketView, agent: usize, score: i32, ts: u64) -> Option<Intent> {
+fn step(a: &mut Aggregator, v: &MarketState, agent: usize, score: i32, ts: u64) -> Option<Intent> {
     a.on_signal(agent, sig(score, ts));
     let inst = a.take_dirty()?;
     assert_eq!(a.take_dirty(), None, "an instrument is dirty once");
-    a.evaluate(inst, ts, ts + 7, v)
+    a.evaluate(inst, ts, ts + 7, &v.view(None))
 }
 
 #[test]
@@ -96,7 +97,7 @@ fn weighting_threshold_and_ttl() {
     assert_eq!(a.combined(I, 2 * SEC), Some(4_000), "(18000 − 6000) / 3");
     assert_eq!(a.combined(I, 6 * SEC), Some(9_000), "the −6000 from t=1s expired at 6s");
     assert_eq!(a.combined(I, 7 * SEC), None, "all expired");
-    let it = a.evaluate(I, 2 * SEC, 2 * SEC + 5, &v).unwrap();
+    let it = a.evaluate(I, 2 * SEC, 2 * SEC + 5, &v.view(None)).unwrap();
     assert_eq!((it.side, it.confidence, it.intent_id), (Side::Buy, 4_000, 1));
     assert_eq!(it.order_id(), OrderId::compose(StrategyId(0), 1).unwrap());
     assert_eq!((it.origin_ts, it.ts, it.strategy), (2 * SEC, 2 * SEC + 5, StrategyId(0)));
@@ -221,7 +222,7 @@ fn pricing_sizing_halt_and_no_market() {
     a.set_halted(true);
     assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
     a.set_halted(false);
-    assert_eq!(step(&mut a, &MarketView::new(1, 1), 0, 5_000, SEC), None);
+    assert_eq!(step(&mut a, &MarketState::new(1, 1), 0, 5_000, SEC), None);
     let c = AggregatorConfig {
         order_qty: Qty::parse(b"0.0001").unwrap(), // 6 USDT < 10
         min_order: MinOrder::Drop,
