@@ -114,7 +114,7 @@ fn round_trips<T: Tx, R: Rx>(iters: u64, msg: Msg, pair: fn() -> (T, R)) -> Dura
 fn ring(c: &mut Criterion) {
     let cap = Capture::sample();
     let stream = flow::market_stream(&cap.path);
-    let msg = *stream.iter().find(|m| matches!(m, Msg::Quote(_))).expect("a real quote");
+    let msg = *stream.msgs.iter().find(|m| matches!(m, Msg::Quote(_))).expect("a real quote");
 
     let mut g = c.benchmark_group("ring");
     g.throughput(Throughput::Elements(1));

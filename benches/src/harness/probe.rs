@@ -1,9 +1,12 @@
 //! Wrapper actors that measure the chain without changing what it does.
 //!
-//! Every wrapper forwards `handle`/`poll` to the real actor and keeps its name, so placements and
-//! forwarding conventions are unchanged. Time stamps:
+//! Every wrapper keeps its actor's name, declares the kinds it handles and consumes (so the runtime
+//! forwards around a wrapper exactly as around the bare actor), hands `handle` and its source's
+//! `poll` to the real actor with the thread's depth levels, and passes everything the actor sends
+//! on unchanged (bar the ingress stamps). Time stamps:
 //! - [`Ingress`] (around the `FeedActor`): reads the harness clock when it polls a frame and writes
-//!   that time into the `local_ts` of every market message the frame produced (and into `Eos`), so
+//!   that time into the `local_ts` of every market message the frame produced (quotes, trades, depth
+//!   update headers, book status; and into `Eos`), so
 //!   `origin_ts` of the intents and orders it causes is the frame's ingress time. Paced, it holds
 //!   each frame until its intended send time and stamps the *intended* time (coordinated omission).
 //!   The stamp's two low bits carry the kind of frame ([`trigger_of`]): a stamp is at most 3 ns
@@ -21,7 +24,7 @@
 //! Records are preallocated; a full table is counted, never grown.
 
 use crate::harness::hist::Trigger;
-use alphapulse_runtime::{Actor, Clock, Ctx, Outbox, Poll, Port};
+use alphapulse_runtime::{Actor, Clock, Ctx, Flow, Kinds, LevelStore, Outbox, Poll, Port, Source};
 use alphapulse_shm::alloc_count::allocations_in;
 use alphapulse_types::Msg;
 use std::any::Any;
@@ -122,7 +125,8 @@ pub enum Pace {
 }
 
 /// Rewrites the time stamps of what the feed sends: the ingress time with the frame kind in its
-/// two low bits (see [`trigger_of`]).
+/// two low bits (see [`trigger_of`]). The levels of a depth update go straight into the thread's
+/// level store (the feed writes them there before it sends the header).
 struct Restamp<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     ts: u64,
@@ -130,17 +134,25 @@ struct Restamp<'c, 'a> {
 
 impl Outbox for Restamp<'_, '_> {
     #[inline(always)]
-    fn send(&mut self, port: Port, mut msg: Msg) {
+    fn send(&mut self, port: Port, mut msg: Msg) -> Flow {
         let ts = self.ts & !3;
         match &mut msg {
             Msg::Quote(m) => m.local_ts = ts | 1,
-            Msg::Level(m) => m.local_ts = ts | 2,
+            Msg::Depth(m) => m.local_ts = ts | 2,
             Msg::Book(m) => m.local_ts = ts | 2,
             Msg::Trade(m) => m.local_ts = ts | 3,
             Msg::Eos(m) => m.ts = ts,
             _ => {}
         }
-        self.ctx.send(port, msg);
+        self.ctx.send(port, msg)
+    }
+    #[inline(always)]
+    fn journal(&mut self, msg: Msg) {
+        self.ctx.journal(msg)
+    }
+    #[inline(always)]
+    fn level_store(&mut self) -> Option<&mut LevelStore> {
+        self.ctx.level_store()
     }
 }
 
@@ -224,13 +236,30 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let inner = &mut self.inner;
         self.meter.run(|| inner.handle(msg, ctx));
     }
+    /// The wrapper is the source (it paces and stamps the inner one's polls), if the feed has one.
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        if self.inner.source().is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<A: Actor + Prefetch> Source for Ingress<A> {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.done {
             return Poll::Done;
@@ -258,18 +287,20 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
         if self.frames == self.warmup_frames && self.measured_from == u64::MAX {
             self.measured_from = intended & !3;
         }
-        let actor_now = ctx.now();
-        let inner = &mut self.inner;
-        let r = self.meter.run(|| inner.poll(&mut Ctx::new(actor_now, &mut Restamp { ctx, ts: intended })));
+        // The time and the levels before `ctx` is lent to the restamping outbox.
+        let (actor_now, levels) = (ctx.now(), ctx.levels());
+        let Some(source) = self.inner.source() else {
+            self.done = true;
+            return Poll::Done;
+        };
+        let mut restamp = Restamp { ctx, ts: intended };
+        let r = self.meter.run(|| source.poll(&mut Ctx::new(actor_now, &mut restamp).with_levels(levels)));
         match r {
             Poll::Busy => self.frames += 1,
             Poll::Done => self.done = true,
             Poll::Idle => {}
         }
         r
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -294,13 +325,21 @@ struct Catch<'c, 'a> {
 
 impl Outbox for Catch<'_, '_> {
     #[inline(always)]
-    fn send(&mut self, port: Port, msg: Msg) {
+    fn send(&mut self, port: Port, msg: Msg) -> Flow {
         match (self.hop, &msg) {
             (Hop::Risk, Msg::Decision(d)) => self.got = Some((d.intent_id, d.ts)),
             (Hop::Router, Msg::New(o)) => self.got = Some((o.order_id.0, o.ts)),
             _ => {}
         }
-        self.ctx.send(port, msg);
+        self.ctx.send(port, msg)
+    }
+    #[inline(always)]
+    fn journal(&mut self, msg: Msg) {
+        self.ctx.journal(msg)
+    }
+    #[inline(always)]
+    fn level_store(&mut self) -> Option<&mut LevelStore> {
+        self.ctx.level_store()
     }
 }
 
@@ -323,8 +362,14 @@ impl<A: Actor> Actor for Tap<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
+    }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        self.inner.source()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         if self.meter.calibrating() {
@@ -340,9 +385,10 @@ impl<A: Actor> Actor for Tap<A> {
             self.meter.run(|| inner.handle(msg, ctx));
             return;
         };
-        let now = ctx.now();
+        // The time and the levels before `ctx` is lent to the catching outbox.
+        let (now, levels) = (ctx.now(), ctx.levels());
         let mut catch = Catch { ctx, hop: self.hop, got: None };
-        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch)));
+        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch).with_levels(levels)));
         if let Some((key, ts)) = catch.got {
             self.records.push([key, up_ts, ts, link]);
         }
@@ -373,8 +419,14 @@ impl Actor for GatewayProbe {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
+    }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        self.inner.source()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         if self.meter.calibrating() {
