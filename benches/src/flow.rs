@@ -167,3 +167,83 @@ pub fn decision_and_order(stream: &Replayed) -> (Intent, Option<OrderNew>) {
     let order = out.down.iter().find_map(|m| if let Msg::New(o) = m { Some(*o) } else { None });
     (decision, order)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphapulse_feeds::testdata::sample_capture;
+    use alphapulse_types::{BookState, Side, Verdict};
+
+    /// The stream's depth updates carry their levels: a book built from nothing but the stream
+    /// (cleared on a gap, each update's levels applied in order) has, after every header, the best
+    /// prices the header states, and at the end the feed's own final book.
+    #[test]
+    fn market_stream_carries_every_depth_updates_levels() {
+        let path = sample_capture();
+        let stream = market_stream(&path);
+        let (table, btc) = instruments();
+        let tick = table.get(btc).expect("BTCUSDT").tick;
+        let mut book = Book::with_grid(BOOK_LEVELS, tick);
+        let (mut depths, mut levels) = (0usize, 0usize);
+        for m in &stream.msgs {
+            assert!(m.is_market(), "{m:?}");
+            match m {
+                Msg::Book(b) if b.inst == btc && b.state == BookState::Gap => book.clear(),
+                Msg::Depth(d) if d.inst == btc => {
+                    let (bids, asks) = stream.levels_of(d);
+                    assert_eq!((bids.len(), asks.len()), (d.bids as usize, d.asks as usize), "{d:?}");
+                    for l in bids {
+                        book.set(Side::Buy, l.px, l.qty);
+                    }
+                    for l in asks {
+                        book.set(Side::Sell, l.px, l.qty);
+                    }
+                    let px = |b: Option<(Price, Qty)>| b.map_or(0, |(p, _)| p.raw());
+                    assert_eq!(
+                        (px(book.best_bid()), px(book.best_ask())),
+                        (d.best_bid.raw(), d.best_ask.raw()),
+                        "after {d:?}"
+                    );
+                    depths += 1;
+                    levels += d.len();
+                }
+                _ => {}
+            }
+        }
+        assert!(depths > 1_000, "{depths} depth updates");
+        assert_eq!(levels, stream.levels.len(), "every level belongs to one depth update");
+
+        let mut r = Replay::open(&[path], &table, &FeedOptions::defaults()).expect("open capture");
+        while r.step(&mut NullSink) {}
+        let feed = r.book(btc).expect("the feed's BTCUSDT book");
+        for side in [Side::Buy, Side::Sell] {
+            assert!(book.levels(side).eq(feed.levels(side)), "{side:?} side differs from the feed's book");
+        }
+    }
+
+    /// The first real intent goes through risk (approved by default limits) and the router, and
+    /// the order keeps the aggregator's id and the intent's trigger.
+    #[test]
+    fn the_first_intent_becomes_an_order() {
+        let stream = market_stream(&sample_capture());
+        let (intent, pos) = first_intent(&stream);
+        assert!(stream.msgs[pos].is_market());
+        assert_ne!(intent.intent_id, 0, "the aggregator assigns ids");
+        let (decision, order) = decision_and_order(&stream);
+        assert_eq!(decision.verdict, Verdict::Approved);
+        assert_eq!(decision.intent_id, intent.intent_id);
+        let order = order.expect("an approved decision becomes an order");
+        assert_eq!(order.order_id, intent.order_id());
+        assert_eq!(order.trigger, intent.trigger);
+    }
+
+    /// `depth_with` finds a real update with the asked level count when there is one.
+    #[test]
+    fn depth_with_picks_by_level_count() {
+        let stream = market_stream(&sample_capture());
+        let (d, pos) = depth_with(&stream, 100, 20);
+        assert!(pos >= 100);
+        assert_eq!(stream.msgs[pos], Msg::Depth(d));
+        assert_eq!(d.len(), 20, "the sample has 20-level updates");
+    }
+}

@@ -255,3 +255,49 @@ pub fn run_pass(s: &PassSpec<'_>, lat: &mut Latencies) -> anyhow::Result<PassSta
     }
     Ok(st)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harness::hist::{HOPS, SERIES};
+    use alphapulse_benches::capture::{Capture, TempCapture};
+    use alphapulse_runtime::ClockKind;
+
+    /// One probed pass, one thread, over the start of the sample: every encoded order is joined
+    /// with its intent and decision, carries the trigger its frame's stamp says, is counted under
+    /// it, and no actor allocates inside its handle/poll (the test binary's global allocator is
+    /// the counting one, see `src/bin/tick_to_trade.rs`).
+    #[test]
+    fn a_probed_pass_joins_every_order_and_allocates_nothing() {
+        let cap = Capture::sample();
+        let part = TempCapture::write("t2t-pass", cap.lines.iter().take(8_000));
+        let data = Data::prepare(std::slice::from_ref(&part.path)).expect("prepare");
+        let cfg = trading_config(&data);
+        let table = alphapulse_tools::backtest::instruments(&cfg).expect("instruments");
+        let (pcfg, _) = placement(1, &[]).expect("one thread");
+        let placement = pcfg.resolve(&CHAIN).expect("placement");
+        let clock = Clock::new(ClockKind::Tsc);
+        let spec = PassSpec {
+            cfg: &cfg,
+            table: &table,
+            placement: &placement,
+            pace: Pace::Free,
+            deadline: u64::MAX,
+            clock: &clock,
+            count_allocs: true,
+            warmup_frames: 0,
+            capacity: data.frames + 1024,
+        };
+        let mut lat = Latencies::new();
+        let st = run_pass(&spec, &mut lat).expect("pass");
+        assert_eq!(st.frames, data.frames as u64);
+        assert!(!st.cut_at_deadline);
+        assert_eq!(st.allocs, 0, "heap allocations inside the actors");
+        assert!(st.measured > 0, "{st:?}");
+        assert_eq!((st.encoded, st.unmatched, st.record_overflow), (st.measured, 0, 0), "{st:?}");
+        assert_eq!(st.trigger_mismatches, 0, "{st:?}");
+        let by_trigger: u64 = lat.h[HOPS..].iter().map(|h| h.len()).sum();
+        assert_eq!(by_trigger, st.measured, "every order counted under its trigger");
+        assert_eq!(SERIES.len(), lat.h.len());
+    }
+}

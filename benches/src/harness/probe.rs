@@ -446,3 +446,109 @@ impl Actor for GatewayProbe {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphapulse_feeds::testdata::{replay_messages, sample_capture, Replayed};
+    use alphapulse_feeds::{sample_instruments, FeedActor, FeedOptions};
+    use alphapulse_runtime::{ClockKind, VecOutbox};
+
+    fn meter() -> Meter {
+        Meter::new(Clock::new(ClockKind::Tsc), false)
+    }
+
+    /// The market messages of a frame carry the ingress stamp with the frame's kind in the two low
+    /// bits; everything else the feed sends (the depth updates' levels above all) is unchanged.
+    #[test]
+    fn ingress_stamps_what_the_feed_sends_and_keeps_its_levels() {
+        let path = sample_capture();
+        let table = sample_instruments();
+        let want = replay_messages(std::slice::from_ref(&path), &table).expect("replay");
+        let feed = FeedActor::open(&[path], &table, FeedOptions::defaults()).expect("open");
+        let (handles, consumes) = (feed.handles(), feed.consumes());
+        let mut ingress = Ingress::new(feed, meter(), Pace::Free, u64::MAX, 0);
+        assert_eq!((ingress.handles(), ingress.consumes()), (handles, consumes));
+        assert!(ingress.source().is_some(), "the wrapped feed is still a source");
+
+        // As `replay_messages` collects, so the level indices compare.
+        let mut out = VecOutbox::default();
+        let mut got = Replayed::default();
+        loop {
+            let p = out.poll(&mut ingress, 0);
+            let base = got.levels.len() as u32;
+            for mut m in out.down.drain(..) {
+                if let Msg::Depth(d) = &mut m {
+                    d.at += base;
+                }
+                got.msgs.push(m);
+            }
+            got.levels.extend_from_slice(out.levels.as_slice());
+            out.clear();
+            if p == Poll::Done {
+                break;
+            }
+        }
+        assert_eq!(ingress.frames, ingress.inner.stats().frames);
+        assert_eq!(got.msgs.len(), want.msgs.len());
+        assert_eq!(got.levels, want.levels);
+        let mut depths = 0;
+        for (g, w) in got.msgs.iter().zip(&want.msgs) {
+            let (mut g, mut w) = (*g, *w);
+            let bits = match (&mut g, &mut w) {
+                (Msg::Quote(a), Msg::Quote(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 1 && b.local_ts > 0)
+                }
+                (Msg::Trade(a), Msg::Trade(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 3 && b.local_ts > 0)
+                }
+                (Msg::Book(a), Msg::Book(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 2 && b.local_ts > 0)
+                }
+                (Msg::Depth(a), Msg::Depth(b)) => {
+                    depths += 1;
+                    assert_eq!(got.levels_of(a), want.levels_of(b));
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 2 && b.local_ts > 0)
+                }
+                (Msg::Eos(a), Msg::Eos(_)) => Some(std::mem::take(&mut a.ts) & 3 == 0),
+                _ => None,
+            };
+            assert_eq!(bits, Some(true), "stamp of {g:?}");
+            match &mut w {
+                Msg::Quote(b) => b.local_ts = 0,
+                Msg::Trade(b) => b.local_ts = 0,
+                Msg::Book(b) => b.local_ts = 0,
+                Msg::Depth(b) => b.local_ts = 0,
+                Msg::Eos(b) => b.ts = 0,
+                _ => {}
+            }
+            assert_eq!(g, w);
+        }
+        assert!(depths > 1_000, "{depths} depth updates");
+    }
+
+    /// The runtime forwards around a wrapper exactly as around its bare actor.
+    #[test]
+    fn wrappers_declare_what_their_actor_handles_and_consumes() {
+        let cfg = alphapulse_tools::config::Config::default();
+        let table = sample_instruments();
+        let strategy = || alphapulse_strategy::StrategyHost::new(&cfg.strategy, &table, 100).expect("host");
+        let risk = || alphapulse_risk::RiskActor::new(cfg.risk.clone(), &table).expect("risk");
+        let router = || alphapulse_oms::RouterActor::new(cfg.router.clone(), table.len()).expect("router");
+        let sim = || alphapulse_gateways::sim::SimGateway::new(cfg.sim.clone(), &table, 100).expect("sim");
+        fn same<A: Actor, B: Actor>(mut bare: A, mut wrapped: B) {
+            assert_eq!(bare.name(), wrapped.name());
+            assert_eq!(
+                (bare.handles(), bare.consumes()),
+                (wrapped.handles(), wrapped.consumes()),
+                "{}",
+                bare.name()
+            );
+            assert_eq!(bare.source().is_some(), wrapped.source().is_some(), "{}", bare.name());
+        }
+        same(strategy(), Tap::new(strategy(), meter(), Hop::Strategy, 8));
+        same(risk(), Tap::new(risk(), meter(), Hop::Risk, 8));
+        same(router(), Tap::new(router(), meter(), Hop::Router, 8));
+        same(sim(), GatewayProbe::new(sim(), meter(), 8));
+    }
+}
