@@ -14,7 +14,7 @@
 //! - [`config`]: the short criterion settings every bench uses (2-core machine).
 //!
 //! One file per area under `benches/`: `parse`, `book`, `strategy`, `risk`, `oms`, `gateway`,
-//! `ring`, `chain`.
+//! `ring`, `chain`, `journal`.
 #![forbid(unsafe_code)]
 
 pub mod capture;
