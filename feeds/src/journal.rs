@@ -7,8 +7,10 @@
 //! A depth update is one record: its `Depth` header, then its levels (codec version 3), sent on
 //! with `Ctx::send_depth` so the levels reach the thread's level store.
 //!
-//! Each `poll` sends up to [`BATCH`] records (fewer once [`BATCH_LEVELS`] depth levels were sent,
-//! so one poll's levels fit the thread's level store); the stream's own `Eos` record ends the replay. A
+//! Each `poll` sends up to [`BATCH`] records, and depth levels up to [`BATCH_LEVELS`]: a depth record
+//! that would take a poll past it waits for the next poll (where it goes first, alone if it must),
+//! so one poll writes at most `max(BATCH_LEVELS, one record)` levels into the thread's level store
+//! (emptied between polls). The stream's own `Eos` record ends the replay. A
 //! stream that ends without one (its writer died, or is still writing) ends with an `Eos` at the
 //! last record's time, and [`JournalFeedStats::missing_eos`] says so. A bad record (corrupt bytes,
 //! an unknown message version, a payload that does not decode, a type that does not match the
@@ -36,7 +38,7 @@ use std::path::{Path, PathBuf};
 
 /// Records sent per poll at most.
 pub const BATCH: usize = 64;
-/// A poll ends after the record that brings its depth levels to this many.
+/// Depth levels one poll sends at most, unless a single record carries more (it then goes alone).
 pub const BATCH_LEVELS: usize = 4096;
 /// Most levels one depth record may carry (a 5000-level snapshot has 10,000): the decoding buffer,
 /// allocated when the replay opens.
@@ -97,6 +99,8 @@ pub struct JournalFeed {
     done: bool,
     /// The levels of the depth record just read.
     levels: Vec<PxQty>,
+    /// A depth record read but held for the next poll (its levels are in `levels`).
+    held: Option<Msg>,
 }
 
 enum Next {
@@ -117,6 +121,7 @@ impl JournalFeed {
             error: None,
             done: false,
             levels: Vec::with_capacity(MAX_RECORD_LEVELS),
+            held: None,
         })
     }
     /// The stream folder.
@@ -235,22 +240,24 @@ impl Source for JournalFeed {
         }
         let mut levels = 0;
         for _ in 0..BATCH {
-            match self.next() {
+            let next = match self.held.take() {
+                Some(m) => Ok(Next::Msg(m)),
+                None => self.next(),
+            };
+            match next {
                 Ok(Next::Msg(m)) => {
+                    if let Msg::Depth(d) = m {
+                        if levels > 0 && levels + d.len() > BATCH_LEVELS {
+                            self.held = Some(m); // first in the next poll, when the store is empty
+                            break;
+                        }
+                        levels += d.len();
+                    }
                     self.stats.records += 1;
                     self.send(m, ctx);
-                    match m {
-                        Msg::Eos(_) => {
-                            self.done = true;
-                            return Poll::Done;
-                        }
-                        Msg::Depth(d) => {
-                            levels += d.len();
-                            if levels >= BATCH_LEVELS {
-                                break;
-                            }
-                        }
-                        _ => {}
+                    if let Msg::Eos(_) = m {
+                        self.done = true;
+                        return Poll::Done;
                     }
                 }
                 Ok(Next::End) => return self.finish(ctx, true),

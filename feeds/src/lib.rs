@@ -33,6 +33,7 @@
 
 mod error;
 mod gzcheck;
+mod inflate;
 mod lines;
 
 pub mod actor;

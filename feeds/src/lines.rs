@@ -22,42 +22,56 @@ impl<R: Read> Read for Counted<R> {
 /// An open input file.
 pub(crate) enum Input {
     Gz(Box<MultiGzDecoder<Counted<File>>>),
+    /// Gzip decompressed ahead on a thread of its own (see `crate::inflate`).
+    Ahead(crate::inflate::Inflater),
     Plain(Counted<File>),
 }
 
 impl Input {
-    /// Open `f`, detecting gzip by its magic bytes.
-    pub(crate) fn open(mut f: File) -> io::Result<Input> {
-        use std::io::{Seek, SeekFrom};
-        let mut magic = [0u8; 2];
-        let mut got = 0;
-        while got < 2 {
-            match f.read(&mut magic[got..])? {
-                0 => break,
-                k => got += k,
-            }
-        }
-        f.seek(SeekFrom::Start(0))?;
-        let c = Counted { inner: f, n: 0 };
-        Ok(if got == 2 && magic == [0x1f, 0x8b] {
-            Input::Gz(Box::new(MultiGzDecoder::new(c)))
+    /// Open `f` for the replay: gzip is decompressed ahead on its own thread.
+    pub(crate) fn open_ahead(mut f: File) -> io::Result<Input> {
+        Ok(if is_gzip(&mut f)? {
+            Input::Ahead(crate::inflate::Inflater::start(f)?)
         } else {
-            Input::Plain(c)
+            Input::Plain(Counted { inner: f, n: 0 })
         })
+    }
+    /// Open `f`, detecting gzip by its magic bytes (decompressed on the calling thread).
+    pub(crate) fn open(mut f: File) -> io::Result<Input> {
+        let gz = is_gzip(&mut f)?;
+        let c = Counted { inner: f, n: 0 };
+        Ok(if gz { Input::Gz(Box::new(MultiGzDecoder::new(c))) } else { Input::Plain(c) })
     }
     /// File bytes consumed so far (compressed for gzip).
     pub(crate) fn consumed(&self) -> u64 {
         match self {
             Input::Gz(g) => g.get_ref().n,
+            Input::Ahead(a) => a.consumed(),
             Input::Plain(c) => c.n,
         }
     }
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Input::Gz(g) => g.read(buf),
+            Input::Ahead(a) => a.read(buf),
             Input::Plain(c) => c.read(buf),
         }
     }
+}
+
+/// True if `f` starts with the gzip magic bytes; `f` is left at its start.
+fn is_gzip(f: &mut File) -> io::Result<bool> {
+    use std::io::{Seek, SeekFrom};
+    let mut magic = [0u8; 2];
+    let mut got = 0;
+    while got < 2 {
+        match f.read(&mut magic[got..])? {
+            0 => break,
+            k => got += k,
+        }
+    }
+    f.seek(SeekFrom::Start(0))?;
+    Ok(got == 2 && magic == [0x1f, 0x8b])
 }
 
 /// What [`LineReader::next`] found.

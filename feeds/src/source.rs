@@ -26,7 +26,6 @@ use crate::stats::{FeedStats, FrameKind, MalformedKind};
 use crate::{FeedError, SymbolMap};
 use alphapulse_types::InstrumentId;
 use std::fs::File;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// A capture file format.
@@ -44,11 +43,7 @@ pub(crate) fn read_head(path: &Path, max: usize) -> Result<Vec<u8>, FeedError> {
     let mut head = vec![0u8; max];
     let mut n = 0;
     while n < head.len() {
-        let k = match &mut input {
-            Input::Gz(g) => g.read(&mut head[n..]),
-            Input::Plain(p) => p.read(&mut head[n..]),
-        }
-        .map_err(io)?;
+        let k = input.read(&mut head[n..]).map_err(io)?;
         if k == 0 {
             break;
         }
@@ -206,7 +201,7 @@ pub(crate) struct Source {
 
 impl Source {
     pub(crate) fn new(files: Vec<SourceFile>, max_line: usize, clock: RecvClock) -> Self {
-        let inputs = files.iter().map(|f| Some(File::open(&f.path).and_then(Input::open))).collect();
+        let inputs = files.iter().map(|f| Some(File::open(&f.path).and_then(Input::open_ahead))).collect();
         Source {
             files,
             inputs,

@@ -27,7 +27,10 @@ pub struct Replayed {
 
 impl Replayed {
     /// The levels of `d`: (bids, asks).
-    pub fn levels_of(&self, d: &alphapulse_types::Depth) -> (&[alphapulse_types::PxQty], &[alphapulse_types::PxQty]) {
+    pub fn levels_of(
+        &self,
+        d: &alphapulse_types::Depth,
+    ) -> (&[alphapulse_types::PxQty], &[alphapulse_types::PxQty]) {
         alphapulse_runtime::levels_in(&self.levels, d)
     }
 }

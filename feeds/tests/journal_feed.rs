@@ -191,3 +191,55 @@ fn a_corrupt_segment_is_a_journal_error() {
     assert!(s.contains("checksum") && s.contains(&format!("offset {offset}")), "{s}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A poll writes at most `BATCH_LEVELS` levels, or one record's when a single record carries more:
+/// a record that would take a poll past the limit waits for the next poll, so a thread's level
+/// store (emptied between polls) of `MAX_RECORD_LEVELS` always holds what one poll writes.
+#[test]
+fn a_poll_writes_at_most_a_batch_or_one_record_of_levels() {
+    use alphapulse_feeds::journal::{BATCH_LEVELS, MAX_RECORD_LEVELS};
+    let dir = tmp("batch");
+    let depth = |i: u64, n: u64| {
+        let d = Depth { bids: n as u32, update_id: i, local_ts: 100 + i, ..Default::default() };
+        (Msg::Depth(d), (0..n).map(|k| level(i, k)).collect::<Vec<_>>())
+    };
+    let mut ms: Vec<Rec> = (0..40).map(|i| depth(i, 100)).collect(); // 4,000 levels
+    ms.push(depth(40, MAX_RECORD_LEVELS as u64)); // would take the first poll past the store
+    ms.extend((41..60).map(|i| depth(i, 100)));
+    ms.push(eos(999));
+    let mut w =
+        Writer::create_or_open(&dir, StreamConfig { segment_size: 4 << 20, ..Default::default() }).unwrap();
+    for r in &ms {
+        w.append(r.0.kind(), CODEC_VERSION, r.0.event_ts(), &payload(r)).unwrap();
+    }
+    drop(w);
+    let mut feed = JournalFeed::open(&dir).unwrap();
+    let (mut out, mut got, mut per_poll) = (VecOutbox::default(), Vec::new(), Vec::new());
+    loop {
+        let p = out.poll(&mut feed, 0);
+        per_poll.push(out.levels.len());
+        for m in &out.down {
+            let levels = match m {
+                Msg::Depth(d) => {
+                    let (b, a) = out.levels_of(d);
+                    b.iter().chain(a).copied().collect()
+                }
+                _ => vec![],
+            };
+            got.push(match m {
+                Msg::Depth(d) => (Msg::Depth(Depth { at: 0, ..*d }), levels),
+                m => (*m, levels),
+            });
+        }
+        out.clear();
+        if p == Poll::Done {
+            break;
+        }
+    }
+    assert_eq!(got, ms, "every record, in order");
+    assert_eq!(per_poll[0], 4_000, "the big record waits for the next poll");
+    assert_eq!(per_poll[1], MAX_RECORD_LEVELS, "and goes alone");
+    assert!(per_poll[2..].iter().all(|&n| n <= BATCH_LEVELS), "{per_poll:?}");
+    println!("levels per poll: {per_poll:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -9,12 +9,30 @@ use proptest::prelude::*;
 
 #[derive(Clone, Debug)]
 enum Op {
-    Level { side: Side, tick: i64, lots: i64, last: bool },
-    Quote { bid: i64, ask_gap: i64, bq: i64, aq: i64 },
-    Trade { aggressor: Side, tick: i64, lots: i64 },
+    /// One depth update: (side, tick, lots) per level.
+    Depth(Vec<(Side, i64, i64)>),
+    Quote {
+        bid: i64,
+        ask_gap: i64,
+        bq: i64,
+        aq: i64,
+    },
+    Trade {
+        aggressor: Side,
+        tick: i64,
+        lots: i64,
+    },
     Status(BookState),
-    New { side: Side, market: bool, tif: Tif, tick: i64, lots: i64 },
-    Cancel { back: usize },
+    New {
+        side: Side,
+        market: bool,
+        tif: Tif,
+        tick: i64,
+        lots: i64,
+    },
+    Cancel {
+        back: usize,
+    },
     CancelUnknown,
 }
 
@@ -27,7 +45,7 @@ fn tif() -> impl Strategy<Value = Tif> {
 
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        4 => (side(), -10i64..10, 0i64..6, any::<bool>()).prop_map(|(side, tick, lots, last)| Op::Level { side, tick, lots, last }),
+        4 => prop::collection::vec((side(), -10i64..10, 0i64..6), 1..5).prop_map(Op::Depth),
         3 => (-10i64..10, 1i64..4, 0i64..6, 0i64..6).prop_map(|(bid, ask_gap, bq, aq)| Op::Quote { bid, ask_gap, bq, aq }),
         3 => (side(), -10i64..10, 1i64..8).prop_map(|(aggressor, tick, lots)| Op::Trade { aggressor, tick, lots }),
         1 => prop_oneof![Just(BookState::Gap), Just(BookState::Synced)].prop_map(Op::Status),
@@ -124,15 +142,7 @@ fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
     for (dt, op) in ops {
         ts += dt;
         let msg = match *op {
-            Op::Level { side, tick, lots: n, last } => Msg::Level(Level {
-                inst: INST,
-                side,
-                last: last as u8,
-                px: px(tick),
-                qty: lots(n),
-                local_ts: ts,
-                ..Level::default()
-            }),
+            Op::Depth(_) => Msg::Depth(Depth { inst: INST, local_ts: ts, ..Depth::default() }),
             Op::Quote { bid, ask_gap, bq, aq } => Msg::Quote(Quote {
                 inst: INST,
                 bid_px: px(bid),
@@ -176,7 +186,19 @@ fn run(ops: &[(u64, Op)], cfg: SimConfig) -> Result<(), TestCaseError> {
         };
         // Reports go up when event time reaches their stamp: while any message is handled, never
         // before their time.
-        let reports = h.send(msg);
+        let reports = match (msg, op) {
+            (Msg::Depth(d), Op::Depth(levels)) => {
+                let of = |s: Side| {
+                    levels
+                        .iter()
+                        .filter(|l| l.0 == s)
+                        .map(|&(_, t, n)| PxQty { px: px(t), qty: lots(n) })
+                        .collect::<Vec<_>>()
+                };
+                h.send_depth(d, &of(Side::Buy), &of(Side::Sell), ts)
+            }
+            _ => h.send(msg),
+        };
         if msg.is_market() {
             reach.market(&msg, h.gw.book(INST).unwrap());
         }
@@ -240,7 +262,14 @@ proptest! {
             let side = if e & 1 == 0 { Side::Buy } else { Side::Sell };
             let tif = [Tif::Gtc, Tif::Ioc, Tif::Fok][(e % 3) as usize];
             let msg = match kind {
-                0 => Msg::Level(Level { inst, side, last: e & 1, px: Price::from_raw(a), qty: Qty::from_raw(b), local_ts: t, ..Level::default() }),
+                0 => {
+                    let d = Depth { inst, local_ts: t, ..Depth::default() };
+                    let l = [PxQty { px: Price::from_raw(a), qty: Qty::from_raw(b) }];
+                    let (bids, asks): (&[PxQty], &[PxQty]) = if side == Side::Buy { (&l, &[]) } else { (&[], &l) };
+                    h.send_depth(d, bids, asks, t);
+                    prop_assert!(h.gw.open_orders() <= 8);
+                    continue;
+                }
                 1 => Msg::Quote(Quote { inst, bid_px: Price::from_raw(a), bid_qty: Qty::from_raw(b), ask_px: Price::from_raw(b), ask_qty: Qty::from_raw(a), local_ts: t, ..Quote::default() }),
                 2 => Msg::Trade(Trade { inst, aggressor: side, px: Price::from_raw(a), qty: Qty::from_raw(b), local_ts: t, ..Trade::default() }),
                 3 => Msg::Book(BookStatus { inst, state: if e < 4 { BookState::Gap } else { BookState::Synced }, local_ts: t, ..BookStatus::default() }),

@@ -105,7 +105,8 @@ fn real_capture_keeps_invariants_without_allocating() {
         return;
     };
     let path = data.join("binance-spot/btcusdt_20240808.gz");
-    let mut market = alphapulse_feeds::testdata::replay_messages(&[path], &btcusdt()).unwrap();
+    let replayed = alphapulse_feeds::testdata::replay_messages(&[path], &btcusdt()).unwrap();
+    let mut market = replayed.msgs.clone();
     market.retain(|m| !matches!(m, Msg::Eos(_))); // `with_orders` ends the stream itself
     assert!(market.len() > 30_000, "expected the whole capture, got {}", market.len());
     let msgs = with_orders(&market, 100);
@@ -122,7 +123,7 @@ fn real_capture_keeps_invariants_without_allocating() {
     for _ in 0..2 {
         let mut gw = SimGateway::new(cfg.clone(), &btcusdt(), 1_000).unwrap();
         let mut out = PreOut { up: Vec::with_capacity(msgs.len()), cur: 0, down: 0, overflow: 0 };
-        let allocs = counting::allocations_in(|| drive::run(&mut gw, &msgs, &mut out));
+        let allocs = counting::allocations_in(|| drive::run(&mut gw, &msgs, &replayed.levels, &mut out));
         assert_eq!(allocs, 0, "the gateway allocated on the hot path");
         let chk = drive::check(&gw, &msgs, &out);
         runs.push((gw, out.up, chk));
@@ -212,7 +213,7 @@ fn synthetic_stream_allocates_nothing() {
         SimGateway::new(SimConfig { max_orders: 16, max_pending: 4, ..SimConfig::default() }, &btcusdt(), 50)
             .unwrap();
     let mut out = PreOut { up: Vec::with_capacity(msgs.len()), cur: 0, down: 0, overflow: 0 };
-    assert_eq!(counting::allocations_in(|| drive::run(&mut gw, &msgs, &mut out)), 0);
+    assert_eq!(counting::allocations_in(|| drive::run(&mut gw, &msgs, &[], &mut out)), 0);
     drive::check(&gw, &msgs, &out);
     let s = gw.stats();
     assert!(s.maker_fills > 0 && s.taker_fills > 0 && s.rejected_total() > 0, "{s:?}");

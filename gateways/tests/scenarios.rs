@@ -9,9 +9,7 @@ use ExecKind::*;
 
 /// asks 101 x1, 102 x2; bids 100 x5 (one depth update).
 fn book(h: &mut Harness, ts: u64) {
-    assert!(h.send(level(ts, Side::Sell, "101", "1", false)).is_empty());
-    h.send(level(ts, Side::Sell, "102", "2", false));
-    h.send(level(ts, Side::Buy, "100", "5", true));
+    assert!(h.depth(ts, &[("100", "5")], &[("101", "1"), ("102", "2")]).is_empty());
 }
 
 #[test]
@@ -159,9 +157,9 @@ fn a_gtc_that_took_at_arrival_does_not_fill_again_from_the_same_sellers() {
     let rs = h.send(tick(20));
     assert_eq!(kinds(&rs), [(Accepted, p("101"), Qty::ZERO), (Fill, p("101"), q("1"))]);
     // The feed shows the ask we took again (it does not know): nothing new, no maker fill.
-    assert!(h.send(level(30, Side::Sell, "101", "1", true)).is_empty());
+    assert!(h.level(30, Side::Sell, "101", "1").is_empty());
     // A new seller joins at 101: that would have traded with us.
-    let rs = h.send(level(40, Side::Sell, "101", "1.5", true));
+    let rs = h.level(40, Side::Sell, "101", "1.5");
     assert_eq!(kinds(&rs), [(Fill, p("101"), q("0.5"))]);
     assert_eq!(rs[0].liquidity, Liquidity::Maker);
 }
@@ -171,8 +169,8 @@ fn level_decrease_shrinks_queue_ahead() {
     let mut h = Harness::new(cfg(0, 0));
     book(&mut h, 0);
     h.send(limit(1, 10, Side::Buy, Tif::Gtc, "100", "2"));
-    h.send(level(20, Side::Buy, "100", "1", true)); // 5 → 1 displayed: at most 1 ahead of us
-    h.send(level(25, Side::Buy, "100", "9", true)); // orders joining behind do not move us back
+    h.level(20, Side::Buy, "100", "1"); // 5 → 1 displayed: at most 1 ahead of us
+    h.level(25, Side::Buy, "100", "9"); // orders joining behind do not move us back
     let rs = h.send(trade(30, Side::Sell, "100", "2"));
     assert_eq!(kinds(&rs), [(Fill, p("100"), q("1"))]);
 }
@@ -217,7 +215,7 @@ fn order_is_not_active_before_a_market_event_at_arrival_time() {
     assert!(rs.iter().all(|r| r.ts == 1_520));
     // It saw the book as it was before the event at 2_500 was applied.
     h.send(limit(2, 2_000, Side::Buy, Tif::Ioc, "102", "1"));
-    h.send(level(2_500, Side::Sell, "102", "0", true));
+    h.level(2_500, Side::Sell, "102", "0");
     let rs = h.send(tick(2_600));
     assert_eq!(kinds(&rs)[1], (Fill, p("102"), q("1")));
     // Eos processes what is still in flight.
@@ -235,7 +233,7 @@ fn book_gap_clears_the_view_and_orders_wait() {
     h.send(limit(1, 10, Side::Buy, Tif::Gtc, "100", "1"));
     h.send(status(20, BookState::Gap));
     assert!(h.gw.book(INST).unwrap().is_empty());
-    h.send(level(25, Side::Sell, "99", "1", true)); // ignored while the book is unusable
+    h.level(25, Side::Sell, "99", "1"); // ignored while the book is unusable
     assert!(h.gw.book(INST).unwrap().is_empty());
     assert!(h.send(trade(26, Side::Sell, "98", "1")).is_empty(), "resting orders wait during a gap");
     h.send(market(2, 30, Side::Buy, Tif::Ioc, "1"));
@@ -257,8 +255,7 @@ fn book_gap_clears_the_view_and_orders_wait() {
     assert_eq!(h.gw.open_orders(), 2);
     // Resync: the book comes back; the ask at 150 is below order 5's 200 and fills it as a maker.
     h.send(status(50, BookState::Synced));
-    h.send(level(50, Side::Buy, "100", "3", false));
-    let rs = h.send(level(50, Side::Sell, "150", "1", true));
+    let rs = h.depth(50, &[("100", "3")], &[("150", "1")]);
     assert_eq!(kinds(&rs), [(Fill, p("200"), q("1"))]);
     assert_eq!(rs[0].order_id, OrderId(5));
     let rs = h.send(trade(60, Side::Sell, "100", "4")); // order 1's queue is now the 3 shown

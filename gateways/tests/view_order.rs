@@ -1,11 +1,10 @@
 //! The simulator's book view never lets older data override newer (issue 8, point 14): over real
 //! captures (quotes, trades and depth levels through the real feed handler) the view is never
-//! crossed (best bid ≥ best ask) after a book change — a quote, or the last level of a depth
-//! update. Before quotes carried their update id, an older depth update could bring back a price
+//! crossed (best bid ≥ best ask) after a book change — a quote, or a depth update. Before quotes carried their update id, an older depth update could bring back a price
 //! a newer bookTicker had removed.
 
 use alphapulse_gateways::sim::{SimConfig, SimGateway};
-use alphapulse_runtime::VecOutbox;
+use alphapulse_runtime::{Actor, Ctx, VecOutbox};
 use alphapulse_types::*;
 use std::path::PathBuf;
 
@@ -36,11 +35,11 @@ fn crossed_states(file: PathBuf) -> (u64, u64) {
     let mut gw = SimGateway::new(SimConfig::default(), &table, 5_000).unwrap();
     let mut out = VecOutbox::default();
     let (mut checked, mut crossed) = (0, 0);
-    for m in &market {
-        out.handle(&mut gw, m, m.event_ts());
+    for m in &market.msgs {
+        gw.handle(m, &mut Ctx::new(m.event_ts(), &mut out).with_levels(&market.levels));
         let inst = match m {
             Msg::Quote(q) => q.inst,
-            Msg::Level(l) if l.last != 0 => l.inst,
+            Msg::Depth(d) => d.inst,
             _ => continue,
         };
         let book = gw.book(inst).unwrap();

@@ -4,6 +4,7 @@ use crate::config::{json_differences, Config, ConfigError};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::run_journal;
+use crate::stage::Stage;
 use alphapulse_feeds::{FeedActor, FeedOptions, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
@@ -367,41 +368,52 @@ pub fn instruments(cfg: &Config) -> anyhow::Result<InstrumentTable> {
     Ok(only)
 }
 
-/// The five actors of a backtest, in chain order, and the feed's input size in bytes.
+/// The five actors of a backtest, in chain order, and the feed's input size in bytes: the chain
+/// [`execute`] runs, statically dispatched (see [`Stage`]).
+pub fn build_stages(
+    cfg: &Config,
+    table: &InstrumentTable,
+    progress: Option<Arc<AtomicU64>>,
+) -> anyhow::Result<(Vec<Stage>, u64)> {
+    let opts = FeedOptions { progress, ..FeedOptions::from_config(&cfg.feed) };
+    let feed = FeedActor::open(&cfg.data, table, opts).context("opening the capture files")?;
+    let total = feed.total_input_bytes();
+    let mut actors = vec![Stage::Feed(Box::new(feed))];
+    actors.extend(downstream(cfg, table)?);
+    Ok((actors, total))
+}
+
+/// [`build_stages`], each behind a box: for code that wraps actors (tests, probes).
 pub fn build_chain(
     cfg: &Config,
     table: &InstrumentTable,
     progress: Option<Arc<AtomicU64>>,
 ) -> anyhow::Result<(Vec<Box<dyn Actor>>, u64)> {
-    let opts = FeedOptions { progress, ..FeedOptions::from_config(&cfg.feed) };
-    let feed = FeedActor::open(&cfg.data, table, opts).context("opening the capture files")?;
-    let total = feed.total_input_bytes();
-    let mut actors: Vec<Box<dyn Actor>> = vec![Box::new(feed)];
-    actors.extend(downstream(cfg, table)?);
-    Ok((actors, total))
+    let (stages, total) = build_stages(cfg, table, progress)?;
+    Ok((stages.into_iter().map(Stage::boxed).collect(), total))
 }
 
 /// The chain of a replay: a [`JournalFeed`] over `journal`'s `feed` stream, then the same four
-/// actors as [`build_chain`].
+/// actors as [`build_stages`].
 pub fn build_replay_chain(
     cfg: &Config,
     table: &InstrumentTable,
     journal: &Path,
-) -> anyhow::Result<Vec<Box<dyn Actor>>> {
+) -> anyhow::Result<Vec<Stage>> {
     let feed = JournalFeed::open(journal.join("feed"))
         .with_context(|| format!("opening the feed stream of {}", journal.display()))?;
-    let mut actors: Vec<Box<dyn Actor>> = vec![Box::new(feed)];
+    let mut actors = vec![Stage::Replay(Box::new(feed))];
     actors.extend(downstream(cfg, table)?);
     Ok(actors)
 }
 
 /// Everything after the feed, in chain order.
-fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Box<dyn Actor>>> {
+fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Stage>> {
     Ok(vec![
-        Box::new(StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?),
-        Box::new(RiskActor::new(cfg.risk.clone(), table)?),
-        Box::new(RouterActor::new(cfg.router.clone(), table.len())?),
-        Box::new(SimGateway::new(cfg.sim.clone(), table, cfg.feed.book_levels)?),
+        Stage::Strategy(Box::new(StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?)),
+        Stage::Risk(Box::new(RiskActor::new(cfg.risk.clone(), table)?)),
+        Stage::Router(Box::new(RouterActor::new(cfg.router.clone(), table.len())?)),
+        Stage::Sim(Box::new(SimGateway::new(cfg.sim.clone(), table, cfg.feed.book_levels)?)),
     ])
 }
 
@@ -433,7 +445,7 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
             }
             (build_replay_chain(cfg, &table, dir)?, 0)
         }
-        None => build_chain(cfg, &table, Some(progress.clone()))?,
+        None => build_stages(cfg, &table, Some(progress.clone()))?,
     };
     let placement = cfg.placement.resolve(&CHAIN)?;
     let spec = match &opts.journal {
@@ -445,7 +457,7 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
         None => None,
     };
     let bar = Progress::start(progress, total, opts.show_progress);
-    let out: RunOutput = run_with(actors, &placement, Default::default(), spec.as_ref())?;
+    let out: RunOutput<Stage> = run_with(actors, &placement, Default::default(), spec.as_ref())?;
     drop(bar);
     if let Some(e) = out.actor::<JournalFeed>().and_then(|f| f.error()) {
         if !opts.accept_incomplete {

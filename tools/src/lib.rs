@@ -1,5 +1,6 @@
 //! The operator tools behind the `alphapulse` binary, as a library so that integration tests drive
-//! the same code paths: [`backtest`] (wiring the chain from a [`config::Config`]), [`report`],
+//! the same code paths: [`backtest`] (wiring the chain from a [`config::Config`] out of
+//! [`stage::Stage`]s, statically dispatched), [`report`],
 //! [`run_journal`] (a run's journal folder and `run.json`) and [`journal`] (`stat`, `tail`, `export`).
 
 pub mod backtest;
@@ -8,3 +9,4 @@ pub mod journal;
 mod progress;
 pub mod report;
 pub mod run_journal;
+pub mod stage;

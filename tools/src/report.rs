@@ -6,9 +6,9 @@ use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, JournalFeed, MalformedKi
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{Placement, RunOutput};
+use alphapulse_runtime::{Actor, Placement, RunOutput};
 use alphapulse_strategy::StrategyHost;
-use alphapulse_types::{InstrumentTable, Money, Verdict};
+use alphapulse_types::{InstrumentTable, Money, Msg, Verdict};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::fmt::Write;
@@ -164,7 +164,7 @@ pub struct Report {
     pub frames_per_sec: f64,
     pub files: Vec<String>,
     pub frames: u64,
-    /// Market events the feed emitted (quotes, trades, book levels, book status).
+    /// Market events the feed emitted (quotes, trades, depth updates, book status).
     pub events: u64,
     pub frames_by_kind: Map<String, Value>,
     pub messages_by_type: Map<String, Value>,
@@ -259,12 +259,12 @@ fn m(v: Money) -> f64 {
     v.to_f64()
 }
 
+/// The market kinds a feed emits (quote, trade, depth, book status: the first four kinds).
+const MARKET_KINDS: &[&str] = Msg::NAMES.split_at(4).0;
+
 fn feed_maps(s: &FeedStats) -> (Map<String, Value>, Map<String, Value>) {
     let frames = FrameKind::ALL.iter().map(|k| (k.name().to_string(), json!(s.frames_of(*k)))).collect();
-    let msgs = ["quote", "trade", "level", "book_status"]
-        .iter()
-        .map(|n| (n.to_string(), json!(s.emitted_of(n))))
-        .collect();
+    let msgs = MARKET_KINDS.iter().map(|n| (n.to_string(), json!(s.emitted_of(n)))).collect();
     (frames, msgs)
 }
 
@@ -285,9 +285,9 @@ impl Report {
         cfg: &Config,
         table: &InstrumentTable,
         placement: &Placement,
-        out: &RunOutput,
+        out: &RunOutput<impl Actor>,
     ) -> anyhow::Result<Report> {
-        fn get<'a, T: 'static>(out: &'a RunOutput, what: &str) -> anyhow::Result<&'a T> {
+        fn get<'a, T: 'static>(out: &'a RunOutput<impl Actor>, what: &str) -> anyhow::Result<&'a T> {
             out.actor::<T>().ok_or_else(|| anyhow::anyhow!("the chain has no {what}"))
         }
         let replay = out.actor::<JournalFeed>();
@@ -301,14 +301,11 @@ impl Report {
         let router = get::<RouterActor>(out, "router")?;
         let sim = get::<SimGateway>(out, "simulated gateway")?;
         let (frames_by_kind, mut messages_by_type) = feed_maps(fs);
-        let mut events: u64 =
-            ["quote", "trade", "level", "book_status"].iter().map(|n| fs.emitted_of(n)).sum();
+        let mut events: u64 = MARKET_KINDS.iter().map(|n| fs.emitted_of(n)).sum();
         if let Some(r) = replay {
             let js = r.stats();
-            messages_by_type = ["quote", "trade", "level", "book_status"]
-                .iter()
-                .map(|n| (n.to_string(), json!(js.emitted_of(n))))
-                .collect();
+            messages_by_type =
+                MARKET_KINDS.iter().map(|n| (n.to_string(), json!(js.emitted_of(n)))).collect();
             events = js.events();
         }
         let journal_streams: Vec<JournalStreamEntry> = out

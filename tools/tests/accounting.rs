@@ -10,7 +10,7 @@ use alphapulse_risk::RiskActor;
 use alphapulse_runtime::{run, Actor, Ctx};
 use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
 use alphapulse_tools::config::Config;
-use alphapulse_types::{ExecKind, InstrumentTable, Msg};
+use alphapulse_types::{ExecKind, InstrumentTable, Kinds, Msg};
 use std::any::Any;
 use std::collections::HashMap;
 
@@ -26,6 +26,12 @@ struct Audit {
 impl Actor for Audit {
     fn name(&self) -> &'static str {
         self.risk.name()
+    }
+    fn handles(&self) -> Kinds {
+        self.risk.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.risk.consumes()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         self.risk.handle(msg, ctx);

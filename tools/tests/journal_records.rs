@@ -11,7 +11,7 @@ use alphapulse_oms::{next, LifecycleEvent, OrderState};
 use alphapulse_shm::Reader;
 use alphapulse_tools::backtest::{check, execute_with, instruments, RunOptions, CHAIN};
 use alphapulse_tools::config::Config;
-use alphapulse_types::{Msg, Qty, MSG_KINDS};
+use alphapulse_types::{decode_levels, Msg, Qty, ENCODED_LEN, MSG_KINDS};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -19,7 +19,13 @@ fn messages(dir: &Path) -> Vec<Msg> {
     let mut r = Reader::open(dir).unwrap();
     let mut v = Vec::new();
     while let Some(x) = r.next().unwrap() {
-        let m = Msg::decode(x.payload).unwrap();
+        // A depth record is its 64-byte header followed by its levels.
+        let (head, levels) = x.payload.split_at(ENCODED_LEN.min(x.payload.len()));
+        let m = Msg::decode(head).unwrap();
+        match m {
+            Msg::Depth(d) => decode_levels(levels, d.len(), |_| ()).unwrap(),
+            _ => assert!(levels.is_empty(), "only depth records carry more than a message"),
+        }
         assert_eq!((m.kind(), m.event_ts()), (x.ty, x.ts), "record header agrees with its payload");
         v.push(m);
     }

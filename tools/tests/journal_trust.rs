@@ -29,7 +29,10 @@ fn journal() -> &'static (PathBuf, serde_json::Value) {
     static J: OnceLock<(PathBuf, serde_json::Value)> = OnceLock::new();
     J.get_or_init(|| {
         let dir = tmp("run");
-        let o = ap(&["backtest", "--json", "-q", "--journal", s(&dir)]);
+        // 1 MiB segments: the sample's feed stream then spans several (first, middle, last).
+        let cfg = tmp("segments.toml");
+        std::fs::write(&cfg, "[journal]\nsegment_size = 1048576\n").unwrap();
+        let o = ap(&["backtest", "--json", "-q", "-c", s(&cfg), "--journal", s(&dir)]);
         assert!(o.status.success(), "{}", err(&o));
         (dir, serde_json::from_slice(&o.stdout).unwrap())
     })
@@ -301,9 +304,10 @@ fn small_tmpfs(name: &str, size: &str) -> Option<Mount> {
 
 #[test]
 fn a_full_disk_stops_the_run_cleanly_or_continues_unjournaled_as_configured() {
-    // 1 MiB segments, 16 MiB of disk: the sample's feed stream alone needs ~14 MiB, the other
-    // streams and the prepared segments the rest: the disk fills up in the middle of the run.
-    let Some(m) = small_tmpfs("tmpfs", "16m") else { return };
+    // 1 MiB segments, 12 MiB of disk: the sample's feed stream alone needs ~5 MiB (one record per
+    // depth update), the five streams start with 10 MiB (a segment and a prepared one each): the
+    // disk fills up in the middle of the run.
+    let Some(m) = small_tmpfs("tmpfs", "12m") else { return };
     let cfg = m.0.parent().unwrap().join("full.toml");
     std::fs::write(&cfg, "[journal]\nsegment_size = 1048576\n").unwrap();
     let j = m.0.join("stop");

@@ -41,8 +41,11 @@ impl Actor for Tap {
         self.log.lock().unwrap().push((ctx.now(), *msg));
         self.inner.handle(msg, ctx);
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
     }
     fn as_any(&self) -> &dyn Any {
         self.inner.as_any()

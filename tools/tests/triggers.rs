@@ -7,10 +7,10 @@
 mod common;
 
 use alphapulse_oms::RouterActor;
-use alphapulse_runtime::{run, Actor, Ctx};
+use alphapulse_runtime::{run, Actor, Ctx, Source};
 use alphapulse_tools::backtest::{build_chain, check, execute, instruments, CHAIN};
 use alphapulse_tools::config::Config;
-use alphapulse_types::{Msg, Trigger};
+use alphapulse_types::{Kinds, Msg, Trigger};
 use serde_json::Value;
 use std::any::Any;
 use std::collections::HashMap;
@@ -18,8 +18,9 @@ use std::collections::HashMap;
 /// A market event's trigger kind and receive time.
 type Seen = Option<(Trigger, u64)>;
 
-/// Wraps an actor; remembers the market event seen last, and for each intent (at risk) or new
-/// order (at the sim) its trigger and what the last market event was.
+/// Wraps an actor; sees every message (it handles every kind, consumes what the actor consumes, and
+/// passes the actor only the kinds it handles); remembers the market event seen last, and for each
+/// intent (at risk) or new order (at the sim) its trigger and what the last market event was.
 struct Watch {
     inner: Box<dyn Actor>,
     last_market: Seen,
@@ -33,9 +34,18 @@ impl Actor for Watch {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
+    fn handles(&self) -> Kinds {
+        Kinds::ALL
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
+    }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        self.inner.source()
+    }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         match msg {
-            Msg::Quote(_) | Msg::Trade(_) | Msg::Level(_) | Msg::Book(_) => {
+            Msg::Quote(_) | Msg::Trade(_) | Msg::Depth(_) | Msg::Book(_) => {
                 self.last_market = Some((Trigger::of(msg), msg.event_ts()))
             }
             Msg::Intent(i) => {
@@ -46,7 +56,9 @@ impl Actor for Watch {
             }
             _ => {}
         }
-        self.inner.handle(msg, ctx);
+        if self.inner.handles().contains(msg) {
+            self.inner.handle(msg, ctx);
+        }
     }
     fn as_any(&self) -> &dyn Any {
         self
@@ -64,8 +76,6 @@ fn sample() -> Config {
 #[test]
 fn trigger_is_the_causing_event_and_survives_intent_decision_order() {
     let mut cfg = sample();
-    // Every actor sees every message (risk sees the book levels before an intent made from them).
-    cfg.placement.pass_through = false;
     check(&mut cfg).unwrap();
     let table = instruments(&cfg).unwrap();
     let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();

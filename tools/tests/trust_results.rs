@@ -124,8 +124,11 @@ fn config_bounds_and_errors_exit_2_naming_the_key_or_path() {
     for (text, key) in [
         ("[placement]\nring_capacity = 4294967296\n", "placement.ring_capacity"),
         ("[placement]\nring_capacity = 67108864\n", "placement.ring_capacity"),
-        ("[placement]\nring_capacity = 64\n", "placement.ring_capacity"),
-        ("[feed]\nmax_frame_levels = 9000\n", "feed.max_frame_levels"),
+        ("[placement]\nring_capacity = 32\n", "placement.ring_capacity"),
+        ("[placement]\nlevel_capacity = 3000\n", "placement.level_capacity"),
+        ("[placement]\nlevel_capacity = 2048\n", "placement.level_capacity"),
+        ("[feed]\nmax_frame_levels = 70000\n", "feed.max_frame_levels"),
+        ("[feed]\nmax_frame_levels = 0\n", "max_frame_levels"),
         ("symbols = [\"FOOUSDT\"]\n", "symbols"),
     ] {
         std::fs::write(&cfg, text).unwrap();
@@ -134,6 +137,10 @@ fn config_bounds_and_errors_exit_2_naming_the_key_or_path() {
         assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
         assert!(stderr(&o).contains(key), "{text}: {}", stderr(&o));
     }
+    // The smallest rings are enough, whatever the book depth: a depth update is one message.
+    std::fs::write(&cfg, "[placement]\nring_capacity = 64\n").unwrap();
+    let o = run(&d, &["backtest", "--no-journal", "-q", "--config", c]);
+    assert_eq!(o.status.code(), Some(0), "ring_capacity = 64: {}", stderr(&o));
     // I/O errors name the path. Tests run as root, where permission bits do not stop anything:
     // a path under a regular file fails with ENOTDIR for root too, through the same error paths.
     let file = d.join("a-file");

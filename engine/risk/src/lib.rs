@@ -31,11 +31,11 @@
 //! let mut risk = RiskActor::new(RiskConfig::default(), &table).unwrap();
 //! let mut out = VecOutbox::default();
 //! let q = Quote { inst: btc, bid_px: Price::from_units(100), ask_px: Price::parse(b"100.02").unwrap(), ..Default::default() };
-//! out.handle(&mut risk, &Msg::Quote(q), 1);
+//! out.deliver(&mut risk, &Msg::Quote(q), 1); // as the runtime does: the quote goes on down
 //! // The aggregator's id: strategy 0, intent 1.
 //! let id = OrderId::compose(StrategyId(0), 1).unwrap();
 //! let it = Intent { intent_id: id.0, inst: btc, px: Price::from_units(100), qty: Qty::parse(b"0.1").unwrap(), ..Default::default() };
-//! out.handle(&mut risk, &Msg::Intent(it), 2);
+//! out.deliver(&mut risk, &Msg::Intent(it), 2);
 //! assert!(matches!(out.down[1], Msg::Decision(d) if d.verdict == Verdict::Approved));
 //! assert_eq!(risk.open_orders().remaining(id), Some(Qty::parse(b"0.1").unwrap()));
 //! ```

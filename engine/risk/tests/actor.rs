@@ -57,7 +57,7 @@ impl T {
     }
     fn send(&mut self, m: Msg) {
         self.now += 1;
-        self.out.handle(&mut self.r, &m, self.now);
+        self.out.deliver(&mut self.r, &m, self.now);
     }
     /// Quote bid/ask for A.
     fn quote(&mut self, bid: &str, ask: &str) {
@@ -273,28 +273,31 @@ fn max_open_orders_released_by_terminal_reports() {
 fn forwarding_and_dropping() {
     let mut t = T::new(cfg());
     let (handles, consumes) = (t.r.handles(), t.r.consumes());
-    // Market data and the end of stream go on down (the runtime forwards them): risk reads quotes
-    // and book status but consumes no market kind; trades and depth pass it without a call.
+    // Market data and the end of stream go on down: risk reads quotes and book status but consumes
+    // no market kind; trades and depth updates pass it without a call.
     let quote = Msg::Quote(Quote { inst: A, bid_px: p("100"), ask_px: p("100.02"), ..Default::default() });
     let trade = Msg::Trade(Trade { inst: A, ..Default::default() });
     let depth = Msg::Depth(Depth { inst: A, ..Default::default() });
     let eos = Msg::Eos(EndOfStream { ts: 5 });
+    assert!(handles.contains(&quote) && !handles.contains(&trade) && !handles.contains(&depth));
     for m in [quote, trade, depth, eos] {
         assert!(!consumes.contains(&m), "{} must go on down", m.kind_name());
-    }
-    assert!(handles.contains(&quote) && !handles.contains(&trade) && !handles.contains(&depth));
-    for m in [quote, eos] {
         t.send(m);
+        assert_eq!(t.out.down.last(), Some(&m));
     }
-    assert!(t.out.down.is_empty(), "risk sends nothing of its own for market data");
     // Orders that did not come through risk's checks are handled, consumed and counted: they go no
     // further. Intents and execution reports are consumed (risk sends its own decision / report).
-    let strays = [Msg::New(OrderNew::default()), Msg::Cancel(OrderCancel::default()), Msg::Decision(Intent::default())];
+    let n = t.out.down.len();
+    let strays = [
+        Msg::New(OrderNew::default()),
+        Msg::Cancel(OrderCancel::default()),
+        Msg::Decision(Intent::default()),
+    ];
     for m in strays {
         assert!(handles.contains(&m) && consumes.contains(&m), "{} must stop at risk", m.kind_name());
         t.send(m);
     }
-    assert!(t.out.down.is_empty(), "orders that bypass the checks are dropped");
+    assert_eq!(t.out.down.len(), n, "orders that bypass the checks are dropped");
     assert_eq!(t.r.stats().unexpected, 3);
     for m in [Msg::Intent(Intent::default()), Msg::Exec(ExecReport::default())] {
         assert!(consumes.contains(&m), "{} is replaced by risk's own message", m.kind_name());

@@ -18,7 +18,9 @@ pub enum RuntimeError {
     RingOverflow { from: &'static str, to: &'static str, capacity: usize },
     /// A thread's depth level store could not hold what one input produced (a snapshot and the
     /// updates buffered before it, say). Raise `placement.level_capacity`.
-    #[error("the level store of `{actor}`'s thread is full ({capacity} levels); raise placement.level_capacity")]
+    #[error(
+        "the level store of `{actor}`'s thread is full ({capacity} levels); raise placement.level_capacity"
+    )]
     LevelStoreFull { actor: &'static str, capacity: usize },
     /// A depth update's levels were not where its header said (a bug in a source or a link).
     #[error("`{actor}`: a depth update's levels are missing")]

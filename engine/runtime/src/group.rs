@@ -182,7 +182,10 @@ impl<A: Actor> Group<A> {
                 return Err(self.send_error(j, e));
             }
             if self.store.refused() > 0 {
-                return Err(RuntimeError::LevelStoreFull { actor: self.names[j], capacity: self.store.capacity() });
+                return Err(RuntimeError::LevelStoreFull {
+                    actor: self.names[j],
+                    capacity: self.store.capacity(),
+                });
             }
             match r {
                 Poll::Idle => {}
@@ -238,4 +241,3 @@ impl<A: Actor> Group<A> {
         v
     }
 }
-

@@ -117,17 +117,23 @@ impl ActorJournal {
             Msg::Depth(d) => {
                 let (b, a) = crate::actor::levels_in(levels, d);
                 let n = b.len() + a.len();
-                self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN + n * LEVEL_LEN, |buf| {
-                    let (head, rest) = buf.split_at_mut(ENCODED_LEN);
-                    if let Ok(h) = <&mut [u8; ENCODED_LEN]>::try_from(head) {
-                        // The header as journaled counts the levels that are really there.
-                        let d = Depth { bids: b.len() as u32, asks: a.len() as u32, ..*d };
-                        Msg::Depth(d).encode(h);
-                    }
-                    let (rb, ra) = rest.split_at_mut(b.len() * LEVEL_LEN);
-                    encode_levels(b, rb);
-                    encode_levels(a, ra);
-                })
+                self.writer.append_with(
+                    msg.kind(),
+                    CODEC_VERSION,
+                    msg.event_ts(),
+                    ENCODED_LEN + n * LEVEL_LEN,
+                    |buf| {
+                        let (head, rest) = buf.split_at_mut(ENCODED_LEN);
+                        if let Ok(h) = <&mut [u8; ENCODED_LEN]>::try_from(head) {
+                            // The header as journaled counts the levels that are really there.
+                            let d = Depth { bids: b.len() as u32, asks: a.len() as u32, ..*d };
+                            Msg::Depth(d).encode(h);
+                        }
+                        let (rb, ra) = rest.split_at_mut(b.len() * LEVEL_LEN);
+                        encode_levels(b, rb);
+                        encode_levels(a, ra);
+                    },
+                )
             }
             _ => self.writer.append_with(msg.kind(), CODEC_VERSION, msg.event_ts(), ENCODED_LEN, |b| {
                 if let Ok(buf) = <&mut [u8; ENCODED_LEN]>::try_from(b) {

@@ -68,7 +68,7 @@ pub use idle::IdleStrategy;
 pub use journal::{JournalReport, JournalSpec, OnFull};
 pub use link::{LinkStats, MarketOverflow};
 pub use placement::{
-    Placement, PlacementConfig, ThreadSpec, DEFAULT_LEVEL_CAPACITY, DEFAULT_RING_CAPACITY, MAX_LEVEL_CAPACITY,
-    MAX_RING_CAPACITY, MIN_LEVEL_CAPACITY, MIN_RING_CAPACITY,
+    Placement, PlacementConfig, ThreadSpec, DEFAULT_LEVEL_CAPACITY, DEFAULT_RING_CAPACITY,
+    MAX_LEVEL_CAPACITY, MAX_RING_CAPACITY, MIN_LEVEL_CAPACITY, MIN_RING_CAPACITY,
 };
 pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};

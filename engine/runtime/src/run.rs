@@ -1,8 +1,8 @@
 //! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
 
+use crate::actor::LevelStore;
 use crate::group::{Flags, Group};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
-use crate::actor::LevelStore;
 use crate::link::{link, LinkStats};
 use crate::wires::{ActorKinds, Locals, Routes, Wires};
 use crate::{Actor, Clock, Placement, RuntimeError};
@@ -245,7 +245,11 @@ pub fn run_with_clock<A: Actor>(
     }
 }
 
-fn run_group<A: Actor>(mut g: Group<A>, core: Option<usize>, flags: &Flags) -> Result<Group<A>, RuntimeError> {
+fn run_group<A: Actor>(
+    mut g: Group<A>,
+    core: Option<usize>,
+    flags: &Flags,
+) -> Result<Group<A>, RuntimeError> {
     if let Some(c) = core {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: c }) {
             flags.abort.store(true, std::sync::atomic::Ordering::Release);

@@ -132,7 +132,11 @@ impl Wires {
     /// input. Input from the thread upstream is taken only when nothing else is queued and no link
     /// out is full; the level store is emptied first and the update's levels read into it.
     #[inline(always)]
-    pub(crate) fn take_into(&mut self, out: &mut Msg, store: &mut LevelStore) -> Result<Option<usize>, SendError> {
+    pub(crate) fn take_into(
+        &mut self,
+        out: &mut Msg,
+        store: &mut LevelStore,
+    ) -> Result<Option<usize>, SendError> {
         if let Some(c) = self.up_in_cross.as_mut() {
             if c.pop_into(out, store)? {
                 return Ok(Some(self.routes.locals.down.len()));
@@ -194,7 +198,12 @@ impl Routes {
 
     /// Route `msg` on from local actor `j` in its direction (a forward: never journaled).
     #[inline(always)]
-    pub(crate) fn forward(&mut self, j: usize, msg: &Msg, store: &[PxQty]) -> Result<Flow, (Port, SendError)> {
+    pub(crate) fn forward(
+        &mut self,
+        j: usize,
+        msg: &Msg,
+        store: &[PxQty],
+    ) -> Result<Flow, (Port, SendError)> {
         if Kinds::UP.contains(msg) {
             self.route_up(j, *msg, store, false).map_err(|e| (Port::Up, e))
         } else {
@@ -256,7 +265,6 @@ impl Routes {
             }
         }
     }
-
 
     /// Capacity of actor `j`'s ring on `port` (for error messages).
     pub(crate) fn capacity(&self, j: usize, port: Port) -> usize {

@@ -231,13 +231,11 @@ impl Actor for StrategyHost {
             Msg::Book(b) => {
                 self.view.apply_status(b);
             }
-            Msg::Exec(r) => {
-                if r.strategy() == self.agg.strategy_id() {
-                    for s in self.strategies.iter_mut() {
-                        s.on_exec(r);
-                    }
-                    self.agg.on_exec(r);
+            Msg::Exec(r) if r.strategy() == self.agg.strategy_id() => {
+                for s in self.strategies.iter_mut() {
+                    s.on_exec(r);
                 }
+                self.agg.on_exec(r);
             }
             Msg::Control(c) => match c.cmd {
                 ControlCmd::Halt => self.agg.set_halted(true),

@@ -23,8 +23,8 @@
 //! let mut host = StrategyHost::new(&StrategyConfig::default(), &t, 1000).unwrap();
 //! let q = Quote { bid_px: Price::from_units(100), ask_px: Price::from_units(101), local_ts: 1, ..Default::default() };
 //! let mut out = VecOutbox::default();
-//! out.handle(&mut host, &Msg::Quote(q), 1);
-//! assert_eq!(out.down, vec![Msg::Quote(q)]); // forwarded; no intent from one quote
+//! out.deliver(&mut host, &Msg::Quote(q), 1); // as the runtime does: forwards, then handles
+//! assert_eq!(out.down, vec![Msg::Quote(q)]); // the quote went on; no intent from one quote
 //! ```
 #![forbid(unsafe_code)]
 

@@ -157,24 +157,6 @@ impl R<'_> {
     fn i64(&mut self) -> Result<i64, DecodeError> {
         self.get().map(i64::from_le_bytes)
     }
-    fn px(&mut self) -> Result<Price, DecodeError> {
-        self.i64().map(Price::from_raw)
-    }
-    fn qty(&mut self) -> Result<Qty, DecodeError> {
-        self.i64().map(Qty::from_raw)
-    }
-    fn money(&mut self) -> Result<Money, DecodeError> {
-        self.i64().map(Money::from_raw)
-    }
-    /// A `u8` that must be below `bound` (an enum of another crate, stored as its number).
-    fn below(&mut self, field: &'static str, bound: u8) -> Result<u8, DecodeError> {
-        let value = self.u8()?;
-        if value < bound {
-            Ok(value)
-        } else {
-            Err(DecodeError::InvalidEnum { msg: self.msg, field, value })
-        }
-    }
     fn enum_u8<T>(&mut self, field: &'static str, f: fn(u8) -> Option<T>) -> Result<T, DecodeError> {
         let value = self.u8()?;
         f(value).ok_or(DecodeError::InvalidEnum { msg: self.msg, field, value })
@@ -223,6 +205,119 @@ from_u8!(VenueReject {
 from_u8!(ControlCmd { Halt, Resume });
 from_u8!(Trigger { None, Quote, Trade, Depth });
 
+/// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
+/// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
+/// payload's fields are listed once, for both directions.
+trait Wire: Sized {
+    fn put(&self, w: &mut W);
+    /// Read the value of the field named `field` (named in errors).
+    fn get(r: &mut R, field: &'static str) -> Result<Self, DecodeError>;
+}
+
+/// Integers as themselves, ids and fixed-point numbers as their raw integer.
+macro_rules! wire_int {
+    ($($t:ty => $w:ident / $r:ident, $to:expr, $from:expr;)*) => {$(
+        impl Wire for $t {
+            #[inline(always)]
+            fn put(&self, w: &mut W) {
+                w.$w($to(*self));
+            }
+            #[inline(always)]
+            fn get(r: &mut R, _: &'static str) -> Result<Self, DecodeError> {
+                r.$r().map($from)
+            }
+        }
+    )*};
+}
+wire_int! {
+    u8 => u8 / u8, |v| v, |v| v;
+    u16 => u16 / u16, |v| v, |v| v;
+    u32 => u32 / u32, |v| v, |v| v;
+    i32 => i32 / i32, |v| v, |v| v;
+    u64 => u64 / u64, |v| v, |v| v;
+    InstrumentId => u32 / u32, |v: InstrumentId| v.0, InstrumentId;
+    StrategyId => u16 / u16, |v: StrategyId| v.0, StrategyId;
+    OrderId => u64 / u64, |v: OrderId| v.0, OrderId;
+    Price => i64 / i64, |v: Price| v.raw(), Price::from_raw;
+    Qty => i64 / i64, |v: Qty| v.raw(), Qty::from_raw;
+    Money => i64 / i64, |v: Money| v.raw(), Money::from_raw;
+}
+
+/// Enums as their `u8` discriminant; decoding refuses a byte that is not one.
+macro_rules! wire_enum {
+    ($($t:ty),*) => {$(
+        impl Wire for $t {
+            #[inline(always)]
+            fn put(&self, w: &mut W) {
+                w.u8(*self as u8);
+            }
+            #[inline(always)]
+            fn get(r: &mut R, field: &'static str) -> Result<Self, DecodeError> {
+                r.enum_u8(field, <$t>::from_u8)
+            }
+        }
+    )*};
+}
+wire_enum!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+
+/// A payload's encoding from its field list, in declaration order. The fields after `zero` are
+/// never written (their bytes stay zero) and decode as their default; the alignment of the field
+/// after them, or the check that the buffer ends in zeros, refuses a non-zero byte there. The
+/// compiler checks the list is complete (decoding builds the struct from it); the offset tests in
+/// `codec_tests.rs` check its order.
+macro_rules! wire {
+    ($($t:ident { $($f:ident),* } zero { $($z:ident),* };)*) => {$(
+        impl Wire for $t {
+            #[inline(always)]
+            fn put(&self, w: &mut W) {
+                $(Wire::put(&self.$f, w);)*
+            }
+            #[inline(always)]
+            fn get(r: &mut R, _: &'static str) -> Result<Self, DecodeError> {
+                Ok($t { $($f: Wire::get(r, stringify!($f))?,)* $($z: Default::default(),)* })
+            }
+        }
+    )*};
+}
+wire! {
+    Quote { inst, bid_px, bid_qty, ask_px, ask_qty, update_id, local_ts } zero { _pad };
+    Trade { inst, aggressor, px, qty, trade_id, exch_ts, local_ts } zero { _pad };
+    // `at` is the handling thread's store index: never journaled.
+    Depth { inst, bids, asks, update_id, exch_ts, local_ts, best_bid, best_ask } zero { at };
+    BookStatus { inst, state, update_id, exch_ts, local_ts } zero { _pad };
+    Intent {
+        intent_id, px, qty, origin_ts, ts, inst, strategy, confidence, side, ord_type, tif, verdict, trigger
+    } zero { _pad };
+    OrderNew { order_id, px, qty, origin_ts, ts, inst, strategy, side, ord_type, tif, trigger } zero { _pad };
+    OrderCancel { order_id, origin_ts, ts, inst, strategy } zero { _pad };
+    ExecReport { order_id, px, qty, fee, ts, inst, kind, side, liquidity, reason, position } zero {};
+    Control { seq, ts, cmd } zero { _pad };
+    EndOfStream { ts } zero {};
+    SignalRecord { ts, origin_ts, inst, score, agent } zero { _pad };
+    OrderTransition { order_id, intent_id, ts, inst, from, to, event, refused } zero {};
+    PositionRecord { inst, qty, avg_px, realized, unrealized, equity, ts } zero { _pad };
+}
+
+/// The checks of an order transition's numbers (states and events of another crate, stored as
+/// numbers; see the module docs).
+fn check_transition(t: OrderTransition, msg: &'static str) -> Result<OrderTransition, DecodeError> {
+    let bad = |field, value| Err(DecodeError::InvalidEnum { msg, field, value });
+    if t.from >= ORDER_STATES {
+        return bad("from", t.from);
+    }
+    if t.to >= ORDER_STATES {
+        return bad("to", t.to);
+    }
+    if t.event >= LIFECYCLE_EVENTS {
+        return bad("event", t.event);
+    }
+    if t.refused > 1 || (t.refused == 1 && t.to != t.from) {
+        // A refused transition leaves the order where it was.
+        return bad("refused", t.refused);
+    }
+    Ok(t)
+}
+
 impl Msg {
     /// The stable kind number (the tag; the journal record type). See the module docs' table.
     #[inline(always)]
@@ -246,115 +341,19 @@ impl Msg {
         buf[0] = self.kind() as u8;
         let mut w = W { b: buf, at: PAYLOAD };
         match self {
-            Msg::Quote(q) => {
-                w.u32(q.inst.0);
-                for v in [q.bid_px.raw(), q.bid_qty.raw(), q.ask_px.raw(), q.ask_qty.raw()] {
-                    w.i64(v);
-                }
-                w.u64(q.update_id);
-                w.u64(q.local_ts);
-            }
-            Msg::Trade(t) => {
-                w.u32(t.inst.0);
-                w.u8(t.aggressor as u8);
-                w.i64(t.px.raw());
-                w.i64(t.qty.raw());
-                w.u64(t.trade_id);
-                w.u64(t.exch_ts);
-                w.u64(t.local_ts);
-            }
-            Msg::Depth(d) => {
-                w.u32(d.inst.0);
-                w.u32(d.bids);
-                w.u32(d.asks);
-                // `at` is the handling thread's store index: never journaled (zero).
-                w.u32(0);
-                w.u64(d.update_id);
-                w.u64(d.exch_ts);
-                w.u64(d.local_ts);
-                w.i64(d.best_bid.raw());
-                w.i64(d.best_ask.raw());
-            }
-            Msg::Book(b) => {
-                w.u32(b.inst.0);
-                w.u8(b.state as u8);
-                w.u64(b.update_id);
-                w.u64(b.exch_ts);
-                w.u64(b.local_ts);
-            }
-            Msg::Intent(i) | Msg::Decision(i) => {
-                w.u64(i.intent_id);
-                w.i64(i.px.raw());
-                w.i64(i.qty.raw());
-                w.u64(i.origin_ts);
-                w.u64(i.ts);
-                w.u32(i.inst.0);
-                w.u16(i.strategy.0);
-                w.u16(i.confidence);
-                for v in [i.side as u8, i.ord_type as u8, i.tif as u8, i.verdict as u8, i.trigger as u8] {
-                    w.u8(v);
-                }
-            }
-            Msg::New(o) => {
-                w.u64(o.order_id.0);
-                w.i64(o.px.raw());
-                w.i64(o.qty.raw());
-                w.u64(o.origin_ts);
-                w.u64(o.ts);
-                w.u32(o.inst.0);
-                w.u16(o.strategy.0);
-                for v in [o.side as u8, o.ord_type as u8, o.tif as u8, o.trigger as u8] {
-                    w.u8(v);
-                }
-            }
-            Msg::Cancel(c) => {
-                w.u64(c.order_id.0);
-                w.u64(c.origin_ts);
-                w.u64(c.ts);
-                w.u32(c.inst.0);
-                w.u16(c.strategy.0);
-            }
-            Msg::Exec(e) => {
-                w.u64(e.order_id.0);
-                w.i64(e.px.raw());
-                w.i64(e.qty.raw());
-                w.i64(e.fee.raw());
-                w.u64(e.ts);
-                w.u32(e.inst.0);
-                for v in [e.kind as u8, e.side as u8, e.liquidity as u8, e.reason as u8] {
-                    w.u8(v);
-                }
-                w.i64(e.position.raw());
-            }
-            Msg::Control(c) => {
-                w.u64(c.seq);
-                w.u64(c.ts);
-                w.u8(c.cmd as u8);
-            }
-            Msg::Eos(e) => w.u64(e.ts),
-            Msg::Signal(g) => {
-                w.u64(g.ts);
-                w.u64(g.origin_ts);
-                w.u32(g.inst.0);
-                w.i32(g.score);
-                w.u16(g.agent);
-            }
-            Msg::OrderState(t) => {
-                w.u64(t.order_id.0);
-                w.u64(t.intent_id);
-                w.u64(t.ts);
-                w.u32(t.inst.0);
-                for v in [t.from, t.to, t.event, t.refused] {
-                    w.u8(v);
-                }
-            }
-            Msg::Position(p) => {
-                w.u32(p.inst.0);
-                for v in [p.qty.raw(), p.avg_px.raw(), p.realized.raw(), p.unrealized.raw(), p.equity.raw()] {
-                    w.i64(v);
-                }
-                w.u64(p.ts);
-            }
+            Msg::Quote(p) => p.put(&mut w),
+            Msg::Trade(p) => p.put(&mut w),
+            Msg::Depth(p) => p.put(&mut w),
+            Msg::Book(p) => p.put(&mut w),
+            Msg::Intent(p) | Msg::Decision(p) => p.put(&mut w),
+            Msg::New(p) => p.put(&mut w),
+            Msg::Cancel(p) => p.put(&mut w),
+            Msg::Exec(p) => p.put(&mut w),
+            Msg::Control(p) => p.put(&mut w),
+            Msg::Eos(p) => p.put(&mut w),
+            Msg::Signal(p) => p.put(&mut w),
+            Msg::OrderState(p) => p.put(&mut w),
+            Msg::Position(p) => p.put(&mut w),
         }
     }
 
@@ -367,146 +366,22 @@ impl Msg {
         let Some(msg) = Msg::kind_name_of(tag as u16) else { return Err(DecodeError::UnknownTag(tag)) };
         let mut r = R { b: bytes, at: 1, msg };
         r.zeros_to(PAYLOAD)?;
+        let r = &mut r;
         let m = match tag {
-            1 => Msg::Quote(Quote {
-                inst: InstrumentId(r.u32()?),
-                _pad: 0,
-                bid_px: r.px()?,
-                bid_qty: r.qty()?,
-                ask_px: r.px()?,
-                ask_qty: r.qty()?,
-                update_id: r.u64()?,
-                local_ts: r.u64()?,
-            }),
-            2 => Msg::Trade(Trade {
-                inst: InstrumentId(r.u32()?),
-                aggressor: r.enum_u8("aggressor", Side::from_u8)?,
-                _pad: [0; 3],
-                px: r.px()?,
-                qty: r.qty()?,
-                trade_id: r.u64()?,
-                exch_ts: r.u64()?,
-                local_ts: r.u64()?,
-            }),
-            3 => {
-                let (inst, bids, asks) = (InstrumentId(r.u32()?), r.u32()?, r.u32()?);
-                r.zeros_to(r.at + 4)?;
-                Msg::Depth(Depth {
-                    inst,
-                    bids,
-                    asks,
-                    at: 0,
-                    update_id: r.u64()?,
-                    exch_ts: r.u64()?,
-                    local_ts: r.u64()?,
-                    best_bid: r.px()?,
-                    best_ask: r.px()?,
-                })
-            }
-            4 => Msg::Book(BookStatus {
-                inst: InstrumentId(r.u32()?),
-                state: r.enum_u8("state", BookState::from_u8)?,
-                _pad: [0; 3],
-                update_id: r.u64()?,
-                exch_ts: r.u64()?,
-                local_ts: r.u64()?,
-            }),
-            5 | 6 => {
-                let i = Intent {
-                    intent_id: r.u64()?,
-                    px: r.px()?,
-                    qty: r.qty()?,
-                    origin_ts: r.u64()?,
-                    ts: r.u64()?,
-                    inst: InstrumentId(r.u32()?),
-                    strategy: StrategyId(r.u16()?),
-                    confidence: r.u16()?,
-                    side: r.enum_u8("side", Side::from_u8)?,
-                    ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
-                    tif: r.enum_u8("tif", Tif::from_u8)?,
-                    verdict: r.enum_u8("verdict", Verdict::from_u8)?,
-                    trigger: r.enum_u8("trigger", Trigger::from_u8)?,
-                    _pad: [0; 3],
-                };
-                if tag == 5 {
-                    Msg::Intent(i)
-                } else {
-                    Msg::Decision(i)
-                }
-            }
-            7 => Msg::New(OrderNew {
-                order_id: OrderId(r.u64()?),
-                px: r.px()?,
-                qty: r.qty()?,
-                origin_ts: r.u64()?,
-                ts: r.u64()?,
-                inst: InstrumentId(r.u32()?),
-                strategy: StrategyId(r.u16()?),
-                side: r.enum_u8("side", Side::from_u8)?,
-                ord_type: r.enum_u8("ord_type", OrdType::from_u8)?,
-                tif: r.enum_u8("tif", Tif::from_u8)?,
-                trigger: r.enum_u8("trigger", Trigger::from_u8)?,
-                _pad: [0; 6],
-            }),
-            8 => Msg::Cancel(OrderCancel {
-                order_id: OrderId(r.u64()?),
-                origin_ts: r.u64()?,
-                ts: r.u64()?,
-                inst: InstrumentId(r.u32()?),
-                strategy: StrategyId(r.u16()?),
-                _pad: [0; 2],
-            }),
-            9 => Msg::Exec(ExecReport {
-                order_id: OrderId(r.u64()?),
-                px: r.px()?,
-                qty: r.qty()?,
-                fee: Money::from_raw(r.i64()?),
-                ts: r.u64()?,
-                inst: InstrumentId(r.u32()?),
-                kind: r.enum_u8("kind", ExecKind::from_u8)?,
-                side: r.enum_u8("side", Side::from_u8)?,
-                liquidity: r.enum_u8("liquidity", Liquidity::from_u8)?,
-                reason: r.enum_u8("reason", VenueReject::from_u8)?,
-                position: r.qty()?,
-            }),
-            10 => Msg::Control(Control {
-                seq: r.u64()?,
-                ts: r.u64()?,
-                cmd: r.enum_u8("cmd", ControlCmd::from_u8)?,
-                _pad: [0; 7],
-            }),
-            11 => Msg::Eos(EndOfStream { ts: r.u64()? }),
-            12 => Msg::Signal(SignalRecord {
-                ts: r.u64()?,
-                origin_ts: r.u64()?,
-                inst: InstrumentId(r.u32()?),
-                score: r.i32()?,
-                agent: r.u16()?,
-                _pad: [0; 6],
-            }),
-            13 => {
-                let order_id = OrderId(r.u64()?);
-                let (intent_id, ts, inst) = (r.u64()?, r.u64()?, InstrumentId(r.u32()?));
-                let from = r.below("from", ORDER_STATES)?;
-                let to = r.below("to", ORDER_STATES)?;
-                let event = r.below("event", LIFECYCLE_EVENTS)?;
-                let refused = r.below("refused", 2)?;
-                if refused == 1 && to != from {
-                    // A refused transition leaves the order where it was.
-                    return Err(DecodeError::InvalidEnum { msg, field: "refused", value: refused });
-                }
-                Msg::OrderState(OrderTransition { order_id, intent_id, ts, inst, from, to, event, refused })
-            }
-            _ => Msg::Position(PositionRecord {
-                inst: InstrumentId(r.u32()?),
-                _pad: 0,
-                qty: r.qty()?,
-                avg_px: r.px()?,
-                realized: r.money()?,
-                unrealized: r.money()?,
-                equity: r.money()?,
-                ts: r.u64()?,
-            }),
+            1 => Msg::Quote(Wire::get(r, "")?),
+            2 => Msg::Trade(Wire::get(r, "")?),
+            3 => Msg::Depth(Wire::get(r, "")?),
+            4 => Msg::Book(Wire::get(r, "")?),
+            5 => Msg::Intent(Wire::get(r, "")?),
+            6 => Msg::Decision(Wire::get(r, "")?),
+            7 => Msg::New(Wire::get(r, "")?),
+            8 => Msg::Cancel(Wire::get(r, "")?),
+            9 => Msg::Exec(Wire::get(r, "")?),
+            10 => Msg::Control(Wire::get(r, "")?),
+            11 => Msg::Eos(Wire::get(r, "")?),
+            12 => Msg::Signal(Wire::get(r, "")?),
+            13 => Msg::OrderState(check_transition(Wire::get(r, "")?, msg)?),
+            _ => Msg::Position(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

@@ -31,7 +31,9 @@ pub mod mem;
 pub mod msg;
 pub mod records;
 
-pub use codec::{decode_levels, encode_levels, DecodeError, LevelsError, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN};
+pub use codec::{
+    decode_levels, encode_levels, DecodeError, LevelsError, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN,
+};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use idmap::{IdMap, IdMapFull};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};

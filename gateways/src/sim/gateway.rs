@@ -12,7 +12,7 @@ use super::view::View;
 use super::wire::{encode_order, WIRE_LEN};
 use alphapulse_runtime::{Actor, Ctx, Kinds};
 use alphapulse_types::{
-    BookState, Instrument, Side, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, VenueReject,
+    BookState, Instrument, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, Side, VenueReject,
 };
 use std::any::Any;
 

@@ -4,8 +4,8 @@
 
 use super::check::Checker;
 use alphapulse_gateways::sim::SimGateway;
-use alphapulse_runtime::{Ctx, Outbox, Port};
-use alphapulse_types::Msg;
+use alphapulse_runtime::{Ctx, Flow, Outbox, Port};
+use alphapulse_types::{Msg, PxQty};
 
 /// Collects (index of the input message, report) into a preallocated Vec.
 pub struct PreOut {
@@ -16,22 +16,24 @@ pub struct PreOut {
 }
 
 impl Outbox for PreOut {
-    fn send(&mut self, port: Port, msg: Msg) {
+    fn send(&mut self, port: Port, msg: Msg) -> Flow {
         match port {
             Port::Down => self.down += 1,
             Port::Up if self.up.len() < self.up.capacity() => self.up.push((self.cur, msg)),
             Port::Up => self.overflow += 1,
         }
+        Flow::Sent
     }
 }
 
-/// Handle every message at its event time (a backtest clock, never going back).
-pub fn run(gw: &mut SimGateway, msgs: &[Msg], out: &mut PreOut) {
+/// Handle every message at its event time (a backtest clock, never going back); depth updates
+/// read their levels from `levels`.
+pub fn run(gw: &mut SimGateway, msgs: &[Msg], levels: &[PxQty], out: &mut PreOut) {
     let mut now = 0u64;
     for (i, m) in msgs.iter().enumerate() {
         now = now.max(m.event_ts());
         out.cur = i;
-        let mut ctx = Ctx::new(now, out);
+        let mut ctx = Ctx::new(now, out).with_levels(levels);
         gw.handle_msg(m, &mut ctx);
     }
 }

@@ -61,6 +61,30 @@ impl Harness {
     }
     pub fn send_at(&mut self, msg: Msg, now: u64) -> Vec<ExecReport> {
         self.out.clear();
+        self.handle(msg, now)
+    }
+    /// One depth update at `ts` with these (price, qty) levels; returns the reports it produced.
+    pub fn depth(&mut self, ts: u64, bids: &[(&str, &str)], asks: &[(&str, &str)]) -> Vec<ExecReport> {
+        let levels = |s: &[(&str, &str)]| {
+            s.iter().map(|&(px, qty)| PxQty { px: p(px), qty: q(qty) }).collect::<Vec<_>>()
+        };
+        let d = Depth { inst: INST, exch_ts: ts, local_ts: ts, ..Depth::default() };
+        self.send_depth(d, &levels(bids), &levels(asks), ts)
+    }
+    /// The depth update `d` with these levels, handled at `now`; returns the reports it produced.
+    pub fn send_depth(&mut self, d: Depth, bids: &[PxQty], asks: &[PxQty], now: u64) -> Vec<ExecReport> {
+        self.out.clear();
+        let msg = self.out.depth(d, bids, asks);
+        self.handle(msg, now)
+    }
+    /// One level at `ts` (a depth update of one level on `side`).
+    pub fn level(&mut self, ts: u64, side: Side, px: &str, qty: &str) -> Vec<ExecReport> {
+        match side {
+            Side::Buy => self.depth(ts, &[(px, qty)], &[]),
+            Side::Sell => self.depth(ts, &[], &[(px, qty)]),
+        }
+    }
+    fn handle(&mut self, msg: Msg, now: u64) -> Vec<ExecReport> {
         self.out.handle(&mut self.gw, &msg, now);
         assert!(self.out.down.is_empty(), "the gateway is last: it must not send Down");
         self.out
@@ -83,19 +107,6 @@ pub fn quote(ts: u64, bid: &str, bq: &str, ask: &str, aq: &str) -> Msg {
         ask_qty: q(aq),
         local_ts: ts,
         ..Quote::default()
-    })
-}
-
-pub fn level(ts: u64, side: Side, px: &str, qty: &str, last: bool) -> Msg {
-    Msg::Level(Level {
-        inst: INST,
-        side,
-        last: last as u8,
-        px: p(px),
-        qty: q(qty),
-        exch_ts: ts,
-        local_ts: ts,
-        ..Level::default()
     })
 }
 

@@ -2,9 +2,9 @@
 //! around a feed.
 #![allow(dead_code)] // each test binary uses part of it
 
-use alphapulse_runtime::{Actor, Ctx, Poll};
+use alphapulse_runtime::{Actor, Ctx, Poll, Source};
 use alphapulse_shm::alloc_count::{arm, disarm};
-use alphapulse_types::Msg;
+use alphapulse_types::{Kinds, Msg};
 use std::any::Any;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,15 +39,30 @@ impl Actor for Window {
     fn name(&self) -> &'static str {
         self.0.name()
     }
+    fn handles(&self) -> Kinds {
+        self.0.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.0.consumes()
+    }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         self.0.handle(msg, ctx)
     }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        Some(self)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self.0.as_any()
+    }
+}
+
+impl Source for Window {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         self.1 += 1;
         if self.1 == WARM_UP_POLLS {
             arm();
         }
-        let r = self.0.poll(ctx);
+        let r = self.0.source().expect("the window wraps a source").poll(ctx);
         if r == Poll::Done && self.1 >= WARM_UP_POLLS {
             let (n, bytes) = disarm();
             ALLOCATIONS.store(n, Ordering::SeqCst);
@@ -55,9 +70,6 @@ impl Actor for Window {
             WINDOW_POLLS.store(self.1 - WARM_UP_POLLS, Ordering::SeqCst);
         }
         r
-    }
-    fn as_any(&self) -> &dyn Any {
-        self.0.as_any()
     }
 }
 
