@@ -1,10 +1,11 @@
 //! Order encoding at the simulated gateway: `alphapulse_gateways::sim::encode_order` of the order
 //! the router made from the first real intent of the default strategy on the capture, into a
-//! 64-byte stack buffer (`WIRE_LEN`).
+//! 64-byte stack buffer (`WIRE_LEN`). The order's trigger kind stays off the wire.
 
 use alphapulse_benches::capture::Capture;
 use alphapulse_benches::{config, flow};
 use alphapulse_gateways::sim::{decode_order, encode_order, WIRE_LEN};
+use alphapulse_types::{OrderNew, Trigger};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -15,7 +16,9 @@ fn gateway(c: &mut Criterion) {
     let order = order.expect("the router made an order from the first real intent");
     let mut buf = [0u8; WIRE_LEN];
     assert_eq!(encode_order(&order, &mut buf), WIRE_LEN);
-    assert_eq!(decode_order(&buf), Some(order), "the wire record round-trips");
+    // The trigger is the engine's own bookkeeping: not on the wire (the venue never sees it).
+    let on_wire = OrderNew { trigger: Trigger::None, ..order };
+    assert_eq!(decode_order(&buf), Some(on_wire), "the wire record round-trips");
     eprintln!("gateway/encode_order: real order {order:?}");
 
     let mut g = c.benchmark_group("gateway");

@@ -18,9 +18,10 @@
 //!   cost per journaled message. Because criterion runs the variants one after the other, the
 //!   setup also runs them interleaved (21 rounds) and prints the median per-round difference.
 //! - `journal_read/{feed_stream_verify,feed_stream_verify_decode}`: an `alphapulse_shm::Reader`
-//!   reading the whole `feed` stream of a journaled run of the sample (164k records; checksums
-//!   verified), without and with `Msg::decode`: the ceiling of a `--from-journal` replay's source.
-//!   Throughput is records/s.
+//!   reading the whole `feed` stream of a journaled run of the sample (one record per market
+//!   message, a depth update being one record with its levels; checksums verified), without and
+//!   with decoding (`Msg::decode` of the 64-byte header, `decode_levels` of a depth record's
+//!   levels): the ceiling of a `--from-journal` replay's source. Throughput is records/s.
 //!
 //! The writer → reader latency across processes is the `journal_latency` binary (same crate).
 
@@ -31,7 +32,7 @@ use alphapulse_runtime::{run_with, Actor, JournalSpec, Placement, RunOutput};
 use alphapulse_shm::{align8, Reader, Retention, StreamConfig, Writer, RECORD_HEADER, SEGMENT_HEADER};
 use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
 use alphapulse_tools::config::Config;
-use alphapulse_types::{InstrumentTable, Msg};
+use alphapulse_types::{decode_levels, InstrumentTable, Msg, ENCODED_LEN};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, SamplingMode, Throughput};
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
@@ -234,15 +235,22 @@ fn read(c: &mut Criterion) {
         JournalSpec { dir: dir.clone(), stream: chain.cfg.journal.stream(), on_full: Default::default() };
     run_with(actors, &chain.placement, Default::default(), Some(&spec)).expect("journaled run");
     let feed = dir.join("feed");
-    let records = {
+    let (records, depths, levels) = {
         let mut r = Reader::open(&feed).expect("open feed stream");
-        let mut n = 0u64;
-        while r.next().expect("read").is_some() {
+        let (mut n, mut depths, mut levels) = (0u64, 0u64, 0u64);
+        while let Some(rec) = r.next().expect("read") {
             n += 1;
+            if let Msg::Depth(d) = decode(rec.payload) {
+                depths += 1;
+                levels += d.len() as u64;
+            }
         }
-        n
+        (n, depths, levels)
     };
-    eprintln!("journal_read: {records} records in {}", feed.display());
+    eprintln!(
+        "journal_read: {records} records ({depths} depth updates with {levels} levels) in {}",
+        feed.display()
+    );
     let mut g = c.benchmark_group("journal_read");
     g.sample_size(20).throughput(Throughput::Elements(records));
     let open = || Reader::open(&feed).expect("open feed stream");
@@ -262,7 +270,7 @@ fn read(c: &mut Criterion) {
             open,
             |mut r| {
                 while let Some(rec) = r.next().expect("read") {
-                    black_box(Msg::decode(rec.payload).expect("decode"));
+                    black_box(decode(rec.payload));
                 }
             },
             BatchSize::PerIteration,
@@ -270,6 +278,21 @@ fn read(c: &mut Criterion) {
     });
     g.finish();
     let _ = std::fs::remove_dir_all(bench_root());
+}
+
+/// Decode a `feed` stream record: the message, and a depth update's levels (each handed to
+/// `black_box`, nothing collected). Panics on a bad record: the stream was just written.
+#[inline]
+fn decode(payload: &[u8]) -> Msg {
+    let (head, rest) = payload.split_at(ENCODED_LEN.min(payload.len()));
+    let m = Msg::decode(head).expect("decode");
+    if let Msg::Depth(d) = &m {
+        decode_levels(rest, d.len(), |l| {
+            black_box(l);
+        })
+        .expect("decode levels");
+    }
+    m
 }
 
 /// Criterion runs the three variants one after the other, so a change of background load between

@@ -53,7 +53,7 @@ fn router(c: &mut Criterion) {
     let mut out = VecOutbox::default();
     out.down.reserve(8);
     out.up.reserve(8);
-    let (mut now, mut next_id) = (decision.ts, 1u64);
+    let (mut now, mut seq) = (decision.ts, 1u64);
 
     let mut g = c.benchmark_group("oms");
     g.throughput(Throughput::Elements(2));
@@ -62,10 +62,11 @@ fn router(c: &mut Criterion) {
             now += 1_000_000;
             let mut d = decision;
             d.ts = now;
-            d.intent_id = next_id; // the aggregator's id, which the order keeps
+            // The aggregator's id (strategy, intent sequence), which the order keeps.
+            d.intent_id = OrderId::compose(d.strategy, seq).expect("intent sequence in range").0;
             out.handle(&mut router, black_box(&Msg::Decision(d)), now);
             let cancel = ExecReport {
-                order_id: OrderId(next_id),
+                order_id: d.order_id(),
                 px: d.px,
                 ts: now,
                 inst: d.inst,
@@ -73,7 +74,7 @@ fn router(c: &mut Criterion) {
                 side: d.side,
                 ..Default::default()
             };
-            next_id += 1;
+            seq += 1;
             out.handle(&mut router, black_box(&Msg::Exec(cancel)), now);
             black_box(&out.down);
             out.clear();

@@ -7,14 +7,15 @@
 //!   every frame through simd-json, as before the scanner existed;
 //! - `feed_replay/<kind>_only`: `FeedActor::poll` over a temporary capture holding only the real
 //!   frames of one kind (plus the REST snapshot for depth), in capture order: line splitting,
-//!   timestamp prefix, parse, book sync + apply, messages out; throughput is frames/s, so the time
-//!   per frame is parse + apply as the feed really does it. `feed_replay/all` is the whole capture.
+//!   timestamp prefix, parse, book sync + apply, messages out (a depth update is one header, its
+//!   levels written into the outbox's level store); throughput is frames/s, so the time per frame
+//!   is parse + apply as the feed really does it. `feed_replay/all` is the whole capture.
 
 use alphapulse_benches::capture::{Capture, Line, TempCapture};
 use alphapulse_benches::{config, flow, CountingOutbox};
 use alphapulse_feeds::parse::Parser;
 use alphapulse_feeds::{FeedActor, FeedOptions, FrameKind, SymbolMap};
-use alphapulse_runtime::{Actor, Ctx, Poll};
+use alphapulse_runtime::{Ctx, Poll, Source};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use std::hint::black_box;
 
@@ -76,16 +77,17 @@ fn parse(c: &mut Criterion) {
     g.finish();
 }
 
-/// Poll the feed until it is done; the messages are counted and discarded.
-fn drain(mut feed: FeedActor) -> (FeedActor, u64) {
-    let mut out = CountingOutbox::default();
+/// Poll the feed until it is done; the messages (and depth levels) are counted and discarded, the
+/// level store emptied after each poll as the runtime does.
+fn drain(mut feed: FeedActor, out: &mut CountingOutbox) -> FeedActor {
     loop {
-        let mut ctx = Ctx::new(0, &mut out);
-        if feed.poll(&mut ctx) == Poll::Done {
+        let p = feed.poll(&mut Ctx::new(0, out));
+        out.end_poll();
+        if p == Poll::Done {
             break;
         }
     }
-    (feed, out.down)
+    feed
 }
 
 fn feed_replay(c: &mut Criterion) {
@@ -110,19 +112,24 @@ fn feed_replay(c: &mut Criterion) {
         let open = || {
             FeedActor::open(std::slice::from_ref(&file.path), &table, FeedOptions::defaults()).expect("open")
         };
-        let (feed, msgs) = drain(open());
+        let mut out = CountingOutbox::default();
+        let feed = drain(open(), &mut out);
         let st = feed.stats();
         assert_eq!(st.frames as usize, file.frames);
         assert_eq!((st.malformed_total(), st.gaps), (0, 0), "{name}: the replay must be clean");
+        assert_eq!(out.levels, st.levels_emitted, "{name}: every level reached the level store");
         eprintln!(
-            "feed_replay/{name}: {} frames, {} messages, {} depth applied, {} levels/depth frame",
+            "feed_replay/{name}: {} frames, {} messages ({} depth updates), {} levels, {} depth applied, \
+             {} levels/depth update",
             st.frames,
-            msgs,
+            out.down,
+            st.emitted_of("depth"),
+            out.levels,
             st.depth_applied,
-            st.emitted_of("level").checked_div(st.depth_applied).unwrap_or(0)
+            out.levels.checked_div(st.emitted_of("depth")).unwrap_or(0)
         );
         g.throughput(Throughput::Elements(file.frames as u64));
-        g.bench_function(*name, |b| b.iter_batched(open, drain, BatchSize::PerIteration));
+        g.bench_function(*name, |b| b.iter_batched(open, |f| drain(f, &mut out), BatchSize::PerIteration));
     }
     g.finish();
 }

@@ -9,11 +9,18 @@
 //!   half of it. Skipped if the two cores cannot be pinned.
 //!
 //! `<queue>` is `rtrb` (SPSC, what the runtime uses) or `crossbeam_array_queue` (MPMC, comparison).
+//!
+//! - `ring/rtrb_depth_<n>_levels_push_pop_same_thread`: a real depth update crossing a thread
+//!   boundary as the runtime's link carries it, on one thread: its levels published as one chunk of
+//!   a companion `PxQty` ring (`write_chunk_uninit` + `fill_from_iter`, capacity
+//!   `DEFAULT_LEVEL_CAPACITY`), then its `Msg::Depth` header pushed; the header popped, then its
+//!   levels read as one chunk and copied into a preallocated level store (the thread's store the
+//!   receiving actors read). `n` = 20, the capture's median and 46 levels, as in `book/` and `parse/`.
 
 use alphapulse_benches::capture::Capture;
 use alphapulse_benches::{config, flow};
-use alphapulse_runtime::DEFAULT_RING_CAPACITY;
-use alphapulse_types::{EndOfStream, Msg};
+use alphapulse_runtime::{DEFAULT_LEVEL_CAPACITY, DEFAULT_RING_CAPACITY};
+use alphapulse_types::{Depth, EndOfStream, Msg, PxQty};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use crossbeam_queue::ArrayQueue;
 use std::hint::{black_box, spin_loop};
@@ -114,7 +121,7 @@ fn round_trips<T: Tx, R: Rx>(iters: u64, msg: Msg, pair: fn() -> (T, R)) -> Dura
 fn ring(c: &mut Criterion) {
     let cap = Capture::sample();
     let stream = flow::market_stream(&cap.path);
-    let msg = *stream.iter().find(|m| matches!(m, Msg::Quote(_))).expect("a real quote");
+    let msg = *stream.msgs.iter().find(|m| matches!(m, Msg::Quote(_))).expect("a real quote");
 
     let mut g = c.benchmark_group("ring");
     g.throughput(Throughput::Elements(1));
@@ -133,6 +140,8 @@ fn ring(c: &mut Criterion) {
         })
     });
 
+    depth_hops(&mut g, &cap, &stream);
+
     let cores = core_affinity::get_core_ids().map_or(0, |v| v.len());
     if cores >= 2 && pin(0) {
         g.bench_function("rtrb_round_trip_2_threads", |b| b.iter_custom(|n| round_trips(n, msg, rtrb_pair)));
@@ -143,6 +152,58 @@ fn ring(c: &mut Criterion) {
         eprintln!("skipped: ring/*_round_trip_2_threads need cores 0 and 1 ({cores} visible)");
     }
     g.finish();
+}
+
+/// A header ring, its companion level ring, and the receiving thread's level store.
+struct DepthLink {
+    tx: rtrb::Producer<Msg>,
+    rx: rtrb::Consumer<Msg>,
+    ltx: rtrb::Producer<PxQty>,
+    lrx: rtrb::Consumer<PxQty>,
+    store: Vec<PxQty>,
+}
+
+impl DepthLink {
+    fn new() -> DepthLink {
+        let (tx, rx) = rtrb_pair();
+        let (ltx, lrx) = rtrb::RingBuffer::new(DEFAULT_LEVEL_CAPACITY);
+        DepthLink { tx, rx, ltx, lrx, store: vec![PxQty::default(); DEFAULT_LEVEL_CAPACITY] }
+    }
+
+    /// Publish `d`'s levels then `d`; take the header, then its levels into the store. Returns
+    /// the levels received.
+    #[inline]
+    fn hop(&mut self, d: Depth, bids: &[PxQty], asks: &[PxQty]) -> usize {
+        let n = bids.len() + asks.len();
+        let chunk = self.ltx.write_chunk_uninit(n).expect("room for the levels");
+        chunk.fill_from_iter(bids.iter().chain(asks).copied());
+        send(&mut self.tx, Msg::Depth(d));
+        let Msg::Depth(h) = recv(&mut self.rx) else { unreachable!("only depth headers here") };
+        let chunk = self.lrx.read_chunk(h.len()).expect("levels published before their header");
+        let (a, b) = chunk.as_slices();
+        self.store[..a.len()].copy_from_slice(a);
+        self.store[a.len()..a.len() + b.len()].copy_from_slice(b);
+        chunk.commit_all();
+        h.len()
+    }
+}
+
+/// A depth update through a header ring and its companion level ring (see the module docs).
+fn depth_hops(
+    g: &mut criterion::BenchmarkGroup<'_, criterion::measurement::WallTime>,
+    cap: &Capture,
+    stream: &flow::Replayed,
+) {
+    let mut link = DepthLink::new();
+    for levels in [20, cap.median_depth_levels(), 46] {
+        let (d, _) = flow::depth_with(stream, 0, levels);
+        let (bids, asks) = stream.levels_of(&d);
+        assert_eq!(link.hop(d, bids, asks), d.len());
+        assert_eq!(&link.store[..d.len()], [bids, asks].concat().as_slice(), "the levels arrive intact");
+        g.bench_function(format!("rtrb_depth_{}_levels_push_pop_same_thread", d.len()), |b| {
+            b.iter(|| link.hop(black_box(d), bids, asks))
+        });
+    }
 }
 
 criterion_group! { name = benches; config = config(); targets = ring }

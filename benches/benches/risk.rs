@@ -45,17 +45,18 @@ fn risk(c: &mut Criterion) {
     let mut out = VecOutbox::default();
     out.down.reserve(8);
     out.up.reserve(8);
-    let (mut now, mut next_id) = (intent.ts, 1u64);
+    let (mut now, mut seq) = (intent.ts, 1u64);
     g.throughput(Throughput::Elements(2));
     g.bench_function("actor_intent_then_cancel", |b| {
         b.iter(|| {
             now += 250_000_000;
             let mut it = intent;
             it.ts = now;
-            it.intent_id = next_id; // the aggregator's id, which the order keeps
+            // The aggregator's id (strategy, intent sequence), which the order keeps.
+            it.intent_id = OrderId::compose(it.strategy, seq).expect("intent sequence in range").0;
             out.handle(&mut risk, black_box(&Msg::Intent(it)), now);
             let cancel = ExecReport {
-                order_id: OrderId(next_id),
+                order_id: it.order_id(),
                 px: it.px,
                 ts: now,
                 inst: it.inst,
@@ -63,7 +64,7 @@ fn risk(c: &mut Criterion) {
                 side: it.side,
                 ..Default::default()
             };
-            next_id += 1;
+            seq += 1;
             out.handle(&mut risk, black_box(&Msg::Exec(cancel)), now);
             black_box(&out.down);
             out.clear();

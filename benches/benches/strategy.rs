@@ -1,10 +1,18 @@
 //! The agents' decision: `StrategyHost::handle` (default config: EMA-cross + imbalance agents and
-//! the aggregator) of a real quote, after warming the host on the feed's real message stream
-//! (quotes, trades and book levels) until it has seen 5,000 quotes.
+//! the aggregator) of real market events, after warming the host on the feed's real message
+//! stream (quotes, trades, depth updates with their levels, book status).
 //!
-//! `strategy/handle_quote` cycles through the next 1,024 real quotes of the stream in order (their
-//! timestamps shifted by the window's span on each pass so event time never goes back); each
-//! iteration handles one quote and clears the `VecOutbox` (cleared, never regrown: no allocation).
+//! - `strategy/handle_quote`: warmed until it has seen 5,000 quotes, the host handles the next
+//!   1,024 real quotes of the stream in order, cyclically (their timestamps shifted by the
+//!   window's span on each pass so event time never goes back);
+//! - `strategy/handle_depth_<n>_levels`: one real depth update of `n` levels (the same picks as
+//!   `book/` and `parse/`: 20, the capture's median, 46), the host warmed on every message before
+//!   it. The update is one `Msg::Depth` header whose levels sit in the outbox's level store, as the
+//!   runtime lends them; each iteration applies all of them to the host's book (setting the same
+//!   quantities again: the book stays as the real update left it), calls every agent's `on_book`
+//!   and evaluates the aggregator, 1 µs of event time later than the previous one.
+//!
+//! Each iteration clears the `VecOutbox`'s message vectors (cleared, never regrown: no allocation).
 
 use alphapulse_benches::capture::Capture;
 use alphapulse_benches::{config, flow};
@@ -26,13 +34,17 @@ fn quotes_after(stream: &[Msg], pos: usize) -> Vec<Quote> {
     q
 }
 
-fn strategy(c: &mut Criterion) {
-    let cap = Capture::sample();
-    let stream = flow::market_stream(&cap.path);
+/// Empty what the host sent, keeping the level store (the depth update's levels stay put).
+fn clear_sent(out: &mut VecOutbox) {
+    out.down.clear();
+    out.up.clear();
+    out.journal.clear();
+}
 
+fn handle_quote(c: &mut Criterion, stream: &flow::Replayed) {
     // One pass over the window on an identically warmed host, to say what the timed path does.
-    let (mut probe, pos) = flow::warm_host(&stream, WARM_QUOTES);
-    let window = quotes_after(&stream, pos);
+    let (mut probe, pos) = flow::warm_host(stream, WARM_QUOTES);
+    let window = quotes_after(&stream.msgs, pos);
     let mut out = VecOutbox::default();
     let mut intents = 0;
     for q in &window {
@@ -45,7 +57,7 @@ fn strategy(c: &mut Criterion) {
          pass over the {WINDOW}-quote window"
     );
 
-    let (mut host, _) = flow::warm_host(&stream, WARM_QUOTES);
+    let (mut host, _) = flow::warm_host(stream, WARM_QUOTES);
     let span = window[WINDOW - 1].local_ts - window[0].local_ts + 1;
     let mut out = VecOutbox::default();
     out.down.reserve(8);
@@ -64,10 +76,57 @@ fn strategy(c: &mut Criterion) {
             }
             out.handle(&mut host, black_box(&Msg::Quote(q)), q.local_ts);
             black_box(out.down.len());
-            out.clear();
+            clear_sent(&mut out);
         })
     });
     g.finish();
+}
+
+fn handle_depth(c: &mut Criterion, stream: &flow::Replayed) {
+    let cap = Capture::sample();
+    let (_, from) = flow::warm_host(stream, WARM_QUOTES);
+    let mut g = c.benchmark_group("strategy");
+    g.throughput(Throughput::Elements(1));
+    for levels in [20, cap.median_depth_levels(), 46] {
+        let (real, pos) = flow::depth_with(stream, from, levels);
+        let mut host = flow::host_before(stream, pos);
+        let mut out = VecOutbox::default();
+        out.down.reserve(8);
+        out.up.reserve(8);
+        let (bids, asks) = stream.levels_of(&real);
+        let Msg::Depth(d) = out.depth(real, bids, asks) else {
+            unreachable!("VecOutbox::depth makes a Depth")
+        };
+        // One call, to say what the timed path does.
+        out.handle(&mut host, &Msg::Depth(d), d.local_ts);
+        let intents = out.down.iter().filter(|m| matches!(m, Msg::Intent(_))).count();
+        clear_sent(&mut out);
+        let name = format!("handle_depth_{}_levels", d.len());
+        eprintln!(
+            "strategy/{name}: market message {pos} ({} bids + {} asks), host warmed on every message before it; \
+             {intents} intents from its first handling",
+            d.bids, d.asks
+        );
+        let mut ts = d.local_ts;
+        g.bench_function(name, |b| {
+            b.iter(|| {
+                ts += 1_000;
+                let mut m = d;
+                m.local_ts = ts;
+                out.handle(&mut host, black_box(&Msg::Depth(m)), ts);
+                black_box(out.down.len());
+                clear_sent(&mut out);
+            })
+        });
+    }
+    g.finish();
+}
+
+fn strategy(c: &mut Criterion) {
+    let cap = Capture::sample();
+    let stream = flow::market_stream(&cap.path);
+    handle_quote(c, &stream);
+    handle_depth(c, &stream);
 }
 
 criterion_group! { name = benches; config = config(); targets = strategy }

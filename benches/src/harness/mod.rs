@@ -11,7 +11,9 @@
 //! - [`probe`]: the wrapper actors that stamp ingress (and pace the feed), tap every hop's time stamp
 //!   and read the clock once the gateway has encoded an order; preallocated records, no allocation;
 //! - [`chain`]: the trading config, the placements (refusing ones the machine has no cores for), one
-//!   pass of the capture and the join of the probes' records into per-hop latencies;
+//!   pass of the capture (the probed actors as one enum, so the runtime's calls are direct) and the
+//!   join of the probes' records into per-hop latencies, split by the order's trigger kind
+//!   (bookTicker, depth, trade);
 //! - [`hist`]: the latency histograms, percentiles and the `.hgrm` percentile distribution format;
 //! - [`machine`]: CPU model, kernel, commit, context switches (/proc) and CPU steal (/proc/stat);
 //! - [`report`], [`svg`]: `summary.md`, `figures.json`, the `.hgrm` files, the percentile plot, the

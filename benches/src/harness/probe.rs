@@ -1,9 +1,12 @@
 //! Wrapper actors that measure the chain without changing what it does.
 //!
-//! Every wrapper forwards `handle`/`poll` to the real actor and keeps its name, so placements and
-//! forwarding conventions are unchanged. Time stamps:
+//! Every wrapper keeps its actor's name, declares the kinds it handles and consumes (so the runtime
+//! forwards around a wrapper exactly as around the bare actor), hands `handle` and its source's
+//! `poll` to the real actor with the thread's depth levels, and passes everything the actor sends
+//! on unchanged (bar the ingress stamps). Time stamps:
 //! - [`Ingress`] (around the `FeedActor`): reads the harness clock when it polls a frame and writes
-//!   that time into the `local_ts` of every market message the frame produced (and into `Eos`), so
+//!   that time into the `local_ts` of every market message the frame produced (quotes, trades, depth
+//!   update headers, book status; and into `Eos`), so
 //!   `origin_ts` of the intents and orders it causes is the frame's ingress time. Paced, it holds
 //!   each frame until its intended send time and stamps the *intended* time (coordinated omission).
 //!   The stamp's two low bits carry the kind of frame ([`trigger_of`]): a stamp is at most 3 ns
@@ -21,7 +24,7 @@
 //! Records are preallocated; a full table is counted, never grown.
 
 use crate::harness::hist::Trigger;
-use alphapulse_runtime::{Actor, Clock, Ctx, Outbox, Poll, Port};
+use alphapulse_runtime::{Actor, Clock, Ctx, Flow, Kinds, LevelStore, Outbox, Poll, Port, Source};
 use alphapulse_shm::alloc_count::allocations_in;
 use alphapulse_types::Msg;
 use std::any::Any;
@@ -122,7 +125,8 @@ pub enum Pace {
 }
 
 /// Rewrites the time stamps of what the feed sends: the ingress time with the frame kind in its
-/// two low bits (see [`trigger_of`]).
+/// two low bits (see [`trigger_of`]). The levels of a depth update go straight into the thread's
+/// level store (the feed writes them there before it sends the header).
 struct Restamp<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
     ts: u64,
@@ -130,17 +134,25 @@ struct Restamp<'c, 'a> {
 
 impl Outbox for Restamp<'_, '_> {
     #[inline(always)]
-    fn send(&mut self, port: Port, mut msg: Msg) {
+    fn send(&mut self, port: Port, mut msg: Msg) -> Flow {
         let ts = self.ts & !3;
         match &mut msg {
             Msg::Quote(m) => m.local_ts = ts | 1,
-            Msg::Level(m) => m.local_ts = ts | 2,
+            Msg::Depth(m) => m.local_ts = ts | 2,
             Msg::Book(m) => m.local_ts = ts | 2,
             Msg::Trade(m) => m.local_ts = ts | 3,
             Msg::Eos(m) => m.ts = ts,
             _ => {}
         }
-        self.ctx.send(port, msg);
+        self.ctx.send(port, msg)
+    }
+    #[inline(always)]
+    fn journal(&mut self, msg: Msg) {
+        self.ctx.journal(msg)
+    }
+    #[inline(always)]
+    fn level_store(&mut self) -> Option<&mut LevelStore> {
+        self.ctx.level_store()
     }
 }
 
@@ -224,13 +236,30 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let inner = &mut self.inner;
         self.meter.run(|| inner.handle(msg, ctx));
     }
+    /// The wrapper is the source (it paces and stamps the inner one's polls), if the feed has one.
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        if self.inner.source().is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl<A: Actor + Prefetch> Source for Ingress<A> {
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.done {
             return Poll::Done;
@@ -258,18 +287,20 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
         if self.frames == self.warmup_frames && self.measured_from == u64::MAX {
             self.measured_from = intended & !3;
         }
-        let actor_now = ctx.now();
-        let inner = &mut self.inner;
-        let r = self.meter.run(|| inner.poll(&mut Ctx::new(actor_now, &mut Restamp { ctx, ts: intended })));
+        // The time and the levels before `ctx` is lent to the restamping outbox.
+        let (actor_now, levels) = (ctx.now(), ctx.levels());
+        let Some(source) = self.inner.source() else {
+            self.done = true;
+            return Poll::Done;
+        };
+        let mut restamp = Restamp { ctx, ts: intended };
+        let r = self.meter.run(|| source.poll(&mut Ctx::new(actor_now, &mut restamp).with_levels(levels)));
         match r {
             Poll::Busy => self.frames += 1,
             Poll::Done => self.done = true,
             Poll::Idle => {}
         }
         r
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
     }
 }
 
@@ -294,13 +325,21 @@ struct Catch<'c, 'a> {
 
 impl Outbox for Catch<'_, '_> {
     #[inline(always)]
-    fn send(&mut self, port: Port, msg: Msg) {
+    fn send(&mut self, port: Port, msg: Msg) -> Flow {
         match (self.hop, &msg) {
             (Hop::Risk, Msg::Decision(d)) => self.got = Some((d.intent_id, d.ts)),
             (Hop::Router, Msg::New(o)) => self.got = Some((o.order_id.0, o.ts)),
             _ => {}
         }
-        self.ctx.send(port, msg);
+        self.ctx.send(port, msg)
+    }
+    #[inline(always)]
+    fn journal(&mut self, msg: Msg) {
+        self.ctx.journal(msg)
+    }
+    #[inline(always)]
+    fn level_store(&mut self) -> Option<&mut LevelStore> {
+        self.ctx.level_store()
     }
 }
 
@@ -323,8 +362,14 @@ impl<A: Actor> Actor for Tap<A> {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
+    }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        self.inner.source()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         if self.meter.calibrating() {
@@ -340,9 +385,10 @@ impl<A: Actor> Actor for Tap<A> {
             self.meter.run(|| inner.handle(msg, ctx));
             return;
         };
-        let now = ctx.now();
+        // The time and the levels before `ctx` is lent to the catching outbox.
+        let (now, levels) = (ctx.now(), ctx.levels());
         let mut catch = Catch { ctx, hop: self.hop, got: None };
-        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch)));
+        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch).with_levels(levels)));
         if let Some((key, ts)) = catch.got {
             self.records.push([key, up_ts, ts, link]);
         }
@@ -373,8 +419,14 @@ impl Actor for GatewayProbe {
     fn name(&self) -> &'static str {
         self.inner.name()
     }
-    fn passes_down(&self) -> u32 {
-        self.inner.passes_down()
+    fn handles(&self) -> Kinds {
+        self.inner.handles()
+    }
+    fn consumes(&self) -> Kinds {
+        self.inner.consumes()
+    }
+    fn source(&mut self) -> Option<&mut dyn Source> {
+        self.inner.source()
     }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         if self.meter.calibrating() {
@@ -392,5 +444,111 @@ impl Actor for GatewayProbe {
     }
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alphapulse_feeds::testdata::{replay_messages, sample_capture, Replayed};
+    use alphapulse_feeds::{sample_instruments, FeedActor, FeedOptions};
+    use alphapulse_runtime::{ClockKind, VecOutbox};
+
+    fn meter() -> Meter {
+        Meter::new(Clock::new(ClockKind::Tsc), false)
+    }
+
+    /// The market messages of a frame carry the ingress stamp with the frame's kind in the two low
+    /// bits; everything else the feed sends (the depth updates' levels above all) is unchanged.
+    #[test]
+    fn ingress_stamps_what_the_feed_sends_and_keeps_its_levels() {
+        let path = sample_capture();
+        let table = sample_instruments();
+        let want = replay_messages(std::slice::from_ref(&path), &table).expect("replay");
+        let feed = FeedActor::open(&[path], &table, FeedOptions::defaults()).expect("open");
+        let (handles, consumes) = (feed.handles(), feed.consumes());
+        let mut ingress = Ingress::new(feed, meter(), Pace::Free, u64::MAX, 0);
+        assert_eq!((ingress.handles(), ingress.consumes()), (handles, consumes));
+        assert!(ingress.source().is_some(), "the wrapped feed is still a source");
+
+        // As `replay_messages` collects, so the level indices compare.
+        let mut out = VecOutbox::default();
+        let mut got = Replayed::default();
+        loop {
+            let p = out.poll(&mut ingress, 0);
+            let base = got.levels.len() as u32;
+            for mut m in out.down.drain(..) {
+                if let Msg::Depth(d) = &mut m {
+                    d.at += base;
+                }
+                got.msgs.push(m);
+            }
+            got.levels.extend_from_slice(out.levels.as_slice());
+            out.clear();
+            if p == Poll::Done {
+                break;
+            }
+        }
+        assert_eq!(ingress.frames, ingress.inner.stats().frames);
+        assert_eq!(got.msgs.len(), want.msgs.len());
+        assert_eq!(got.levels, want.levels);
+        let mut depths = 0;
+        for (g, w) in got.msgs.iter().zip(&want.msgs) {
+            let (mut g, mut w) = (*g, *w);
+            let bits = match (&mut g, &mut w) {
+                (Msg::Quote(a), Msg::Quote(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 1 && b.local_ts > 0)
+                }
+                (Msg::Trade(a), Msg::Trade(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 3 && b.local_ts > 0)
+                }
+                (Msg::Book(a), Msg::Book(b)) => {
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 2 && b.local_ts > 0)
+                }
+                (Msg::Depth(a), Msg::Depth(b)) => {
+                    depths += 1;
+                    assert_eq!(got.levels_of(a), want.levels_of(b));
+                    Some(std::mem::take(&mut a.local_ts) & 3 == 2 && b.local_ts > 0)
+                }
+                (Msg::Eos(a), Msg::Eos(_)) => Some(std::mem::take(&mut a.ts) & 3 == 0),
+                _ => None,
+            };
+            assert_eq!(bits, Some(true), "stamp of {g:?}");
+            match &mut w {
+                Msg::Quote(b) => b.local_ts = 0,
+                Msg::Trade(b) => b.local_ts = 0,
+                Msg::Book(b) => b.local_ts = 0,
+                Msg::Depth(b) => b.local_ts = 0,
+                Msg::Eos(b) => b.ts = 0,
+                _ => {}
+            }
+            assert_eq!(g, w);
+        }
+        assert!(depths > 1_000, "{depths} depth updates");
+    }
+
+    /// The runtime forwards around a wrapper exactly as around its bare actor.
+    #[test]
+    fn wrappers_declare_what_their_actor_handles_and_consumes() {
+        let cfg = alphapulse_tools::config::Config::default();
+        let table = sample_instruments();
+        let strategy = || alphapulse_strategy::StrategyHost::new(&cfg.strategy, &table, 100).expect("host");
+        let risk = || alphapulse_risk::RiskActor::new(cfg.risk.clone(), &table).expect("risk");
+        let router = || alphapulse_oms::RouterActor::new(cfg.router.clone(), table.len()).expect("router");
+        let sim = || alphapulse_gateways::sim::SimGateway::new(cfg.sim.clone(), &table, 100).expect("sim");
+        fn same<A: Actor, B: Actor>(mut bare: A, mut wrapped: B) {
+            assert_eq!(bare.name(), wrapped.name());
+            assert_eq!(
+                (bare.handles(), bare.consumes()),
+                (wrapped.handles(), wrapped.consumes()),
+                "{}",
+                bare.name()
+            );
+            assert_eq!(bare.source().is_some(), wrapped.source().is_some(), "{}", bare.name());
+        }
+        same(strategy(), Tap::new(strategy(), meter(), Hop::Strategy, 8));
+        same(risk(), Tap::new(risk(), meter(), Hop::Risk, 8));
+        same(router(), Tap::new(router(), meter(), Hop::Router, 8));
+        same(sim(), GatewayProbe::new(sim(), meter(), 8));
     }
 }
