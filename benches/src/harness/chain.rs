@@ -9,7 +9,8 @@ use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
 use alphapulse_runtime::{
-    run_with_clock, Actor, Clock, ClockKind, Ctx, IdleStrategy, Kinds, Placement, PlacementConfig, Source,
+    run_with_clock, Actor, Books, Clock, ClockKind, Ctx, IdleStrategy, Kinds, Placement, PlacementConfig,
+    Source,
 };
 use alphapulse_strategy::StrategyHost;
 use alphapulse_tools::backtest::CHAIN;
@@ -187,6 +188,12 @@ impl Actor for Probed {
     #[inline]
     fn source(&mut self) -> Option<&mut dyn Source> {
         each!(self, a => a.source())
+    }
+    fn books(&self) -> Option<&dyn Books> {
+        each!(self, a => a.books())
+    }
+    fn lent_books(&mut self, lent: bool) {
+        each!(self, a => a.lent_books(lent))
     }
     /// The wrapper itself (`RunOutput::actor::<Tap<RiskActor>>()` finds it).
     fn as_any(&self) -> &dyn Any {

@@ -24,7 +24,7 @@
 //! Records are preallocated; a full table is counted, never grown.
 
 use crate::harness::hist::Trigger;
-use alphapulse_runtime::{Actor, Clock, Ctx, Flow, Kinds, LevelStore, Outbox, Poll, Port, Source};
+use alphapulse_runtime::{Actor, Books, Clock, Ctx, Flow, Kinds, LevelStore, Outbox, Poll, Port, Source};
 use alphapulse_shm::alloc_count::allocations_in;
 use alphapulse_types::Msg;
 use std::any::Any;
@@ -169,11 +169,16 @@ pub fn trigger_of(origin_ts: u64) -> Option<Trigger> {
 /// A source that can read its next input ahead of the poll that processes it.
 pub trait Prefetch {
     fn prefetch(&mut self);
+    /// Input frames read so far (a poll that replays a buffered depth event reads none).
+    fn frames_read(&self) -> u64;
 }
 
 impl Prefetch for alphapulse_feeds::FeedActor {
     fn prefetch(&mut self) {
         alphapulse_feeds::FeedActor::prefetch(self);
+    }
+    fn frames_read(&self) -> u64 {
+        self.stats().frames
     }
 }
 
@@ -242,6 +247,12 @@ impl<A: Actor + Prefetch> Actor for Ingress<A> {
     fn consumes(&self) -> Kinds {
         self.inner.consumes()
     }
+    fn books(&self) -> Option<&dyn Books> {
+        self.inner.books()
+    }
+    fn lent_books(&mut self, lent: bool) {
+        self.inner.lent_books(lent)
+    }
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         let inner = &mut self.inner;
         self.meter.run(|| inner.handle(msg, ctx));
@@ -296,7 +307,9 @@ impl<A: Actor + Prefetch> Source for Ingress<A> {
         let mut restamp = Restamp { ctx, ts: intended };
         let r = self.meter.run(|| source.poll(&mut Ctx::new(actor_now, &mut restamp).with_levels(levels)));
         match r {
-            Poll::Busy => self.frames += 1,
+            // A frame read takes the next pace slot; a poll that replayed a depth event buffered
+            // before a snapshot (one per poll, see `alphapulse_feeds::sync`) takes none.
+            Poll::Busy => self.frames = self.inner.frames_read(),
             Poll::Done => self.done = true,
             Poll::Idle => {}
         }
@@ -368,6 +381,12 @@ impl<A: Actor> Actor for Tap<A> {
     fn consumes(&self) -> Kinds {
         self.inner.consumes()
     }
+    fn books(&self) -> Option<&dyn Books> {
+        self.inner.books()
+    }
+    fn lent_books(&mut self, lent: bool) {
+        self.inner.lent_books(lent)
+    }
     fn source(&mut self) -> Option<&mut dyn Source> {
         self.inner.source()
     }
@@ -386,9 +405,10 @@ impl<A: Actor> Actor for Tap<A> {
             return;
         };
         // The time and the levels before `ctx` is lent to the catching outbox.
-        let (now, levels) = (ctx.now(), ctx.levels());
+        let (now, levels, books) = (ctx.now(), ctx.levels(), ctx.books());
         let mut catch = Catch { ctx, hop: self.hop, got: None };
-        self.meter.run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch).with_levels(levels)));
+        self.meter
+            .run(|| inner.handle(msg, &mut Ctx::new(now, &mut catch).with_levels(levels).with_books(books)));
         if let Some((key, ts)) = catch.got {
             self.records.push([key, up_ts, ts, link]);
         }
@@ -424,6 +444,12 @@ impl Actor for GatewayProbe {
     }
     fn consumes(&self) -> Kinds {
         self.inner.consumes()
+    }
+    fn books(&self) -> Option<&dyn Books> {
+        self.inner.books()
+    }
+    fn lent_books(&mut self, lent: bool) {
+        self.inner.lent_books(lent)
     }
     fn source(&mut self) -> Option<&mut dyn Source> {
         self.inner.source()
