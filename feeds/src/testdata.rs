@@ -26,6 +26,19 @@ pub struct Replayed {
 }
 
 impl Replayed {
+    /// Move what `out` collected (messages, and the levels of its depth updates, re-based onto
+    /// `self.levels`) to the end of this replay, and empty `out`.
+    pub fn take_from(&mut self, out: &mut alphapulse_runtime::VecOutbox) {
+        let base = self.levels.len() as u32;
+        for mut m in out.down.drain(..) {
+            if let alphapulse_types::Msg::Depth(d) = &mut m {
+                d.at += base;
+            }
+            self.msgs.push(m);
+        }
+        self.levels.extend_from_slice(out.levels.as_slice());
+        out.clear();
+    }
     /// The levels of `d`: (bids, asks).
     pub fn levels_of(
         &self,
@@ -42,21 +55,12 @@ pub fn replay_messages(
     instruments: &alphapulse_types::InstrumentTable,
 ) -> Result<Replayed, crate::FeedError> {
     use alphapulse_runtime::{Ctx, Poll, Source, VecOutbox};
-    use alphapulse_types::Msg;
     let mut feed = crate::FeedActor::open(files, instruments, crate::FeedOptions::defaults())?;
     let mut out = VecOutbox::default();
     let mut r = Replayed::default();
     loop {
         let p = feed.poll(&mut Ctx::new(0, &mut out));
-        let base = r.levels.len() as u32;
-        for mut m in out.down.drain(..) {
-            if let Msg::Depth(d) = &mut m {
-                d.at += base;
-            }
-            r.msgs.push(m);
-        }
-        r.levels.extend_from_slice(out.levels.as_slice());
-        out.clear();
+        r.take_from(&mut out);
         if p == Poll::Done {
             return Ok(r);
         }

@@ -6,19 +6,6 @@ use alphapulse_feeds::{
 use alphapulse_runtime::{Actor, Kinds, Poll, VecOutbox};
 use alphapulse_types::{BookState, Msg, Price, PxQty, Qty, Side};
 
-/// Move what `out` collected into `r` (levels re-based onto `r.levels`).
-fn drain(out: &mut VecOutbox, r: &mut testdata::Replayed) {
-    let base = r.levels.len() as u32;
-    for mut m in out.down.drain(..) {
-        if let Msg::Depth(d) = &mut m {
-            d.at += base;
-        }
-        r.msgs.push(m);
-    }
-    r.levels.extend_from_slice(out.levels.as_slice());
-    out.clear();
-}
-
 #[test]
 fn actor_emits_synced_book_then_depth_and_ends_with_eos() {
     let table = sample_instruments();
@@ -29,14 +16,14 @@ fn actor_emits_synced_book_then_depth_and_ends_with_eos() {
     let mut polls = 0;
     loop {
         let p = out.poll(&mut feed, 0);
-        drain(&mut out, &mut r);
+        r.take_from(&mut out);
         if p != Poll::Busy {
             break;
         }
         polls += 1;
     }
     assert_eq!(out.poll(&mut feed, 0), Poll::Done);
-    drain(&mut out, &mut r);
+    r.take_from(&mut out);
     let m = &r.msgs;
     assert!(matches!(m.last(), Some(Msg::Eos(e)) if e.ts > 0));
     assert_eq!(m.iter().filter(|x| matches!(x, Msg::Eos(_))).count(), 1);

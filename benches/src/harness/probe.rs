@@ -502,15 +502,7 @@ mod tests {
         let mut got = Replayed::default();
         loop {
             let p = out.poll(&mut ingress, 0);
-            let base = got.levels.len() as u32;
-            for mut m in out.down.drain(..) {
-                if let Msg::Depth(d) = &mut m {
-                    d.at += base;
-                }
-                got.msgs.push(m);
-            }
-            got.levels.extend_from_slice(out.levels.as_slice());
-            out.clear();
+            got.take_from(&mut out);
             if p == Poll::Done {
                 break;
             }
