@@ -17,6 +17,8 @@ pub(crate) const MAX_WINDOW: usize = 1 << 20;
 pub(crate) struct Grid {
     /// Tick size in raw price units (> 0).
     pub tick: i64,
+    /// `tick = odd << shift`: [`Grid::tick_of`] divides by multiplying (see [`ExactDiv`]).
+    div: ExactDiv,
     /// Window length in ticks (a power of two in `MIN_WINDOW..=MAX_WINDOW`).
     pub n: usize,
     /// Tick index of window offset 0; a multiple of 64, at most `i64::MAX - n + 1`.
@@ -33,6 +35,47 @@ pub(crate) struct Grid {
     summary: Vec<u64>,
 }
 
+/// Exact division by a fixed divisor `d = odd << shift` without a divide instruction (a 64-bit
+/// `idiv` costs tens of cycles, and every level of every depth update asks for its tick): `x` is
+/// a multiple of `d` iff its low `shift` bits are zero and `(x >> shift) * odd⁻¹ (mod 2⁶⁴)` is at
+/// most `u64::MAX / odd` — multiplying by the inverse of an odd number is a bijection that maps
+/// the multiples of `odd` onto `0..=u64::MAX / odd` — and that product is then the quotient.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ExactDiv {
+    shift: u32,
+    /// The inverse of the odd part of `d` modulo 2⁶⁴.
+    inv: u64,
+    /// `u64::MAX / odd`.
+    lim: u64,
+}
+
+impl ExactDiv {
+    /// For `d > 0`.
+    pub(crate) fn new(d: i64) -> Self {
+        assert!(d > 0, "a divisor must be positive");
+        let shift = d.trailing_zeros();
+        let odd = (d as u64) >> shift;
+        // Newton's iteration doubles the correct low bits each step: 3 bits (odd * odd ≡ 1 mod 8)
+        // → 6 → 12 → 24 → 48 → 96.
+        let mut inv = odd;
+        for _ in 0..5 {
+            inv = inv.wrapping_mul(2u64.wrapping_sub(odd.wrapping_mul(inv)));
+        }
+        debug_assert_eq!(odd.wrapping_mul(inv), 1);
+        ExactDiv { shift, inv, lim: u64::MAX / odd }
+    }
+
+    /// `x / d` when `d` divides `x`, else `None`.
+    #[inline(always)]
+    pub(crate) fn exact(self, x: u64) -> Option<u64> {
+        if x & ((1u64 << self.shift) - 1) != 0 {
+            return None;
+        }
+        let q = (x >> self.shift).wrapping_mul(self.inv);
+        (q <= self.lim).then_some(q)
+    }
+}
+
 impl Grid {
     /// A window of `n` ticks (rounded up to a power of two and clamped) for tick size `tick` (> 0).
     pub fn new(tick: i64, n: usize) -> Grid {
@@ -40,6 +83,7 @@ impl Grid {
         let words = n / 64;
         Grid {
             tick,
+            div: ExactDiv::new(tick),
             n,
             lo: 0,
             count: 0,
@@ -53,7 +97,10 @@ impl Grid {
     #[inline(always)]
     pub fn tick_of(&self, px: Price) -> Option<i64> {
         let raw = px.raw();
-        // `tick > 0`, so neither operation can overflow; an exact quotient is also the floor.
+        if raw >= 0 {
+            return self.div.exact(raw as u64).map(|q| q as i64);
+        }
+        // Negative prices (never from a venue): `tick > 0`, so neither operation can overflow.
         (raw % self.tick == 0).then_some(raw / self.tick)
     }
 
@@ -227,5 +274,44 @@ impl Grid {
             self.summary[w >> 6] |= ((x != 0) as u64) << (w & 63);
         }
         self.lo = new_lo;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ExactDiv;
+    use proptest::prelude::*;
+
+    fn check(d: i64, x: u64) {
+        let want = x.is_multiple_of(d as u64).then_some(x / d as u64);
+        assert_eq!(ExactDiv::new(d).exact(x), want, "{x} / {d}");
+    }
+
+    #[test]
+    fn exact_division_at_the_edges() {
+        for d in [1, 2, 3, 5, 7, 64, 100, 1_000_000, 10_000_000_000, i64::MAX, 1 << 62] {
+            for x in [0, 1, d as u64 - 1, d as u64, d as u64 + 1, 2 * d as u64, u64::MAX, u64::MAX - 1] {
+                check(d, x);
+            }
+            let top = (i64::MAX as u64 / d as u64) * d as u64;
+            check(d, top);
+            check(d, top - 1);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn exact_division_matches_the_remainder(d in 1i64..=i64::MAX, q in any::<u64>(), r in 0u64..3) {
+            // Multiples (and near-misses) of `d`, and arbitrary values.
+            check(d, q.wrapping_mul(d as u64).wrapping_add(r));
+            check(d, q);
+        }
+        #[test]
+        fn exact_division_by_real_tick_sizes(e in 0u32..=17, m in prop::sample::select(vec![1i64, 2, 5, 25]), q in 0u64..1 << 40) {
+            let d = m * 10i64.pow(e);
+            let q = q % (i64::MAX as u64 / d as u64); // prices are i64
+            check(d, q * d as u64);
+            check(d, q * d as u64 + 1);
+        }
     }
 }
