@@ -5,7 +5,10 @@
 //! books (`Ctx::books`): the view reads the feed's book, at the state of the depth update being
 //! handled, and the host keeps no book of its own (it frees them at start, see
 //! `Actor::lent_books`). On a thread of its own the host keeps a book per instrument from the
-//! `Depth` messages, as the feed does: the same updates, so the same book.
+//! `Depth` messages, as the feed does: the same updates and the same capacity, so the same book.
+//! A top-N ladder with N below the feed's `book_levels` cannot be kept exactly from diffs: a level
+//! dropped for being beyond N is never sent again unless it changes, so once levels above it are
+//! removed the ladder would miss levels the feed has, and two placements would trade differently.
 //!
 //! Book policy: levels are applied as they arrive. A `BookStatus::Gap` clears the book and marks
 //! it unusable until the next `BookStatus::Synced`; levels that arrive in between (the feed's
