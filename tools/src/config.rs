@@ -122,7 +122,26 @@ impl Config {
         self.router.validate().map_err(key("router"))?;
         self.sim.validate().map_err(key("sim"))?;
         self.journal.stream().validate().map_err(key("journal"))?;
+        self.check_open_orders()?;
         self.check_level_capacity()
+    }
+
+    /// Risk may not allow more open orders than the router's order table holds: past that the
+    /// router refuses approved orders (`order_table_full`), and risk's own table, sized by the
+    /// limit, would only be bigger (and slower: its probes spread over more cache lines) for
+    /// nothing.
+    fn check_open_orders(&self) -> Result<(), ConfigError> {
+        let (open, table) = (self.risk.max_open_orders, self.router.max_orders);
+        if open > table {
+            return Err(ConfigError::Invalid {
+                key: "risk.max_open_orders".into(),
+                message: format!(
+                    "{open} is more than router.max_orders {table} (the router's order table could not \
+                     hold them); lower it or raise router.max_orders"
+                ),
+            });
+        }
+        Ok(())
     }
 
     /// Depth levels one feed step can write into its thread's level store: a snapshot's whole

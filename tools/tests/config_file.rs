@@ -27,6 +27,9 @@ fn errors_name_the_key() {
     assert!(e.contains("max_order_qty"), "{e}");
     let e = load_str("[risk]\nmax_open_orders = 0\n");
     assert!(e.contains("risk") && e.contains("max_open_orders"), "{e}");
+    let e = load_str("[risk]\nmax_open_orders = 5000\n");
+    assert!(e.contains("risk.max_open_orders") && e.contains("router.max_orders 4096"), "{e}");
+    assert_eq!(load_str("[risk]\nmax_open_orders = 5000\n[router]\nmax_orders = 5000\n"), "");
     let e = load_str("[sim]\ntypo_key = 1\n");
     assert!(e.contains("typo_key"), "{e}");
     let e = load_str("[feed]\nbook_levels = 0\n");

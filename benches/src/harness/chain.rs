@@ -41,7 +41,7 @@ pub fn trading_config(data: &Data) -> Config {
     a.max_position = Qty::from_units(1_000);
     cfg.risk.max_position = Qty::from_units(1_000);
     cfg.risk.max_orders_per_sec = 1 << 20;
-    cfg.risk.max_open_orders = 1 << 16;
+    cfg.risk.max_open_orders = cfg.router.max_orders; // as many as the router can hold
     cfg.risk.initial_cash = alphapulse_types::Money::from_units(1_000_000_000);
     cfg.sim.order_latency_ns = 0;
     cfg.sim.response_latency_ns = 0;
@@ -60,7 +60,7 @@ pub fn config_changes() -> Vec<&'static str> {
         "strategy.aggregator.min_interval_ns = 0 (default 2 s)",
         "strategy.aggregator.order_qty = \"0.0002\" (default 0.001)",
         "strategy.aggregator.max_position = \"1000\", risk.max_position = \"1000\" (defaults 0.005, 2)",
-        "risk.max_orders_per_sec = 1048576, risk.max_open_orders = 65536, risk.initial_cash = \"1000000000\"",
+        "risk.max_orders_per_sec = 1048576, risk.max_open_orders = 4096 (= router.max_orders), risk.initial_cash = \"1000000000\"",
         "sim.order_latency_ns = 0, sim.response_latency_ns = 0 (the venue answers at the next market event)",
         "placement: clock = \"tsc\", idle = busy-spin, threads pinned to cores 0, 1, …",
     ]
