@@ -358,6 +358,12 @@ fn garbage_kind(line: &[u8]) -> MalformedKind {
 pub(crate) fn binance_prefix(line: &[u8]) -> Result<(u64, usize), MalformedKind> {
     let mut v: u64 = 0;
     let mut i = 0;
+    // Nineteen digits cannot overflow (10^19 − 1 < 2^64): no check per digit until then.
+    let quick = line.len().min(19);
+    while i < quick && line[i].is_ascii_digit() {
+        v = v * 10 + (line[i] - b'0') as u64;
+        i += 1;
+    }
     while i < line.len() && line[i].is_ascii_digit() {
         v = v
             .checked_mul(10)
@@ -441,6 +447,11 @@ mod tests {
         assert_eq!(binance_prefix(b"123"), Err(MalformedKind::TruncatedLine));
         assert_eq!(binance_prefix(b"99999999999999999999999 {}"), Err(MalformedKind::BadNumber));
         assert_eq!(binance_prefix(b"x {}"), Err(MalformedKind::Garbage));
+        // The unchecked first 19 digits and the checked rest meet exactly at u64::MAX.
+        assert_eq!(binance_prefix(b"9999999999999999999 {}"), Ok((9_999_999_999_999_999_999, 20)));
+        assert_eq!(binance_prefix(b"18446744073709551615 {}"), Ok((u64::MAX, 21)));
+        assert_eq!(binance_prefix(b"18446744073709551616 {}"), Err(MalformedKind::BadNumber));
+        assert_eq!(binance_prefix(b"00000000000000000000000000001 {}"), Ok((1, 30)));
         assert_eq!(secs_to_ns(b"1633998512.0633569"), Ok(1_633_998_512_063_356_900));
         assert_eq!(secs_to_ns(b"1633998512"), Ok(1_633_998_512_000_000_000));
         assert_eq!(secs_to_ns(b"1.2.3"), Err(MalformedKind::BadNumber));
