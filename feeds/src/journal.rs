@@ -7,6 +7,12 @@
 //! A depth update is one record: its `Depth` header, then its levels (codec version 3), sent on
 //! with `Ctx::send_depth` so the levels reach the thread's level store.
 //!
+//! **Books.** Built with [`JournalFeed::lending_books`], the replay keeps one book per instrument
+//! from the depth records it sends (cleared by a `Gap`, as every consumer's own book is) and lends
+//! it to the actors after it on its thread (`Actor::books`), as the capture feed does: one book per
+//! instrument per thread. A lent book must be at the state of the message being handled, so a
+//! record that changes it (a depth update, a book status) then goes alone in its poll.
+//!
 //! Each `poll` sends up to [`BATCH`] records, and depth levels up to [`BATCH_LEVELS`]: a depth record
 //! that would take a poll past it waits for the next poll (where it goes first, alone if it must),
 //! so one poll writes at most `max(BATCH_LEVELS, one record)` levels into the thread's level store
@@ -18,10 +24,12 @@
 //! [`JournalFeed::error`] for the caller to report. The replay allocates only when it moves to the
 //! next segment file (opening it).
 
-use alphapulse_runtime::{Actor, Ctx, Kinds, Poll, Source};
+use alphapulse_book::Book;
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
 use alphapulse_shm::{align8, JournalError, Reader, RECORD_HEADER};
 use alphapulse_types::{
-    decode_levels, DecodeError, EndOfStream, LevelsError, Msg, PxQty, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
+    decode_levels, BookState, DecodeError, EndOfStream, InstrumentId, InstrumentTable, LevelsError, Msg,
+    PxQty, Side, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
 };
 
 /// The record type of a depth update.
@@ -99,8 +107,10 @@ pub struct JournalFeed {
     done: bool,
     /// The levels of the depth record just read.
     levels: Vec<PxQty>,
-    /// A depth record read but held for the next poll (its levels are in `levels`).
+    /// A record read but held for the next poll (a depth record's levels are in `levels`).
     held: Option<Msg>,
+    /// One book per instrument, kept from the records and lent on the thread (empty: none kept).
+    books: Vec<Book>,
 }
 
 enum Next {
@@ -122,7 +132,18 @@ impl JournalFeed {
             done: false,
             levels: Vec::with_capacity(MAX_RECORD_LEVELS),
             held: None,
+            books: Vec::new(),
         })
+    }
+    /// Keep a book of `book_levels` levels per side for each instrument of `table` (the config of
+    /// the run that wrote the journal: the capture feed's books) and lend them on the thread.
+    pub fn lending_books(mut self, table: &InstrumentTable, book_levels: usize) -> Self {
+        self.books = table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect();
+        self
+    }
+    /// The book of `inst`, if books are kept.
+    pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.books.get(inst.index())
     }
     /// The stream folder.
     pub fn stream(&self) -> &Path {
@@ -191,9 +212,43 @@ impl JournalFeed {
         }
     }
 
+    /// True for a record that changes a kept book.
+    #[inline(always)]
+    fn changes_book(&self, m: &Msg) -> bool {
+        !self.books.is_empty() && matches!(m, Msg::Depth(_) | Msg::Book(_))
+    }
+
+    /// Apply a depth update or book status to the kept book, as a consumer's own book would.
+    fn apply(&mut self, m: &Msg) {
+        match m {
+            Msg::Depth(d) => {
+                let Some(book) = self.books.get_mut(d.inst.index()) else { return };
+                let (b, a) = self.levels.split_at(d.bids as usize);
+                for l in b {
+                    book.set(Side::Buy, l.px, l.qty);
+                }
+                for l in a {
+                    book.set(Side::Sell, l.px, l.qty);
+                }
+                book.set_update_id(d.update_id);
+            }
+            Msg::Book(s) => {
+                let Some(book) = self.books.get_mut(s.inst.index()) else { return };
+                match s.state {
+                    BookState::Gap => book.clear(),
+                    BookState::Synced => book.set_update_id(s.update_id),
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn send(&mut self, m: Msg, ctx: &mut Ctx<'_>) {
         self.stats.emitted[m.kind_index()] += 1;
         self.last_ts = m.event_ts();
+        if self.changes_book(&m) {
+            self.apply(&m);
+        }
         let _ = match m {
             Msg::Depth(d) => {
                 let (b, a) = self.levels.split_at(d.bids as usize);
@@ -228,8 +283,21 @@ impl Actor for JournalFeed {
         Some(self)
     }
 
+    /// The books kept with [`JournalFeed::lending_books`], lent to the actors after it on its
+    /// thread; a record that changes them goes alone in its poll.
+    fn books(&self) -> Option<&dyn Books> {
+        (!self.books.is_empty()).then_some(self as &dyn Books)
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
+    }
+}
+
+impl Books for JournalFeed {
+    #[inline]
+    fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.books.get(inst.index())
     }
 }
 
@@ -239,13 +307,20 @@ impl Source for JournalFeed {
             return Poll::Done;
         }
         let mut levels = 0;
-        for _ in 0..BATCH {
+        for sent in 0..BATCH {
             let next = match self.held.take() {
                 Some(m) => Ok(Next::Msg(m)),
                 None => self.next(),
             };
             match next {
                 Ok(Next::Msg(m)) => {
+                    // A lent book must be at the state of the message being handled: a record that
+                    // changes it goes alone in its poll (it waits if others went first).
+                    let alone = self.changes_book(&m);
+                    if alone && sent > 0 {
+                        self.held = Some(m);
+                        break;
+                    }
                     if let Msg::Depth(d) = m {
                         if levels > 0 && levels + d.len() > BATCH_LEVELS {
                             self.held = Some(m); // first in the next poll, when the store is empty
@@ -258,6 +333,9 @@ impl Source for JournalFeed {
                     if let Msg::Eos(_) = m {
                         self.done = true;
                         return Poll::Done;
+                    }
+                    if alone {
+                        break;
                     }
                 }
                 Ok(Next::End) => return self.finish(ctx, true),

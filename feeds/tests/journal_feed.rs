@@ -290,3 +290,89 @@ proptest::proptest! {
         }
     }
 }
+
+/// With `lending_books`, the replay keeps the book of every instrument from the records it sends,
+/// cleared by a gap, and a record that changes it goes alone in its poll: after every poll the
+/// lent book is exactly the book of the messages sent so far, so a consumer handling them reads
+/// the book at the state of the message in hand.
+#[test]
+fn a_lending_replay_keeps_the_book_of_the_messages_sent() {
+    use alphapulse_book::Book;
+    use alphapulse_types::{BookState, BookStatus, InstrumentId, Side};
+    let table = alphapulse_feeds::sample_instruments(); // instrument 0: BTCUSDT, tick 0.01
+    let tick = table.get(InstrumentId(0)).unwrap().tick;
+    let px =
+        |k: u64| PxQty::new(Price::from_raw(6_000_000_000_000 + (k as i64 % 40) * tick.raw()), Qty::ZERO);
+    let mut ms: Vec<Rec> = Vec::new();
+    for i in 0..400u64 {
+        let ts = 100 + i;
+        if i % 97 == 50 {
+            let state = if i % 2 == 0 { BookState::Gap } else { BookState::Synced };
+            ms.push((
+                Msg::Book(BookStatus { state, update_id: i, local_ts: ts, ..Default::default() }),
+                vec![],
+            ));
+        } else if i % 3 == 0 {
+            ms.push((Msg::Quote(Quote { local_ts: ts, ..Default::default() }), vec![]));
+        } else {
+            // Bids below 60,000.20, asks above, some removed (quantity 0).
+            let lv = |k: u64, ask: bool| {
+                let mut l = px(i * 7 + k);
+                l.px = Price::from_raw(l.px.raw() + if ask { 40 * tick.raw() } else { 0 });
+                l.qty = Qty::from_raw(((i + k) % 5) as i64 * 1000);
+                l
+            };
+            let (bids, asks) = (i % 4, i % 3);
+            let levels: Vec<PxQty> =
+                (0..bids).map(|k| lv(k, false)).chain((0..asks).map(|k| lv(k, true))).collect();
+            let d = Depth {
+                bids: bids as u32,
+                asks: asks as u32,
+                update_id: i,
+                local_ts: ts,
+                ..Default::default()
+            };
+            ms.push((Msg::Depth(d), levels));
+        }
+    }
+    ms.push(eos(600));
+    let dir = tmp("lend");
+    drop(write(&dir, &ms));
+    let mut feed = JournalFeed::open(&dir).unwrap().lending_books(&table, 16);
+    let mut model = Book::with_grid(16, tick);
+    let mut out = VecOutbox::default();
+    let (mut seen, mut polls) = (0, 0);
+    loop {
+        let done = out.poll(&mut feed, 0) == Poll::Done;
+        polls += 1;
+        let sent = &out.down[seen..];
+        let changing = sent.iter().filter(|m| matches!(m, Msg::Depth(_) | Msg::Book(_))).count();
+        assert!(changing == 0 || sent.len() == 1, "poll {polls}: a book change went with others: {sent:?}");
+        for m in sent {
+            match m {
+                Msg::Depth(d) => {
+                    let (b, a) = out.levels_of(d);
+                    b.iter().for_each(|l| model.set(Side::Buy, l.px, l.qty));
+                    a.iter().for_each(|l| model.set(Side::Sell, l.px, l.qty));
+                }
+                Msg::Book(s) if s.state == BookState::Gap => model.clear(),
+                _ => {}
+            }
+        }
+        seen = out.down.len();
+        let lent = feed.book(InstrumentId(0)).unwrap();
+        for side in [Side::Buy, Side::Sell] {
+            assert!(lent.levels(side).eq(model.levels(side)), "poll {polls}: {side:?} differs");
+        }
+        if done {
+            break;
+        }
+    }
+    assert_eq!(seen, ms.len());
+    assert!(model.len(Side::Buy) > 0 && model.len(Side::Sell) > 0, "the test must end with a book");
+    assert!(
+        feed.book(InstrumentId(1)).is_some_and(|b| b.len(Side::Buy) == 0),
+        "other instruments stay empty"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -401,7 +401,8 @@ pub fn build_replay_chain(
     journal: &Path,
 ) -> anyhow::Result<Vec<Stage>> {
     let feed = JournalFeed::open(journal.join("feed"))
-        .with_context(|| format!("opening the feed stream of {}", journal.display()))?;
+        .with_context(|| format!("opening the feed stream of {}", journal.display()))?
+        .lending_books(table, cfg.feed.book_levels);
     let mut actors = vec![Stage::Replay(Box::new(feed))];
     actors.extend(downstream(cfg, table)?);
     Ok(actors)
