@@ -30,6 +30,10 @@
 //! that is not a discriminant, or a non-zero padding byte is an error, so every accepted buffer
 //! re-encodes to the same bytes.
 //!
+//! Each payload's fields are listed once, in `wire!`: encoding, strict decoding and
+//! [`Msg::visit_fields`] (the fields by name with typed values, for the journal tools' export and
+//! tail) all come from that list.
+//!
 //! Kinds (journal record type; 0 and 15.. are not messages):
 //!
 //! | kind | message | | kind | message |
@@ -265,8 +269,12 @@ wire_enum!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueRej
 /// after them, or the check that the buffer ends in zeros, refuses a non-zero byte there. The
 /// compiler checks the list is complete (decoding builds the struct from it); the offset tests in
 /// `codec_tests.rs` check its order.
+///
+/// The same list gives the payload's `visit_fields` (the tools' view of a record, never the hot
+/// path): every listed field in order, by its name, or by the name after `as` where the journal
+/// tools show it under another one; the `zero` fields are not visited.
 macro_rules! wire {
-    ($($t:ident { $($f:ident),* } zero { $($z:ident),* };)*) => {$(
+    ($($t:ident { $($f:ident $(as $n:ident)?),* } zero { $($z:ident),* };)*) => {$(
         impl Wire for $t {
             #[inline(always)]
             fn put(&self, w: &mut W) {
@@ -277,7 +285,29 @@ macro_rules! wire {
                 Ok($t { $($f: Wire::get(r, stringify!($f))?,)* $($z: Default::default(),)* })
             }
         }
+        impl $t {
+            /// Hands each journaled field, in codec order, to `v`: its name (the export's, see
+            /// [`Msg::visit_fields`]) and its typed value.
+            pub fn visit_fields(&self, v: &mut impl FieldVisitor) {
+                $(v.field(field_name!($f $(as $n)?), ToField::to_field(&self.$f));)*
+            }
+            /// The payload from its visited values as printed, in order (tests: printing a visit
+            /// loses nothing).
+            #[cfg(test)]
+            fn from_printed<'a>(it: &mut impl Iterator<Item = &'a str>) -> Option<Self> {
+                Some($t { $($f: tests::Printed::from_printed(it.next()?)?,)* $($z: Default::default(),)* })
+            }
+        }
     )*};
+}
+/// A field's visited name: its own, or the one after `as`.
+macro_rules! field_name {
+    ($f:ident) => {
+        stringify!($f)
+    };
+    ($f:ident as $n:ident) => {
+        stringify!($n)
+    };
 }
 wire! {
     Quote { inst, bid_px, bid_qty, ask_px, ask_qty, update_id, local_ts } zero { _pad };
@@ -290,13 +320,93 @@ wire! {
     } zero { _pad };
     OrderNew { order_id, px, qty, origin_ts, ts, inst, strategy, side, ord_type, tif, trigger } zero { _pad };
     OrderCancel { order_id, origin_ts, ts, inst, strategy } zero { _pad };
-    ExecReport { order_id, px, qty, fee, ts, inst, kind, side, liquidity, reason, position } zero {};
-    Control { seq, ts, cmd } zero { _pad };
+    // Renamed where the tools' rows already have a column of that name (`kind`, `seq`) or where
+    // the bare name is ambiguous (`from`, `to`).
+    ExecReport { order_id, px, qty, fee, ts, inst, kind as exec_kind, side, liquidity, reason, position } zero {};
+    Control { seq as control_seq, ts, cmd } zero { _pad };
     EndOfStream { ts } zero {};
     SignalRecord { ts, origin_ts, inst, score, agent } zero { _pad };
-    OrderTransition { order_id, intent_id, ts, inst, from, to, event, refused } zero {};
+    OrderTransition { order_id, intent_id, ts, inst, from as from_state, to as to_state, event, refused } zero {};
     PositionRecord { inst, qty, avg_px, realized, unrealized, equity, ts } zero { _pad };
 }
+
+/// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
+/// integers, prices, quantities and money as their exact decimal types, enums by their stable
+/// `snake_case` name (`name()`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FieldValue {
+    /// An unsigned integer, an id or a timestamp (ns).
+    Unsigned(u64),
+    Signed(i64),
+    Price(Price),
+    Qty(Qty),
+    Money(Money),
+    /// An enum by name.
+    Name(&'static str),
+}
+
+impl core::fmt::Display for FieldValue {
+    /// Integers in decimal, prices, quantities and money as exact decimals, names as themselves.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FieldValue::Unsigned(v) => write!(f, "{v}"),
+            FieldValue::Signed(v) => write!(f, "{v}"),
+            FieldValue::Price(v) => write!(f, "{v}"),
+            FieldValue::Qty(v) => write!(f, "{v}"),
+            FieldValue::Money(v) => write!(f, "{v}"),
+            FieldValue::Name(v) => f.write_str(v),
+        }
+    }
+}
+
+/// Receives the fields of [`Msg::visit_fields`]. Any `FnMut(&'static str, FieldValue)` is one.
+pub trait FieldVisitor {
+    fn field(&mut self, name: &'static str, value: FieldValue);
+}
+
+impl<F: FnMut(&'static str, FieldValue)> FieldVisitor for F {
+    fn field(&mut self, name: &'static str, value: FieldValue) {
+        self(name, value)
+    }
+}
+
+/// A field type's [`FieldValue`].
+trait ToField {
+    fn to_field(&self) -> FieldValue;
+}
+
+macro_rules! to_field {
+    ($($t:ty => $v:ident, $f:expr;)*) => {$(
+        impl ToField for $t {
+            fn to_field(&self) -> FieldValue {
+                FieldValue::$v($f(*self))
+            }
+        }
+    )*};
+}
+to_field! {
+    u8 => Unsigned, u64::from;
+    u16 => Unsigned, u64::from;
+    u32 => Unsigned, u64::from;
+    u64 => Unsigned, |v| v;
+    i32 => Signed, i64::from;
+    InstrumentId => Unsigned, |v: InstrumentId| u64::from(v.0);
+    StrategyId => Unsigned, |v: StrategyId| u64::from(v.0);
+    OrderId => Unsigned, |v: OrderId| v.0;
+    Price => Price, |v| v;
+    Qty => Qty, |v| v;
+    Money => Money, |v| v;
+}
+macro_rules! name_field {
+    ($($t:ty),*) => {$(
+        impl ToField for $t {
+            fn to_field(&self) -> FieldValue {
+                FieldValue::Name(self.name())
+            }
+        }
+    )*};
+}
+name_field!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
 
 /// The checks of an order transition's numbers (states and events of another crate, stored as
 /// numbers; see the module docs).
@@ -331,6 +441,41 @@ impl Msg {
             Some(Self::NAMES[kind as usize - 1])
         } else {
             None
+        }
+    }
+
+    /// Hands each journaled field of the payload to `v`, in codec order (the order of the
+    /// payload struct), from the same field list as [`Msg::encode`] and [`Msg::decode`]: its name
+    /// and its typed value. Not visited: the zero padding and the `Depth`'s `at` (never journaled),
+    /// a depth update's levels (they follow the header: [`decode_levels`]). Names are the struct's
+    /// field names except where the journal tools need another: `ExecReport::kind` is
+    /// `exec_kind`, `Control::seq` is `control_seq`, `OrderTransition::from`/`to` are
+    /// `from_state`/`to_state` (still numbers: the states are `alphapulse_oms`'s).
+    ///
+    /// For the tools (export, tail); the hot path never calls it.
+    ///
+    /// ```
+    /// use alphapulse_types::{Control, ControlCmd, FieldValue, Msg};
+    /// let m = Msg::Control(Control { seq: 3, ts: 9, cmd: ControlCmd::Resume, ..Default::default() });
+    /// let mut f = Vec::new();
+    /// m.visit_fields(&mut |name, value: FieldValue| f.push(format!("{name}={value}")));
+    /// assert_eq!(f, ["control_seq=3", "ts=9", "cmd=resume"]);
+    /// ```
+    pub fn visit_fields(&self, v: &mut impl FieldVisitor) {
+        match self {
+            Msg::Quote(p) => p.visit_fields(v),
+            Msg::Trade(p) => p.visit_fields(v),
+            Msg::Depth(p) => p.visit_fields(v),
+            Msg::Book(p) => p.visit_fields(v),
+            Msg::Intent(p) | Msg::Decision(p) => p.visit_fields(v),
+            Msg::New(p) => p.visit_fields(v),
+            Msg::Cancel(p) => p.visit_fields(v),
+            Msg::Exec(p) => p.visit_fields(v),
+            Msg::Control(p) => p.visit_fields(v),
+            Msg::Eos(p) => p.visit_fields(v),
+            Msg::Signal(p) => p.visit_fields(v),
+            Msg::OrderState(p) => p.visit_fields(v),
+            Msg::Position(p) => p.visit_fields(v),
         }
     }
 

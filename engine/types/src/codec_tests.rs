@@ -470,3 +470,308 @@ fn exec_report_version_3_offsets() {
     assert_eq!(r.strategy(), StrategyId(2));
     assert!(r.reason.is_before_venue() && !VenueReject::TooManyOrders.is_before_venue());
 }
+
+/// A field type read back from its printed [`FieldValue`] (the inverse of `to_field` + `Display`).
+pub(super) trait Printed: Sized {
+    fn from_printed(s: &str) -> Option<Self>;
+}
+macro_rules! printed_parse {
+    ($($t:ty),*) => {$(
+        impl Printed for $t {
+            fn from_printed(s: &str) -> Option<Self> {
+                s.parse().ok()
+            }
+        }
+    )*};
+}
+printed_parse!(u8, u16, u32, u64, i32, Price, Qty, Money);
+macro_rules! printed_id {
+    ($($t:ident),*) => {$(
+        impl Printed for $t {
+            fn from_printed(s: &str) -> Option<Self> {
+                s.parse().ok().map($t)
+            }
+        }
+    )*};
+}
+printed_id!(InstrumentId, StrategyId, OrderId);
+macro_rules! printed_name {
+    ($($t:ident),*) => {$(
+        impl Printed for $t {
+            fn from_printed(s: &str) -> Option<Self> {
+                (0..=u8::MAX).filter_map($t::from_u8).find(|v| v.name() == s)
+            }
+        }
+    )*};
+}
+printed_name!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+
+/// A message of kind `kind` from its visited values as printed.
+fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
+    let it = &mut values.iter().map(String::as_str);
+    let m = match kind {
+        1 => Msg::Quote(Quote::from_printed(it)?),
+        2 => Msg::Trade(Trade::from_printed(it)?),
+        3 => Msg::Depth(Depth::from_printed(it)?),
+        4 => Msg::Book(BookStatus::from_printed(it)?),
+        5 => Msg::Intent(Intent::from_printed(it)?),
+        6 => Msg::Decision(Intent::from_printed(it)?),
+        7 => Msg::New(OrderNew::from_printed(it)?),
+        8 => Msg::Cancel(OrderCancel::from_printed(it)?),
+        9 => Msg::Exec(ExecReport::from_printed(it)?),
+        10 => Msg::Control(Control::from_printed(it)?),
+        11 => Msg::Eos(EndOfStream::from_printed(it)?),
+        12 => Msg::Signal(SignalRecord::from_printed(it)?),
+        13 => Msg::OrderState(OrderTransition::from_printed(it)?),
+        14 => Msg::Position(PositionRecord::from_printed(it)?),
+        _ => return None,
+    };
+    it.next().is_none().then_some(m)
+}
+
+fn visit(m: &Msg) -> Vec<(&'static str, FieldValue)> {
+    let mut f = Vec::new();
+    m.visit_fields(&mut |name, value| f.push((name, value)));
+    f
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// Printing every visited value and reading the payload back from those strings gives the
+    /// message: the visit is complete, in codec order, and its printing exact.
+    #[test]
+    fn visited_values_print_and_read_back(m in any_msg()) {
+        let values: Vec<String> = visit(&m).iter().map(|(_, v)| v.to_string()).collect();
+        prop_assert_eq!(msg_from_printed(m.kind(), &values), Some(m), "{:?}", values);
+    }
+}
+
+/// One message of every kind, in kind order, with distinct non-zero field values.
+fn one_of_each_kind() -> Vec<Msg> {
+    let i = Intent {
+        intent_id: 11,
+        px: Price::from_raw(-150_000_001),
+        qty: Qty::from_raw(2),
+        origin_ts: 3,
+        ts: 4,
+        inst: InstrumentId(5),
+        strategy: StrategyId(6),
+        confidence: 7,
+        side: Side::Sell,
+        ord_type: OrdType::Market,
+        tif: Tif::Fok,
+        verdict: Verdict::NoMarket,
+        trigger: Trigger::Depth,
+        _pad: [0; 3],
+    };
+    vec![
+        Msg::Quote(Quote {
+            inst: InstrumentId(1),
+            bid_px: Price::from_raw(2),
+            bid_qty: Qty::from_raw(3),
+            ask_px: Price::from_raw(4),
+            ask_qty: Qty::from_raw(5),
+            update_id: 6,
+            local_ts: 7,
+            ..Default::default()
+        }),
+        Msg::Trade(Trade {
+            inst: InstrumentId(1),
+            aggressor: Side::Sell,
+            px: Price::from_units(61_000),
+            qty: Qty::from_raw(1),
+            trade_id: 2,
+            exch_ts: 3,
+            local_ts: 4,
+            ..Default::default()
+        }),
+        Msg::Depth(Depth {
+            inst: InstrumentId(1),
+            bids: 2,
+            asks: 3,
+            at: 0,
+            update_id: 4,
+            exch_ts: 5,
+            local_ts: 6,
+            best_bid: Price::from_raw(7),
+            best_ask: Price::from_raw(8),
+        }),
+        Msg::Book(BookStatus {
+            inst: InstrumentId(1),
+            state: BookState::Gap,
+            update_id: 2,
+            exch_ts: 3,
+            local_ts: 4,
+            ..Default::default()
+        }),
+        Msg::Intent(i),
+        Msg::Decision(Intent { verdict: Verdict::RateLimit, ..i }),
+        Msg::New(OrderNew {
+            order_id: OrderId(1 << 48 | 9),
+            px: i.px,
+            qty: i.qty,
+            origin_ts: 3,
+            ts: 4,
+            inst: i.inst,
+            strategy: i.strategy,
+            side: Side::Sell,
+            ord_type: OrdType::Market,
+            tif: Tif::Ioc,
+            trigger: Trigger::Quote,
+            ..Default::default()
+        }),
+        Msg::Cancel(OrderCancel {
+            order_id: OrderId(1),
+            origin_ts: 2,
+            ts: 3,
+            inst: InstrumentId(4),
+            strategy: StrategyId(5),
+            ..Default::default()
+        }),
+        Msg::Exec(ExecReport {
+            order_id: OrderId(2 << 48 | 1),
+            px: Price::from_raw(2),
+            qty: Qty::from_raw(3),
+            fee: Money::from_raw(-4),
+            ts: 5,
+            inst: InstrumentId(6),
+            kind: ExecKind::CancelRejected,
+            side: Side::Sell,
+            liquidity: Liquidity::Taker,
+            reason: VenueReject::DuplicateId,
+            position: Qty::from_raw(-7),
+        }),
+        Msg::Control(Control { seq: 1, ts: 2, cmd: ControlCmd::Resume, ..Default::default() }),
+        Msg::Eos(EndOfStream { ts: 1 }),
+        Msg::Signal(SignalRecord {
+            ts: 1,
+            origin_ts: 2,
+            inst: InstrumentId(3),
+            score: -4,
+            agent: 5,
+            ..Default::default()
+        }),
+        Msg::OrderState(OrderTransition {
+            order_id: OrderId(1),
+            intent_id: 2,
+            ts: 3,
+            inst: InstrumentId(4),
+            from: 5,
+            to: 6,
+            event: 7,
+            refused: 0,
+        }),
+        Msg::Position(PositionRecord {
+            inst: InstrumentId(1),
+            qty: Qty::from_raw(-2),
+            avg_px: Price::from_raw(3),
+            realized: Money::from_raw(-4),
+            unrealized: Money::from_raw(5),
+            equity: Money::from_raw(6),
+            ts: 7,
+            ..Default::default()
+        }),
+    ]
+}
+
+/// The payload's field names in declaration order, read from its pretty `Debug` (which the
+/// compiler derives from the struct itself): the lines indented by exactly two levels.
+fn declared_fields(m: &Msg) -> Vec<String> {
+    format!("{m:#?}")
+        .lines()
+        .filter_map(|l| l.strip_prefix("        "))
+        .filter(|l| !l.starts_with(' '))
+        .filter_map(|l| l.split_once(": ").map(|(name, _)| name.to_string()))
+        .collect()
+}
+
+#[test]
+fn visited_names_are_the_journaled_fields_in_declaration_order() {
+    let all = one_of_each_kind();
+    assert_eq!(all.iter().map(Msg::kind).collect::<Vec<_>>(), (1..=MSG_KINDS as u16).collect::<Vec<_>>());
+    // The names the journal tools show instead of the struct's (declared with `as` in `wire!`).
+    let renamed = [
+        ("exec_report", "kind", "exec_kind"),
+        ("control", "seq", "control_seq"),
+        ("order_state", "from", "from_state"),
+        ("order_state", "to", "to_state"),
+    ];
+    for m in &all {
+        let want: Vec<String> = declared_fields(m)
+            .into_iter()
+            // Not journaled: zero padding, the depth's store index.
+            .filter(|f| f != "_pad" && !(f == "at" && matches!(m, Msg::Depth(_))))
+            .map(|f| {
+                renamed
+                    .iter()
+                    .find(|(k, from, _)| *k == m.kind_name() && *from == f)
+                    .map_or(f.clone(), |(_, _, to)| to.to_string())
+            })
+            .collect();
+        assert!(!want.is_empty(), "{m:#?}");
+        let got: Vec<&str> = visit(m).iter().map(|(n, _)| *n).collect();
+        assert_eq!(got, want, "{}", m.kind_name());
+        // Codec order is declaration order (the offset tests): every visited value is the field's.
+        let values: Vec<String> = visit(m).iter().map(|(_, v)| v.to_string()).collect();
+        assert_eq!(msg_from_printed(m.kind(), &values), Some(*m), "{}: {values:?}", m.kind_name());
+    }
+}
+
+#[test]
+fn visited_values_are_typed() {
+    let all = one_of_each_kind();
+    let exec = visit(&all[8]);
+    let get = |f: &[(&str, FieldValue)], k: &str| f.iter().find(|x| x.0 == k).unwrap().1;
+    assert_eq!(get(&exec, "order_id"), FieldValue::Unsigned(2 << 48 | 1));
+    assert_eq!(get(&exec, "fee"), FieldValue::Money(Money::from_raw(-4)));
+    assert_eq!(get(&exec, "position"), FieldValue::Qty(Qty::from_raw(-7)));
+    assert_eq!(get(&exec, "px"), FieldValue::Price(Price::from_raw(2)));
+    assert_eq!(get(&exec, "exec_kind"), FieldValue::Name("cancel_rejected"));
+    assert_eq!(get(&exec, "reason"), FieldValue::Name("duplicate_id"));
+    assert_eq!(get(&exec, "px").to_string(), "0.00000002");
+    let signal = visit(&all[11]);
+    assert_eq!(get(&signal, "score"), FieldValue::Signed(-4));
+    assert_eq!(get(&signal, "inst"), FieldValue::Unsigned(3));
+    let intent = visit(&all[4]);
+    assert_eq!(get(&intent, "px").to_string(), "-1.50000001");
+    assert_eq!(get(&intent, "trigger"), FieldValue::Name("depth"));
+    assert_eq!(get(&intent, "verdict"), FieldValue::Name("no_market"));
+    // The depth's levels follow the header; `at` is never journaled.
+    let depth = visit(&all[2]);
+    assert_eq!(depth.len(), 8);
+    assert!(depth.iter().all(|(n, _)| *n != "at"));
+}
+
+/// `CamelCase` → `snake_case` (what the journal export printed before the enums had `name()`).
+fn snake(d: &str) -> String {
+    let mut s = String::new();
+    for (i, c) in d.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            s.push('_');
+        }
+        s.push(c.to_ascii_lowercase());
+    }
+    s
+}
+
+#[test]
+fn enum_names_are_stable_and_distinct() {
+    macro_rules! check {
+        ($($t:ident),*) => {$({
+            let all: Vec<$t> = (0..=u8::MAX).filter_map($t::from_u8).collect();
+            let names: Vec<&str> = all.iter().map(|v| v.name()).collect();
+            let mut unique = names.clone();
+            unique.sort();
+            unique.dedup();
+            assert_eq!(unique.len(), names.len(), "{}: {names:?}", stringify!($t));
+            if stringify!($t) != "Trigger" {
+                let snakes: Vec<String> = all.iter().map(|v| snake(&format!("{v:?}"))).collect();
+                assert_eq!(names, snakes, "{}", stringify!($t));
+            }
+        })*};
+    }
+    check!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+    // Trigger's names are the stream names of the market data (journal and report).
+    assert_eq!(Trigger::ALL.map(Trigger::name), ["none", "book_ticker", "trade", "depth"]);
+}

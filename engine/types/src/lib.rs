@@ -10,8 +10,9 @@
 //! - [`idmap`]: [`IdMap`], the bounded open-addressing `u64 → V` map of order ids (router, risk
 //!   and the simulated exchange), allocated once.
 //! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
-//! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 1, strict decode)
-//!   and the stable kind numbers that are the journal's record types.
+//! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 3, strict decode),
+//!   the stable kind numbers that are the journal's record types, and `Msg::visit_fields` (each
+//!   payload's fields named and typed, from the same field list, for the journal tools).
 //!
 //! ```
 //! use alphapulse_types::{Price, Qty, notional};
@@ -32,7 +33,8 @@ pub mod msg;
 pub mod records;
 
 pub use codec::{
-    decode_levels, encode_levels, DecodeError, LevelsError, CODEC_VERSION, ENCODED_LEN, LEVEL_LEN,
+    decode_levels, encode_levels, DecodeError, FieldValue, FieldVisitor, LevelsError, CODEC_VERSION,
+    ENCODED_LEN, LEVEL_LEN,
 };
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use idmap::{IdMap, IdMapFull};

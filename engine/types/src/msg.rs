@@ -22,6 +22,13 @@ pub enum Side {
 }
 
 impl Side {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Side::Buy => "buy",
+            Side::Sell => "sell",
+        }
+    }
     /// `+1` for buy, `-1` for sell: the sign of a fill's position change.
     #[inline(always)]
     pub const fn sign(self) -> i64 {
@@ -48,6 +55,16 @@ pub enum OrdType {
     Market = 2,
 }
 
+impl OrdType {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            OrdType::Limit => "limit",
+            OrdType::Market => "market",
+        }
+    }
+}
+
 /// Time in force.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -59,6 +76,17 @@ pub enum Tif {
     Ioc = 2,
     /// Fill or kill: fill all now or nothing.
     Fok = 3,
+}
+
+impl Tif {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Tif::Gtc => "gtc",
+            Tif::Ioc => "ioc",
+            Tif::Fok => "fok",
+        }
+    }
 }
 
 /// Risk's verdict on an intent. `Approved` is 0 so a fresh intent reads as "not yet rejected".
@@ -121,6 +149,16 @@ pub enum BookState {
     Gap = 2,
 }
 
+impl BookState {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            BookState::Synced => "synced",
+            BookState::Gap => "gap",
+        }
+    }
+}
+
 /// What an execution report says happened.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -139,6 +177,19 @@ pub enum ExecKind {
     CancelRejected = 5,
 }
 
+impl ExecKind {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ExecKind::Accepted => "accepted",
+            ExecKind::Fill => "fill",
+            ExecKind::Cancelled => "cancelled",
+            ExecKind::Rejected => "rejected",
+            ExecKind::CancelRejected => "cancel_rejected",
+        }
+    }
+}
+
 /// Maker or taker on a fill.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(u8)]
@@ -147,6 +198,17 @@ pub enum Liquidity {
     None = 0,
     Maker = 1,
     Taker = 2,
+}
+
+impl Liquidity {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Liquidity::None => "none",
+            Liquidity::Maker => "maker",
+            Liquidity::Taker => "taker",
+        }
+    }
 }
 
 /// Why a venue refused an order (`ExecReport::reason` when `kind == Rejected`).
@@ -174,6 +236,19 @@ pub enum VenueReject {
 }
 
 impl VenueReject {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            VenueReject::None => "none",
+            VenueReject::NoLiquidity => "no_liquidity",
+            VenueReject::UnknownOrder => "unknown_order",
+            VenueReject::TooManyOrders => "too_many_orders",
+            VenueReject::Invalid => "invalid",
+            VenueReject::RiskRefused => "risk_refused",
+            VenueReject::OrderTableFull => "order_table_full",
+            VenueReject::DuplicateId => "duplicate_id",
+        }
+    }
     /// True when the order never reached the venue (refused by risk or the order manager).
     #[inline(always)]
     pub const fn is_before_venue(self) -> bool {
@@ -429,6 +504,16 @@ pub enum ControlCmd {
     #[default]
     Halt = 1,
     Resume = 2,
+}
+
+impl ControlCmd {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ControlCmd::Halt => "halt",
+            ControlCmd::Resume => "resume",
+        }
+    }
 }
 
 /// An operator command on its way down the chain.

@@ -1,11 +1,13 @@
-//! One journal record → its message's named fields, for every output format. Prices, quantities
-//! and money print as exact decimals; enums by name; timestamps stay integers (ns) in fields and
-//! are shown as UTC by [`fmt_ts`]. Order states and lifecycle events (stored as numbers in
-//! `Msg::OrderState`) print by their `alphapulse_oms` names.
+//! One journal record → its message's named fields, for every output format. The fields and
+//! their names are the codec's ([`Msg::visit_fields`], from the one field list that also encodes
+//! and decodes), in codec order; this module adds only what the codec cannot know (see
+//! [`fields`]). Prices, quantities and money print as exact decimals; enums by name; timestamps
+//! stay integers (ns) in fields and are shown as UTC by [`fmt_ts`]. Order states and lifecycle
+//! events (stored as numbers in `Msg::OrderState`) print by their `alphapulse_oms` names.
 
 use alphapulse_oms::{LifecycleEvent, OrderState};
 use alphapulse_shm::{align8, Reader, RECORD_HEADER};
-use alphapulse_types::{decode_levels, Msg, PxQty, CODEC_VERSION, ENCODED_LEN};
+use alphapulse_types::{decode_levels, FieldValue, Msg, PxQty, CODEC_VERSION, ENCODED_LEN, MSG_KINDS};
 use std::fmt;
 
 /// A field value.
@@ -39,29 +41,29 @@ impl Value {
     }
 }
 
+impl From<FieldValue> for Value {
+    fn from(v: FieldValue) -> Value {
+        match v {
+            FieldValue::Unsigned(v) => Value::Int(v),
+            FieldValue::Signed(v) => Value::Signed(v),
+            FieldValue::Price(_) | FieldValue::Qty(_) | FieldValue::Money(_) => Value::Dec(v.to_string()),
+            FieldValue::Name(n) => Value::Name(n.into()),
+        }
+    }
+}
+
 /// A named field.
 pub type Field = (&'static str, Value);
 
-/// `CamelCase` debug name → `snake_case`.
-fn name<T: fmt::Debug>(v: T) -> Value {
-    let d = format!("{v:?}");
-    let mut s = String::with_capacity(d.len() + 4);
-    for (i, c) in d.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            s.push('_');
-        }
-        s.push(c.to_ascii_lowercase());
+/// The name of order state or lifecycle event number `v` (the codec has checked that it is one).
+fn oms_name(v: FieldValue, name: fn(u8) -> Option<&'static str>) -> Value {
+    match v {
+        FieldValue::Unsigned(n) => match u8::try_from(n).ok().and_then(name) {
+            Some(s) => Value::Name(s.into()),
+            None => Value::Name(n.to_string()),
+        },
+        other => other.into(),
     }
-    Value::Name(s)
-}
-
-fn dec(v: impl fmt::Display) -> Value {
-    Value::Dec(v.to_string())
-}
-
-/// An order state by name (the codec has checked that the number is one).
-fn state(v: u8) -> Value {
-    Value::Name(OrderState::from_u8(v).map_or_else(|| v.to_string(), |s| s.name().into()))
 }
 
 /// Levels as `px@qty` separated by spaces, in the order the feed applied them.
@@ -76,104 +78,74 @@ fn ladder(levels: &[PxQty]) -> Value {
     Value::Dec(s)
 }
 
-/// The fields of `m` (the message's own `ts` is the record's timestamp and is not repeated); a
-/// depth update's `levels` (bids then asks) print as two ladders.
+/// Whether the field named `name` is the message's own time, [`Msg::event_ts`] (the record's
+/// timestamp, which every output shows already): a market event's `local_ts`, any other
+/// message's `ts`.
+fn is_record_ts(m: &Msg, name: &str) -> bool {
+    name == if m.is_market() { "local_ts" } else { "ts" }
+}
+
+/// The fields of `m`: every field of [`Msg::visit_fields`], in codec order, under the codec's
+/// names, except the message's own time (the record's timestamp, not repeated). Added here, what
+/// the codec cannot know: `symbol` after `inst` (from `symbols`, the journal's instrument table),
+/// an execution report's `strategy` after that (the high bits of its order id), the order states
+/// (`from_state`, `to_state`) and lifecycle `event` of an order transition by their
+/// `alphapulse_oms` names, and a depth update's `levels` (bids then asks) as two ladders
+/// (`bid_levels`, `ask_levels`) at the end.
 pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
     let mut f: Vec<Field> = Vec::with_capacity(16);
-    let inst = |f: &mut Vec<Field>, id: u32| {
-        f.push(("inst", Value::Int(id.into())));
-        if let Some(s) = symbols.get(id as usize) {
-            f.push(("symbol", Value::Name(s.clone())));
+    m.visit_fields(&mut |name, v: FieldValue| {
+        if is_record_ts(m, name) {
+            return;
         }
-    };
-    match m {
-        Msg::Quote(q) => {
-            inst(&mut f, q.inst.0);
-            f.extend([
-                ("bid_px", dec(q.bid_px)),
-                ("bid_qty", dec(q.bid_qty)),
-                ("ask_px", dec(q.ask_px)),
-                ("ask_qty", dec(q.ask_qty)),
-                ("update_id", Value::Int(q.update_id)),
-            ]);
+        let value = match (m, name) {
+            (Msg::OrderState(_), "from_state" | "to_state") => {
+                oms_name(v, |n| OrderState::from_u8(n).map(OrderState::name))
+            }
+            (Msg::OrderState(_), "event") => {
+                oms_name(v, |n| LifecycleEvent::from_u8(n).map(LifecycleEvent::name))
+            }
+            _ => v.into(),
+        };
+        f.push((name, value));
+        if name == "inst" {
+            if let FieldValue::Unsigned(id) = v {
+                if let Some(s) = usize::try_from(id).ok().and_then(|i| symbols.get(i)) {
+                    f.push(("symbol", Value::Name(s.clone())));
+                }
+            }
+            if let Msg::Exec(e) = m {
+                f.push(("strategy", Value::Int(e.strategy().0.into())));
+            }
         }
-        Msg::Trade(t) => {
-            inst(&mut f, t.inst.0);
-            f.extend([("aggressor", name(t.aggressor)), ("px", dec(t.px)), ("qty", dec(t.qty))]);
-            f.extend([("trade_id", Value::Int(t.trade_id)), ("exch_ts", Value::Int(t.exch_ts))]);
-        }
-        Msg::Depth(d) => {
-            inst(&mut f, d.inst.0);
-            f.extend([("bids", Value::Int(d.bids.into())), ("asks", Value::Int(d.asks.into()))]);
-            f.extend([("update_id", Value::Int(d.update_id)), ("exch_ts", Value::Int(d.exch_ts))]);
-            f.extend([("best_bid", dec(d.best_bid)), ("best_ask", dec(d.best_ask))]);
-            let (b, a) = levels.split_at((d.bids as usize).min(levels.len()));
-            f.extend([("bid_levels", ladder(b)), ("ask_levels", ladder(a))]);
-        }
-        Msg::Book(b) => {
-            inst(&mut f, b.inst.0);
-            f.extend([("state", name(b.state)), ("update_id", Value::Int(b.update_id))]);
-            f.push(("exch_ts", Value::Int(b.exch_ts)));
-        }
-        Msg::Intent(i) | Msg::Decision(i) => {
-            f.push(("intent_id", Value::Int(i.intent_id)));
-            inst(&mut f, i.inst.0);
-            f.extend([("strategy", Value::Int(i.strategy.0.into())), ("side", name(i.side))]);
-            f.extend([("px", dec(i.px)), ("qty", dec(i.qty)), ("ord_type", name(i.ord_type))]);
-            f.extend([("tif", name(i.tif)), ("confidence", Value::Int(i.confidence.into()))]);
-            f.extend([
-                ("verdict", Value::Name(i.verdict.name().into())),
-                ("origin_ts", Value::Int(i.origin_ts)),
-                ("trigger", Value::Name(i.trigger.name().into())),
-            ]);
-        }
-        Msg::New(o) => {
-            f.push(("order_id", Value::Int(o.order_id.0)));
-            inst(&mut f, o.inst.0);
-            f.extend([("strategy", Value::Int(o.strategy.0.into())), ("side", name(o.side))]);
-            f.extend([("px", dec(o.px)), ("qty", dec(o.qty)), ("ord_type", name(o.ord_type))]);
-            f.extend([("tif", name(o.tif)), ("origin_ts", Value::Int(o.origin_ts))]);
-            f.push(("trigger", Value::Name(o.trigger.name().into())));
-        }
-        Msg::Cancel(c) => {
-            f.push(("order_id", Value::Int(c.order_id.0)));
-            inst(&mut f, c.inst.0);
-            f.extend([("strategy", Value::Int(c.strategy.0.into())), ("origin_ts", Value::Int(c.origin_ts))]);
-        }
-        Msg::Exec(e) => {
-            f.push(("order_id", Value::Int(e.order_id.0)));
-            inst(&mut f, e.inst.0);
-            f.extend([("strategy", Value::Int(e.strategy().0.into())), ("exec_kind", name(e.kind))]);
-            f.extend([("side", name(e.side)), ("px", dec(e.px)), ("qty", dec(e.qty)), ("fee", dec(e.fee))]);
-            f.extend([("liquidity", name(e.liquidity)), ("reason", name(e.reason))]);
-            f.push(("position", dec(e.position)));
-        }
-        Msg::Control(c) => f.extend([("control_seq", Value::Int(c.seq)), ("cmd", name(c.cmd))]),
-        Msg::Eos(_) => {}
-        Msg::Signal(g) => {
-            inst(&mut f, g.inst.0);
-            f.extend([("agent", Value::Int(g.agent.into())), ("score", Value::Signed(g.score.into()))]);
-            f.push(("origin_ts", Value::Int(g.origin_ts)));
-        }
-        Msg::OrderState(t) => {
-            f.extend([("order_id", Value::Int(t.order_id.0)), ("intent_id", Value::Int(t.intent_id))]);
-            inst(&mut f, t.inst.0);
-            let event =
-                LifecycleEvent::from_u8(t.event).map_or_else(|| t.event.to_string(), |e| e.name().into());
-            f.extend([
-                ("from_state", state(t.from)),
-                ("to_state", state(t.to)),
-                ("event", Value::Name(event)),
-            ]);
-            f.push(("refused", Value::Int(t.refused.into())));
-        }
-        Msg::Position(p) => {
-            inst(&mut f, p.inst.0);
-            f.extend([("qty", dec(p.qty)), ("avg_px", dec(p.avg_px)), ("realized", dec(p.realized))]);
-            f.extend([("unrealized", dec(p.unrealized)), ("equity", dec(p.equity))]);
-        }
+    });
+    if let Msg::Depth(d) = m {
+        let (b, a) = levels.split_at((d.bids as usize).min(levels.len()));
+        f.extend([("bid_levels", ladder(b)), ("ask_levels", ladder(a))]);
     }
     f
+}
+
+/// One message of every kind (default fields), in kind order.
+pub fn one_of_each_kind() -> [Msg; MSG_KINDS] {
+    let all = [
+        Msg::Quote(Default::default()),
+        Msg::Trade(Default::default()),
+        Msg::Depth(Default::default()),
+        Msg::Book(Default::default()),
+        Msg::Intent(Default::default()),
+        Msg::Decision(Default::default()),
+        Msg::New(Default::default()),
+        Msg::Cancel(Default::default()),
+        Msg::Exec(Default::default()),
+        Msg::Control(Default::default()),
+        Msg::Eos(Default::default()),
+        Msg::Signal(Default::default()),
+        Msg::OrderState(Default::default()),
+        Msg::Position(Default::default()),
+    ];
+    debug_assert!(all.iter().enumerate().all(|(i, m)| m.kind() as usize == i + 1));
+    all
 }
 
 /// A record checked and decoded: its message (and a depth update's levels), or an error naming
@@ -247,6 +219,74 @@ mod tests {
         assert!(f.contains(&("symbol", Value::Name("BTCUSDT".into()))));
         let px = f.iter().find(|x| x.0 == "px").unwrap();
         assert_eq!(px.1.to_string(), "1.5");
+    }
+
+    #[test]
+    fn the_codecs_fields_less_the_record_time_plus_what_the_tools_know() {
+        use alphapulse_types::{Depth, ExecKind, Intent, Quote, Trade};
+        let samples = [
+            Msg::Quote(Quote { local_ts: 5, update_id: 6, ..Default::default() }),
+            Msg::Trade(Trade { local_ts: 5, exch_ts: 6, ..Default::default() }),
+            Msg::Depth(Depth { local_ts: 5, exch_ts: 6, bids: 1, asks: 1, ..Default::default() }),
+            Msg::Intent(Intent { ts: 5, origin_ts: 6, ..Default::default() }),
+            Msg::Exec(ExecReport {
+                ts: 5,
+                kind: ExecKind::Fill,
+                order_id: OrderId(3 << 48 | 1),
+                ..Default::default()
+            }),
+            Msg::OrderState(OrderTransition { ts: 5, to: 1, event: 1, ..Default::default() }),
+        ];
+        let levels = [
+            PxQty::new(Price::from_units(2), Qty::from_units(1)),
+            PxQty::new(Price::from_units(3), Qty::from_raw(1)),
+        ];
+        let syms = ["BTCUSDT".to_string()];
+        for m in samples.iter().chain(one_of_each_kind().iter()) {
+            let mut visited = Vec::new();
+            m.visit_fields(&mut |n, v: FieldValue| visited.push((n, v)));
+            // Exactly one visited field is the record's time, and it is `event_ts`.
+            let times: Vec<_> = visited.iter().filter(|(n, _)| is_record_ts(m, n)).collect();
+            assert_eq!(times.len(), 1, "{}: {visited:?}", m.kind_name());
+            assert_eq!(times[0].1, FieldValue::Unsigned(m.event_ts()), "{}", m.kind_name());
+            let f = fields(m, if matches!(m, Msg::Depth(_)) { &levels } else { &[] }, &syms);
+            let mut want: Vec<&str> =
+                visited.iter().map(|(n, _)| *n).filter(|n| !is_record_ts(m, n)).collect();
+            if let Some(i) = want.iter().position(|n| *n == "inst") {
+                want.insert(i + 1, "symbol");
+                if matches!(m, Msg::Exec(_)) {
+                    want.insert(i + 2, "strategy");
+                }
+            }
+            if matches!(m, Msg::Depth(_)) {
+                want.extend(["bid_levels", "ask_levels"]);
+            }
+            assert_eq!(f.iter().map(|(n, _)| *n).collect::<Vec<_>>(), want, "{}", m.kind_name());
+            // Every value the codec gave is printed as the codec prints it, but the oms numbers.
+            for (n, v) in &visited {
+                if let Some((_, x)) = f.iter().find(|(k, _)| k == n) {
+                    if !matches!(m, Msg::OrderState(_)) || !["from_state", "to_state", "event"].contains(n) {
+                        assert_eq!(x.to_string(), v.to_string(), "{}: {n}", m.kind_name());
+                    }
+                }
+            }
+        }
+        let kinds: Vec<u16> = one_of_each_kind().iter().map(Msg::kind).collect();
+        assert_eq!(kinds, (1..=MSG_KINDS as u16).collect::<Vec<_>>());
+        let d = fields(&samples[2], &levels, &syms);
+        assert!(d.contains(&("bid_levels", Value::Dec("2@1".into()))), "{d:?}");
+        assert!(d.contains(&("ask_levels", Value::Dec("3@0.00000001".into()))), "{d:?}");
+        let e = fields(&samples[4], &[], &syms);
+        assert!(
+            e.contains(&("strategy", Value::Int(3)))
+                && e.contains(&("exec_kind", Value::Name("fill".into())))
+        );
+        let t = fields(&samples[5], &[], &syms);
+        for (k, v) in
+            [("from_state", "signal_generated"), ("to_state", "risk_validation"), ("event", "approve")]
+        {
+            assert!(t.contains(&(k, Value::Name(v.into()))), "{k}: {t:?}");
+        }
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! `alphapulse journal export DIR --format jsonl|csv [--stream S] [--from SEQ|TIME] [--to SEQ|TIME]`:
 //! records to stdout, one per line. JSON lines carry `stream`, `seq`, `ts` (ns), `time` (UTC),
-//! `type` and the message's fields; CSV has one fixed header ([`COLUMNS`]) with empty cells where a
+//! `type` and the message's fields (in codec order, see `super::decode`); CSV has one fixed header
+//! ([`columns`]: those five, then every field name any message has) with empty cells where a
 //! message has no such field. Bounds are inclusive: a plain integer is a sequence number, a UTC time
 //! is `YYYY-MM-DDTHH:MM:SS[.fraction][Z]`.
 //!
@@ -9,7 +10,7 @@
 //! (each stream up to its first bad byte) and the problems are warned on stderr; exit 0. A stream
 //! whose writer is still running is exported as far as it is written (a note on stderr).
 
-use super::decode::{fields, fmt_ts};
+use super::decode::{fields, fmt_ts, one_of_each_kind};
 use super::read::{Rec, StreamReader};
 use super::{missing_chain_streams, stdout_ends_ok, streams, symbols};
 use crate::config::ConfigError;
@@ -51,53 +52,25 @@ pub enum Bound {
     Time(u64),
 }
 
-/// Every CSV column, in order.
-pub const COLUMNS: [&str; 43] = [
-    "stream",
-    "seq",
-    "ts",
-    "time",
-    "type",
-    "inst",
-    "symbol",
-    "side",
-    "aggressor",
-    "px",
-    "qty",
-    "bid_px",
-    "bid_qty",
-    "ask_px",
-    "ask_qty",
-    "last",
-    "state",
-    "update_id",
-    "trade_id",
-    "intent_id",
-    "order_id",
-    "strategy",
-    "ord_type",
-    "tif",
-    "confidence",
-    "verdict",
-    "exec_kind",
-    "liquidity",
-    "reason",
-    "fee",
-    "control_seq",
-    "cmd",
-    "exch_ts",
-    "agent",
-    "score",
-    "from_state",
-    "to_state",
-    "event",
-    "refused",
-    "avg_px",
-    "realized",
-    "unrealized",
-    "equity",
-];
-const EXTRA: [&str; 2] = ["origin_ts", "trigger"];
+/// The CSV columns of the record itself, before the message's fields.
+const RECORD_COLUMNS: [&str; 5] = ["stream", "seq", "ts", "time", "type"];
+
+/// Every CSV column, in order: [`RECORD_COLUMNS`], then every field name of [`fields`] (the
+/// codec's field list, see `super::decode`) in the order it first appears, kind by kind (kind
+/// 1 first). Derived, never listed: a field added to a message becomes a column.
+pub fn columns() -> Vec<&'static str> {
+    // One symbol, so that instrument 0 shows its `symbol` column.
+    let symbols = [String::new()];
+    let mut c: Vec<&'static str> = RECORD_COLUMNS.to_vec();
+    for m in &one_of_each_kind() {
+        for (name, _) in fields(m, &[], &symbols) {
+            if !c.contains(&name) {
+                c.push(name);
+            }
+        }
+    }
+    c
+}
 
 /// Parses `123` (a sequence) or `2024-08-08T00:00:01.5Z` (a UTC time).
 pub fn parse_bound(s: &str) -> Result<Bound, String> {
@@ -142,7 +115,7 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn render(format: Format, stream: &str, r: &Rec, syms: &[String]) -> String {
+fn render(format: Format, stream: &str, r: &Rec, syms: &[String], columns: &[&str]) -> String {
     let f = fields(&r.msg, &r.levels, syms);
     match format {
         Format::Jsonl => {
@@ -170,7 +143,7 @@ fn render(format: Format, stream: &str, r: &Rec, syms: &[String]) -> String {
                 fmt_ts(r.ts),
                 r.msg.kind_name().into(),
             ];
-            for c in COLUMNS[5..].iter().chain(EXTRA.iter()) {
+            for c in &columns[RECORD_COLUMNS.len()..] {
                 cells.push(
                     f.iter().find(|(k, _)| k == c).map_or(String::new(), |(_, v)| csv_cell(&v.to_string())),
                 );
@@ -221,9 +194,9 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
     }
     let syms = symbols(&a.dir);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let columns = columns();
     if a.format == Format::Csv {
-        let header: Vec<&str> = COLUMNS.iter().chain(EXTRA.iter()).copied().collect();
-        writeln!(out, "{}", header.join(","))?;
+        writeln!(out, "{}", columns.join(","))?;
     }
     for s in &list {
         let mut r = match StreamReader::open(s) {
@@ -258,7 +231,7 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
                     continue;
                 }
             }
-            writeln!(out, "{}", render(a.format, &r.name, &rec, &syms))?;
+            writeln!(out, "{}", render(a.format, &r.name, &rec, &syms, &columns))?;
         }
     }
     out.flush()?;
@@ -268,6 +241,22 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_columns_are_every_field_once() {
+        let c = columns();
+        assert_eq!(c[..5], RECORD_COLUMNS);
+        let mut unique = c.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), c.len(), "{c:?}");
+        for name in ["symbol", "exec_kind", "control_seq", "from_state", "bid_levels", "position", "trigger"]
+        {
+            assert!(c.contains(&name), "{name}: {c:?}");
+        }
+        // The message's own time is the record's `ts` column, never a field column.
+        assert!(!c.contains(&"local_ts") && c.iter().filter(|x| **x == "ts").count() == 1, "{c:?}");
+    }
 
     #[test]
     fn bounds() {
