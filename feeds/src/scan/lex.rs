@@ -45,6 +45,24 @@ impl<'a> Cur<'a> {
         (self.next()? == c).then_some(())
     }
 
+    /// Consume exactly the bytes `s` (no whitespace skipped) or fail.
+    #[inline(always)]
+    pub(super) fn lit(&mut self, s: &[u8]) -> Option<()> {
+        if self.b.get(self.i..self.i + s.len())? != s {
+            return None;
+        }
+        self.i += s.len();
+        Some(())
+    }
+
+    /// The next byte, consumed (no whitespace skipped).
+    #[inline(always)]
+    pub(super) fn byte(&mut self) -> Option<u8> {
+        let c = *self.b.get(self.i)?;
+        self.i += 1;
+        Some(c)
+    }
+
     /// Only whitespace is left.
     #[inline]
     pub(super) fn at_end(&mut self) -> bool {
@@ -175,6 +193,61 @@ impl<'a> Cur<'a> {
             match self.next()? {
                 b',' => {}
                 b']' => return Some(()),
+                _ => return None,
+            }
+        }
+    }
+}
+
+impl<'a> Cur<'a> {
+    /// A Binance decimal string whose opening quote was just consumed, as written: digits, a dot,
+    /// eight more bytes, the closing quote (consumed). Returns the bytes between the quotes, all
+    /// digits but the dot except for the eight after it, which the caller's `Price::parse` /
+    /// `Qty::parse` checks; `None` for any other shape.
+    #[inline(always)]
+    fn dec8_body(&mut self) -> Option<&'a [u8]> {
+        let s = self.i;
+        let mut j = s;
+        while self.b.get(j)?.is_ascii_digit() {
+            j += 1;
+        }
+        if j == s || self.b[j] != b'.' || *self.b.get(j + 9)? != b'"' {
+            return None;
+        }
+        self.i = j + 10;
+        Some(&self.b[s..j + 9])
+    }
+
+    /// `[["px","qty"],…]` exactly as Binance writes it (no whitespace, eight decimals), opening
+    /// `[` just consumed, into `out` as [`Cur::levels`] does (same cap, same count of dropped
+    /// levels, same parsing of each number); `None` for any other shape (then the caller reads the
+    /// line with [`Cur::levels`]).
+    pub(super) fn levels_compact(
+        &mut self,
+        out: &mut Vec<(Price, Qty)>,
+        cap: usize,
+        dropped: &mut u32,
+    ) -> Option<()> {
+        out.clear();
+        if self.b.get(self.i) == Some(&b']') {
+            self.i += 1;
+            return Some(());
+        }
+        loop {
+            self.lit(b"[\"")?;
+            let p = self.dec8_body()?;
+            self.lit(b",\"")?;
+            let q = self.dec8_body()?;
+            let px = Price::parse(p).ok()?;
+            let qty = Qty::parse(q).ok()?;
+            if out.len() < cap {
+                out.push((px, qty));
+            } else {
+                *dropped += 1;
+            }
+            match (self.byte()?, self.byte()?) {
+                (b']', b',') => {}
+                (b']', b']') => return Some(()),
                 _ => return None,
             }
         }

@@ -13,9 +13,12 @@
 //! digits, an `E`/`T` of 0, values that fail `parse::validate` (a price <= 0, a negative
 //! quantity…), anything the tape path would reject.
 //!
-//! `lex` holds the cursor (strings, integers, literals, level arrays).
+//! `lex` holds the cursor (strings, integers, literals, level arrays); `template` matches the
+//! three spot shapes Binance writes literal by literal before the general scan (same values, same
+//! interpretation, fewer instructions).
 
 mod lex;
+mod template;
 
 use crate::parse::{stream_kind, validate, Frame};
 use crate::stats::FrameKind;
@@ -110,6 +113,9 @@ impl<'a> Rec<'a> {
 /// Scan `json` into `f`; `None` when the line is not one this scanner handles (then `f` may hold
 /// partial values and the caller must run the tape path, which rewrites what its kind carries).
 pub(crate) fn scan(json: &[u8], symbols: &mut SymbolMap, f: &mut Frame) -> Option<FrameKind> {
+    if let Some(kind) = template::spot(json, symbols, f) {
+        return Some(kind);
+    }
     let mut cur = Cur::new(json);
     f.dropped_levels = 0;
     let mut top = Rec::new();

@@ -145,3 +145,20 @@ fn scan_alone_leaves_malformed_alone() {
     assert_eq!(scan(b"{\"e\":", &mut symbols, &mut f), None);
     assert_eq!(scan(SPOT_BT.as_bytes(), &mut symbols, &mut f), Some(FrameKind::BookTicker));
 }
+
+#[test]
+fn the_spot_templates_take_binance_lines_as_written() {
+    let table = sample_instruments();
+    let mut symbols = SymbolMap::new(&table);
+    for (json, kind) in
+        [(SPOT_DEPTH, FrameKind::Depth), (SPOT_BT, FrameKind::BookTicker), (SPOT_TRADE, FrameKind::Trade)]
+    {
+        let mut f = Parser::new(1 << 16, 64).frame;
+        assert_eq!(super::template::spot(json.as_bytes(), &mut symbols, &mut f), Some(kind), "{json}");
+    }
+    // Other shapes go to the general scanner (which takes them).
+    for json in [USDM_DEPTH, USDM_BT, USDM_TRADE, AGG] {
+        let mut f = Parser::new(1 << 16, 64).frame;
+        assert_eq!(super::template::spot(json.as_bytes(), &mut symbols, &mut f), None, "{json}");
+    }
+}
