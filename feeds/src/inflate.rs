@@ -2,8 +2,10 @@
 //!
 //! zlib inflate (and its CRC) is about a third of a one-thread replay's time. Started when the
 //! feed opens its inputs, a reader thread per gzip file fills [`CHUNKS`] buffers of [`CHUNK`]
-//! bytes and hands them over an SPSC ring (rtrb); the feed copies lines out of them and hands each
-//! buffer back through a second ring. The buffers are allocated once, at open, and recycled: the
+//! bytes and hands them over an SPSC ring (rtrb); the feed reads lines in them where they are
+//! ([`Inflater::next_chunk`]: each buffer keeps `head` bytes free in front of its data, where the
+//! feed moves the unfinished line of the previous buffer, so nothing is copied but that line) and
+//! hands each buffer back through a second ring. The buffers are allocated once, at open, and recycled: the
 //! feed's thread allocates nothing to read. A reader whose buffers are all full parks until one
 //! comes back (the feed unparks it); the feed, finding no buffer ready, yields until one is (in a
 //! replay the reader is the faster of the two, so that happens at the start of a file and almost
@@ -27,7 +29,8 @@ pub const CHUNK: usize = 256 << 10;
 /// Buffers per file (the reader runs at most this far ahead).
 pub const CHUNKS: usize = 4;
 
-/// What the reader thread sends: decompressed bytes, the end, or the error that ended the file.
+/// What the reader thread sends: decompressed bytes (`buf[head..end]`), the end, or the error that
+/// ended the file.
 enum Piece {
     Data(Vec<u8>, usize),
     End,
@@ -40,6 +43,8 @@ pub(crate) struct Inflater {
     empty: Producer<Vec<u8>>,
     /// The buffer being read and the range of it not read yet.
     cur: Option<(Vec<u8>, usize, usize)>,
+    /// Bytes kept free in front of the data of every buffer.
+    head: usize,
     /// The file's end or error, once seen (returned again on every later read).
     done: Option<Result<(), (io::ErrorKind, String)>>,
     /// Compressed bytes the reader has consumed.
@@ -49,18 +54,19 @@ pub(crate) struct Inflater {
 }
 
 impl Inflater {
-    /// Start decompressing `file` (gzip, possibly several members) on a new thread.
-    pub(crate) fn start(file: File) -> io::Result<Inflater> {
+    /// Start decompressing `file` (gzip, possibly several members) on a new thread, into buffers
+    /// of [`CHUNK`] bytes of data each after `head` free bytes.
+    pub(crate) fn start(file: File, head: usize) -> io::Result<Inflater> {
         let (mut empty_tx, empty_rx) = RingBuffer::<Vec<u8>>::new(CHUNKS);
         let (full_tx, full_rx) = RingBuffer::<Piece>::new(CHUNKS + 1);
         for _ in 0..CHUNKS {
-            empty_tx.push(vec![0u8; CHUNK]).map_err(|_| io::Error::other("inflater ring"))?;
+            empty_tx.push(vec![0u8; head + CHUNK]).map_err(|_| io::Error::other("inflater ring"))?;
         }
         let consumed = Arc::new(AtomicU64::new(0));
         let counter = consumed.clone();
         let thread = std::thread::Builder::new()
             .name("ap-inflate".into())
-            .spawn(move || run(file, empty_rx, full_tx, counter))?;
+            .spawn(move || run(file, head, empty_rx, full_tx, counter))?;
         // Wait for the first buffer: the decoder's state (inflate window, header) is allocated by
         // then, at start-up, not once the replay counts as hot.
         while full_rx.is_empty() && !full_rx.is_abandoned() {
@@ -70,6 +76,7 @@ impl Inflater {
             full: full_rx,
             empty: empty_tx,
             cur: None,
+            head,
             done: None,
             consumed,
             thread: Joiner(Some(thread)),
@@ -79,6 +86,11 @@ impl Inflater {
     /// Compressed bytes consumed so far (read ahead of the lines returned).
     pub(crate) fn consumed(&self) -> u64 {
         self.consumed.load(Ordering::Relaxed)
+    }
+
+    /// Bytes kept free in front of every buffer's data.
+    pub(crate) fn head(&self) -> usize {
+        self.head
     }
 
     /// Copy decompressed bytes into `buf`; `Ok(0)` at the end of the file.
@@ -93,18 +105,27 @@ impl Inflater {
                 }
             }
             if let Some((b, _, _)) = self.cur.take() {
-                let _ = self.empty.push(b); // room for every buffer: it came from this ring
-                if let Some(t) = &self.thread.0 {
-                    t.thread().unpark();
-                }
+                self.give_back(b);
             }
+            match self.next_chunk()? {
+                Some((b, end)) => self.cur = Some((b, self.head, end)),
+                None => return Ok(0),
+            }
+        }
+    }
+
+    /// The next buffer, whole: its data is `buf[head()..end]`, the bytes before it are free for
+    /// the caller. `Ok(None)` at the end of the file; after an error, the same error again. The
+    /// buffer goes back with [`Inflater::give_back`] once read.
+    pub(crate) fn next_chunk(&mut self) -> io::Result<Option<(Vec<u8>, usize)>> {
+        loop {
             match &self.done {
-                Some(Ok(())) => return Ok(0),
+                Some(Ok(())) => return Ok(None),
                 Some(Err((kind, msg))) => return Err(io::Error::new(*kind, msg.clone())),
                 None => {}
             }
             match self.full.pop() {
-                Ok(Piece::Data(b, n)) => self.cur = Some((b, 0, n)),
+                Ok(Piece::Data(b, n)) => return Ok(Some((b, n))),
                 Ok(Piece::End) => self.done = Some(Ok(())),
                 Ok(Piece::Failed(kind, msg)) => self.done = Some(Err((kind, msg))),
                 Err(_) if self.full.is_abandoned() && self.full.is_empty() => {
@@ -112,6 +133,14 @@ impl Inflater {
                 }
                 Err(_) => std::thread::yield_now(),
             }
+        }
+    }
+
+    /// Return a buffer of [`Inflater::next_chunk`] for the reader to fill again.
+    pub(crate) fn give_back(&mut self, b: Vec<u8>) {
+        let _ = self.empty.push(b); // room for every buffer: it came from this ring
+        if let Some(t) = &self.thread.0 {
+            t.thread().unpark();
         }
     }
 }
@@ -130,7 +159,13 @@ impl Drop for Joiner {
 }
 
 /// The reader thread: fill each free buffer completely (fewer hand-overs), send it, repeat.
-fn run(file: File, mut empty: Consumer<Vec<u8>>, mut full: Producer<Piece>, consumed: Arc<AtomicU64>) {
+fn run(
+    file: File,
+    head: usize,
+    mut empty: Consumer<Vec<u8>>,
+    mut full: Producer<Piece>,
+    consumed: Arc<AtomicU64>,
+) {
     let mut dec = MultiGzDecoder::new(Counting { inner: file, n: &consumed });
     loop {
         let mut buf = loop {
@@ -140,17 +175,17 @@ fn run(file: File, mut empty: Consumer<Vec<u8>>, mut full: Producer<Piece>, cons
                 Err(_) => std::thread::park_timeout(Duration::from_millis(5)),
             }
         };
-        let mut n = 0;
+        let mut n = head;
         let piece = loop {
             if n == buf.len() {
                 break Piece::Data(buf, n);
             }
             match dec.read(&mut buf[n..]) {
-                Ok(0) if n > 0 => break Piece::Data(buf, n),
+                Ok(0) if n > head => break Piece::Data(buf, n),
                 Ok(0) => break Piece::End,
                 Ok(k) => n += k,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if n > 0 => {
+                Err(e) if n > head => {
                     // Hand over what was read; the error follows.
                     if full.push(Piece::Data(buf, n)).is_err() {
                         return;
@@ -221,15 +256,15 @@ mod tests {
         let b: Vec<u8> = (0..CHUNK / 3).map(|i| (i % 241) as u8).collect();
         gz(&path, &[&a, &b]);
         for step in [1 << 20, 4096, 777] {
-            let got = read_all(Inflater::start(File::open(&path).unwrap()).unwrap(), step).unwrap();
+            let got = read_all(Inflater::start(File::open(&path).unwrap(), 100).unwrap(), step).unwrap();
             assert_eq!(got.len(), a.len() + b.len(), "step {step}");
             assert!(got[..a.len()] == a[..] && got[a.len()..] == b[..], "step {step}");
         }
-        let i = Inflater::start(File::open(&path).unwrap()).unwrap();
+        let i = Inflater::start(File::open(&path).unwrap(), 100).unwrap();
         let size = std::fs::metadata(&path).unwrap().len();
         let _ = read_all(i, 4096);
         // Dropped half-way: the thread stops and is joined.
-        let mut i = Inflater::start(File::open(&path).unwrap()).unwrap();
+        let mut i = Inflater::start(File::open(&path).unwrap(), 100).unwrap();
         let mut buf = [0u8; 100];
         assert_eq!(i.read(&mut buf).unwrap(), 100);
         assert!(i.consumed() > 0 && i.consumed() <= size);
@@ -246,7 +281,7 @@ mod tests {
         gz(&path, &[&a]);
         let bytes = std::fs::read(&path).unwrap();
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        let mut i = Inflater::start(File::open(&path).unwrap()).unwrap();
+        let mut i = Inflater::start(File::open(&path).unwrap(), 100).unwrap();
         let mut buf = vec![0u8; 8192];
         let mut got = 0;
         let err = loop {

@@ -201,7 +201,10 @@ pub(crate) struct Source {
 
 impl Source {
     pub(crate) fn new(files: Vec<SourceFile>, max_line: usize, clock: RecvClock) -> Self {
-        let inputs = files.iter().map(|f| Some(File::open(&f.path).and_then(Input::open_ahead))).collect();
+        let inputs = files
+            .iter()
+            .map(|f| Some(File::open(&f.path).and_then(|h| Input::open_ahead(h, max_line))))
+            .collect();
         Source {
             files,
             inputs,
