@@ -358,10 +358,13 @@ mod tests {
                 x ^= x << 13;
                 x ^= x >> 7;
                 x ^= x << 17;
-                let len =
-                    if x % 3 == 0 { lens[(x >> 8) as usize % lens.len()] } else { (x >> 20) as usize % 5000 };
+                let len = if x.is_multiple_of(3) {
+                    lens[(x >> 8) as usize % lens.len()]
+                } else {
+                    (x >> 20) as usize % 5000
+                };
                 text.extend((0..len).map(|k| b'a' + ((k + i) % 26) as u8));
-                text.extend_from_slice(if x % 5 == 0 { b"\r\n" } else { b"\n" });
+                text.extend_from_slice(if x.is_multiple_of(5) { b"\r\n" } else { b"\n" });
             }
             if seed % 2 == 1 {
                 text.extend_from_slice(b"last line without a newline");
