@@ -39,6 +39,19 @@ fn eight_decimals(s: &[u8]) -> Option<i64> {
     int.checked_mul(SCALE)?.checked_add(eight_digits(frac) as i64)
 }
 
+/// The 1e-8 units of a Binance decimal already split by its reader: `int`, the value of its integer
+/// part of 1 to 11 digits (checked by the caller), and `frac`, its eight bytes after the dot as a
+/// little-endian word. `None` if a fraction byte is not a digit or the value overflows. For such
+/// input it is exactly [`parse_scaled`] of the whole string (a feed's scanner uses it to read a
+/// number in the same pass that finds its end).
+#[inline(always)]
+pub fn scaled_from_parts(int: u64, frac: u64) -> Option<i64> {
+    if !all_digits(frac) {
+        return None;
+    }
+    (int as i64).checked_mul(SCALE)?.checked_add(eight_digits(frac) as i64)
+}
+
 /// Every byte of `w` is an ASCII digit.
 #[inline(always)]
 fn all_digits(w: u64) -> bool {
@@ -158,6 +171,17 @@ mod tests {
             let s = format!("{int}.{frac:08}");
             prop_assert_eq!(parse_scaled(s.as_bytes()), parse_general(s.as_bytes()), "{}", s);
             prop_assert!(eight_decimals(s.as_bytes()).is_some() || int > 92_233_720_368 || parse_general(s.as_bytes()).is_err());
+        }
+
+        /// `scaled_from_parts` is `parse_scaled` of the string it was split from, or `None` where
+        /// that is an error (a non-digit after the dot, an overflow).
+        #[test]
+        fn parts_read_as_the_whole_string(int in 0u64..=99_999_999_999, frac in any::<[u8; 8]>(), digits in any::<bool>()) {
+            let frac = if digits { frac.map(|b| b'0' + b % 10) } else { frac };
+            let mut s = format!("{int}.").into_bytes();
+            s.extend_from_slice(&frac);
+            let want = parse_scaled(&s).ok();
+            prop_assert_eq!(scaled_from_parts(int, u64::from_le_bytes(frac)), want, "{:?}", String::from_utf8_lossy(&s));
         }
     }
 }

@@ -24,6 +24,7 @@
 
 pub mod codec;
 mod decimal;
+pub use decimal::scaled_from_parts;
 pub mod fixed;
 pub mod idmap;
 pub mod ids;

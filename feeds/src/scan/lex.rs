@@ -2,7 +2,7 @@
 //! JSON (every token it returns is one simd-json reads the same way) and answers `None` for
 //! anything else, so the caller can hand the line to the reference parser.
 
-use alphapulse_types::{Price, Qty};
+use alphapulse_types::{scaled_from_parts, Price, Qty};
 
 /// A position in the line.
 pub(super) struct Cur<'a> {
@@ -200,22 +200,33 @@ impl<'a> Cur<'a> {
 }
 
 impl<'a> Cur<'a> {
-    /// A Binance decimal string whose opening quote was just consumed, as written: digits, a dot,
-    /// eight more bytes, the closing quote (consumed). Returns the bytes between the quotes, all
-    /// digits but the dot except for the eight after it, which the caller's `Price::parse` /
-    /// `Qty::parse` checks; `None` for any other shape.
+    /// A Binance decimal string whose opening quote was just consumed, as written: 1 to 11
+    /// digits, a dot, eight digits, the closing quote (consumed), read in one pass into 1e-8 units
+    /// exactly as `Price::parse` / `Qty::parse` read it ([`scaled_from_parts`]); `None` for any
+    /// other shape or an overflow.
     #[inline(always)]
-    fn dec8_body(&mut self) -> Option<&'a [u8]> {
+    fn dec8(&mut self) -> Option<i64> {
         let s = self.i;
         let mut j = s;
-        while self.b.get(j)?.is_ascii_digit() {
+        let mut int: u64 = 0;
+        loop {
+            let c = *self.b.get(j)?;
+            if !c.is_ascii_digit() {
+                break;
+            }
+            int = int * 10 + (c - b'0') as u64;
             j += 1;
+            if j - s > 11 {
+                return None;
+            }
         }
-        if j == s || self.b[j] != b'.' || *self.b.get(j + 9)? != b'"' {
+        let tail = self.b.get(j..j + 10)?;
+        if j == s || tail[0] != b'.' || tail[9] != b'"' {
             return None;
         }
+        let frac = u64::from_le_bytes(tail[1..9].try_into().ok()?);
         self.i = j + 10;
-        Some(&self.b[s..j + 9])
+        scaled_from_parts(int, frac)
     }
 
     /// `[["px","qty"],…]` exactly as Binance writes it (no whitespace, eight decimals), opening
@@ -235,11 +246,9 @@ impl<'a> Cur<'a> {
         }
         loop {
             self.lit(b"[\"")?;
-            let p = self.dec8_body()?;
+            let px = Price::from_raw(self.dec8()?);
             self.lit(b",\"")?;
-            let q = self.dec8_body()?;
-            let px = Price::parse(p).ok()?;
-            let qty = Qty::parse(q).ok()?;
+            let qty = Qty::from_raw(self.dec8()?);
             if out.len() < cap {
                 out.push((px, qty));
             } else {
