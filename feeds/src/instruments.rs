@@ -133,7 +133,10 @@ impl SymbolMap {
             return None;
         }
         if let Some((k, n, id)) = self.keys.get(self.last) {
-            if *n as usize == sym.len() && k[..sym.len()].eq_ignore_ascii_case(sym) {
+            // Keys are upper case, as the `s` of every event: compare bytes first.
+            if *n as usize == sym.len()
+                && (k[..sym.len()] == *sym || k[..sym.len()].eq_ignore_ascii_case(sym))
+            {
                 return Some(*id);
             }
         }
