@@ -284,23 +284,10 @@ fn trim_cr(buf: &[u8], s: usize, e: usize) -> usize {
     }
 }
 
-/// Position of the first `\n`, eight bytes at a time.
+/// Position of the first `\n` (SSE2/AVX2, `memchr`).
 #[inline]
 fn find_nl(hay: &[u8]) -> Option<usize> {
-    const LO: u64 = 0x0101_0101_0101_0101;
-    const HI: u64 = 0x8080_8080_8080_8080;
-    const NL: u64 = LO * b'\n' as u64;
-    let mut chunks = hay.chunks_exact(8);
-    let mut off = 0;
-    for c in &mut chunks {
-        let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]) ^ NL;
-        let z = w.wrapping_sub(LO) & !w & HI;
-        if z != 0 {
-            return Some(off + (z.trailing_zeros() / 8) as usize);
-        }
-        off += 8;
-    }
-    chunks.remainder().iter().position(|&b| b == b'\n').map(|p| off + p)
+    memchr::memchr(b'\n', hay)
 }
 
 #[cfg(test)]
