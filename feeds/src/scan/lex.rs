@@ -205,7 +205,7 @@ impl<'a> Cur<'a> {
     /// exactly as `Price::parse` / `Qty::parse` read it ([`scaled_from_parts`]); `None` for any
     /// other shape or an overflow.
     #[inline(always)]
-    fn dec8(&mut self) -> Option<i64> {
+    pub(super) fn dec8(&mut self) -> Option<i64> {
         let s = self.i;
         let mut j = s;
         let mut int: u64 = 0;

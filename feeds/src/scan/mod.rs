@@ -32,6 +32,9 @@ enum V<'a> {
     #[default]
     Absent,
     Str(&'a [u8]),
+    /// A decimal string already read into 1e-8 units (the spot templates read Binance's numbers
+    /// in the pass that finds their end: exactly what `Price::parse` / `Qty::parse` give).
+    Fixed(i64),
     Num(u64),
     Bool(bool),
     /// A `[[px, qty], …]` array, already parsed into the frame's bids (`b`) or asks (`a`).
@@ -253,9 +256,14 @@ fn time_ms(v: V<'_>) -> Option<u64> {
     }
 }
 
-fn dec<T>(v: V<'_>, parse: fn(&[u8]) -> Result<T, alphapulse_types::FixedError>) -> Option<T> {
+fn dec<T>(
+    v: V<'_>,
+    parse: fn(&[u8]) -> Result<T, alphapulse_types::FixedError>,
+    from_raw: fn(i64) -> T,
+) -> Option<T> {
     match v {
         V::Str(s) => parse(s).ok(),
+        V::Fixed(raw) => Some(from_raw(raw)),
         _ => None,
     }
 }
@@ -285,14 +293,14 @@ fn event(
         }
         FrameKind::BookTicker => {
             f.last_id = num(d.get(k::U))?;
-            f.bid_px = dec(d.get(k::B), Price::parse)?;
-            f.bid_qty = dec(d.get(k::BIG_B), Qty::parse)?;
-            f.ask_px = dec(d.get(k::A), Price::parse)?;
-            f.ask_qty = dec(d.get(k::BIG_A), Qty::parse)?;
+            f.bid_px = dec(d.get(k::B), Price::parse, Price::from_raw)?;
+            f.bid_qty = dec(d.get(k::BIG_B), Qty::parse, Qty::from_raw)?;
+            f.ask_px = dec(d.get(k::A), Price::parse, Price::from_raw)?;
+            f.ask_qty = dec(d.get(k::BIG_A), Qty::parse, Qty::from_raw)?;
         }
         FrameKind::Trade | FrameKind::AggTrade if !levels => {
-            f.px = dec(d.get(k::P), Price::parse)?;
-            f.qty = dec(d.get(k::Q), Qty::parse)?;
+            f.px = dec(d.get(k::P), Price::parse, Price::from_raw)?;
+            f.qty = dec(d.get(k::Q), Qty::parse, Qty::from_raw)?;
             f.trade_id = num(if kind == FrameKind::Trade { d.get(k::T) } else { d.get(k::A) })?;
             let V::Bool(m) = d.get(k::M) else {
                 return None;
