@@ -47,11 +47,13 @@ impl<'a> Cur<'a> {
 
     /// Consume exactly the bytes `s` (no whitespace skipped) or fail.
     #[inline(always)]
-    pub(super) fn lit(&mut self, s: &[u8]) -> Option<()> {
-        if self.b.get(self.i..self.i + s.len())? != s {
+    pub(super) fn lit<const N: usize>(&mut self, s: &[u8; N]) -> Option<()> {
+        // A fixed length: compared inline, not through memcmp.
+        let w: &[u8; N] = self.b.get(self.i..self.i + N)?.try_into().ok()?;
+        if w != s {
             return None;
         }
-        self.i += s.len();
+        self.i += N;
         Some(())
     }
 

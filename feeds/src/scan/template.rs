@@ -37,7 +37,7 @@ pub(super) fn spot(json: &[u8], symbols: &mut SymbolMap, f: &mut Frame) -> Optio
             c.lit(b",\"s\":\"")?;
             d.0[k::S] = V::Str(c.string_body()?);
             // (A string's closing quote is consumed with its body.)
-            const KEYS: [(&[u8], usize); 4] = [
+            const KEYS: [(&[u8; 6], usize); 4] = [
                 (b",\"b\":\"", k::B),
                 (b",\"B\":\"", k::BIG_B),
                 (b",\"a\":\"", k::A),
