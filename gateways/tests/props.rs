@@ -84,7 +84,7 @@ impl Reach {
             self.orders.insert(o.order_id.0, (*o, arrive, Qty::ZERO, Qty::ZERO, Vec::new(), Qty::ZERO));
         }
     }
-    fn market(&mut self, m: &Msg, book: &alphapulse_book::Book) {
+    fn market(&mut self, m: &Msg, book: alphapulse_gateways::sim::SimBook<'_>) {
         let ts = m.event_ts();
         for (o, arrive, allowed, shown, hist, _) in self.orders.values_mut() {
             if *arrive > ts {
@@ -281,5 +281,165 @@ proptest! {
         }
         h.send_at(eos(u64::MAX), u64::MAX);
         prop_assert_eq!(h.gw.in_flight(), 0);
+    }
+}
+
+#[path = "reference/view.rs"]
+#[allow(dead_code)]
+mod reference_view;
+
+/// One operation on one instrument's market (see `patch_over_book_matches_the_patched_book`).
+#[derive(Clone, Debug)]
+enum MarketOp {
+    /// A depth update (side, price, quantity per level) with its update id; a taker takes first
+    /// (side, limit, want) from the market as it was before the update (a request due then).
+    Depth(Vec<(Side, i64, i64)>, u64, Option<(Side, Option<i64>, i64)>),
+    /// A quote: bid, ask (0: that side absent), their quantities, update id.
+    Quote(i64, i64, i64, i64, u64),
+    /// A taker: side, limit, want.
+    Take(Side, Option<i64>, i64),
+    /// A gap: everything forgotten; a taker takes first, from the market as it was.
+    Clear(Option<(Side, Option<i64>, i64)>),
+}
+
+fn market_op() -> impl Strategy<Value = MarketOp> {
+    let ids = prop_oneof![Just(0u64), 1u64..40];
+    let taker = || (side(), prop::option::of(88i64..113), 0i64..12);
+    prop_oneof![
+        5 => (prop::collection::vec((side(), 90i64..111, 0i64..6), 0..12), ids.clone(), prop::option::of(taker()))
+            .prop_map(|(l, id, t)| MarketOp::Depth(l, id, t)),
+        4 => (prop_oneof![Just(0i64), 92i64..108], prop_oneof![Just(0i64), 93i64..109], 0i64..6, 0i64..6, ids)
+            .prop_map(|(b, a, bq, aq, id)| MarketOp::Quote(b, a, bq, aq, id)),
+        2 => taker().prop_map(|(s, l, w)| MarketOp::Take(s, l, w)),
+        1 => prop::option::of(taker()).prop_map(MarketOp::Clear),
+    ]
+}
+
+/// The reference (the simulator's patched own book, as it was) next to the patch over a book:
+/// own book and lent book, each tidied only when half full (never here) and after every change.
+fn check_patch_over_book(ops: &[MarketOp]) -> Result<(), TestCaseError> {
+    use alphapulse_gateways::sim::MarketProbe;
+    use reference_view::View as Reference;
+    let u = Price::from_units;
+    let l = Qty::from_units;
+    let tick = u(1);
+    let mut reference = Reference::new(1000, tick);
+    let mut probes = [
+        MarketProbe::own(1000, tick),
+        MarketProbe::lent(1000, tick),
+        MarketProbe::own(1000, tick).tidy_always(),
+        MarketProbe::lent(1000, tick).tidy_always(),
+    ];
+    prop_assert!(probes[0].keeps_own_book() && !probes[1].keeps_own_book());
+    for (step, op) in ops.iter().enumerate() {
+        match op {
+            MarketOp::Depth(levels, id, take) => {
+                let of = |s: Side| {
+                    levels
+                        .iter()
+                        .filter(|x| x.0 == s)
+                        .map(|&(_, p, q)| PxQty::new(u(p), l(q)))
+                        .collect::<Vec<_>>()
+                };
+                let (bids, asks) = (of(Side::Buy), of(Side::Sell));
+                let take = take.map(|(s, lim, w)| (s, lim.map(u), l(w)));
+                let want = take.map(|(s, lim, w)| {
+                    let mut fills = Vec::new();
+                    let got = reference.take(s, lim, w, |px, q| fills.push((px, q)));
+                    (fills, got)
+                });
+                let mut stale = 0;
+                for (side, lv) in [(Side::Buy, &bids), (Side::Sell, &asks)] {
+                    for &x in lv.iter() {
+                        stale += !reference.apply_level(side, x, *id) as u64;
+                    }
+                }
+                reference.book.set_update_id(*id);
+                for p in probes.iter_mut() {
+                    let (got, st) = p.depth(&bids, &asks, *id, |p| take.map(|(s, lim, w)| p.take(s, lim, w)));
+                    prop_assert_eq!(&got, &want, "step {}: take before the update", step);
+                    prop_assert_eq!(st, stale, "step {}: stale levels", step);
+                }
+            }
+            MarketOp::Quote(b, a, bq, aq, id) => {
+                let q = Quote {
+                    bid_px: u(*b),
+                    bid_qty: l(*bq),
+                    ask_px: u(*a),
+                    ask_qty: l(*aq),
+                    update_id: *id,
+                    ..Quote::default()
+                };
+                let want = reference.apply_quote(&q);
+                for p in probes.iter_mut() {
+                    prop_assert_eq!(p.quote(&q), want, "step {}: quote", step);
+                }
+            }
+            MarketOp::Take(s, lim, w) => {
+                let (lim, w) = (lim.map(u), l(*w));
+                let mut fills = Vec::new();
+                let got = reference.take(*s, lim, w, |px, q| fills.push((px, q)));
+                for p in probes.iter_mut() {
+                    prop_assert_eq!(p.take(*s, lim, w), (fills.clone(), got), "step {}: take", step);
+                }
+            }
+            MarketOp::Clear(take) => {
+                let take = take.map(|(s, lim, w)| (s, lim.map(u), l(w)));
+                let want = take.map(|(s, lim, w)| {
+                    let mut fills = Vec::new();
+                    let got = reference.take(s, lim, w, |px, q| fills.push((px, q)));
+                    (fills, got)
+                });
+                reference.clear();
+                for p in probes.iter_mut() {
+                    let got = p.clear(|p| take.map(|(s, lim, w)| p.take(s, lim, w)));
+                    prop_assert_eq!(&got, &want, "step {}: take before the gap", step);
+                }
+            }
+        }
+        for side in [Side::Buy, Side::Sell] {
+            let want: Vec<_> = reference.book.levels(side).collect();
+            for (k, p) in probes.iter_mut().enumerate() {
+                prop_assert_eq!(
+                    p.levels(side),
+                    want.clone(),
+                    "step {}: {:?} levels of probe {}",
+                    step,
+                    side,
+                    k
+                );
+                for t in 88..113 {
+                    let px = u(t);
+                    prop_assert_eq!(p.qty_at(side, px), reference.book.qty_at(side, px));
+                    prop_assert_eq!(
+                        p.crossing(side, px),
+                        reference.crossing(side, px),
+                        "step {}: crossing",
+                        step
+                    );
+                    for w in [1, 3, 100] {
+                        let lim = Some(px);
+                        prop_assert_eq!(p.available(side, lim, l(w)), reference.available(side, lim, l(w)));
+                    }
+                }
+                prop_assert_eq!(p.available(side, None, l(100)), reference.available(side, None, l(100)));
+                prop_assert_eq!(p.overflows(), 0);
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
+
+    /// The simulator's patch over a depth book (its own, or the feed's lent one) shows exactly the
+    /// market its patched own book showed: the same levels on both sides after every step, and the
+    /// same fills, crossing and available quantities, whatever the order of depth levels (with
+    /// update ids, 0 among them), quotes, takes (also before a depth update, on the book as it was)
+    /// and gaps.
+    #[test]
+    fn patch_over_book_matches_the_patched_book(ops in prop::collection::vec(market_op(), 0..120)) {
+        check_patch_over_book(&ops)?;
     }
 }
