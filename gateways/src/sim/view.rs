@@ -38,7 +38,14 @@
 //! that price replaces it. A gap clears everything. This reproduces exactly what the simulator did
 //! when it kept its own book patched in place (a property test checks it against that model),
 //! except at a full book side: the base book evicts or ignores its worst levels by its own count
-//! of levels, not by the patched count.
+//! of levels, not by the patched count (a quote that hid levels left room in the old patched
+//! book that the depth book does not have), so the levels farthest from the best (the
+//! `book_levels`-th) can differ. With lent books two more cases are not exact, both counted in
+//! `SimStats::lent_depth_without_prior`: a depth update with more levels per side than
+//! `book_levels` (the simulator's room to lay the book before it over the lent one), and a lender
+//! that does not say what its updates replaced. A `Depth` the simulator refuses as malformed
+//! (a price ≤ 0, a negative quantity) is still in a lent book; the feed never emits one (it
+//! treats one as a gap).
 //!
 //! **Capacity.** Each side's overrides live in a sorted array of [`OVERRIDES_PER_SIDE`] entries
 //! allocated at start. Overrides that say what the base book says are dropped, and the hide
@@ -507,7 +514,8 @@ impl Patch {
                     }
                 }
             }
-            o.hide = keep.map(|p| if o.bid { Price(p.raw() - 1) } else { Price(p.raw() + 1) });
+            o.hide = keep
+                .map(|p| Price(if o.bid { p.raw().saturating_sub(1) } else { p.raw().saturating_add(1) }));
             let (bid, hide) = (o.bid, o.hide);
             o.ov.retain(|&(px, q)| {
                 if hide.is_some_and(|h| better(bid, px, h)) {
