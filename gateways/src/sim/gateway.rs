@@ -177,14 +177,15 @@ impl SimGateway {
     fn on_market(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         // Requests that reached the engine before this event see the book as it was before it.
         // A lent book is already after it: lay what it held before over it for the drain.
+        // Only needed when a request is due now.
         self.pre.clear();
-        if self.lent {
+        if self.lent && self.pending.has_due(msg.event_ts()) {
             match msg {
                 Msg::Depth(d) if d.inst.index() < self.views.len() => {
                     let levels = ctx.depth_levels(d);
                     let replaced = ctx.books().and_then(|b| b.replaced(d.inst));
-                    let laid = replaced.is_some_and(|r| self.pre.set(d.inst.index(), levels, r));
-                    if !laid && levels.0.len() + levels.1.len() > 0 {
+                    // (Unknown replaced quantities are counted below, once.)
+                    if replaced.is_some_and(|r| !self.pre.set(d.inst.index(), levels, r)) {
                         self.stats.lent_depth_without_prior += 1;
                     }
                 }
@@ -203,6 +204,7 @@ impl SimGateway {
             }
         }
         self.drain(msg.event_ts(), ctx);
+        self.pre.clear();
         let books = ctx.books();
         match msg {
             Msg::Quote(q) => {
@@ -221,7 +223,17 @@ impl SimGateway {
                 let ok = bids.iter().chain(asks).all(|l| l.px.raw() > 0 && l.qty.raw() >= 0);
                 if let Some(i) = self.market_view(d.inst, ok) {
                     let lent = lent_book(&self.views[i], books, i);
-                    let stale = self.views[i].apply_depth(lent, &mut self.pre, i, (bids, asks), d.update_id);
+                    // What each level replaced in the lent book (the own book is read as it goes).
+                    let replaced = match lent {
+                        Some(_) => books.and_then(|b| b.replaced(d.inst)),
+                        None => None,
+                    };
+                    let replaced = replaced.filter(|r| r.0.len() == bids.len() && r.1.len() == asks.len());
+                    if lent.is_some() && replaced.is_none() && bids.len() + asks.len() > 0 {
+                        self.stats.lent_depth_without_prior += 1;
+                    }
+                    let v = &mut self.views[i];
+                    let stale = v.apply_depth(lent, replaced, &self.pre, i, (bids, asks), d.update_id);
                     self.stats.stale_levels += stale;
                     self.on_book_change(i, d.local_ts, ctx);
                 }

@@ -78,7 +78,10 @@ impl MarketProbe {
             assert!(self.pre.set(0, (bids, asks), (&self.replaced.0, &self.replaced.1)));
         }
         let r = before(self);
-        let stale = self.view.apply_depth(self.lender.as_ref(), &mut self.pre, 0, (bids, asks), update_id);
+        self.pre.clear();
+        let replaced = self.lender.as_ref().map(|_| (&self.replaced.0[..], &self.replaced.1[..]));
+        let stale =
+            self.view.apply_depth(self.lender.as_ref(), replaced, &self.pre, 0, (bids, asks), update_id);
         (r, stale)
     }
 

@@ -55,13 +55,15 @@
 //! `SimStats::overlay_overflows`; the market there reverts to the base book.
 //!
 //! **A lent book is one message ahead.** A lent book is at the state *after* the message being
-//! handled, but requests that reached the engine before a depth update must see the book before it.
-//! The feed says what the update's levels replaced (`Books::replaced`): the simulator lays those
-//! quantities over the lent book ([`PreImage`]) while it processes those requests and the levels
-//! (see `gateway.rs`). A snapshot (`BookStatus::Synced` followed by the whole book) replaces an
-//! empty book, so requests processed at the `Synced` see an empty book, as before; at a
-//! `BookStatus::Gap` (the lent book is already empty) the feed still has the levels it discarded
-//! (`Books::discarded`), which the requests processed then see, as before.
+//! handled, but the simulator needs it as it was before: each level of a depth update is judged
+//! against what the book held at its price just before it, and requests that reached the engine
+//! before the update must see the whole book before it. The feed says what each level replaced
+//! (`Books::replaced`): that is the first, and, only when a request is due at the update, the
+//! simulator lays those quantities over the lent book ([`PreImage`]) while it processes the
+//! requests (see `gateway.rs`). A snapshot (`BookStatus::Synced` followed by the whole book)
+//! replaces an empty book, so requests processed at the `Synced` see an empty book, as before; at
+//! a `BookStatus::Gap` (the lent book is already empty) the feed still has the levels it
+//! discarded (`Books::discarded`), which the requests processed then see, as before.
 
 use alphapulse_book::Book;
 use alphapulse_types::{Price, PxQty, Qty, Quote, Side};
@@ -230,15 +232,6 @@ impl PreImage {
         self.active = true;
         self.empty = true;
         true
-    }
-
-    /// The lent book's quantity at `px` has moved on to `qty` (a level of the update processed).
-    pub fn advance(&mut self, side: Side, px: Price, qty: Qty) {
-        let bid = side == Side::Buy;
-        let v = if bid { &mut self.bids } else { &mut self.asks };
-        if let Ok(i) = find(v, bid, px) {
-            v[i].1 = qty;
-        }
     }
 
     fn side(&self, side: Side) -> &[(Price, Qty)] {
@@ -657,41 +650,46 @@ impl View {
 
     /// Apply the levels (bids, asks) of a depth update with id `update_id`, in order: the own book
     /// takes every level; the patch keeps the market as it was where a level is stale. With lent
-    /// books, `lent` is the lent book (already after the update) and `pre` what it held before
-    /// (or nothing, if unknown); `pre` is cleared. Returns the levels ignored as stale. Ignored
-    /// while unusable.
+    /// books, `lent` is the lent book (already after the update) and `replaced` what each level
+    /// replaced in it (`Books::replaced`; `None`: unknown, the lent book is read instead). Returns
+    /// the levels ignored as stale. Ignored while unusable.
     pub fn apply_depth(
         &mut self,
         lent: Option<&Book>,
-        pre: &mut PreImage,
+        replaced: Option<(&[Qty], &[Qty])>,
+        pre: &PreImage,
         inst: usize,
         levels: (&[PxQty], &[PxQty]),
         update_id: u64,
     ) -> u64 {
         if !self.usable {
             // Ignored: the book is empty until `Synced` (a lent one is the lender's business).
-            pre.clear();
             return 0;
         }
         let mut stale = 0;
-        for (side, lv) in [(Side::Buy, levels.0), (Side::Sell, levels.1)] {
-            for &l in lv {
-                // The base book moves level by level, as the feed's did.
+        let own = self.own.is_some();
+        for (side, lv, old) in
+            [(Side::Buy, levels.0, replaced.map(|r| r.0)), (Side::Sell, levels.1, replaced.map(|r| r.1))]
+        {
+            for (k, &l) in lv.iter().enumerate() {
+                // What the base book held at the level's price just before it (it moves level
+                // by level, as the feed's did).
                 let (patch, base) = self.split(lent, pre, inst);
-                let old = base.qty_at(side, l.px);
+                let old = match old.and_then(|o| o.get(k)) {
+                    Some(&q) if !own => q,
+                    _ => base.qty_at(side, l.px),
+                };
                 if !patch.apply_level(side, l, update_id, old) {
                     stale += 1;
                 }
-                match &mut self.own {
-                    Some(b) => b.set(side, l.px, l.qty),
-                    None => pre.advance(side, l.px, l.qty),
+                if let Some(b) = &mut self.own {
+                    b.set(side, l.px, l.qty);
                 }
             }
         }
         if let Some(b) = &mut self.own {
             b.set_update_id(update_id);
         }
-        pre.clear();
         let (patch, base) = self.split(lent, pre, inst);
         patch.tidy(&base);
         stale
