@@ -241,6 +241,14 @@ impl Books for FeedActor {
     fn book(&self, inst: InstrumentId) -> Option<&Book> {
         self.replay.book(inst)
     }
+    #[inline]
+    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        self.replay.replaced(inst)
+    }
+    #[inline]
+    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        self.replay.discarded(inst)
+    }
 }
 
 impl Source for FeedActor {

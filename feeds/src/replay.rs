@@ -17,7 +17,7 @@ use crate::stats::{FeedStats, FrameKind, MalformedKind};
 use crate::sync::{emit, BookSync, BookSyncStatus, ReplaySink};
 use crate::{FeedError, FeedOptions};
 use alphapulse_book::Book;
-use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Quote, Side, Trade};
+use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Qty, Quote, Side, Trade};
 use std::path::{Path, PathBuf};
 
 /// The replay engine the [`crate::FeedActor`] is built on; usable directly with a [`ReplaySink`].
@@ -119,13 +119,15 @@ impl Replay {
         let books = instruments
             .iter()
             .map(|i| {
-                BookSync::new(
+                let mut b = BookSync::new(
                     i.id,
                     i.tick,
                     opts.book_levels,
                     opts.max_buffered_depth_events,
                     opts.max_buffered_levels,
-                )
+                );
+                b.reserve_replaced(level_cap);
+                b
             })
             .collect();
         Ok(Replay {
@@ -160,6 +162,14 @@ impl Replay {
     /// The book of `inst` (`None` for an unknown id; empty unless synced).
     pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
         self.books.get(inst.index()).map(BookSync::book)
+    }
+    /// What the levels of the last depth update of `inst` replaced (see [`BookSync::replaced`]).
+    pub fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        self.books.get(inst.index())?.replaced()
+    }
+    /// The book the last gap of `inst` discarded (see [`BookSync::discarded`]).
+    pub fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        self.books.get(inst.index())?.discarded()
     }
     /// Sum of the input files' sizes (compressed for gzip), for a progress bar.
     pub fn total_input_bytes(&self) -> u64 {

@@ -239,6 +239,15 @@ pub struct BookSync {
     snap_asks: Vec<(Price, Qty)>,
     /// After a snapshot, while buffered events remain to replay: the snapshot frame's `local_ts`.
     draining: Option<u64>,
+    /// The quantities the levels of the last depth update emitted replaced (what the book held at
+    /// each level's price just before the level was set), bids then asks, in the order applied;
+    /// `replaced_ok` is false when they did not fit (see [`BookSync::replaced`]).
+    replaced_bids: Vec<Qty>,
+    replaced_asks: Vec<Qty>,
+    replaced_ok: bool,
+    /// True from a gap until the next snapshot: `snap_bids`/`snap_asks` hold the book the gap
+    /// discarded (see [`BookSync::discarded`]).
+    discarded: bool,
 }
 
 impl BookSync {
@@ -256,7 +265,58 @@ impl BookSync {
             snap_bids: Vec::with_capacity(levels.max(1)),
             snap_asks: Vec::with_capacity(levels.max(1)),
             draining: None,
+            replaced_bids: Vec::with_capacity(levels.max(1)),
+            replaced_asks: Vec::with_capacity(levels.max(1)),
+            replaced_ok: false,
+            discarded: false,
         }
+    }
+
+    /// The levels (bids, asks; best first) the book held when the last gap discarded it, until the
+    /// next snapshot. An actor that reads this book while handling the gap's `BookStatus::Gap`
+    /// (the book is already empty) can still see the book as it was before it.
+    pub fn discarded(&self) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        self.discarded.then_some((&self.snap_bids[..], &self.snap_asks[..]))
+    }
+
+    /// Room for the replaced quantities of depth updates of up to `levels` levels per side
+    /// (start-up only; see [`BookSync::replaced`]).
+    pub fn reserve_replaced(&mut self, levels: usize) {
+        self.replaced_bids.reserve(levels.saturating_sub(self.replaced_bids.len()));
+        self.replaced_asks.reserve(levels.saturating_sub(self.replaced_asks.len()));
+    }
+
+    /// What the levels of the last depth update emitted for this instrument replaced: per side, the
+    /// quantity the book held at each level's price just before the level was set (0: none), in
+    /// the order of the update's levels. With the update's levels this gives the book as it was
+    /// before it, for an actor that reads this book while handling the update (it is already
+    /// applied) but must act on the state before it. `None` before the first update, or when an
+    /// update had more levels than the room reserved (never more is recorded: no allocation).
+    pub fn replaced(&self) -> Option<(&[Qty], &[Qty])> {
+        self.replaced_ok.then_some((&self.replaced_bids[..], &self.replaced_asks[..]))
+    }
+
+    /// Set `qty` at `px` on `side`, recording what it replaces.
+    #[inline]
+    fn set_recording(&mut self, side: Side, px: Price, qty: Qty) {
+        let old = self.book.qty_at(side, px);
+        let v = match side {
+            Side::Buy => &mut self.replaced_bids,
+            Side::Sell => &mut self.replaced_asks,
+        };
+        if v.len() < v.capacity() {
+            v.push(old);
+        } else {
+            self.replaced_ok = false;
+        }
+        self.book.set(side, px, qty);
+    }
+
+    #[inline]
+    fn start_recording(&mut self) {
+        self.replaced_bids.clear();
+        self.replaced_asks.clear();
+        self.replaced_ok = true;
     }
 
     /// The book (empty and meaningless unless [`Self::is_synced`]).
@@ -354,6 +414,13 @@ impl BookSync {
             b.gaps += 1;
             b.synced = false;
         }
+        // Keep what the book held for `discarded` (the snapshot buffers are free until the next
+        // snapshot; a side holds at most their capacity).
+        self.snap_bids.clear();
+        self.snap_asks.clear();
+        self.snap_bids.extend(self.book.levels(Side::Buy));
+        self.snap_asks.extend(self.book.levels(Side::Sell));
+        self.discarded = true;
         self.book.clear();
         self.state = State::AwaitSnapshot;
         self.after_gap = true;
@@ -394,9 +461,10 @@ impl BookSync {
         stats: &mut FeedStats,
         sink: &mut S,
     ) {
+        self.start_recording();
         for (side, lv) in [(Side::Buy, ev.bids), (Side::Sell, ev.asks)] {
             for &(px, qty) in lv {
-                self.book.set(side, px, qty);
+                self.set_recording(side, px, qty);
             }
         }
         self.book.set_update_id(ev.last_id);
@@ -432,6 +500,8 @@ impl BookSync {
             self.book.set(Side::Sell, px, q);
         }
         self.book.set_update_id(last_update_id);
+        // The whole book as one depth update replaces an empty book: every level replaced 0.
+        self.start_recording();
         stats.snapshots_applied += 1;
         if let Some(b) = status(stats, self.inst) {
             if self.after_gap {
@@ -454,10 +524,18 @@ impl BookSync {
         };
         emit(stats, sink, Msg::Book(st));
         // The whole book as one depth update (capacity: `levels` per side, so no allocation).
+        self.discarded = false;
         self.snap_bids.clear();
         self.snap_asks.clear();
         self.snap_bids.extend(self.book.levels(Side::Buy));
         self.snap_asks.extend(self.book.levels(Side::Sell));
+        let (nb, na) = (self.snap_bids.len(), self.snap_asks.len());
+        if nb <= self.replaced_bids.capacity() && na <= self.replaced_asks.capacity() {
+            self.replaced_bids.resize(nb, Qty::ZERO);
+            self.replaced_asks.resize(na, Qty::ZERO);
+        } else {
+            self.replaced_ok = false;
+        }
         emit_depth(
             stats,
             sink,

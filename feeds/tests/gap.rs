@@ -125,3 +125,67 @@ fn injected_snapshot_resyncs_the_book() {
     assert_eq!(g2.crossed, 0);
     assert!(g2.agreed * 1000 >= g2.compared * 999);
 }
+
+type Levels = Vec<(Price, Qty)>;
+
+/// What one step emitted: the depth update's levels (bids, asks) and whether a gap was reported.
+#[derive(Default)]
+struct Step {
+    depth: Option<(Levels, Levels)>,
+    gap: bool,
+}
+
+impl ReplaySink for Step {
+    fn emit(&mut self, msg: Msg) {
+        self.gap |= matches!(msg, Msg::Book(b) if b.state == BookState::Gap);
+    }
+    fn emit_depth(&mut self, _d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
+        assert!(self.depth.is_none(), "at most one depth update per step");
+        self.depth = Some((bids.to_vec(), asks.to_vec()));
+    }
+}
+
+/// A lent book is at the state after the update being handled; `replaced` (and, at a gap,
+/// `discarded`) give back the book as it was before it, at every step of a replay with a gap (the
+/// first update is the snapshot, which replaces an empty book).
+#[test]
+fn replaced_and_discarded_give_back_the_book_before_each_update() {
+    let (_, cut, _) = without_depth_line();
+    let path = common::write_capture("replaced", "btcusdt_replaced.txt", &cut);
+    let table = alphapulse_feeds::sample_instruments();
+    let inst = table.id_of("BTCUSDT").unwrap();
+    let mut r = Replay::open(&[path], &table, &FeedOptions::defaults()).unwrap();
+    let levels = |b: &Book, s| b.levels(s).collect::<Vec<_>>();
+    let (mut depths, mut gaps) = (0, 0);
+    loop {
+        let before = r.book(inst).unwrap().clone();
+        let mut step = Step::default();
+        if !r.step(&mut step) {
+            break;
+        }
+        let after = r.book(inst).unwrap();
+        if let Some((bids, asks)) = &step.depth {
+            let (rb, ra) = r.replaced(inst).expect("recorded");
+            // Undo the update, last level first: the book before it.
+            let mut undo = after.clone();
+            for (side, lv, old) in [(Side::Buy, bids, rb), (Side::Sell, asks, ra)] {
+                assert_eq!(lv.len(), old.len());
+                for (l, &o) in lv.iter().zip(old).rev() {
+                    undo.set(side, l.0, o);
+                }
+            }
+            for s in [Side::Buy, Side::Sell] {
+                assert_eq!(levels(&undo, s), levels(&before, s), "step {depths}");
+            }
+            depths += 1;
+        }
+        if step.gap {
+            let (db, da) = r.discarded(inst).expect("kept");
+            assert!(after.is_empty());
+            assert_eq!((db.to_vec(), da.to_vec()), (levels(&before, Side::Buy), levels(&before, Side::Sell)));
+            gaps += 1;
+        }
+    }
+    println!("{depths} depth updates undone exactly, {gaps} gaps");
+    assert!(depths > 90 && gaps == 1, "{depths} {gaps}");
+}

@@ -31,7 +31,7 @@
 
 use crate::Clock;
 use alphapulse_book::Book;
-use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, PxQty};
+use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, Price, PxQty, Qty};
 use std::any::Any;
 use std::cell::Cell;
 
@@ -157,10 +157,29 @@ pub trait Outbox {
     }
 }
 
+/// Levels of both sides of a book (bids, asks), best first.
+pub type BookLevels<'a> = (&'a [(Price, Qty)], &'a [(Price, Qty)]);
+
 /// Books an actor lends, read-only, to the actors after it on its thread (see [`Actor::books`]).
 pub trait Books {
     /// The book of `inst` as of the message being handled, if the lender keeps one.
     fn book(&self, inst: InstrumentId) -> Option<&Book>;
+
+    /// What the levels of `inst`'s depth update being handled replaced in its book: per side, the
+    /// quantity the book held at each level's price just before the lender set it, in the order of
+    /// [`Ctx::depth_levels`]. A lent book is already at the state after the update; with these an
+    /// actor can still see the book as it was before it. `None` when the lender does not record
+    /// them (default).
+    fn replaced(&self, _inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        None
+    }
+
+    /// While `inst`'s `BookStatus::Gap` is handled: the levels (bids, asks; best first) its book
+    /// held when the gap discarded it (the lent book is already empty). `None` when the lender
+    /// does not keep them (default).
+    fn discarded(&self, _inst: InstrumentId) -> Option<BookLevels<'_>> {
+        None
+    }
 }
 
 /// What an actor gets while handling a message: the time, the thread's depth levels, the books

@@ -60,7 +60,9 @@ pub mod placement;
 mod run;
 mod wires;
 
-pub use actor::{levels_in, Actor, Books, Ctx, Flow, LevelStore, Outbox, Poll, Port, Source, VecOutbox};
+pub use actor::{
+    levels_in, Actor, BookLevels, Books, Ctx, Flow, LevelStore, Outbox, Poll, Port, Source, VecOutbox,
+};
 pub use alphapulse_types::Kinds;
 pub use clock::{Clock, ClockKind};
 pub use error::RuntimeError;

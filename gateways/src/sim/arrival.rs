@@ -21,7 +21,7 @@
 //! Cancels: a resting order → `Cancelled`; anything else (unknown, filled, already cancelled,
 //! never rested) → `CancelRejected(UnknownOrder)` carrying the cancel's id, instrument and strategy.
 
-use super::gateway::{positive, SimGateway};
+use super::gateway::{positive, split, SimGateway};
 use super::table::Working;
 use alphapulse_runtime::Ctx;
 use alphapulse_types::{Liquidity, OrdType, OrderCancel, OrderNew, Tif, VenueReject};
@@ -35,18 +35,21 @@ impl SimGateway {
             t.rejected(st, Some(q), ctx, o, VenueReject::Invalid, act);
             return;
         }
-        let Some(view) = self.views.get_mut(o.inst.index()) else {
+        let i = o.inst.index();
+        let Some(view) = self.views.get_mut(i) else {
             t.rejected(st, Some(q), ctx, o, VenueReject::Invalid, act);
             return;
         };
+        let usable = view.usable;
+        let (view, base) = split(view, &self.pre, i, ctx.books());
         let market = o.ord_type == OrdType::Market;
         let limit = if market { None } else { Some(o.px) };
         let rests = !market && o.tif == Tif::Gtc;
-        if market && (!view.usable || view.book.best(o.side.opposite()).is_none()) {
+        if market && (!usable || view.best(&base, o.side.opposite()).is_none()) {
             t.rejected(st, Some(q), ctx, o, VenueReject::NoLiquidity, act);
             return;
         }
-        if o.tif == Tif::Fok && (!view.usable || view.available(o.side, limit, o.qty) < o.qty) {
+        if o.tif == Tif::Fok && (!usable || view.available(&base, o.side, limit, o.qty) < o.qty) {
             t.rejected(st, Some(q), ctx, o, VenueReject::NoLiquidity, act);
             return;
         }
@@ -57,9 +60,12 @@ impl SimGateway {
         t.accepted(st, q, ctx, o, act);
         // What crosses the order's price now, before it takes: a later book change shows this
         // quantity again (the feed does not know we took it), and only quantity beyond it is new.
-        let cross_seen = if view.usable { view.crossing(o.side, o.px) } else { alphapulse_types::Qty::ZERO };
-        let taken = if view.usable {
-            view.take(o.side, limit, o.qty, |px, f| t.fill(st, q, ctx, o, px, f, Liquidity::Taker, act))
+        let cross_seen =
+            if usable { view.crossing(&base, o.side, o.px) } else { alphapulse_types::Qty::ZERO };
+        let taken = if usable {
+            view.take(&base, o.side, limit, o.qty, |px, f| {
+                t.fill(st, q, ctx, o, px, f, Liquidity::Taker, act)
+            })
         } else {
             alphapulse_types::Qty::ZERO
         };
@@ -72,8 +78,8 @@ impl SimGateway {
             t.cancelled(st, q, ctx, o, act);
             return;
         }
-        let queue_ahead = view.book.qty_at(o.side, o.px);
-        let w = Working { order: *o, leaves, queue_ahead, queue_known: view.usable, cross_seen };
+        let queue_ahead = view.qty_at(&base, o.side, o.px);
+        let w = Working { order: *o, leaves, queue_ahead, queue_known: usable, cross_seen };
         // Cannot fail: fullness and duplicates were checked above.
         if self.table.insert(w) {
             st.max_open_orders = st.max_open_orders.max(self.table.len() as u64);

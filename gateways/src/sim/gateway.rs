@@ -8,9 +8,9 @@ use super::pending::{Op, Pending, PendingQueue};
 use super::report::Tariff;
 use super::stats::SimStats;
 use super::table::OrderTable;
-use super::view::View;
+use super::view::{Base, Patch, PreImage, View};
 use super::wire::{encode_order, WIRE_LEN};
-use alphapulse_runtime::{Actor, Ctx, Kinds};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds};
 use alphapulse_types::{
     BookState, Instrument, InstrumentTable, Msg, OrdType, OrderCancel, OrderNew, Qty, Side, VenueReject,
 };
@@ -23,6 +23,10 @@ pub struct SimGateway {
     pub(crate) tariff: Tariff,
     pub(crate) insts: Vec<Instrument>,
     pub(crate) views: Vec<View>,
+    /// While a depth update is handled with lent books: what the lent book held before it.
+    pub(crate) pre: PreImage,
+    /// True when the feed lends its books on this thread (the views keep no book of their own).
+    lent: bool,
     pub(crate) table: OrderTable,
     pub(crate) pending: PendingQueue,
     pub(crate) outgoing: Outgoing,
@@ -51,6 +55,8 @@ impl SimGateway {
             tariff,
             insts: table.iter().cloned().collect(),
             views: table.iter().map(|i| View::new(book_levels, i.tick)).collect(),
+            pre: PreImage::new(book_levels),
+            lent: false,
             table: OrderTable::new(cfg.max_orders),
             pending: PendingQueue::new(cfg.max_pending),
             outgoing: Outgoing::new(cfg.max_reports),
@@ -93,9 +99,18 @@ impl SimGateway {
     pub fn is_finished(&self) -> bool {
         self.finished
     }
-    /// The simulator's current view of `inst`'s book (`None` for an unknown id).
-    pub fn book(&self, inst: alphapulse_types::InstrumentId) -> Option<&alphapulse_book::Book> {
-        self.views.get(inst.index()).map(|v| &v.book)
+    /// The simulator's current view of `inst`'s book (`None` for an unknown id, or when the feed
+    /// lends its books: then the view exists only while a message is handled).
+    pub fn book(&self, inst: alphapulse_types::InstrumentId) -> Option<SimBook<'_>> {
+        let v = self.views.get(inst.index())?;
+        let own = v.own.as_ref()?;
+        Some(SimBook { patch: &v.patch, base: Base::new(Some(own), &self.pre, usize::MAX) })
+    }
+
+    /// True when the simulator keeps a book of its own per instrument (no feed lends its books on
+    /// its thread).
+    pub fn keeps_own_books(&self) -> bool {
+        !self.lent
     }
 
     /// Gateway-side checks a real gateway makes before sending: known instrument, positive
@@ -161,12 +176,42 @@ impl SimGateway {
 
     fn on_market(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {
         // Requests that reached the engine before this event see the book as it was before it.
+        // A lent book is already after it: lay what it held before over it for the drain.
+        // Only needed when a request is due now.
+        self.pre.clear();
+        if self.lent && self.pending.has_due(msg.event_ts()) {
+            match msg {
+                Msg::Depth(d) if d.inst.index() < self.views.len() => {
+                    let levels = ctx.depth_levels(d);
+                    let replaced = ctx.books().and_then(|b| b.replaced(d.inst));
+                    // (Unknown replaced quantities are counted below, once.)
+                    if replaced.is_some_and(|r| !self.pre.set(d.inst.index(), levels, r)) {
+                        self.stats.lent_depth_without_prior += 1;
+                    }
+                }
+                // The snapshot that follows replaces an empty book (the feed keeps none unsynced).
+                Msg::Book(b) if b.state == BookState::Synced && b.inst.index() < self.views.len() => {
+                    self.pre.set_empty(b.inst.index());
+                }
+                // The gap emptied the lent book; the requests due see it as it was.
+                Msg::Book(b) if b.state == BookState::Gap && b.inst.index() < self.views.len() => {
+                    let was = ctx.books().and_then(|l| l.discarded(b.inst));
+                    if !was.is_some_and(|(bids, asks)| self.pre.set_book(b.inst.index(), bids, asks)) {
+                        self.stats.lent_depth_without_prior += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
         self.drain(msg.event_ts(), ctx);
+        self.pre.clear();
+        let books = ctx.books();
         match msg {
             Msg::Quote(q) => {
                 let ok = q.bid_qty.raw() >= 0 && q.ask_qty.raw() >= 0;
                 if let Some(i) = self.market_view(q.inst, ok) {
-                    if self.views[i].apply_quote(q) {
+                    let lent = lent_book(&self.views[i], books, i);
+                    if self.views[i].apply_quote(lent, &self.pre, i, q) {
                         self.on_book_change(i, q.local_ts, ctx);
                     } else {
                         self.stats.stale_quotes += 1;
@@ -177,15 +222,19 @@ impl SimGateway {
                 let (bids, asks) = ctx.depth_levels(d);
                 let ok = bids.iter().chain(asks).all(|l| l.px.raw() > 0 && l.qty.raw() >= 0);
                 if let Some(i) = self.market_view(d.inst, ok) {
-                    let v = &mut self.views[i];
-                    for (side, levels) in [(Side::Buy, bids), (Side::Sell, asks)] {
-                        for &l in levels {
-                            if !v.apply_level(side, l, d.update_id) {
-                                self.stats.stale_levels += 1;
-                            }
-                        }
+                    let lent = lent_book(&self.views[i], books, i);
+                    // What each level replaced in the lent book (the own book is read as it goes).
+                    let replaced = match lent {
+                        Some(_) => books.and_then(|b| b.replaced(d.inst)),
+                        None => None,
+                    };
+                    let replaced = replaced.filter(|r| r.0.len() == bids.len() && r.1.len() == asks.len());
+                    if lent.is_some() && replaced.is_none() && bids.len() + asks.len() > 0 {
+                        self.stats.lent_depth_without_prior += 1;
                     }
-                    v.book.set_update_id(d.update_id);
+                    let v = &mut self.views[i];
+                    let stale = v.apply_depth(lent, replaced, &self.pre, i, (bids, asks), d.update_id);
+                    self.stats.stale_levels += stale;
                     self.on_book_change(i, d.local_ts, ctx);
                 }
             }
@@ -215,6 +264,79 @@ impl SimGateway {
             }
             _ => {}
         }
+        self.pre.clear();
+        let inst = match msg {
+            Msg::Quote(q) => q.inst,
+            Msg::Depth(d) => d.inst,
+            _ => return,
+        };
+        if let Some(v) = self.views.get_mut(inst.index()) {
+            self.stats.overlay_overflows += std::mem::take(&mut v.patch.overflows);
+        }
+    }
+}
+
+/// The patch of view `i` and its base book: its own, or the one `books` lend.
+#[inline]
+pub(crate) fn split<'a>(
+    v: &'a mut View,
+    pre: &'a PreImage,
+    i: usize,
+    books: Option<&'a dyn Books>,
+) -> (&'a mut Patch, Base<'a>) {
+    let lent = lent_book(v, books, i);
+    v.split(lent, pre, i)
+}
+
+/// The book of instrument `i` that `books` lend, unless `v` keeps its own.
+#[inline]
+fn lent_book<'a>(v: &View, books: Option<&'a dyn Books>, i: usize) -> Option<&'a alphapulse_book::Book> {
+    match v.own {
+        Some(_) => None,
+        None => books.and_then(|b| b.book(alphapulse_types::InstrumentId(i as u32))),
+    }
+}
+
+/// The simulator's market for one instrument, read-only (see [`SimGateway::book`]): its own
+/// book of depth with the patch of quotes and its own fills over it.
+#[derive(Clone, Copy)]
+pub struct SimBook<'a> {
+    patch: &'a Patch,
+    base: Base<'a>,
+}
+
+impl<'a> SimBook<'a> {
+    /// Levels of `side` from the best outward.
+    pub fn levels(&self, side: Side) -> impl Iterator<Item = (alphapulse_types::Price, Qty)> + 'a {
+        self.patch.levels(self.base, side)
+    }
+    /// Best level of `side`.
+    pub fn best(&self, side: Side) -> Option<(alphapulse_types::Price, Qty)> {
+        self.levels(side).next()
+    }
+    /// Best bid (highest price) and its quantity.
+    pub fn best_bid(&self) -> Option<(alphapulse_types::Price, Qty)> {
+        self.best(Side::Buy)
+    }
+    /// Best ask (lowest price) and its quantity.
+    pub fn best_ask(&self) -> Option<(alphapulse_types::Price, Qty)> {
+        self.best(Side::Sell)
+    }
+    /// Quantity shown at `px` on `side` (zero if no level).
+    pub fn qty_at(&self, side: Side, px: alphapulse_types::Price) -> Qty {
+        self.patch.qty_at(&self.base, side, px)
+    }
+    /// Total quantity of the best `n` levels of `side`.
+    pub fn depth_qty(&self, side: Side, n: usize) -> Qty {
+        self.levels(side).take(n).fold(Qty::ZERO, |s, (_, q)| s + q)
+    }
+    /// Number of levels on `side`.
+    pub fn len(&self, side: Side) -> usize {
+        self.levels(side).count()
+    }
+    /// True when both sides are empty.
+    pub fn is_empty(&self) -> bool {
+        self.best(Side::Buy).is_none() && self.best(Side::Sell).is_none()
     }
 }
 
@@ -257,6 +379,17 @@ impl Actor for SimGateway {
             _ => return,
         };
         self.outgoing.release(due, ctx);
+    }
+
+    /// The feed on this thread lends its books: the own ones are freed (one book per instrument
+    /// per thread).
+    fn lent_books(&mut self, lent: bool) {
+        self.lent = lent;
+        if lent {
+            for v in &mut self.views {
+                v.own = None;
+            }
+        }
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -22,8 +22,10 @@
 //! because even that is full is answered `CancelRejected(TooManyOrders)` with the cancel's id. At most
 //! `max_orders` GTC orders rest; IOC, FOK and market orders never take a slot.
 //!
-//! **Book view.** Per instrument, a [`alphapulse_book::Book`] built from `Level`s and patched by
-//! `Quote`s (bookTicker is fresher than the 100 ms depth). Both carry the venue's update id, and
+//! **Book view.** Per instrument, a depth book — the feed's, lent on this thread (`Ctx::books`),
+//! or one the simulator builds from the `Depth` messages on a thread of its own — with a small
+//! patch over it (`view.rs`) of what `Quote`s say (bookTicker is fresher than the 100 ms depth) and
+//! what the simulator's own taker fills consumed. Both carry the venue's update id, and
 //! older data never overrides newer (`view.rs`): a quote older than the last depth update is
 //! ignored, and so is a depth level no newer than the last quote at or better than that quote's
 //! price. `BookStatus::Gap` clears it and marks it
@@ -40,7 +42,7 @@
 //!
 //! Files: `config.rs` ([`SimConfig`], [`SimError`]), `gateway.rs` (the actor, gateway-side checks,
 //! encoding), `arrival.rs`, `resting.rs`, `view.rs` (book view and taking), `table.rs` (bounded
-//! order table), `pending.rs` (in-flight queue), `outgoing.rs` (reports waiting for their time),
+//! order table), `pending.rs` (in-flight queue), `probe.rs` (the view outside the actor, for tests), `outgoing.rs` (reports waiting for their time),
 //! `report.rs` (exec reports and fees), `stats.rs`
 //! ([`SimStats`]), `wire.rs` ([`encode_order`]).
 //!
@@ -84,6 +86,7 @@ mod config;
 mod gateway;
 mod outgoing;
 mod pending;
+mod probe;
 mod report;
 mod resting;
 mod stats;
@@ -92,6 +95,9 @@ mod view;
 pub mod wire;
 
 pub use config::{SimConfig, SimError, MAX_CAPACITY, MAX_LATENCY_NS};
-pub use gateway::SimGateway;
+pub use gateway::{SimBook, SimGateway};
+#[doc(hidden)]
+pub use probe::MarketProbe;
 pub use stats::{SimStats, REJECT_KINDS};
+pub use view::OVERRIDES_PER_SIDE;
 pub use wire::{decode_order, encode_order, WIRE_LEN};

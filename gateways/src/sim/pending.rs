@@ -51,6 +51,10 @@ impl PendingQueue {
         self.len += 1;
         Ok(())
     }
+    /// True when the oldest request has reached the engine by `t`.
+    pub fn has_due(&self, t: u64) -> bool {
+        self.len > 0 && self.buf[self.head].arrive <= t
+    }
     /// Pop the oldest request if it has reached the engine by `t`.
     pub fn pop_due(&mut self, t: u64) -> Option<Pending> {
         if self.len == 0 || self.buf[self.head].arrive > t {

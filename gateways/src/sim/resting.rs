@@ -37,7 +37,7 @@
 //! it then would have traded with it (as the taker's counterpart, or as our taking at arrival —
 //! we fill at our own price, never the better one shown).
 
-use super::gateway::{positive, SimGateway};
+use super::gateway::{positive, split, SimGateway};
 use alphapulse_runtime::Ctx;
 use alphapulse_types::{Liquidity, Qty, Side, Trade};
 
@@ -72,11 +72,11 @@ impl SimGateway {
     }
 
     /// The first look at a book for an order that rested while it was unusable.
-    fn learn_queue(&mut self, inst: usize, pos: usize) {
-        let book = &self.views[inst].book;
+    fn learn_queue(&mut self, inst: usize, pos: usize, ctx: &Ctx<'_>) {
+        let (view, base) = split(&mut self.views[inst], &self.pre, inst, ctx.books());
         if let Some(w) = self.table.nth_mut(pos) {
             if !w.queue_known {
-                w.queue_ahead = book.qty_at(w.order.side, w.order.px);
+                w.queue_ahead = view.qty_at(&base, w.order.side, w.order.px);
                 w.cross_seen = Qty::ZERO;
                 w.queue_known = true;
             }
@@ -94,7 +94,7 @@ impl SimGateway {
                 pos += 1;
                 continue;
             }
-            self.learn_queue(inst, pos);
+            self.learn_queue(inst, pos, ctx);
             let Some(w) = self.table.nth_mut(pos) else { break };
             let px = w.order.px;
             let other_side = t.aggressor != w.order.side;
@@ -133,12 +133,12 @@ impl SimGateway {
                 pos += 1;
                 continue;
             }
-            self.learn_queue(inst, pos);
-            let view = &self.views[inst];
+            self.learn_queue(inst, pos, ctx);
+            let (view, base) = split(&mut self.views[inst], &self.pre, inst, ctx.books());
             let Some(w) = self.table.nth_mut(pos) else { break };
-            let shown = view.book.qty_at(w.order.side, w.order.px);
+            let shown = view.qty_at(&base, w.order.side, w.order.px);
             w.queue_ahead = w.queue_ahead.min(shown);
-            let crossing = view.crossing(w.order.side, w.order.px);
+            let crossing = view.crossing(&base, w.order.side, w.order.px);
             let new = crossing.saturating_sub(w.cross_seen).max(Qty::ZERO);
             w.cross_seen = crossing;
             let fill = new.saturating_sub(used).min(w.leaves).max(Qty::ZERO);

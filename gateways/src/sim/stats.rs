@@ -44,6 +44,13 @@ pub struct SimStats {
     pub stale_levels: u64,
     /// Quotes ignored because they are older than the last depth update applied.
     pub stale_quotes: u64,
+    /// Overrides of the simulator's patch over the book dropped because a side was full (see
+    /// `view.rs`: the market there reverted to the depth book).
+    pub overlay_overflows: u64,
+    /// Depth updates (and gaps) handled with lent books whose lender did not say what the lent
+    /// book held before them (or it did not fit): requests processed before them saw the book
+    /// after them.
+    pub lent_depth_without_prior: u64,
     /// Maker fills made by trades at or through the order's price (the queue model).
     pub maker_fills_by_trades: u64,
     /// Maker fills made by the opposite side crossing the order's price.
