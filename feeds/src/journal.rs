@@ -29,7 +29,7 @@ use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
 use alphapulse_shm::{align8, JournalError, Reader, RECORD_HEADER};
 use alphapulse_types::{
     decode_levels, BookState, DecodeError, EndOfStream, InstrumentId, InstrumentTable, LevelsError, Msg,
-    PxQty, Side, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
+    Price, PxQty, Qty, Side, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
 };
 
 /// The record type of a depth update.
@@ -111,6 +111,13 @@ pub struct JournalFeed {
     held: Option<Msg>,
     /// One book per instrument, kept from the records and lent on the thread (empty: none kept).
     books: Vec<Book>,
+    /// What the last depth update replaced (see [`Books::replaced`]), and for which instrument
+    /// (`None`: unknown, e.g. more levels than the room reserved at start).
+    replaced: (Vec<Qty>, Vec<Qty>),
+    replaced_inst: Option<InstrumentId>,
+    /// The levels the last gap discarded (see [`Books::discarded`]), and for which instrument.
+    discarded: (Vec<(Price, Qty)>, Vec<(Price, Qty)>),
+    discarded_inst: Option<InstrumentId>,
 }
 
 enum Next {
@@ -133,12 +140,22 @@ impl JournalFeed {
             levels: Vec::with_capacity(MAX_RECORD_LEVELS),
             held: None,
             books: Vec::new(),
+            replaced: (Vec::new(), Vec::new()),
+            replaced_inst: None,
+            discarded: (Vec::new(), Vec::new()),
+            discarded_inst: None,
         })
     }
     /// Keep a book of `book_levels` levels per side for each instrument of `table` (the config of
     /// the run that wrote the journal: the capture feed's books) and lend them on the thread.
+    /// It also says what each depth update replaced and what a gap discarded
+    /// ([`Books::replaced`], [`Books::discarded`]), in room reserved now: a depth update of more
+    /// than `max(book_levels, 4096)` levels a side has no `replaced`.
     pub fn lending_books(mut self, table: &InstrumentTable, book_levels: usize) -> Self {
         self.books = table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect();
+        let room = book_levels.max(4096);
+        self.replaced = (Vec::with_capacity(room), Vec::with_capacity(room));
+        self.discarded = (Vec::with_capacity(book_levels), Vec::with_capacity(book_levels));
         self
     }
     /// The book of `inst`, if books are kept.
@@ -222,20 +239,42 @@ impl JournalFeed {
     fn apply(&mut self, m: &Msg) {
         match m {
             Msg::Depth(d) => {
+                self.replaced_inst = None;
+                self.discarded_inst = None;
                 let Some(book) = self.books.get_mut(d.inst.index()) else { return };
                 let (b, a) = self.levels.split_at(d.bids as usize);
-                for l in b {
-                    book.set(Side::Buy, l.px, l.qty);
-                }
-                for l in a {
-                    book.set(Side::Sell, l.px, l.qty);
+                let (rb, ra) = &mut self.replaced;
+                rb.clear();
+                ra.clear();
+                let mut fits = true;
+                for (side, levels, out) in [(Side::Buy, b, rb), (Side::Sell, a, ra)] {
+                    for l in levels {
+                        if out.len() < out.capacity() {
+                            out.push(book.qty_at(side, l.px));
+                        } else {
+                            fits = false;
+                        }
+                        book.set(side, l.px, l.qty);
+                    }
                 }
                 book.set_update_id(d.update_id);
+                self.replaced_inst = fits.then_some(d.inst);
             }
             Msg::Book(s) => {
+                self.replaced_inst = None;
+                self.discarded_inst = None;
                 let Some(book) = self.books.get_mut(s.inst.index()) else { return };
                 match s.state {
-                    BookState::Gap => book.clear(),
+                    BookState::Gap => {
+                        let (db, da) = &mut self.discarded;
+                        db.clear();
+                        da.clear();
+                        // At most `book_levels` a side: the room reserved.
+                        db.extend(book.levels(Side::Buy).take(db.capacity()));
+                        da.extend(book.levels(Side::Sell).take(da.capacity()));
+                        self.discarded_inst = Some(s.inst);
+                        book.clear();
+                    }
                     BookState::Synced => book.set_update_id(s.update_id),
                 }
             }
@@ -298,6 +337,14 @@ impl Books for JournalFeed {
     #[inline]
     fn book(&self, inst: InstrumentId) -> Option<&Book> {
         self.books.get(inst.index())
+    }
+    #[inline]
+    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        (self.replaced_inst == Some(inst)).then_some((&self.replaced.0[..], &self.replaced.1[..]))
+    }
+    #[inline]
+    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        (self.discarded_inst == Some(inst)).then_some((&self.discarded.0[..], &self.discarded.1[..]))
     }
 }
 

@@ -298,6 +298,7 @@ proptest::proptest! {
 #[test]
 fn a_lending_replay_keeps_the_book_of_the_messages_sent() {
     use alphapulse_book::Book;
+    use alphapulse_runtime::Books;
     use alphapulse_types::{BookState, BookStatus, InstrumentId, Side};
     let table = alphapulse_feeds::sample_instruments(); // instrument 0: BTCUSDT, tick 0.01
     let tick = table.get(InstrumentId(0)).unwrap().tick;
@@ -352,10 +353,26 @@ fn a_lending_replay_keeps_the_book_of_the_messages_sent() {
             match m {
                 Msg::Depth(d) => {
                     let (b, a) = out.levels_of(d);
-                    b.iter().for_each(|l| model.set(Side::Buy, l.px, l.qty));
-                    a.iter().for_each(|l| model.set(Side::Sell, l.px, l.qty));
+                    // What each level replaced: the quantity just before it was set.
+                    let mut want: (Vec<Qty>, Vec<Qty>) = (Vec::new(), Vec::new());
+                    for l in b {
+                        want.0.push(model.qty_at(Side::Buy, l.px));
+                        model.set(Side::Buy, l.px, l.qty);
+                    }
+                    for l in a {
+                        want.1.push(model.qty_at(Side::Sell, l.px));
+                        model.set(Side::Sell, l.px, l.qty);
+                    }
+                    let got = feed.replaced(InstrumentId(0)).expect("a depth update says what it replaced");
+                    assert_eq!((got.0.to_vec(), got.1.to_vec()), want, "poll {polls}");
                 }
-                Msg::Book(s) if s.state == BookState::Gap => model.clear(),
+                Msg::Book(s) if s.state == BookState::Gap => {
+                    let was: (Vec<_>, Vec<_>) =
+                        (model.levels(Side::Buy).collect(), model.levels(Side::Sell).collect());
+                    let got = feed.discarded(InstrumentId(0)).expect("a gap says what it discarded");
+                    assert_eq!((got.0.to_vec(), got.1.to_vec()), was, "poll {polls}");
+                    model.clear();
+                }
                 _ => {}
             }
         }

@@ -493,6 +493,8 @@ impl Report {
                 ("pending_overflows", ss.pending_overflows),
                 ("bad_market_events", ss.bad_market_events),
                 ("book_gaps", ss.book_gaps),
+                ("overlay_overflows", ss.overlay_overflows),
+                ("lent_depth_without_prior", ss.lent_depth_without_prior),
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), json!(v)))
