@@ -97,6 +97,9 @@ impl JournalFeedStats {
     }
 }
 
+/// One side's levels, best first.
+type Levels = Vec<(Price, Qty)>;
+
 /// Replays one journal stream as the chain's source (actor name `feed`).
 pub struct JournalFeed {
     reader: Reader,
@@ -116,7 +119,7 @@ pub struct JournalFeed {
     replaced: (Vec<Qty>, Vec<Qty>),
     replaced_inst: Option<InstrumentId>,
     /// The levels the last gap discarded (see [`Books::discarded`]), and for which instrument.
-    discarded: (Vec<(Price, Qty)>, Vec<(Price, Qty)>),
+    discarded: (Levels, Levels),
     discarded_inst: Option<InstrumentId>,
 }
 
