@@ -73,7 +73,7 @@ use std::iter::Peekable;
 pub const OVERRIDES_PER_SIDE: usize = 1024;
 
 /// A side holding this many overrides is tidied after every quote and depth update.
-const TIDY_AT: usize = 32;
+const TIDY_AT: usize = 8;
 
 /// True when a taker on `side` with limit `limit` may trade at `px`.
 #[inline(always)]
