@@ -354,8 +354,11 @@ pub trait Actor: Send + 'static {
     }
 
     /// The books this actor keeps and lends, read-only, to the actors after it on its thread
-    /// ([`Ctx::books`]). Only a source may lend (the runtime asks sources only): it must emit at
-    /// most one `Depth` per poll, so that its books are at the state of the message being handled.
+    /// ([`Ctx::books`]), asked once at start after [`Actor::lent_books`] (and then per message).
+    /// They must be at the state of the message being handled downstream: a source emits at most
+    /// one `Depth` per poll; an actor that keeps books from the `Depth` messages it handles lends
+    /// them as they are (the runtime runs a message through every later actor of the thread before
+    /// the next message from upstream reaches it).
     fn books(&self) -> Option<&dyn Books> {
         None
     }

@@ -53,8 +53,15 @@ pub(crate) struct Flags {
 impl<A: Actor> Group<A> {
     /// Run until every actor here has finished and the next thread downstream is done.
     pub(crate) fn run(&mut self, flags: &Flags) -> Result<(), RuntimeError> {
-        for (a, lender) in self.actors.iter_mut().zip(&self.lenders) {
+        // Each actor reads the books of the nearest actor before it on this thread that lends
+        // any; told first whether it is lent some, an actor then says whether it lends its own.
+        let mut lender = None;
+        for (j, a) in self.actors.iter_mut().enumerate() {
+            self.lenders[j] = lender;
             a.lent_books(lender.is_some());
+            if a.books().is_some() {
+                lender = Some(j);
+            }
         }
         let result = self.run_inner(flags);
         if result.is_err() {

@@ -144,9 +144,8 @@ pub fn run_with_clock<A: Actor>(
         let r = spec.start..spec.end;
         let local: Vec<A> = r.clone().map(|i| actors[i].take().expect("each actor placed once")).collect();
         // Each actor's nearest source upstream on this thread that lends its books.
-        let lenders = (0..local.len())
-            .map(|j| (0..j).rev().find(|&k| is_source[spec.start + k] && local[k].books().is_some()))
-            .collect();
+        // Who lends to whom is settled on the thread at start (`Group::run`).
+        let lenders = vec![None; local.len()];
         groups.push(Group {
             index: t,
             names: names[r.clone()].to_vec(),

@@ -259,6 +259,12 @@ impl Actor for StrategyHost {
         self.view.use_lent_books(lent);
     }
 
+    /// Without a feed on its thread the host keeps the books, and lends them to the actors after
+    /// it there (the simulated exchange then keeps none).
+    fn books(&self) -> Option<&dyn Books> {
+        self.view.own_books()
+    }
+
     fn as_any(&self) -> &dyn Any {
         self
     }

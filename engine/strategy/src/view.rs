@@ -19,7 +19,8 @@
 use alphapulse_book::Book;
 use alphapulse_runtime::Books;
 use alphapulse_types::{
-    fixed::mid, BookState, BookStatus, Depth, InstrumentId, InstrumentTable, Price, PxQty, Quote, Side, Trade,
+    fixed::mid, BookState, BookStatus, Depth, InstrumentId, InstrumentTable, Price, PxQty, Qty, Quote, Side,
+    Trade,
 };
 
 /// What the host knows about one instrument's book feed.
@@ -50,8 +51,37 @@ pub struct MarketState {
     insts: Vec<InstState>,
     /// One book per instrument, or none at all when the feed lends its books.
     own: Vec<Book>,
+    /// What the own books' last depth update replaced and a gap discarded, for the actors the host
+    /// lends its books to (see [`Books::replaced`], [`Books::discarded`]).
+    record: Record,
     /// Market events for instruments outside the table (ignored).
     unknown_inst: u64,
+}
+
+/// One side's levels, best first.
+type Levels = Vec<(Price, Qty)>;
+
+/// See [`MarketState::record`]: room reserved at start, nothing allocated later.
+#[derive(Clone, Debug, Default)]
+struct Record {
+    replaced: (Vec<Qty>, Vec<Qty>),
+    /// The instrument of `replaced` (`None`: none, or it did not fit).
+    replaced_inst: Option<InstrumentId>,
+    discarded: (Levels, Levels),
+    discarded_inst: Option<InstrumentId>,
+}
+
+impl Record {
+    /// Room for depth updates of up to `max(book_levels, 4096)` levels a side and gaps of a
+    /// `book_levels` book.
+    fn new(book_levels: usize) -> Self {
+        let room = book_levels.max(4096);
+        Record {
+            replaced: (Vec::with_capacity(room), Vec::with_capacity(room)),
+            discarded: (Vec::with_capacity(book_levels), Vec::with_capacity(book_levels)),
+            ..Default::default()
+        }
+    }
 }
 
 /// What a strategy reads for one message: the state, and the books (the feed's, lent on this
@@ -68,6 +98,7 @@ impl MarketState {
         MarketState {
             insts: vec![InstState::default(); instruments],
             own: (0..instruments).map(|_| Book::with_capacity(book_levels)).collect(),
+            record: Record::new(book_levels),
             unknown_inst: 0,
         }
     }
@@ -78,6 +109,7 @@ impl MarketState {
         MarketState {
             insts: vec![InstState::default(); table.len()],
             own: table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect(),
+            record: Record::new(book_levels),
             unknown_inst: 0,
         }
     }
@@ -86,12 +118,19 @@ impl MarketState {
     pub fn use_lent_books(&mut self, lent: bool) {
         if lent {
             self.own = Vec::new();
+            self.record = Record::default();
         }
     }
 
     /// True when this state keeps books of its own (none are lent).
     pub fn has_own_books(&self) -> bool {
         !self.own.is_empty() || self.insts.is_empty()
+    }
+
+    /// The own books, to lend to the actors after the host on its thread (`None` while the feed's
+    /// are lent to it).
+    pub fn own_books(&self) -> Option<&dyn Books> {
+        (!self.own.is_empty()).then_some(self as &dyn Books)
     }
 
     /// The view for one message, reading `lent` books if some are lent, else the own ones.
@@ -131,14 +170,26 @@ impl MarketState {
     pub(crate) fn apply_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty]) -> bool {
         let Some(s) = self.slot(d.inst) else { return false };
         s.book_ts = d.local_ts;
+        let r = &mut self.record;
+        r.replaced_inst = None;
+        r.discarded_inst = None;
         if let Some(book) = self.own.get_mut(d.inst.index()) {
-            for l in bids {
-                book.set(Side::Buy, l.px, l.qty);
-            }
-            for l in asks {
-                book.set(Side::Sell, l.px, l.qty);
+            let (rb, ra) = &mut r.replaced;
+            rb.clear();
+            ra.clear();
+            let mut fits = true;
+            for (side, levels, out) in [(Side::Buy, bids, rb), (Side::Sell, asks, ra)] {
+                for l in levels {
+                    if out.len() < out.capacity() {
+                        out.push(book.qty_at(side, l.px));
+                    } else {
+                        fits = false;
+                    }
+                    book.set(side, l.px, l.qty);
+                }
             }
             book.set_update_id(d.update_id);
+            r.replaced_inst = fits.then_some(d.inst);
         }
         true
     }
@@ -151,9 +202,18 @@ impl MarketState {
             BookState::Synced => BookFeedState::Synced,
         };
         let book = self.own.get_mut(b.inst.index());
+        let r = &mut self.record;
+        r.replaced_inst = None;
+        r.discarded_inst = None;
         match b.state {
             BookState::Gap => {
                 if let Some(book) = book {
+                    let (db, da) = &mut r.discarded;
+                    db.clear();
+                    da.clear();
+                    db.extend(book.levels(Side::Buy).take(db.capacity()));
+                    da.extend(book.levels(Side::Sell).take(da.capacity()));
+                    r.discarded_inst = Some(b.inst);
                     book.clear();
                 }
             }
@@ -237,6 +297,25 @@ pub(crate) fn two_sided(q: &Quote) -> bool {
     q.bid_px.raw() > 0 && q.ask_px.raw() > 0 && q.bid_px < q.ask_px
 }
 
+/// The host's own books, lent to the actors after it on its thread (the simulated exchange) when
+/// no feed shares it: one book per instrument per thread there too.
+impl Books for MarketState {
+    #[inline]
+    fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.own.get(inst.index())
+    }
+    #[inline]
+    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        let r = &self.record;
+        (r.replaced_inst == Some(inst)).then_some((&r.replaced.0[..], &r.replaced.1[..]))
+    }
+    #[inline]
+    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        let r = &self.record;
+        (r.discarded_inst == Some(inst)).then_some((&r.discarded.0[..], &r.discarded.1[..]))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +353,31 @@ mod tests {
         assert_eq!(b.best_bid().unwrap().0, Price::from_units(99), "gap cleared the old levels");
         assert!(!set(&mut v, 5, Side::Buy, 1, 1));
         assert_eq!(v.unknown_instrument_events(), 1);
+    }
+
+    /// The own books, lent on, say what each depth update replaced and what a gap discarded; once
+    /// the feed's books are lent to the host it has none to lend.
+    #[test]
+    fn own_books_lent_on_say_what_changed() {
+        let mut v = MarketState::new(2, 10);
+        let (i, j) = (InstrumentId(0), InstrumentId(1));
+        set(&mut v, 0, Side::Buy, 100, 1);
+        let d = Depth { inst: i, ..Default::default() };
+        v.apply_depth(&d, &[pq(100, 3), pq(99, 2)], &[pq(101, 4)]);
+        let lent = v.own_books().expect("own books are lent on");
+        let (b, a) = lent.replaced(i).unwrap();
+        assert_eq!((b, a), (&[Qty::from_units(1), Qty::ZERO][..], &[Qty::ZERO][..]));
+        assert!(lent.replaced(j).is_none(), "only the instrument of the last update");
+        assert!(lent.discarded(i).is_none());
+        v.apply_status(&BookStatus { inst: i, state: BookState::Gap, ..Default::default() });
+        let lent = v.own_books().unwrap();
+        let (b, a) = lent.discarded(i).unwrap();
+        let want_b =
+            [(Price::from_units(100), Qty::from_units(3)), (Price::from_units(99), Qty::from_units(2))];
+        assert_eq!((b, a), (&want_b[..], &[(Price::from_units(101), Qty::from_units(4))][..]));
+        assert!(lent.replaced(i).is_none() && lent.book(i).unwrap().len(Side::Buy) == 0);
+        v.use_lent_books(true);
+        assert!(v.own_books().is_none());
     }
 
     #[test]
