@@ -24,12 +24,12 @@
 //! [`JournalFeed::error`] for the caller to report. The replay allocates only when it moves to the
 //! next segment file (opening it).
 
-use alphapulse_book::Book;
+use alphapulse_book::{Book, Changes};
 use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
 use alphapulse_shm::{align8, JournalError, Reader, RECORD_HEADER};
 use alphapulse_types::{
     decode_levels, BookState, DecodeError, EndOfStream, InstrumentId, InstrumentTable, LevelsError, Msg,
-    Price, PxQty, Qty, Side, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
+    PxQty, Qty, CODEC_VERSION, ENCODED_LEN, MSG_KINDS,
 };
 
 /// The record type of a depth update.
@@ -97,9 +97,6 @@ impl JournalFeedStats {
     }
 }
 
-/// One side's levels, best first.
-type Levels = Vec<(Price, Qty)>;
-
 /// Replays one journal stream as the chain's source (actor name `feed`).
 pub struct JournalFeed {
     reader: Reader,
@@ -114,13 +111,8 @@ pub struct JournalFeed {
     held: Option<Msg>,
     /// One book per instrument, kept from the records and lent on the thread (empty: none kept).
     books: Vec<Book>,
-    /// What the last depth update replaced (see [`Books::replaced`]), and for which instrument
-    /// (`None`: unknown, e.g. more levels than the room reserved at start).
-    replaced: (Vec<Qty>, Vec<Qty>),
-    replaced_inst: Option<InstrumentId>,
-    /// The levels the last gap discarded (see [`Books::discarded`]), and for which instrument.
-    discarded: (Levels, Levels),
-    discarded_inst: Option<InstrumentId>,
+    /// What the last depth update replaced and the last gap discarded (see [`Books::replaced`]).
+    changes: Changes,
 }
 
 enum Next {
@@ -143,10 +135,7 @@ impl JournalFeed {
             levels: Vec::with_capacity(MAX_RECORD_LEVELS),
             held: None,
             books: Vec::new(),
-            replaced: (Vec::new(), Vec::new()),
-            replaced_inst: None,
-            discarded: (Vec::new(), Vec::new()),
-            discarded_inst: None,
+            changes: Changes::default(),
         })
     }
     /// Keep a book of `book_levels` levels per side for each instrument of `table` (the config of
@@ -156,9 +145,7 @@ impl JournalFeed {
     /// than `max(book_levels, 4096)` levels a side has no `replaced`.
     pub fn lending_books(mut self, table: &InstrumentTable, book_levels: usize) -> Self {
         self.books = table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect();
-        let room = book_levels.max(4096);
-        self.replaced = (Vec::with_capacity(room), Vec::with_capacity(room));
-        self.discarded = (Vec::with_capacity(book_levels), Vec::with_capacity(book_levels));
+        self.changes = Changes::new(book_levels);
         self
     }
     /// The book of `inst`, if books are kept.
@@ -242,43 +229,19 @@ impl JournalFeed {
     fn apply(&mut self, m: &Msg) {
         match m {
             Msg::Depth(d) => {
-                self.replaced_inst = None;
-                self.discarded_inst = None;
-                let Some(book) = self.books.get_mut(d.inst.index()) else { return };
+                let Some(book) = self.books.get_mut(d.inst.index()) else { return self.changes.forget() };
                 let (b, a) = self.levels.split_at(d.bids as usize);
-                let (rb, ra) = &mut self.replaced;
-                rb.clear();
-                ra.clear();
-                let mut fits = true;
-                for (side, levels, out) in [(Side::Buy, b, rb), (Side::Sell, a, ra)] {
-                    for l in levels {
-                        if out.len() < out.capacity() {
-                            out.push(book.qty_at(side, l.px));
-                        } else {
-                            fits = false;
-                        }
-                        book.set(side, l.px, l.qty);
-                    }
-                }
+                self.changes.apply_depth(book, d.inst, b, a);
                 book.set_update_id(d.update_id);
-                self.replaced_inst = fits.then_some(d.inst);
             }
             Msg::Book(s) => {
-                self.replaced_inst = None;
-                self.discarded_inst = None;
-                let Some(book) = self.books.get_mut(s.inst.index()) else { return };
+                let Some(book) = self.books.get_mut(s.inst.index()) else { return self.changes.forget() };
                 match s.state {
-                    BookState::Gap => {
-                        let (db, da) = &mut self.discarded;
-                        db.clear();
-                        da.clear();
-                        // At most `book_levels` a side: the room reserved.
-                        db.extend(book.levels(Side::Buy).take(db.capacity()));
-                        da.extend(book.levels(Side::Sell).take(da.capacity()));
-                        self.discarded_inst = Some(s.inst);
-                        book.clear();
+                    BookState::Gap => self.changes.clear(book, s.inst),
+                    BookState::Synced => {
+                        self.changes.forget();
+                        book.set_update_id(s.update_id);
                     }
-                    BookState::Synced => book.set_update_id(s.update_id),
                 }
             }
             _ => {}
@@ -343,11 +306,11 @@ impl Books for JournalFeed {
     }
     #[inline]
     fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        (self.replaced_inst == Some(inst)).then_some((&self.replaced.0[..], &self.replaced.1[..]))
+        self.changes.replaced(inst)
     }
     #[inline]
     fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        (self.discarded_inst == Some(inst)).then_some((&self.discarded.0[..], &self.discarded.1[..]))
+        self.changes.discarded(inst)
     }
 }
 

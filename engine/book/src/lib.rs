@@ -29,11 +29,13 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod changes;
 mod grid;
 mod iter;
 mod ladder;
 mod recenter;
 
+pub use changes::{BookLevels, Changes};
 pub use iter::Levels;
 
 use alphapulse_types::{Price, Qty, Side};

@@ -31,7 +31,7 @@
 
 use crate::Clock;
 use alphapulse_book::Book;
-use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, Price, PxQty, Qty};
+use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, PxQty, Qty};
 use std::any::Any;
 use std::cell::Cell;
 
@@ -158,7 +158,7 @@ pub trait Outbox {
 }
 
 /// Levels of both sides of a book (bids, asks), best first.
-pub type BookLevels<'a> = (&'a [(Price, Qty)], &'a [(Price, Qty)]);
+pub use alphapulse_book::BookLevels;
 
 /// Books an actor lends, read-only, to the actors after it on its thread (see [`Actor::books`]).
 pub trait Books {

@@ -16,7 +16,7 @@
 //! order the feed sends them in. Before any status has been seen the book counts as usable (feeds
 //! only emit levels once they hold a snapshot). A usable book must also be two-sided and uncrossed.
 
-use alphapulse_book::Book;
+use alphapulse_book::{Book, Changes};
 use alphapulse_runtime::Books;
 use alphapulse_types::{
     fixed::mid, BookState, BookStatus, Depth, InstrumentId, InstrumentTable, Price, PxQty, Qty, Quote, Side,
@@ -53,35 +53,9 @@ pub struct MarketState {
     own: Vec<Book>,
     /// What the own books' last depth update replaced and a gap discarded, for the actors the host
     /// lends its books to (see [`Books::replaced`], [`Books::discarded`]).
-    record: Record,
+    record: Changes,
     /// Market events for instruments outside the table (ignored).
     unknown_inst: u64,
-}
-
-/// One side's levels, best first.
-type Levels = Vec<(Price, Qty)>;
-
-/// See [`MarketState::record`]: room reserved at start, nothing allocated later.
-#[derive(Clone, Debug, Default)]
-struct Record {
-    replaced: (Vec<Qty>, Vec<Qty>),
-    /// The instrument of `replaced` (`None`: none, or it did not fit).
-    replaced_inst: Option<InstrumentId>,
-    discarded: (Levels, Levels),
-    discarded_inst: Option<InstrumentId>,
-}
-
-impl Record {
-    /// Room for depth updates of up to `max(book_levels, 4096)` levels a side and gaps of a
-    /// `book_levels` book.
-    fn new(book_levels: usize) -> Self {
-        let room = book_levels.max(4096);
-        Record {
-            replaced: (Vec::with_capacity(room), Vec::with_capacity(room)),
-            discarded: (Vec::with_capacity(book_levels), Vec::with_capacity(book_levels)),
-            ..Default::default()
-        }
-    }
 }
 
 /// What a strategy reads for one message: the state, and the books (the feed's, lent on this
@@ -98,7 +72,7 @@ impl MarketState {
         MarketState {
             insts: vec![InstState::default(); instruments],
             own: (0..instruments).map(|_| Book::with_capacity(book_levels)).collect(),
-            record: Record::new(book_levels),
+            record: Changes::new(book_levels),
             unknown_inst: 0,
         }
     }
@@ -109,7 +83,7 @@ impl MarketState {
         MarketState {
             insts: vec![InstState::default(); table.len()],
             own: table.iter().map(|i| Book::with_grid(book_levels, i.tick)).collect(),
-            record: Record::new(book_levels),
+            record: Changes::new(book_levels),
             unknown_inst: 0,
         }
     }
@@ -118,7 +92,7 @@ impl MarketState {
     pub fn use_lent_books(&mut self, lent: bool) {
         if lent {
             self.own = Vec::new();
-            self.record = Record::default();
+            self.record = Changes::default();
         }
     }
 
@@ -170,26 +144,12 @@ impl MarketState {
     pub(crate) fn apply_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty]) -> bool {
         let Some(s) = self.slot(d.inst) else { return false };
         s.book_ts = d.local_ts;
-        let r = &mut self.record;
-        r.replaced_inst = None;
-        r.discarded_inst = None;
-        if let Some(book) = self.own.get_mut(d.inst.index()) {
-            let (rb, ra) = &mut r.replaced;
-            rb.clear();
-            ra.clear();
-            let mut fits = true;
-            for (side, levels, out) in [(Side::Buy, bids, rb), (Side::Sell, asks, ra)] {
-                for l in levels {
-                    if out.len() < out.capacity() {
-                        out.push(book.qty_at(side, l.px));
-                    } else {
-                        fits = false;
-                    }
-                    book.set(side, l.px, l.qty);
-                }
+        match self.own.get_mut(d.inst.index()) {
+            Some(book) => {
+                self.record.apply_depth(book, d.inst, bids, asks);
+                book.set_update_id(d.update_id);
             }
-            book.set_update_id(d.update_id);
-            r.replaced_inst = fits.then_some(d.inst);
+            None => self.record.forget(),
         }
         true
     }
@@ -202,19 +162,11 @@ impl MarketState {
             BookState::Synced => BookFeedState::Synced,
         };
         let book = self.own.get_mut(b.inst.index());
-        let r = &mut self.record;
-        r.replaced_inst = None;
-        r.discarded_inst = None;
+        self.record.forget();
         match b.state {
             BookState::Gap => {
                 if let Some(book) = book {
-                    let (db, da) = &mut r.discarded;
-                    db.clear();
-                    da.clear();
-                    db.extend(book.levels(Side::Buy).take(db.capacity()));
-                    da.extend(book.levels(Side::Sell).take(da.capacity()));
-                    r.discarded_inst = Some(b.inst);
-                    book.clear();
+                    self.record.clear(book, b.inst);
                 }
             }
             BookState::Synced => {
@@ -266,10 +218,8 @@ impl<'a> MarketView<'a> {
             Some(lent) => lent.book(inst)?,
             None => self.state.own.get(inst.index())?,
         };
-        let usable = s.state != BookFeedState::Gap
-            && b.len(alphapulse_types::Side::Buy) > 0
-            && b.len(alphapulse_types::Side::Sell) > 0
-            && !b.is_crossed();
+        let usable =
+            s.state != BookFeedState::Gap && b.len(Side::Buy) > 0 && b.len(Side::Sell) > 0 && !b.is_crossed();
         usable.then_some(b)
     }
 
@@ -306,13 +256,11 @@ impl Books for MarketState {
     }
     #[inline]
     fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        let r = &self.record;
-        (r.replaced_inst == Some(inst)).then_some((&r.replaced.0[..], &r.replaced.1[..]))
+        self.record.replaced(inst)
     }
     #[inline]
     fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        let r = &self.record;
-        (r.discarded_inst == Some(inst)).then_some((&r.discarded.0[..], &r.discarded.1[..]))
+        self.record.discarded(inst)
     }
 }
 
