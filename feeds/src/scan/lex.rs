@@ -187,11 +187,7 @@ impl<'a> Cur<'a> {
             self.expect(b']')?;
             let px = Price::parse(p).ok()?;
             let qty = Qty::parse(q).ok()?;
-            if out.len() < cap {
-                out.push((px, qty));
-            } else {
-                *dropped += 1;
-            }
+            keep(out, cap, dropped, (px, qty));
             match self.next()? {
                 b',' => {}
                 b']' => return Some(()),
@@ -251,17 +247,24 @@ impl<'a> Cur<'a> {
             let px = Price::from_raw(self.dec8()?);
             self.lit(b",\"")?;
             let qty = Qty::from_raw(self.dec8()?);
-            if out.len() < cap {
-                out.push((px, qty));
-            } else {
-                *dropped += 1;
-            }
+            keep(out, cap, dropped, (px, qty));
             match (self.byte()?, self.byte()?) {
                 (b']', b',') => {}
                 (b']', b']') => return Some(()),
                 _ => return None,
             }
         }
+    }
+}
+
+/// The level cap of a frame: `level` is kept while `out` holds fewer than `cap`, else counted in
+/// `dropped`.
+#[inline(always)]
+fn keep(out: &mut Vec<(Price, Qty)>, cap: usize, dropped: &mut u32, level: (Price, Qty)) {
+    if out.len() < cap {
+        out.push(level);
+    } else {
+        *dropped += 1;
     }
 }
 
