@@ -10,7 +10,9 @@
 //!   for the exact depth/bookTicker/trade/aggTrade shapes; everything else falls back to simd-json);
 //! - [`pending`] / [`sync`]: the bounded pre-snapshot buffer and the per-instrument diff-depth
 //!   state machine [`BookSync`] (Binance's documented procedure, gaps, resyncs);
-//! - [`replay`]: [`Replay`], merging sources by local time and dispatching frames;
+//! - [`decode`]: [`Decoder`], one frame's text to market messages (parser, books, counters), shared
+//!   by the replay and the live feed;
+//! - [`replay`]: [`Replay`], merging capture sources by local time into the decoder;
 //! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
 //! - [`journal`]: [`JournalFeed`], the source that replays a journal stream (no parsing);
 //! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence,
@@ -31,6 +33,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+pub mod decode;
 mod error;
 mod gzcheck;
 mod inflate;
@@ -50,6 +53,7 @@ pub mod sync;
 pub mod testdata;
 
 pub use actor::{FeedActor, FeedConfig, FeedOptions};
+pub use decode::{Decoded, Decoder, FramePos};
 pub use error::FeedError;
 pub use gzcheck::{DamageKind, DamagedFile};
 pub use instruments::{

@@ -1,6 +1,6 @@
 //! [`Replay`]: capture files in, market messages out. Sources are merged by local receive time
-//! (ties: the source whose first file came first in the list), each frame is parsed into the
-//! reused [`Parser`] and dispatched to the instrument's [`BookSync`].
+//! (ties: the source whose first file came first in the list), and each frame goes through the
+//! [`Decoder`] the live feed uses too (parser, books, counters).
 //!
 //! Timestamps are validated before anything is emitted: each source checks its receive times
 //! (`crate::source`'s `RecvClock`: plausible window, bounded steps from the previous accepted line of
@@ -9,30 +9,22 @@
 //! line is one malformed `bad_timestamp` line and no event; a refused depth update (bad timestamp
 //! or bad values) discards its instrument's book as a gap ([`BookSync::on_refused_depth`]).
 
+use crate::decode::{Decoded, Decoder, FramePos};
 use crate::instruments::SymbolMap;
-use crate::parse::Parser;
-use crate::pending::DepthEvent;
 use crate::source::{detect_format, CaptureFormat, RecvClock, Source, SourceFile};
-use crate::stats::{FeedStats, FrameKind, MalformedKind};
-use crate::sync::{emit, BookSync, BookSyncStatus, ReplaySink};
+use crate::stats::{FeedStats, FrameKind};
+use crate::sync::{BookSync, ReplaySink};
 use crate::{FeedError, FeedOptions};
 use alphapulse_book::Book;
-use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Qty, Quote, Side, Trade};
+use alphapulse_types::{InstrumentId, InstrumentTable, Qty};
 use std::path::{Path, PathBuf};
 
 /// The replay engine the [`crate::FeedActor`] is built on; usable directly with a [`ReplaySink`].
 pub struct Replay {
     sources: Vec<Source>,
-    parser: Parser,
-    symbols: SymbolMap,
-    books: Vec<BookSync>,
-    /// Last exchange time seen per instrument (stamped on spot bookTickers, which carry none).
-    last_exch: Vec<u64>,
-    stats: FeedStats,
-    /// `max_exchange_skew_ns`.
-    max_skew: u64,
+    /// The frame path shared with the live feed: parser, symbols, books, counters.
+    dec: Decoder,
     total_bytes: u64,
-    last_local_ts: u64,
     started: bool,
     /// The source whose head was consumed by the last step and must read its next line.
     advance_due: Option<usize>,
@@ -115,37 +107,16 @@ impl Replay {
         verify_gzip(groups.iter_mut().flat_map(|g| g.1.iter_mut()).collect())?;
         let clock = RecvClock::new(opts.max_recv_jump_forward_ns, opts.max_recv_jump_back_ns);
         let sources = groups.into_iter().map(|(_, fs)| Source::new(fs, opts.max_line_bytes, clock)).collect();
-        let level_cap = opts.book_levels.max(opts.max_frame_levels);
-        let books = instruments
-            .iter()
-            .map(|i| {
-                let mut b = BookSync::new(
-                    i.id,
-                    i.tick,
-                    opts.book_levels,
-                    opts.max_buffered_depth_events,
-                    opts.max_buffered_levels,
-                );
-                b.reserve_replaced(level_cap);
-                b
-            })
-            .collect();
+        let stats = FeedStats {
+            files: files.to_vec(),
+            // Capacity for one entry per file: recording damage on the hot path never allocates.
+            damaged: Vec::with_capacity(files.len()),
+            ..FeedStats::default()
+        };
         Ok(Replay {
             sources,
-            parser: Parser::new(opts.max_line_bytes, level_cap),
-            symbols,
-            books,
-            last_exch: vec![0; instruments.len()],
-            stats: FeedStats {
-                files: files.to_vec(),
-                // Capacity for one entry per file: recording damage on the hot path never allocates.
-                damaged: Vec::with_capacity(files.len()),
-                books: instruments.iter().map(|i| BookSyncStatus::new(i.id)).collect(),
-                ..FeedStats::default()
-            },
-            max_skew: opts.max_exchange_skew_ns,
+            dec: Decoder::new(instruments, opts, stats),
             total_bytes,
-            last_local_ts: 0,
             started: false,
             advance_due: None,
         })
@@ -153,23 +124,23 @@ impl Replay {
 
     /// Counters so far.
     pub fn stats(&self) -> &FeedStats {
-        &self.stats
+        self.dec.stats()
     }
     /// The sync state and book of `inst`.
     pub fn book_sync(&self, inst: InstrumentId) -> Option<&BookSync> {
-        self.books.get(inst.index())
+        self.dec.book_sync(inst)
     }
     /// The book of `inst` (`None` for an unknown id; empty unless synced).
     pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
-        self.books.get(inst.index()).map(BookSync::book)
+        self.dec.book(inst)
     }
     /// What the levels of the last depth update of `inst` replaced (see [`BookSync::replaced`]).
     pub fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        self.books.get(inst.index())?.replaced()
+        self.dec.replaced(inst)
     }
     /// The book the last gap of `inst` discarded (see [`BookSync::discarded`]).
     pub fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        self.books.get(inst.index())?.discarded()
+        self.dec.discarded(inst)
     }
     /// Sum of the input files' sizes (compressed for gzip), for a progress bar.
     pub fn total_input_bytes(&self) -> u64 {
@@ -181,7 +152,7 @@ impl Replay {
     }
     /// Local time of the last frame processed.
     pub fn last_local_ts(&self) -> u64 {
-        self.last_local_ts
+        self.dec.last_local_ts()
     }
 
     /// Read the next line of every source that needs one (at the start, and the source the last
@@ -191,11 +162,11 @@ impl Replay {
         if !self.started {
             self.started = true;
             for s in &mut self.sources {
-                s.advance(&mut self.stats, &mut self.symbols);
+                s.advance(&mut self.dec.stats, &mut self.dec.symbols);
             }
         }
         if let Some(si) = self.advance_due.take() {
-            self.sources[si].advance(&mut self.stats, &mut self.symbols);
+            self.sources[si].advance(&mut self.dec.stats, &mut self.dec.symbols);
         }
     }
 
@@ -204,10 +175,8 @@ impl Replay {
     /// so the frame's events leave before any further input is read.
     pub fn step<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
         // Events buffered before a snapshot are replayed first, one per step (see `crate::sync`).
-        for b in &mut self.books {
-            if b.drain_one(&mut self.stats, sink) {
-                return true;
-            }
+        if self.dec.drain_one(sink) {
+            return true;
         }
         self.prefetch();
         let mut best: Option<(usize, u64)> = None;
@@ -224,112 +193,19 @@ impl Replay {
         let src = &mut self.sources[si];
         let head = src.head.expect("head");
         let json = &mut src.reader.buf[head.json.0..head.json.1];
-        let parsed = self.parser.parse(json, head.snapshot_inst, &mut self.symbols);
-        let skew_ok = |ts: u64| ts == 0 || ts.abs_diff(head.local_ts) <= self.max_skew;
-        let f = &self.parser.frame;
-        let parsed = match parsed {
-            _ if head.bad_ts => Err(MalformedKind::BadTimestamp),
-            Ok(_) if !skew_ok(f.exch_ts) || !skew_ok(f.txn_ts) => {
-                src.clock.refuse_last();
-                Err(MalformedKind::BadTimestamp)
-            }
-            r => r,
-        };
-        match parsed {
-            Ok(kind) => {
-                self.last_local_ts = head.local_ts;
-                self.stats.by_kind[kind as usize] += 1;
-                if let Some(inst) = self.parser.frame.inst {
-                    if kind != FrameKind::Snapshot {
+        let pos = FramePos { file: head.file, line: head.line };
+        match self.dec.frame(json, head.local_ts, head.snapshot_inst, head.bad_ts, pos, sink) {
+            Decoded::Frame(kind) => {
+                if kind != FrameKind::Snapshot {
+                    if let Some(inst) = self.dec.last_frame_inst() {
                         src.last_inst = Some(inst);
                     }
                 }
-                self.dispatch(kind, head.local_ts, sink);
             }
-            Err(kind) => {
-                if kind == MalformedKind::UnknownStream {
-                    self.stats.by_kind[FrameKind::Other as usize] += 1;
-                }
-                self.stats.malformed_at(kind, head.file, head.line);
-                let f = &self.parser.frame;
-                if f.kind == Some(FrameKind::Depth) {
-                    if let Some(book) = f.inst.and_then(|i| self.books.get_mut(i.index())) {
-                        let local_ts = head.local_ts.max(self.last_local_ts);
-                        book.on_refused_depth(f.exch_ts, local_ts, &mut self.stats, sink);
-                    }
-                }
-            }
+            Decoded::Skewed => src.clock.refuse_last(),
+            Decoded::Refused(_) => {}
         }
         self.advance_due = Some(si);
         true
-    }
-
-    fn dispatch<S: ReplaySink + ?Sized>(&mut self, kind: FrameKind, local_ts: u64, sink: &mut S) {
-        let f = &self.parser.frame;
-        self.stats.level_overflows += f.dropped_levels as u64;
-        if matches!(kind, FrameKind::Kline | FrameKind::Other) {
-            return;
-        }
-        let Some(inst) = f.inst else {
-            self.stats.unknown_symbols += 1;
-            return;
-        };
-        let Some(book) = self.books.get_mut(inst.index()) else {
-            self.stats.unknown_symbols += 1;
-            return;
-        };
-        if let Some(b) = self.stats.books.get_mut(inst.index()) {
-            b.frames += 1;
-        }
-        let last_exch = &mut self.last_exch[inst.index()];
-        if f.exch_ts != 0 {
-            *last_exch = f.exch_ts;
-        }
-        let stats = &mut self.stats;
-        match kind {
-            FrameKind::Depth => {
-                let ev = DepthEvent {
-                    first_id: f.first_id,
-                    last_id: f.last_id,
-                    prev_id: f.prev_id,
-                    exch_ts: f.exch_ts,
-                    bids: &f.bids,
-                    asks: &f.asks,
-                };
-                book.on_depth(&ev, local_ts, stats, sink);
-            }
-            FrameKind::Snapshot => {
-                let exch = if f.exch_ts != 0 { f.exch_ts } else { *last_exch };
-                book.on_snapshot(f.last_id, &f.bids, &f.asks, exch, local_ts, stats, sink);
-            }
-            FrameKind::BookTicker => {
-                let q = Quote {
-                    inst,
-                    bid_px: f.bid_px,
-                    bid_qty: f.bid_qty,
-                    ask_px: f.ask_px,
-                    ask_qty: f.ask_qty,
-                    update_id: f.last_id,
-                    local_ts,
-                    ..Default::default()
-                };
-                sink.book_ticker(inst, f.last_id, &q);
-                emit(stats, sink, Msg::Quote(q));
-            }
-            FrameKind::Trade | FrameKind::AggTrade => {
-                let t = Trade {
-                    inst,
-                    aggressor: if f.buyer_maker { Side::Sell } else { Side::Buy },
-                    px: f.px,
-                    qty: f.qty,
-                    trade_id: f.trade_id,
-                    exch_ts: f.exch_ts,
-                    local_ts,
-                    ..Default::default()
-                };
-                emit(stats, sink, Msg::Trade(t));
-            }
-            FrameKind::Kline | FrameKind::Other => {}
-        }
     }
 }

@@ -1,0 +1,260 @@
+//! [`Decoder`]: one frame's text in, market messages out — the part of the feed that the replay of
+//! capture files and the live feed share, so both produce the same messages from the same frames.
+//!
+//! It owns the parser, the symbol map, every instrument's [`BookSync`] and the counters. A caller
+//! hands it each frame with its receive time ([`Decoder::frame`]) and, before the next one, lets it
+//! replay one buffered depth event ([`Decoder::drain_one`]): every step emits at most one depth
+//! update, so a book lent to the actors of the feed's thread is at the state of the update they are
+//! handling (see `crate::sync`).
+//!
+//! A frame's exchange times `E`/`T` are checked against its receive time (`max_exchange_skew_ns`);
+//! a refused depth update discards its instrument's book as a gap ([`BookSync::on_refused_depth`]).
+
+use crate::instruments::SymbolMap;
+use crate::parse::Parser;
+use crate::pending::DepthEvent;
+use crate::stats::{FeedStats, FrameKind, MalformedKind};
+use crate::sync::{emit, BookSync, BookSyncStatus, ReplaySink};
+use crate::FeedOptions;
+use alphapulse_book::Book;
+use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Qty, Quote, Side, Trade};
+
+/// Where a frame came from, for the first occurrence of a malformed kind: (index into
+/// [`FeedStats::files`], 1-based line). A live connection uses its own numbering.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FramePos {
+    pub file: u32,
+    pub line: u64,
+}
+
+/// What became of one frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decoded {
+    /// Parsed and dispatched.
+    Frame(FrameKind),
+    /// Refused (counted as malformed of this kind).
+    Refused(MalformedKind),
+    /// Parsed, but an exchange time is too far from the receive time: refused as
+    /// [`MalformedKind::BadTimestamp`]; the receive time may be the wrong one.
+    Skewed,
+}
+
+/// The shared frame path (see the module doc).
+pub struct Decoder {
+    pub(crate) parser: Parser,
+    pub(crate) symbols: SymbolMap,
+    books: Vec<BookSync>,
+    /// Last exchange time seen per instrument (stamped on spot bookTickers, which carry none).
+    last_exch: Vec<u64>,
+    pub(crate) stats: FeedStats,
+    /// `max_exchange_skew_ns`.
+    max_skew: u64,
+    last_local_ts: u64,
+}
+
+impl Decoder {
+    /// Books and buffers for every instrument of `instruments`, sized by `opts` (validated by the
+    /// caller); `stats` starts the counters (files, damage slots).
+    pub fn new(instruments: &InstrumentTable, opts: &FeedOptions, mut stats: FeedStats) -> Self {
+        let level_cap = opts.book_levels.max(opts.max_frame_levels);
+        let books = instruments
+            .iter()
+            .map(|i| {
+                let mut b = BookSync::new(
+                    i.id,
+                    i.tick,
+                    opts.book_levels,
+                    opts.max_buffered_depth_events,
+                    opts.max_buffered_levels,
+                );
+                b.reserve_replaced(level_cap);
+                b
+            })
+            .collect();
+        stats.books = instruments.iter().map(|i| BookSyncStatus::new(i.id)).collect();
+        Decoder {
+            parser: Parser::new(opts.max_line_bytes, level_cap),
+            symbols: SymbolMap::new(instruments),
+            books,
+            last_exch: vec![0; instruments.len()],
+            stats,
+            max_skew: opts.max_exchange_skew_ns,
+            last_local_ts: 0,
+        }
+    }
+
+    /// Counters so far.
+    pub fn stats(&self) -> &FeedStats {
+        &self.stats
+    }
+    /// The counters, for a caller that counts its own events in them.
+    pub fn stats_mut(&mut self) -> &mut FeedStats {
+        &mut self.stats
+    }
+    /// The sync state and book of `inst`.
+    pub fn book_sync(&self, inst: InstrumentId) -> Option<&BookSync> {
+        self.books.get(inst.index())
+    }
+    /// The sync state and book of `inst`, to reset it (a live connection lost).
+    pub fn book_sync_mut(&mut self, inst: InstrumentId) -> Option<(&mut BookSync, &mut FeedStats)> {
+        Some((self.books.get_mut(inst.index())?, &mut self.stats))
+    }
+    /// The book of `inst` (`None` for an unknown id; empty unless synced).
+    pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        self.books.get(inst.index()).map(BookSync::book)
+    }
+    /// What the levels of the last depth update of `inst` replaced (see [`BookSync::replaced`]).
+    pub fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        self.books.get(inst.index())?.replaced()
+    }
+    /// The book the last gap of `inst` discarded (see [`BookSync::discarded`]).
+    pub fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        self.books.get(inst.index())?.discarded()
+    }
+    /// Receive time of the last frame processed.
+    pub fn last_local_ts(&self) -> u64 {
+        self.last_local_ts
+    }
+    /// The instrument of a symbol (upper case, as in the instrument table), without allocating.
+    pub fn instrument(&mut self, symbol: &[u8]) -> Option<InstrumentId> {
+        self.symbols.get(symbol)
+    }
+
+    /// Replay one depth event buffered before a snapshot, if any (see `crate::sync`); true when a
+    /// step was taken (then no frame should be handled before the next call).
+    pub fn drain_one<S: ReplaySink + ?Sized>(&mut self, sink: &mut S) -> bool {
+        for b in &mut self.books {
+            if b.drain_one(&mut self.stats, sink) {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Parse one frame received at `local_ts` and dispatch its events. `snapshot_inst`: the
+    /// instrument a REST snapshot in `json` belongs to (the body names none). `bad_ts`: the caller
+    /// already refused the receive time (the frame is then parsed only to discard a depth update's
+    /// book). Malformed frames are counted here, at `pos`.
+    pub fn frame<S: ReplaySink + ?Sized>(
+        &mut self,
+        json: &mut [u8],
+        local_ts: u64,
+        snapshot_inst: Option<InstrumentId>,
+        bad_ts: bool,
+        pos: FramePos,
+        sink: &mut S,
+    ) -> Decoded {
+        let parsed = self.parser.parse(json, snapshot_inst, &mut self.symbols);
+        let skew_ok = |ts: u64| ts == 0 || ts.abs_diff(local_ts) <= self.max_skew;
+        let f = &self.parser.frame;
+        let mut skewed = false;
+        let parsed = match parsed {
+            _ if bad_ts => Err(MalformedKind::BadTimestamp),
+            Ok(_) if !skew_ok(f.exch_ts) || !skew_ok(f.txn_ts) => {
+                skewed = true;
+                Err(MalformedKind::BadTimestamp)
+            }
+            r => r,
+        };
+        match parsed {
+            Ok(kind) => {
+                self.last_local_ts = local_ts;
+                self.stats.by_kind[kind as usize] += 1;
+                self.dispatch(kind, local_ts, sink);
+                Decoded::Frame(kind)
+            }
+            Err(kind) => {
+                if kind == MalformedKind::UnknownStream {
+                    self.stats.by_kind[FrameKind::Other as usize] += 1;
+                }
+                self.stats.malformed_at(kind, pos.file, pos.line);
+                let f = &self.parser.frame;
+                if f.kind == Some(FrameKind::Depth) {
+                    if let Some(book) = f.inst.and_then(|i| self.books.get_mut(i.index())) {
+                        let local_ts = local_ts.max(self.last_local_ts);
+                        book.on_refused_depth(f.exch_ts, local_ts, &mut self.stats, sink);
+                    }
+                }
+                if skewed {
+                    Decoded::Skewed
+                } else {
+                    Decoded::Refused(kind)
+                }
+            }
+        }
+    }
+
+    /// The instrument of the frame last parsed, if it named a known one.
+    pub fn last_frame_inst(&self) -> Option<InstrumentId> {
+        self.parser.frame.inst
+    }
+
+    fn dispatch<S: ReplaySink + ?Sized>(&mut self, kind: FrameKind, local_ts: u64, sink: &mut S) {
+        let f = &self.parser.frame;
+        self.stats.level_overflows += f.dropped_levels as u64;
+        if matches!(kind, FrameKind::Kline | FrameKind::Other) {
+            return;
+        }
+        let Some(inst) = f.inst else {
+            self.stats.unknown_symbols += 1;
+            return;
+        };
+        let Some(book) = self.books.get_mut(inst.index()) else {
+            self.stats.unknown_symbols += 1;
+            return;
+        };
+        if let Some(b) = self.stats.books.get_mut(inst.index()) {
+            b.frames += 1;
+        }
+        let last_exch = &mut self.last_exch[inst.index()];
+        if f.exch_ts != 0 {
+            *last_exch = f.exch_ts;
+        }
+        let stats = &mut self.stats;
+        match kind {
+            FrameKind::Depth => {
+                let ev = DepthEvent {
+                    first_id: f.first_id,
+                    last_id: f.last_id,
+                    prev_id: f.prev_id,
+                    exch_ts: f.exch_ts,
+                    bids: &f.bids,
+                    asks: &f.asks,
+                };
+                book.on_depth(&ev, local_ts, stats, sink);
+            }
+            FrameKind::Snapshot => {
+                let exch = if f.exch_ts != 0 { f.exch_ts } else { *last_exch };
+                book.on_snapshot(f.last_id, &f.bids, &f.asks, exch, local_ts, stats, sink);
+            }
+            FrameKind::BookTicker => {
+                let q = Quote {
+                    inst,
+                    bid_px: f.bid_px,
+                    bid_qty: f.bid_qty,
+                    ask_px: f.ask_px,
+                    ask_qty: f.ask_qty,
+                    update_id: f.last_id,
+                    local_ts,
+                    ..Default::default()
+                };
+                sink.book_ticker(inst, f.last_id, &q);
+                emit(stats, sink, Msg::Quote(q));
+            }
+            FrameKind::Trade | FrameKind::AggTrade => {
+                let t = Trade {
+                    inst,
+                    aggressor: if f.buyer_maker { Side::Sell } else { Side::Buy },
+                    px: f.px,
+                    qty: f.qty,
+                    trade_id: f.trade_id,
+                    exch_ts: f.exch_ts,
+                    local_ts,
+                    ..Default::default()
+                };
+                emit(stats, sink, Msg::Trade(t));
+            }
+            FrameKind::Kline | FrameKind::Other => {}
+        }
+    }
+}
