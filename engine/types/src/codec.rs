@@ -45,11 +45,14 @@
 //! | 5 | `Intent` | | 12 | `Signal` (`SignalRecord`), journal-only |
 //! | 6 | `Decision` (`Intent`) | | 13 | `OrderState` (`OrderTransition`), journal-only |
 //! | 7 | `New` (`OrderNew`) | | 14 | `Position` (`PositionRecord`), journal-only |
+//! | | | | 15 | `FeedEvent` (`FeedEventRecord`), journal-only |
 //!
 //! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
 //! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
 //! [`ORDER_STATES`], `event` below [`LIFECYCLE_EVENTS`], `refused` 0 or 1 (and `to == from` when
-//! it is 1); `SignalRecord::score` and the position's numbers are plain integers.
+//! it is 1); `SignalRecord::score` and the position's numbers are plain integers. Kind 15 (a live
+//! feed's state change) was added to version 3 the same way; its `event` and `reason` are checked
+//! enums.
 //!
 //! ```
 //! use alphapulse_types::{EndOfStream, Msg, ENCODED_LEN};
@@ -208,6 +211,43 @@ from_u8!(VenueReject {
 });
 from_u8!(ControlCmd { Halt, Resume });
 from_u8!(Trigger { None, Quote, Trade, Depth });
+from_u8!(FeedEvent {
+    Connecting,
+    Connected,
+    Disconnected,
+    BackingOff,
+    ConnectRefused,
+    ConnectBudgetSpent,
+    Stalled,
+    ServerShutdown,
+    RolloverStarted,
+    RolloverDone,
+    SnapshotRequested,
+    SnapshotReceived,
+    SnapshotFailed,
+    RateLimited,
+    Banned,
+    Resync,
+    SubscribeSent,
+    SubscribeAcked,
+    SubscribeRefused
+});
+from_u8!(FeedReason {
+    None,
+    PeerClosed,
+    ServerClose,
+    Protocol,
+    Io,
+    Stalled,
+    Rollover,
+    Stopped,
+    Resolve,
+    Timeout,
+    HttpStatus,
+    Gap,
+    Reconnect,
+    ServerShutdown
+});
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
@@ -262,7 +302,20 @@ macro_rules! wire_enum {
         }
     )*};
 }
-wire_enum!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+wire_enum!(
+    Side,
+    OrdType,
+    Tif,
+    Verdict,
+    BookState,
+    ExecKind,
+    Liquidity,
+    VenueReject,
+    ControlCmd,
+    Trigger,
+    FeedEvent,
+    FeedReason
+);
 
 /// A payload's encoding from its field list, in declaration order. The fields after `zero` are
 /// never written (their bytes stay zero) and decode as their default; the alignment of the field
@@ -328,6 +381,7 @@ wire! {
     SignalRecord { ts, origin_ts, inst, score, agent } zero { _pad };
     OrderTransition { order_id, intent_id, ts, inst, from as from_state, to as to_state, event, refused } zero {};
     PositionRecord { inst, qty, avg_px, realized, unrealized, equity, ts } zero { _pad };
+    FeedEventRecord { ts, detail, inst, conn, event as feed_event, reason } zero {};
 }
 
 /// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
@@ -406,7 +460,20 @@ macro_rules! name_field {
         }
     )*};
 }
-name_field!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+name_field!(
+    Side,
+    OrdType,
+    Tif,
+    Verdict,
+    BookState,
+    ExecKind,
+    Liquidity,
+    VenueReject,
+    ControlCmd,
+    Trigger,
+    FeedEvent,
+    FeedReason
+);
 
 /// The checks of an order transition's numbers (states and events of another crate, stored as
 /// numbers; see the module docs).
@@ -476,6 +543,7 @@ impl Msg {
             Msg::Signal(p) => p.visit_fields(v),
             Msg::OrderState(p) => p.visit_fields(v),
             Msg::Position(p) => p.visit_fields(v),
+            Msg::FeedEvent(p) => p.visit_fields(v),
         }
     }
 
@@ -499,6 +567,7 @@ impl Msg {
             Msg::Signal(p) => p.put(&mut w),
             Msg::OrderState(p) => p.put(&mut w),
             Msg::Position(p) => p.put(&mut w),
+            Msg::FeedEvent(p) => p.put(&mut w),
         }
     }
 
@@ -526,7 +595,8 @@ impl Msg {
             11 => Msg::Eos(Wire::get(r, "")?),
             12 => Msg::Signal(Wire::get(r, "")?),
             13 => Msg::OrderState(check_transition(Wire::get(r, "")?, msg)?),
-            _ => Msg::Position(Wire::get(r, "")?),
+            14 => Msg::Position(Wire::get(r, "")?),
+            _ => Msg::FeedEvent(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

@@ -256,7 +256,7 @@ fn each_invalid_field_is_named() {
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 15, 255] {
+    for tag in [0u8, 16, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -318,7 +318,9 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::OrderState(OrderTransition::default()).kind(), 13);
     assert_eq!(Msg::Position(PositionRecord::default()).kind(), 14);
     assert_eq!(Msg::kind_name_of(13), Some("order_state"));
-    assert_eq!(Msg::kind_name_of(15), None);
+    assert_eq!(Msg::FeedEvent(FeedEventRecord::default()).kind(), 15);
+    assert_eq!(Msg::kind_name_of(15), Some("feed_event"));
+    assert_eq!(Msg::kind_name_of(16), None);
 }
 
 #[test]
@@ -504,7 +506,20 @@ macro_rules! printed_name {
         }
     )*};
 }
-printed_name!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+printed_name!(
+    Side,
+    OrdType,
+    Tif,
+    Verdict,
+    BookState,
+    ExecKind,
+    Liquidity,
+    VenueReject,
+    ControlCmd,
+    Trigger,
+    FeedEvent,
+    FeedReason
+);
 
 /// A message of kind `kind` from its visited values as printed.
 fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
@@ -524,6 +539,7 @@ fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
         12 => Msg::Signal(SignalRecord::from_printed(it)?),
         13 => Msg::OrderState(OrderTransition::from_printed(it)?),
         14 => Msg::Position(PositionRecord::from_printed(it)?),
+        15 => Msg::FeedEvent(FeedEventRecord::from_printed(it)?),
         _ => return None,
     };
     it.next().is_none().then_some(m)
@@ -672,6 +688,14 @@ fn one_of_each_kind() -> Vec<Msg> {
             ts: 7,
             ..Default::default()
         }),
+        Msg::FeedEvent(FeedEventRecord {
+            ts: 1,
+            detail: 2,
+            inst: InstrumentId(3),
+            conn: 4,
+            event: FeedEvent::SnapshotFailed,
+            reason: FeedReason::HttpStatus,
+        }),
     ]
 }
 
@@ -696,6 +720,7 @@ fn visited_names_are_the_journaled_fields_in_declaration_order() {
         ("control", "seq", "control_seq"),
         ("order_state", "from", "from_state"),
         ("order_state", "to", "to_state"),
+        ("feed_event", "event", "feed_event"),
     ];
     for m in &all {
         let want: Vec<String> = declared_fields(m)

@@ -9,7 +9,8 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord, StrategyId,
+    FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord,
+    StrategyId,
 };
 
 /// Order side; also the aggressor side of a trade and the side of a book level.
@@ -561,6 +562,8 @@ pub enum Msg {
     OrderState(OrderTransition) = 13,
     /// Journal-only: an instrument's position and PnL after a fill (risk).
     Position(PositionRecord) = 14,
+    /// Journal-only: a live feed's connection or sync state change (the feed).
+    FeedEvent(FeedEventRecord) = 15,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -574,9 +577,10 @@ const _: () = assert!(core::mem::size_of::<OrderNew>() <= 56);
 const _: () = assert!(core::mem::size_of::<SignalRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<OrderTransition>() <= 56);
 const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<FeedEventRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 14;
+pub const MSG_KINDS: usize = 15;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -599,6 +603,7 @@ impl Msg {
         "signal",
         "order_state",
         "position",
+        "feed_event",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -618,6 +623,7 @@ impl Msg {
             Msg::Signal(_) => 11,
             Msg::OrderState(_) => 12,
             Msg::Position(_) => 13,
+            Msg::FeedEvent(_) => 14,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -638,12 +644,13 @@ impl Msg {
             Msg::Signal(m) => m.ts,
             Msg::OrderState(m) => m.ts,
             Msg::Position(m) => m.ts,
+            Msg::FeedEvent(m) => m.ts,
         }
     }
     /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
     #[inline(always)]
     pub const fn is_journal_only(&self) -> bool {
-        matches!(self, Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_))
+        matches!(self, Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) | Msg::FeedEvent(_))
     }
     /// True for market data (quote, trade, depth, book status).
     #[inline(always)]

@@ -79,3 +79,174 @@ pub struct PositionRecord {
 const _: () = assert!(core::mem::size_of::<SignalRecord>() == 32);
 const _: () = assert!(core::mem::size_of::<OrderTransition>() == 32);
 const _: () = assert!(core::mem::size_of::<PositionRecord>() == 56);
+
+/// What a live feed's connection or an instrument's book went through ([`FeedEventRecord::event`]).
+/// Every state change of a live feed is journaled as one [`crate::Msg::FeedEvent`] and counted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum FeedEvent {
+    /// A connection attempt started (`detail`: the attempt number since the last success).
+    #[default]
+    Connecting = 0,
+    /// The WebSocket is open and its streams requested.
+    Connected = 1,
+    /// The connection ended (`reason` says why).
+    Disconnected = 2,
+    /// Waiting before the next attempt (`detail`: the delay in ms).
+    BackingOff = 3,
+    /// The server refused the upgrade (`detail`: HTTP status; 429/418 also start a wait).
+    ConnectRefused = 4,
+    /// The budget of connection attempts per window is spent (`detail`: ms until the next one).
+    ConnectBudgetSpent = 5,
+    /// No market data for the stall timeout while the socket stayed open.
+    Stalled = 6,
+    /// The server announced `serverShutdown`.
+    ServerShutdown = 7,
+    /// A replacement connection was opened before the old one must go (24 h limit, shutdown).
+    RolloverStarted = 8,
+    /// The replacement caught up; the old connection was closed.
+    RolloverDone = 9,
+    /// A REST depth snapshot was requested (`detail`: its request weight).
+    SnapshotRequested = 10,
+    /// A snapshot arrived (`detail`: its `lastUpdateId`).
+    SnapshotReceived = 11,
+    /// A snapshot request failed (`detail`: HTTP status, 0 for a transport error).
+    SnapshotFailed = 12,
+    /// HTTP 429: requests back off (`detail`: ms until they resume).
+    RateLimited = 13,
+    /// HTTP 418: the IP is banned; requests stop (`detail`: ms until they resume).
+    Banned = 14,
+    /// The instrument's book was cleared to resync (a reconnect, or the feed's own refusal).
+    Resync = 15,
+    /// A SUBSCRIBE message was sent (`detail`: its id).
+    SubscribeSent = 16,
+    /// The server acknowledged a SUBSCRIBE (`detail`: its id).
+    SubscribeAcked = 17,
+    /// The server answered a control message with an error (`detail`: its id).
+    SubscribeRefused = 18,
+}
+
+impl FeedEvent {
+    pub const COUNT: usize = 19;
+    pub const ALL: [FeedEvent; FeedEvent::COUNT] = [
+        FeedEvent::Connecting,
+        FeedEvent::Connected,
+        FeedEvent::Disconnected,
+        FeedEvent::BackingOff,
+        FeedEvent::ConnectRefused,
+        FeedEvent::ConnectBudgetSpent,
+        FeedEvent::Stalled,
+        FeedEvent::ServerShutdown,
+        FeedEvent::RolloverStarted,
+        FeedEvent::RolloverDone,
+        FeedEvent::SnapshotRequested,
+        FeedEvent::SnapshotReceived,
+        FeedEvent::SnapshotFailed,
+        FeedEvent::RateLimited,
+        FeedEvent::Banned,
+        FeedEvent::Resync,
+        FeedEvent::SubscribeSent,
+        FeedEvent::SubscribeAcked,
+        FeedEvent::SubscribeRefused,
+    ];
+    /// Stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FeedEvent::Connecting => "connecting",
+            FeedEvent::Connected => "connected",
+            FeedEvent::Disconnected => "disconnected",
+            FeedEvent::BackingOff => "backing_off",
+            FeedEvent::ConnectRefused => "connect_refused",
+            FeedEvent::ConnectBudgetSpent => "connect_budget_spent",
+            FeedEvent::Stalled => "stalled",
+            FeedEvent::ServerShutdown => "server_shutdown",
+            FeedEvent::RolloverStarted => "rollover_started",
+            FeedEvent::RolloverDone => "rollover_done",
+            FeedEvent::SnapshotRequested => "snapshot_requested",
+            FeedEvent::SnapshotReceived => "snapshot_received",
+            FeedEvent::SnapshotFailed => "snapshot_failed",
+            FeedEvent::RateLimited => "rate_limited",
+            FeedEvent::Banned => "banned",
+            FeedEvent::Resync => "resync",
+            FeedEvent::SubscribeSent => "subscribe_sent",
+            FeedEvent::SubscribeAcked => "subscribe_acked",
+            FeedEvent::SubscribeRefused => "subscribe_refused",
+        }
+    }
+}
+
+/// Why a [`FeedEvent`] happened ([`FeedEventRecord::reason`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum FeedReason {
+    #[default]
+    None = 0,
+    /// The peer closed the TCP connection (EOF, reset).
+    PeerClosed = 1,
+    /// The server sent a close frame (`detail`: its code).
+    ServerClose = 2,
+    /// A WebSocket or TLS protocol violation, or a message over the size limit.
+    Protocol = 3,
+    /// An I/O or TLS error.
+    Io = 4,
+    /// No data for the stall timeout.
+    Stalled = 5,
+    /// Replaced by a newer connection (24 h limit or `serverShutdown`).
+    Rollover = 6,
+    /// The feed was stopped.
+    Stopped = 7,
+    /// The host name did not resolve.
+    Resolve = 8,
+    /// Connecting, TLS or the upgrade took longer than the connect timeout.
+    Timeout = 9,
+    /// The server refused the upgrade or the request with an HTTP status.
+    HttpStatus = 10,
+    /// A depth sequence gap (the symbol resyncs).
+    Gap = 11,
+    /// The connection carrying the symbol was lost (the symbol resyncs).
+    Reconnect = 12,
+    /// The server announced `serverShutdown`.
+    ServerShutdown = 13,
+}
+
+impl FeedReason {
+    pub const COUNT: usize = 14;
+    /// Stable snake_case name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            FeedReason::None => "none",
+            FeedReason::PeerClosed => "peer_closed",
+            FeedReason::ServerClose => "server_close",
+            FeedReason::Protocol => "protocol",
+            FeedReason::Io => "io",
+            FeedReason::Stalled => "stalled",
+            FeedReason::Rollover => "rollover",
+            FeedReason::Stopped => "stopped",
+            FeedReason::Resolve => "resolve",
+            FeedReason::Timeout => "timeout",
+            FeedReason::HttpStatus => "http_status",
+            FeedReason::Gap => "gap",
+            FeedReason::Reconnect => "reconnect",
+            FeedReason::ServerShutdown => "server_shutdown",
+        }
+    }
+}
+
+/// One live feed state change (journal-only [`crate::Msg::FeedEvent`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct FeedEventRecord {
+    /// When it happened (the feed's clock, ns since the Unix epoch).
+    pub ts: u64,
+    /// The event's number: attempt, delay or wait in ms, HTTP status, update id (see [`FeedEvent`]).
+    pub detail: u64,
+    /// The instrument, for per-instrument events (snapshots, resyncs); `InstrumentId(u32::MAX)`
+    /// for connection events.
+    pub inst: InstrumentId,
+    /// The connection's number in the feed (0-based; a replacement gets a new number).
+    pub conn: u16,
+    pub event: FeedEvent,
+    pub reason: FeedReason,
+}
+
+const _: () = assert!(core::mem::size_of::<FeedEventRecord>() == 24);
