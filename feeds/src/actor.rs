@@ -144,7 +144,7 @@ impl FeedOptions {
 }
 
 /// Sends through the actor's context.
-struct CtxSink<'c, 'a>(&'c mut Ctx<'a>);
+pub(crate) struct CtxSink<'c, 'a>(&'c mut Ctx<'a>);
 
 impl ReplaySink for CtxSink<'_, '_> {
     #[inline]
@@ -156,6 +156,10 @@ impl ReplaySink for CtxSink<'_, '_> {
     fn emit_depth(&mut self, d: Depth, bids: &[(Price, Qty)], asks: &[(Price, Qty)]) {
         let px = |&(p, q): &(Price, Qty)| PxQty::new(p, q);
         let _ = self.0.send_depth(d, bids.iter().map(px), asks.iter().map(px));
+    }
+    #[inline]
+    fn journal(&mut self, msg: Msg) {
+        self.0.journal(msg);
     }
 }
 

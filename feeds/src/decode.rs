@@ -37,6 +37,19 @@ pub enum Decoded {
     /// Parsed, but an exchange time is too far from the receive time: refused as
     /// [`MalformedKind::BadTimestamp`]; the receive time may be the wrong one.
     Skewed,
+    /// Parsed, but already seen: its id is not above the last one of its kind and instrument
+    /// (only with [`Decoder::enable_dedup`]); counted in [`FeedStats::duplicates`], not dispatched.
+    Duplicate(FrameKind, InstrumentId),
+}
+
+/// The last id seen per kind of one instrument (depth `u`, bookTicker `u`, trade `t`, aggTrade `a`;
+/// each strictly increases in Binance's streams).
+#[derive(Clone, Copy, Debug, Default)]
+struct LastIds {
+    depth: u64,
+    book_ticker: u64,
+    trade: u64,
+    agg_trade: u64,
 }
 
 /// The shared frame path (see the module doc).
@@ -50,6 +63,9 @@ pub struct Decoder {
     /// `max_exchange_skew_ns`.
     max_skew: u64,
     last_local_ts: u64,
+    /// Per instrument, with de-duplication on (live: two connections overlap during a rollover,
+    /// and a server may repeat a frame); empty when off (the replay of a capture).
+    dedup: Vec<LastIds>,
 }
 
 impl Decoder {
@@ -80,7 +96,48 @@ impl Decoder {
             stats,
             max_skew: opts.max_exchange_skew_ns,
             last_local_ts: 0,
+            dedup: Vec::new(),
         }
+    }
+
+    /// Drop frames already seen ([`Decoded::Duplicate`]): a depth update, bookTicker, trade or
+    /// aggTrade whose id is not above the last one of its kind for its instrument. For a live feed,
+    /// where two connections overlap during a rollover: every event is applied once.
+    pub fn enable_dedup(&mut self) {
+        self.dedup = vec![LastIds::default(); self.books.len()];
+    }
+
+    /// Forget the ids seen for `inst` (its stream restarts with ids that need not continue).
+    pub fn forget_ids(&mut self, inst: InstrumentId) {
+        if let Some(d) = self.dedup.get_mut(inst.index()) {
+            *d = LastIds::default();
+        }
+    }
+
+    /// The frame last parsed (fields by its kind; see [`crate::parse::Frame`]).
+    pub fn last_frame(&self) -> &crate::parse::Frame {
+        &self.parser.frame
+    }
+
+    /// True (and counted) when the parsed frame of `kind` was seen before (dedup on).
+    #[inline]
+    fn seen(&mut self, kind: FrameKind) -> Option<InstrumentId> {
+        let f = &self.parser.frame;
+        let inst = f.inst?;
+        let ids = self.dedup.get_mut(inst.index())?;
+        let (last, id) = match kind {
+            FrameKind::Depth => (&mut ids.depth, f.last_id),
+            FrameKind::BookTicker => (&mut ids.book_ticker, f.last_id),
+            FrameKind::Trade => (&mut ids.trade, f.trade_id),
+            FrameKind::AggTrade => (&mut ids.agg_trade, f.trade_id),
+            _ => return None,
+        };
+        if id <= *last {
+            self.stats.duplicates += 1;
+            return Some(inst);
+        }
+        *last = id;
+        None
     }
 
     /// Counters so far.
@@ -158,6 +215,11 @@ impl Decoder {
         };
         match parsed {
             Ok(kind) => {
+                if !self.dedup.is_empty() {
+                    if let Some(inst) = self.seen(kind) {
+                        return Decoded::Duplicate(kind, inst);
+                    }
+                }
                 self.last_local_ts = local_ts;
                 self.stats.by_kind[kind as usize] += 1;
                 self.dispatch(kind, local_ts, sink);

@@ -14,6 +14,8 @@
 //!   by the replay and the live feed;
 //! - [`replay`]: [`Replay`], merging capture sources by local time into the decoder;
 //! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
+//! - [`live`]: the live Binance feed (WebSocket streams, REST snapshots, reconnects), sans-IO over
+//!   the [`live::Net`] traits;
 //! - [`journal`]: [`JournalFeed`], the source that replays a journal stream (no parsing);
 //! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence,
 //!   damaged files ([`DamagedFile`]) and each instrument's book sync status ([`BookSyncStatus`]);
@@ -42,6 +44,7 @@ mod lines;
 pub mod actor;
 pub mod instruments;
 pub mod journal;
+pub mod live;
 pub mod parse;
 pub mod pending;
 pub mod replay;

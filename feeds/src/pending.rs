@@ -57,6 +57,14 @@ impl Pending {
         self.len
     }
 
+    /// Drop every buffered event.
+    pub(crate) fn clear(&mut self) {
+        self.head = 0;
+        self.len = 0;
+        self.lhead = 0;
+        self.llen = 0;
+    }
+
     /// Append `ev`; returns how many events were dropped to make room (or 1 if `ev` itself was).
     pub(crate) fn push(&mut self, ev: &DepthEvent<'_>) -> u64 {
         let n = ev.bids.len() + ev.asks.len();

@@ -155,6 +155,8 @@ pub struct FeedStats {
     pub buffer_dropped: u64,
     /// Depth events applied to a book.
     pub depth_applied: u64,
+    /// Frames dropped as already seen (live feeds: see `Decoder::enable_dedup`).
+    pub duplicates: u64,
     /// Frames naming a symbol that is not in the instrument table.
     pub unknown_symbols: u64,
     /// Levels a frame carried beyond the parser's per-frame capacity (dropped, worst last).

@@ -36,6 +36,9 @@ pub trait ReplaySink {
     fn depth_applied(&mut self, _inst: InstrumentId, _book: &Book) {}
     /// Called for each bookTicker with its `u`.
     fn book_ticker(&mut self, _inst: InstrumentId, _update_id: u64, _quote: &Quote) {}
+    /// A journal-only record (a live feed's state change): to the feed's journal stream, never
+    /// down the chain. Dropped by default.
+    fn journal(&mut self, _msg: Msg) {}
 }
 
 #[inline]
@@ -433,6 +436,25 @@ impl BookSync {
             ..Default::default()
         };
         emit(stats, sink, Msg::Book(st));
+    }
+
+    /// Start again from nothing: the connection that carried this instrument's stream is lost, so
+    /// what was buffered and the book are both of the past. A synced book is discarded as a gap
+    /// (`BookStatus::Gap` at `local_ts`, counted); buffered events are dropped; the next snapshot
+    /// resyncs. Returns true when a synced book was discarded.
+    pub fn reset<S: ReplaySink + ?Sized>(
+        &mut self,
+        local_ts: u64,
+        stats: &mut FeedStats,
+        sink: &mut S,
+    ) -> bool {
+        let was = self.is_synced();
+        if was {
+            self.discard(0, local_ts, stats, sink);
+        }
+        self.pending.clear();
+        self.draining = None;
+        was
     }
 
     /// A depth update of this instrument was refused as malformed (a price <= 0, a negative

@@ -1,0 +1,28 @@
+//! The live Binance feed: WebSocket streams and REST depth snapshots into the same
+//! [`crate::Decoder`] as the replay, so live and replayed frames give the same messages.
+//!
+//! Where things live:
+//! - [`config`]: the `[live]` table ([`LiveConfig`]): endpoints, symbols, streams and every limit;
+//! - [`policy`]: backoff with jitter, the connection-attempt budget, the outgoing-message pacer,
+//!   the REST weight budget with 429/418 handling;
+//! - [`io`]: the three traits the feed needs from the network ([`Net`], [`WsIo`], [`HttpIo`]);
+//! - [`feed`]: [`LiveFeed`], the sans-IO state machine (frames, dedup, journaled events);
+//!   `links` (connections, pings, stalls, rollovers) and `snapshots` (REST sync) extend it;
+//! - [`stats`]: the counters, [`LiveStats`].
+//!
+//! Every state change (connecting, connected, disconnected and why, backing off, stalled, a
+//! rollover, a snapshot requested or refused, a resync) is counted in [`LiveStats::events`] and
+//! handed to the sink as a journal-only `Msg::FeedEvent`.
+
+pub mod config;
+pub mod feed;
+pub mod io;
+mod links;
+pub mod policy;
+mod snapshots;
+pub mod stats;
+
+pub use config::{LiveConfig, Subscribe, Venue};
+pub use feed::{FrameTap, LiveFeed, LIVE_FILE_BASE, NO_INST};
+pub use io::{Failure, HttpIo, HttpReply, Net, WsIn, WsIo};
+pub use stats::LiveStats;
