@@ -144,7 +144,7 @@ impl FeedOptions {
 }
 
 /// Sends through the actor's context.
-pub(crate) struct CtxSink<'c, 'a>(&'c mut Ctx<'a>);
+pub(crate) struct CtxSink<'c, 'a>(pub(crate) &'c mut Ctx<'a>);
 
 impl ReplaySink for CtxSink<'_, '_> {
     #[inline]

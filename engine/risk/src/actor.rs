@@ -38,6 +38,10 @@ pub struct RiskActor {
     instruments: InstrumentTable,
     /// Mid of the latest two-sided quote per instrument (for the checks).
     mids: Vec<Option<Price>>,
+    /// Per instrument: its book reported a gap and has not synced since. No order is approved
+    /// for it meanwhile (`NoMarket`): quotes may go on, but the book behind them is being rebuilt
+    /// (a live feed resyncing after a gap or a reconnect trades on no stale book).
+    resyncing: Vec<bool>,
     halted: bool,
     rate: RateWindow,
     open: OpenOrders,
@@ -54,6 +58,7 @@ impl RiskActor {
             limits: cfg.limits(),
             instruments: instruments.clone(),
             mids: vec![None; n],
+            resyncing: vec![false; n],
             halted: cfg.halted,
             rate: RateWindow::new(cfg.max_orders_per_sec),
             open: OpenOrders::new(cfg.max_open_orders, n),
@@ -82,9 +87,16 @@ impl RiskActor {
     pub fn open_orders(&self) -> &OpenOrders {
         &self.open
     }
-    /// Mid used by the checks for `inst` (`None`: no two-sided market).
+    /// Mid used by the checks for `inst` (`None`: no two-sided market, or its book is resyncing).
     pub fn mid(&self, inst: InstrumentId) -> Option<Price> {
+        if self.resyncing.get(inst.index()).copied().unwrap_or(false) {
+            return None;
+        }
         self.mids.get(inst.index()).copied().flatten()
+    }
+    /// True while `inst`'s book is resyncing (a gap reported, no sync since).
+    pub fn is_resyncing(&self, inst: InstrumentId) -> bool {
+        self.resyncing.get(inst.index()).copied().unwrap_or(false)
     }
 
     /// Check one intent at time `now` and record it if approved. Returns the verdict.
@@ -224,7 +236,11 @@ impl Actor for RiskActor {
         match msg {
             Msg::Quote(q) => self.on_quote(q),
             Msg::Book(b) => {
-                if b.state == BookState::Gap {
+                let gap = b.state == BookState::Gap;
+                if let Some(r) = self.resyncing.get_mut(b.inst.index()) {
+                    *r = gap;
+                }
+                if gap {
                     if let Some(m) = self.mids.get_mut(b.inst.index()) {
                         *m = None;
                     }

@@ -170,6 +170,14 @@ fn no_market_until_two_sided_and_after_gap() {
     t.send(Msg::Book(BookStatus { inst: A, state: BookState::Gap, ..Default::default() }));
     assert_eq!(t.buy("100", "0.1"), Verdict::NoMarket);
     assert_eq!(t.r.portfolio().mark(A), Some(p("100.01")), "portfolio keeps its mark");
+    // Quotes go on while the book resyncs; still no order until the book is synced again.
+    t.quote("100.10", "100.12");
+    assert!(t.r.is_resyncing(A));
+    assert_eq!(t.buy("100.1", "0.1"), Verdict::NoMarket, "no order on a resyncing book");
+    assert_eq!(t.r.portfolio().mark(A), Some(p("100.11")), "marks follow the quotes");
+    t.send(Msg::Book(BookStatus { inst: A, state: BookState::Synced, ..Default::default() }));
+    assert!(!t.r.is_resyncing(A));
+    assert_eq!(t.buy("100.1", "0.1"), Verdict::Approved, "synced again: the last quote's mid");
 }
 
 #[test]

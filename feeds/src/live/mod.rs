@@ -8,12 +8,15 @@
 //! - [`io`]: the three traits the feed needs from the network ([`Net`], [`WsIo`], [`HttpIo`]);
 //! - [`feed`]: [`LiveFeed`], the sans-IO state machine (frames, dedup, journaled events);
 //!   `links` (connections, pings, stalls, rollovers) and `snapshots` (REST sync) extend it;
+//! - [`actor`]: [`LiveFeedActor`], the feed on the runtime (injected [`WallClock`], stop flag,
+//!   [`LiveStatus`] for a status line);
 //! - [`stats`]: the counters, [`LiveStats`].
 //!
 //! Every state change (connecting, connected, disconnected and why, backing off, stalled, a
 //! rollover, a snapshot requested or refused, a resync) is counted in [`LiveStats::events`] and
 //! handed to the sink as a journal-only `Msg::FeedEvent`.
 
+pub mod actor;
 pub mod config;
 pub mod feed;
 pub mod io;
@@ -22,6 +25,7 @@ pub mod policy;
 mod snapshots;
 pub mod stats;
 
+pub use actor::{LiveFeedActor, LiveStatus, TscClock, WallClock};
 pub use config::{LiveConfig, Subscribe, Venue};
 pub use feed::{FrameTap, LiveFeed, LIVE_FILE_BASE, NO_INST};
 pub use io::{Failure, HttpIo, HttpReply, Net, WsIn, WsIo};
