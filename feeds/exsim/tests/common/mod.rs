@@ -131,3 +131,15 @@ pub fn key(p: &str) -> u128 {
     let frac: String = format!("{f:0<18}");
     i.parse::<u128>().expect("int") * 10u128.pow(18) + frac.parse::<u128>().expect("frac")
 }
+
+/// Wait (up to 30 s) until `f` holds: for counters the server bumps after the client saw the effect.
+pub fn eventually(f: impl Fn() -> bool) -> bool {
+    let until = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < until {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    false
+}
