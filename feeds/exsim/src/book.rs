@@ -153,7 +153,7 @@ impl SymbolBook {
         let applied = self.current.apply(data)?;
         if applied {
             self.applied += 1;
-            if self.applied % HISTORY_EVERY == 0 {
+            if self.applied.is_multiple_of(HISTORY_EVERY) {
                 self.history.push_back((self.applied, Arc::new(self.current.clone())));
                 if self.history.len() > HISTORY_KEEP {
                     self.history.pop_front();
@@ -180,7 +180,8 @@ mod tests {
 
     #[test]
     fn apply_replaces_removes_and_renders_exact() {
-        let snap = r#"{"lastUpdateId":10,"bids":[["100.10","1.0"],["100.00","2.0"]],"asks":[["100.20","3.0"]]}"#;
+        let snap =
+            r#"{"lastUpdateId":10,"bids":[["100.10","1.0"],["100.00","2.0"]],"asks":[["100.20","3.0"]]}"#;
         let mut b = Book::from_snapshot(snap).expect("snapshot");
         assert_eq!(b.render(100, Venue::Spot), snap);
         let old = r#"{"e":"depthUpdate","E":1,"s":"X","U":5,"u":10,"b":[["100.10","0"]],"a":[]}"#;

@@ -35,7 +35,9 @@ fn answer_inner(sh: &Shared, conn: &Conn, text: &str) -> String {
     let params = v.get("params");
     match v.get("method").and_then(Value::as_str) {
         Some("SUBSCRIBE") => {
-            let Some(list) = names(params) else { return error(2, "Invalid request: params must be stream names", id) };
+            let Some(list) = names(params) else {
+                return error(2, "Invalid request: params must be stream names", id);
+            };
             let mut subs = conn.lock_subs();
             let new = list.iter().filter(|s| !subs.streams.contains(*s)).count();
             if subs.streams.len() + new > sh.cfg.max_streams {
@@ -45,7 +47,9 @@ fn answer_inner(sh: &Shared, conn: &Conn, text: &str) -> String {
             ok(Value::Null)
         }
         Some("UNSUBSCRIBE") => {
-            let Some(list) = names(params) else { return error(2, "Invalid request: params must be stream names", id) };
+            let Some(list) = names(params) else {
+                return error(2, "Invalid request: params must be stream names", id);
+            };
             let mut subs = conn.lock_subs();
             for s in &list {
                 subs.streams.remove(s);

@@ -63,7 +63,7 @@ pub fn finest_step(v: u128) -> u128 {
         return 0;
     }
     let mut step = 1u128;
-    while v % (step * 10) == 0 {
+    while v.is_multiple_of(step * 10) {
         step *= 10;
     }
     step

@@ -129,7 +129,10 @@ impl FromStr for FaultSchedule {
                 "kinds" => {
                     for kind in v.split('+') {
                         if !FAULT_KINDS.contains(&kind) {
-                            return Err(format!("unknown fault kind `{kind}` (kinds: {})", FAULT_KINDS.join(", ")));
+                            return Err(format!(
+                                "unknown fault kind `{kind}` (kinds: {})",
+                                FAULT_KINDS.join(", ")
+                            ));
                         }
                         sch.kinds.push(kind.to_string());
                     }
@@ -202,13 +205,13 @@ impl FaultState {
     pub fn hold(&self, f: &Fault) -> bool {
         self.with(|p| {
             match f {
-            Fault::DropDepth { symbol, count } => p.drop.push((symbol.clone(), *count)),
-            Fault::Duplicate { symbol } => p.dup.push(symbol.clone()),
-            Fault::StaleSnapshot { symbol } => p.stale.push(symbol.clone()),
-            Fault::SlowSnapshot { symbol, delay } => p.slow.push((symbol.clone(), *delay)),
-            Fault::Http429 { count, retry_after } => p.http = Some((429, *count, *retry_after)),
-            Fault::Http418 { count, retry_after } => p.http = Some((418, *count, *retry_after)),
-            _ => return false,
+                Fault::DropDepth { symbol, count } => p.drop.push((symbol.clone(), *count)),
+                Fault::Duplicate { symbol } => p.dup.push(symbol.clone()),
+                Fault::StaleSnapshot { symbol } => p.stale.push(symbol.clone()),
+                Fault::SlowSnapshot { symbol, delay } => p.slow.push((symbol.clone(), *delay)),
+                Fault::Http429 { count, retry_after } => p.http = Some((429, *count, *retry_after)),
+                Fault::Http418 { count, retry_after } => p.http = Some((418, *count, *retry_after)),
+                _ => return false,
             }
             true
         })

@@ -17,12 +17,16 @@ pub(crate) fn accept_loop(sh: Arc<Shared>, listener: TcpListener) {
         match listener.accept() {
             Ok((tcp, peer)) => {
                 let sh2 = sh.clone();
-                let r = std::thread::Builder::new().name("exsim-http".into()).spawn(move || serve(&sh2, tcp, peer));
+                let r = std::thread::Builder::new()
+                    .name("exsim-http".into())
+                    .spawn(move || serve(&sh2, tcp, peer));
                 if let Err(e) = r {
                     sh.log(|| format!("http: cannot spawn: {e}"));
                 }
             }
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(5))
+            }
             Err(e) => {
                 sh.log(|| format!("http: accept: {e}"));
                 std::thread::sleep(Duration::from_millis(5));
@@ -123,7 +127,8 @@ fn decode(s: &str) -> String {
         match b[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < b.len() => {
-                match std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                match std::str::from_utf8(&b[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
                     Some(v) => {
                         out.push(v);
                         i += 2;

@@ -22,10 +22,15 @@ pub(crate) struct Frame {
 impl Frame {
     /// A frame of `stream` whose data object is `data`.
     pub fn new(stream: &str, data: &str) -> Frame {
-        let kind = stream.split_once('@').map_or(stream, |(_, k)| k).to_string();
+        let kind = stream_kind(stream);
         let combined = format!("{{\"stream\":\"{stream}\",\"data\":{data}}}");
         Frame { kind, combined: combined.into(), raw: data.into() }
     }
+}
+
+/// The kind part of a stream name, for the stats (`btcusdt@depth@100ms` → `depth@100ms`).
+pub(crate) fn stream_kind(stream: &str) -> String {
+    stream.split_once('@').map_or(stream, |(_, k)| k).to_string()
 }
 
 /// What a connection is subscribed to.
@@ -50,7 +55,14 @@ pub(crate) struct Conn {
 
 impl Conn {
     pub fn new(id: u64, subs: Subs, tx: SyncSender<Arc<Frame>>, tcp: TcpStream) -> Conn {
-        Conn { id, subs: Mutex::new(subs), tx, tcp, killed: AtomicBool::new(false), shutdown_at: AtomicU64::new(0) }
+        Conn {
+            id,
+            subs: Mutex::new(subs),
+            tx,
+            tcp,
+            killed: AtomicBool::new(false),
+            shutdown_at: AtomicU64::new(0),
+        }
     }
     pub fn lock_subs(&self) -> std::sync::MutexGuard<'_, Subs> {
         self.subs.lock().unwrap_or_else(|p| p.into_inner())

@@ -5,7 +5,7 @@
 use crate::book::Book;
 use crate::capture::{split_wrapper, Kind, Record, SymbolCapture};
 use crate::config::Speed;
-use crate::hub::Frame;
+use crate::hub::{stream_kind, Frame};
 use crate::rewrite::{self, Shift};
 use crate::shared::{unix_ms, Shared};
 use crate::synth::Synth;
@@ -151,7 +151,7 @@ fn replay_one(
     let send = |name: &str| {
         let frame = || {
             if name == stream {
-                Frame { kind: kind_of(name), combined: text.to_string().into(), raw: data.into() }
+                Frame { kind: stream_kind(name), combined: text.to_string().into(), raw: data.into() }
             } else {
                 Frame::new(name, data)
             }
@@ -188,8 +188,4 @@ fn replay_one(
             send(stream);
         }
     }
-}
-
-fn kind_of(stream: &str) -> String {
-    stream.split_once('@').map_or(stream, |(_, k)| k).to_string()
 }

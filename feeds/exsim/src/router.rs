@@ -55,7 +55,11 @@ impl Response {
             _ => "Error",
         };
         let mut s = format!("HTTP/1.1 {} {reason}\r\n", self.status);
-        let _ = write!(s, "Content-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\n", self.body.len());
+        let _ = write!(
+            s,
+            "Content-Type: application/json;charset=UTF-8\r\nContent-Length: {}\r\n",
+            self.body.len()
+        );
         for (k, v) in &self.headers {
             let _ = write!(s, "{k}: {v}\r\n");
         }
@@ -88,7 +92,9 @@ fn route_inner(sh: &Shared, req: &Request) -> Response {
     let ep = match (req.method.as_str(), req.path.as_str()) {
         ("POST", "/_sim/fault") => return fault(sh, req),
         ("GET", "/_sim/stats") => return stats(sh),
-        (_, p) if p.starts_with("/_sim/") => return Response::err(405, -1, "Use POST /_sim/fault or GET /_sim/stats."),
+        (_, p) if p.starts_with("/_sim/") => {
+            return Response::err(405, -1, "Use POST /_sim/fault or GET /_sim/stats.")
+        }
         ("GET", "/api/v3/depth") => Endpoint::Depth(Venue::Spot),
         ("GET", "/fapi/v1/depth") => Endpoint::Depth(Venue::UsdM),
         ("GET", "/api/v3/exchangeInfo") => Endpoint::ExchangeInfo(Venue::Spot),
@@ -165,14 +171,22 @@ fn depth_limit(req: &Request, venue: Venue) -> Result<usize, Response> {
         None => Ok(default),
         Some(v) => match v.parse::<usize>() {
             Ok(l) if l >= 1 => Ok(l.min(max)),
-            _ => Err(Response::err(400, -1100, "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.")),
+            _ => Err(Response::err(
+                400,
+                -1100,
+                "Illegal characters found in parameter 'limit'; legal range is '^[0-9]{1,20}$'.",
+            )),
         },
     }
 }
 
 fn depth(sh: &Shared, req: &Request, venue: Venue, limit: usize) -> Response {
     let Some(name) = req.param("symbol").filter(|s| !s.is_empty()) else {
-        return Response::err(400, -1102, "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.");
+        return Response::err(
+            400,
+            -1102,
+            "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed.",
+        );
     };
     let Some(info) = sh.symbol(&name).filter(|s| s.venue == venue) else {
         return Response::err(400, -1121, "Invalid symbol.");

@@ -109,7 +109,8 @@ fn serve(sh: Arc<Shared>, tcp: TcpStream, peer: SocketAddr) {
         if !sh.connects.allow(peer.ip(), Instant::now()) {
             return Err(refuse(429, "Too many connection attempts."));
         }
-        let subs = parse_path(req.uri().path(), req.uri().query()).ok_or_else(|| refuse(404, "Not found."))?;
+        let subs =
+            parse_path(req.uri().path(), req.uri().query()).ok_or_else(|| refuse(404, "Not found."))?;
         if subs.streams.len() > sh.cfg.max_streams {
             return Err(refuse(400, "Too many streams."));
         }
@@ -246,7 +247,12 @@ impl<'a> Session<'a> {
     }
 
     /// Write `first` and whatever else is queued (up to a batch), then flush.
-    fn frames(&mut self, ws: &mut Ws, rx: &Receiver<Arc<Frame>>, first: Arc<Frame>) -> tungstenite::Result<()> {
+    fn frames(
+        &mut self,
+        ws: &mut Ws,
+        rx: &Receiver<Arc<Frame>>,
+        first: Arc<Frame>,
+    ) -> tungstenite::Result<()> {
         let mut f = Some(first);
         let mut n = 0;
         while let Some(frame) = f {

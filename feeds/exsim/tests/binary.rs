@@ -24,9 +24,15 @@ fn missing_capture_and_bad_flags_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/btcusdt_x.gz"));
     let sample = common::sample();
-    let out = Command::new(EXE).arg("--capture").arg(&sample).args(["--speed", "fast"]).output().expect("runs");
+    let out =
+        Command::new(EXE).arg("--capture").arg(&sample).args(["--speed", "fast"]).output().expect("runs");
     assert_eq!(out.status.code(), Some(2));
-    let out = Command::new(EXE).arg("--capture").arg(&sample).args(["--faults", "every=1s,kinds=boom"]).output().expect("runs");
+    let out = Command::new(EXE)
+        .arg("--capture")
+        .arg(&sample)
+        .args(["--faults", "every=1s,kinds=boom"])
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("boom"));
     let not_capture = concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml");

@@ -19,7 +19,10 @@ fn ping_is_sent_and_a_silent_client_is_dropped() {
     let mut good = connect(sim.ws_addr(), "/ws");
     let until = Instant::now() + Duration::from_millis(2000);
     while Instant::now() < until {
-        assert!(!matches!(next(&mut good, Duration::from_millis(100)), Got::Closed(_)), "answering client kept");
+        assert!(
+            !matches!(next(&mut good, Duration::from_millis(100)), Got::Closed(_)),
+            "answering client kept"
+        );
     }
     assert_eq!(sim.stats().ping_timeout_disconnects, 0);
     drop(good);
@@ -46,7 +49,8 @@ fn six_messages_in_a_second_close_the_connection() {
     let sim = sim(config(Speed::Paced(1.0)));
     let mut ws = connect(sim.ws_addr(), "/ws");
     for i in 0..6 {
-        ws.write(Message::Text(format!("{{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":{i}}}").into())).expect("write");
+        ws.write(Message::Text(format!("{{\"method\":\"LIST_SUBSCRIPTIONS\",\"id\":{i}}}").into()))
+            .expect("write");
     }
     ws.flush().expect("flush");
     let mut replies = 0;
@@ -68,7 +72,8 @@ fn more_than_1024_streams_are_refused() {
     let names = |n: usize| (0..n).map(|i| format!("sym{i}@trade")).collect::<Vec<_>>();
     let ok = tungstenite::connect(format!("ws://{}/stream?streams={}", sim.ws_addr(), names(1024).join("/")));
     assert!(ok.is_ok(), "1024 streams accepted");
-    let refused = tungstenite::connect(format!("ws://{}/stream?streams={}", sim.ws_addr(), names(1025).join("/")));
+    let refused =
+        tungstenite::connect(format!("ws://{}/stream?streams={}", sim.ws_addr(), names(1025).join("/")));
     match refused {
         Err(tungstenite::Error::Http(r)) => assert_eq!(r.status(), 400),
         other => panic!("1025 streams not refused: {:?}", other.map(|_| ())),

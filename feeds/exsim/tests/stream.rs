@@ -12,8 +12,11 @@ use tungstenite::Message;
 #[test]
 fn max_speed_sends_every_subscribed_frame_byte_for_byte_and_nothing_else() {
     let wanted = ["btcusdt@depth@100ms", "btcusdt@bookTicker", "btcusdt@trade"];
-    let expected: Vec<String> =
-        capture_frames(&sample()).into_iter().filter(|(s, _)| wanted.contains(&s.as_str())).map(|(_, f)| f).collect();
+    let expected: Vec<String> = capture_frames(&sample())
+        .into_iter()
+        .filter(|(s, _)| wanted.contains(&s.as_str()))
+        .map(|(_, f)| f)
+        .collect();
     let mut cfg = config(Speed::Max);
     cfg.retime = false;
     let sim = sim(cfg);
@@ -29,6 +32,9 @@ fn max_speed_sends_every_subscribed_frame_byte_for_byte_and_nothing_else() {
     assert_eq!(st.frames_replayed, capture_frames(&sample()).len() as u64 - 1, "every line but the snapshot");
     sim.shutdown();
 }
+
+/// Best bid price, qty, ask price, qty.
+type Top = (String, String, String, String);
 
 #[derive(Default)]
 struct Book {
@@ -48,7 +54,7 @@ impl Book {
             }
         }
     }
-    fn best(&self) -> Option<(String, String, String, String)> {
+    fn best(&self) -> Option<Top> {
         let (bp, bq) = self.bids.values().next_back()?;
         let (ap, aq) = self.asks.values().next()?;
         Some((bp.clone(), bq.clone(), ap.clone(), aq.clone()))
@@ -61,7 +67,7 @@ fn buffered_stream_plus_rest_snapshot_syncs_to_the_book_ticker() {
     let mut ws = connect(sim.ws_addr(), "/stream?streams=btcusdt@depth@100ms/btcusdt@bookTicker");
     let mut buffered: Vec<serde_json::Value> = Vec::new();
     let mut book: Option<Book> = None;
-    let mut ticker: Vec<(u64, (String, String, String, String))> = Vec::new();
+    let mut ticker: Vec<(u64, Top)> = Vec::new();
     let (mut compared, mut matched, mut gaps) = (0u32, 0u32, 0u32);
     loop {
         let t = match next(&mut ws, Duration::from_secs(2)) {
@@ -105,7 +111,7 @@ fn buffered_stream_plus_rest_snapshot_syncs_to_the_book_ticker() {
 fn apply(
     book: &mut Option<Book>,
     e: &serde_json::Value,
-    ticker: &[(u64, (String, String, String, String))],
+    ticker: &[(u64, Top)],
     compared: &mut u32,
     matched: &mut u32,
     gaps: &mut u32,

@@ -49,7 +49,8 @@ fn loop_jumps_ids_and_keeps_time_rising() {
     for i in 0..per_lap + 100 {
         let v = json(&text(&mut ws));
         let d = &v["data"];
-        let (first, last, e) = (d["U"].as_u64().expect("U"), d["u"].as_u64().expect("u"), d["E"].as_u64().expect("E"));
+        let (first, last, e) =
+            (d["U"].as_u64().expect("U"), d["u"].as_u64().expect("u"), d["E"].as_u64().expect("E"));
         if i > 0 {
             assert!(e >= prev_e, "time never goes back ({i})");
             if first != prev_u + 1 {
