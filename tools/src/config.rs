@@ -2,6 +2,7 @@
 //! Every table is optional; defaults are sane for the BTCUSDT sample. See `tools/config/backtest.toml`
 //! for every key with its default.
 
+use alphapulse_feeds::live::LiveConfig;
 use alphapulse_feeds::FeedConfig;
 use alphapulse_gateways::sim::SimConfig;
 use alphapulse_oms::RouterConfig;
@@ -39,6 +40,9 @@ pub struct Config {
     /// Only these symbols (default: every symbol in the instrument table).
     pub symbols: Vec<String>,
     pub feed: FeedConfig,
+    /// The live feed of `alphapulse run` and `alphapulse record` (endpoints, symbols, streams,
+    /// limits); a backtest ignores it.
+    pub live: LiveConfig,
     pub placement: PlacementConfig,
     pub strategy: StrategyConfig,
     pub risk: RiskConfig,
@@ -117,6 +121,7 @@ impl Config {
             move |e| ConfigError::Invalid { key: table.into(), message: e.to_string() }
         }
         self.feed.validate().map_err(key("feed"))?;
+        self.live.validate().map_err(key("live"))?;
         self.strategy.validate().map_err(key("strategy"))?;
         self.risk.validate().map_err(key("risk"))?;
         self.router.validate().map_err(key("router"))?;

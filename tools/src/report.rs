@@ -116,6 +116,7 @@ pub fn feed_counters(s: &FeedStats) -> Vec<(&'static str, u64)> {
         levels_emitted,
         unknown_symbols,
         level_overflows,
+        duplicates,
     } = s;
     vec![
         ("frames", *frames),
@@ -132,6 +133,7 @@ pub fn feed_counters(s: &FeedStats) -> Vec<(&'static str, u64)> {
         ("levels_emitted", *levels_emitted),
         ("unknown_symbols", *unknown_symbols),
         ("level_overflows", *level_overflows),
+        ("duplicates", *duplicates),
     ]
 }
 
