@@ -41,6 +41,7 @@ pub mod instruments;
 pub mod journal;
 pub mod parse;
 pub mod pending;
+pub mod record;
 pub mod replay;
 mod scan;
 pub mod source;
