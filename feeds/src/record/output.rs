@@ -9,6 +9,7 @@ use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Instant;
 
 /// Suffixes tried after the plain name is taken (`_001` ..= `_999`).
@@ -38,15 +39,16 @@ pub(crate) struct Output {
     pub(crate) files: Vec<FileSummary>,
 }
 
-/// What an output needs from its writer thread.
-pub(crate) struct Ctx<'a> {
-    pub(crate) dir: &'a Path,
+/// What every output of the writer thread shares: the folder, the rotation, the counters and the
+/// write failures.
+pub(crate) struct Folder {
+    pub(crate) dir: PathBuf,
     pub(crate) rotation: Rotation,
-    pub(crate) shared: &'a Shared,
-    pub(crate) failures: &'a mut Vec<WriteFailure>,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) failures: Vec<WriteFailure>,
 }
 
-impl Ctx<'_> {
+impl Folder {
     fn fail(&mut self, path: &Path, e: io::Error) {
         self.shared.errors.fetch_add(1, Ordering::Relaxed);
         if self.failures.len() < 64 {
@@ -81,7 +83,7 @@ impl Output {
     /// Append one line (`pieces` end with `\n`) received at `ts`, rotating first when `ts` falls
     /// in a later period than the current file's (an earlier one stays in the current file, so
     /// that names stay in time order).
-    pub(crate) fn line(&mut self, cx: &mut Ctx<'_>, ts: u64, pieces: &[&[u8]], now: Instant) {
+    pub(crate) fn line(&mut self, cx: &mut Folder, ts: u64, pieces: &[&[u8]], now: Instant) {
         let p = period(cx.rotation, ts);
         if self.period.is_none_or(|cur| p > cur) {
             self.rotate(cx, ts, p, now);
@@ -108,7 +110,7 @@ impl Output {
     }
 
     /// End the open member if it is older than `every` (or unconditionally with `every == 0`).
-    pub(crate) fn tick(&mut self, cx: &mut Ctx<'_>, now: Instant, every: std::time::Duration) {
+    pub(crate) fn tick(&mut self, cx: &mut Folder, now: Instant, every: std::time::Duration) {
         let due = self.cur.as_ref().is_some_and(|c| now.duration_since(c.member_started) >= every);
         if due && self.gz.in_member() {
             self.end_member(cx);
@@ -116,7 +118,7 @@ impl Output {
     }
 
     /// Finish the current file: last member, fsync, summary.
-    pub(crate) fn close(&mut self, cx: &mut Ctx<'_>) {
+    pub(crate) fn close(&mut self, cx: &mut Folder) {
         let Some(cur) = self.cur.take() else { return };
         let before = self.gz.written;
         let closed = self.gz.close();
@@ -142,7 +144,7 @@ impl Output {
         }
     }
 
-    fn end_member(&mut self, cx: &mut Ctx<'_>) {
+    fn end_member(&mut self, cx: &mut Folder) {
         let before = self.gz.written;
         let ended = self.gz.end_member();
         cx.shared.gz_bytes.fetch_add(self.gz.written - before, Ordering::Relaxed);
@@ -159,7 +161,7 @@ impl Output {
 
     /// A write failed: the file is given up (its complete members stay); lines go uncounted as
     /// written until the next period opens a new file.
-    fn failed(&mut self, cx: &mut Ctx<'_>, e: io::Error) {
+    fn failed(&mut self, cx: &mut Folder, e: io::Error) {
         self.gz.abandon();
         if let Some(cur) = self.cur.take() {
             cx.fail(&cur.path, e);
@@ -181,7 +183,7 @@ impl Output {
         });
     }
 
-    fn rotate(&mut self, cx: &mut Ctx<'_>, ts: u64, p: u64, now: Instant) {
+    fn rotate(&mut self, cx: &mut Folder, ts: u64, p: u64, now: Instant) {
         self.close(cx);
         self.period = Some(p);
         match create_new(cx, &self.prefix, ts) {
@@ -198,14 +200,14 @@ impl Output {
 
 /// Create the file for `prefix` at `ts` under a name not taken yet (never overwriting), and make its
 /// directory entry durable.
-fn create_new(cx: &Ctx<'_>, prefix: &str, ts: u64) -> Result<(PathBuf, File), (PathBuf, io::Error)> {
+fn create_new(cx: &Folder, prefix: &str, ts: u64) -> Result<(PathBuf, File), (PathBuf, io::Error)> {
     let mut n = 0;
     loop {
         let path = cx.dir.join(file_name(prefix, cx.rotation, ts, n));
         match OpenOptions::new().write(true).create_new(true).open(&path) {
             Ok(f) => {
                 // The new name survives a power loss with the data fsynced later.
-                let _ = File::open(cx.dir).and_then(|d| d.sync_all());
+                let _ = File::open(&cx.dir).and_then(|d| d.sync_all());
                 return Ok((path, f));
             }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < MAX_SUFFIX => n += 1,

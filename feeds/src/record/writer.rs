@@ -2,8 +2,8 @@
 //! (a symbol's file, or the events file), writes `<local_ts> <bytes>\n` lines, ends a gzip member
 //! every `member_every`, and at finish drains the ring, ends every member and fsyncs every file.
 
-use super::output::{Ctx, Output};
-use super::summary::{OutputCount, RecordStats, RecordSummary, Shared, WriteFailure};
+use super::output::{Folder, Output};
+use super::summary::{OutputCount, RecordStats, RecordSummary, Shared};
 use super::tap::{Header, RecordTap, HEADER, KIND_FRAME, KIND_SNAPSHOT};
 use super::{RecordError, RecordOptions};
 use rtrb::Consumer;
@@ -107,7 +107,7 @@ struct Writer {
     control: Arc<Control>,
     /// One per symbol, then the events output.
     outputs: Vec<Output>,
-    failures: Vec<WriteFailure>,
+    folder: Folder,
 }
 
 impl Writer {
@@ -119,7 +119,13 @@ impl Writer {
             .chain([super::EVENTS])
             .map(|p| Output::new(p.to_string(), opts.level))
             .collect();
-        Writer { opts, ring, shared, control, outputs, failures: Vec::new() }
+        let folder = Folder {
+            dir: opts.out_dir.clone(),
+            rotation: opts.rotation,
+            shared: shared.clone(),
+            failures: Vec::new(),
+        };
+        Writer { opts, ring, shared, control, outputs, folder }
     }
 
     fn run(mut self) -> RecordSummary {
@@ -133,19 +139,13 @@ impl Writer {
             // Read `stop` before draining: whatever the tap added before `finish` is in the ring.
             let stop = self.control.stop.load(Ordering::Acquire) || self.ring.is_abandoned();
             let mut n = 0;
-            while n < BATCH && self.one() {
+            let now = Instant::now();
+            while n < BATCH && self.one(now) {
                 n += 1;
             }
-            let now = Instant::now();
             let every = self.opts.member_every;
-            let mut cx = Ctx {
-                dir: &self.opts.out_dir,
-                rotation: self.opts.rotation,
-                shared: &self.shared,
-                failures: &mut self.failures,
-            };
             for o in &mut self.outputs {
-                o.tick(&mut cx, now, every);
+                o.tick(&mut self.folder, now, every);
             }
             if n == 0 {
                 if stop {
@@ -157,8 +157,8 @@ impl Writer {
         self.finish()
     }
 
-    /// Write the next record if a complete one is in the ring.
-    fn one(&mut self) -> bool {
+    /// Write the next record if a complete one is in the ring (`now`: the time of this batch).
+    fn one(&mut self, now: Instant) -> bool {
         let mut hb = [0u8; HEADER];
         match self.ring.read_chunk(HEADER) {
             Ok(c) => {
@@ -197,13 +197,7 @@ impl Writer {
                 }
                 let mut digits = [0u8; 21];
                 let ts = decimal(h.local_ts, &mut digits);
-                let mut cx = Ctx {
-                    dir: &self.opts.out_dir,
-                    rotation: self.opts.rotation,
-                    shared: &self.shared,
-                    failures: &mut self.failures,
-                };
-                o.line(&mut cx, h.local_ts, &[ts, a, b, b"\n"], Instant::now());
+                o.line(&mut self.folder, h.local_ts, &[ts, a, b, b"\n"], now);
             }
             _ => {
                 self.shared.refused.fetch_add(1, Ordering::Relaxed);
@@ -214,14 +208,8 @@ impl Writer {
     }
 
     fn finish(mut self) -> RecordSummary {
-        let mut cx = Ctx {
-            dir: &self.opts.out_dir,
-            rotation: self.opts.rotation,
-            shared: &self.shared,
-            failures: &mut self.failures,
-        };
         for o in &mut self.outputs {
-            o.close(&mut cx);
+            o.close(&mut self.folder);
         }
         let mut files = Vec::new();
         let mut outputs = Vec::new();
@@ -234,7 +222,7 @@ impl Writer {
                 lost: o.lost,
             });
         }
-        RecordSummary { files, outputs, stats: self.shared.snapshot(), failures: self.failures }
+        RecordSummary { files, outputs, stats: self.shared.snapshot(), failures: self.folder.failures }
     }
 }
 
