@@ -154,7 +154,22 @@ fn daily_rotation_and_unroutable_frames() {
             b"1723161599000000002 {\"stream\":\"ethusdt@trade\",\"data\":{}}".to_vec()
         ]
     );
+    // The replay reads the events files as frames of no instrument.
+    let ev_files: Vec<PathBuf> =
+        sorted_files(&dir).into_iter().filter(|p| names_of(p).starts_with("events_")).collect();
+    let (r, _) = common::replay(&ev_files, false);
+    let st = r.stats();
+    let other = st.frames_of(alphapulse_feeds::FrameKind::Other);
+    println!("events replayed: {} frames, other {other}, malformed {}", st.frames, st.malformed_total());
+    // `{"result":..}` is an `other` frame; `!serverShutdown` an unknown stream (other, and
+    // counted malformed); the empty ETHUSDT trade malformed.
+    assert!(st.frames == 3 && other >= 1);
+    assert!(st.books.iter().all(|b| b.frames == 0 && b.snapshots == 0), "no book touched");
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+fn names_of(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
 }
 
 #[test]
