@@ -47,6 +47,7 @@ pub mod journal;
 pub mod live;
 pub mod parse;
 pub mod pending;
+pub mod record;
 pub mod replay;
 mod scan;
 pub mod source;
