@@ -1,0 +1,144 @@
+//! One non-blocking TCP connection, plain or TLS, shared by the WebSocket and HTTP clients.
+//!
+//! The TLS session (rustls' buffered `ClientConnection`) is driven by hand: `read` pulls records
+//! with `read_tls`, decrypts with `process_new_packets` and copies plaintext out with `reader`;
+//! `write` hands plaintext to `writer` and `flush` pushes records with `write_tls`. Every call
+//! stops at `WouldBlock`. The TLS handshake happens inside `read`/`flush` as records come and go.
+//!
+//! Idle cost: a `read` on the socket that returns `WouldBlock` is one syscall, the same as
+//! `epoll_wait` with a zero timeout on a one-socket `mio::Poll`; but when data is there, the
+//! read-first way needs no second syscall, and it keeps no `Events` buffer. The example
+//! `idle_poll_cost` measures both (see the crate docs for the figures); so `poll` just reads.
+
+use crate::NetError;
+use mio::net::TcpStream;
+use std::io::{ErrorKind, Read, Write};
+use std::net::SocketAddr;
+
+/// What a read found.
+pub(crate) enum Got {
+    /// This many bytes were put in the buffer.
+    Data(usize),
+    /// Nothing now.
+    WouldBlock,
+    /// The peer closed (TCP FIN, or TLS close_notify).
+    Eof,
+}
+
+pub(crate) struct Conn {
+    pub(crate) tcp: TcpStream,
+    tls: Option<Box<rustls::ClientConnection>>,
+    connected: bool,
+    tcp_eof: bool,
+}
+
+fn is_would_block(e: &std::io::Error) -> bool {
+    e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted
+}
+
+impl Conn {
+    /// Start a non-blocking connect; with `tls` the session is created now (SNI = its host).
+    pub(crate) fn open(addr: SocketAddr, tls: Option<rustls::ClientConnection>) -> Result<Conn, NetError> {
+        let tcp = TcpStream::connect(addr)?;
+        Ok(Conn { tcp, tls: tls.map(Box::new), connected: false, tcp_eof: false })
+    }
+
+    /// True once the TCP connect has finished (then TCP_NODELAY is on); an error if it failed.
+    pub(crate) fn connected(&mut self) -> Result<bool, NetError> {
+        if self.connected {
+            return Ok(true);
+        }
+        if let Some(e) = self.tcp.take_error()? {
+            return Err(e.into());
+        }
+        match self.tcp.peer_addr() {
+            Ok(_) => {
+                self.tcp.set_nodelay(true)?;
+                self.connected = true;
+                Ok(true)
+            }
+            Err(e) if e.kind() == ErrorKind::NotConnected => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// True while the TLS handshake is not finished (always false without TLS).
+    pub(crate) fn handshaking(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.is_handshaking())
+    }
+
+    /// Read plaintext into `buf` (which must not be empty).
+    pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Got, NetError> {
+        let Some(tls) = self.tls.as_deref_mut() else {
+            return match self.tcp.read(buf) {
+                Ok(0) => Ok(Got::Eof),
+                Ok(n) => Ok(Got::Data(n)),
+                Err(e) if is_would_block(&e) => Ok(Got::WouldBlock),
+                Err(e) => Err(e.into()),
+            };
+        };
+        loop {
+            match tls.reader().read(buf) {
+                Ok(0) => return Ok(Got::Eof),
+                Ok(n) => return Ok(Got::Data(n)),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(e) if e.kind() == ErrorKind::UnexpectedEof => return Ok(Got::Eof),
+                Err(e) => return Err(e.into()),
+            }
+            if self.tcp_eof {
+                return Ok(Got::Eof);
+            }
+            match tls.read_tls(&mut self.tcp) {
+                Ok(0) => self.tcp_eof = true,
+                Ok(_) => {}
+                Err(e) if is_would_block(&e) => return Ok(Got::WouldBlock),
+                Err(e) => return Err(e.into()),
+            }
+            if let Err(e) = tls.process_new_packets() {
+                // Send the alert rustls queued, if the socket takes it; the error is what counts.
+                let _ = tls.write_tls(&mut self.tcp);
+                return Err(e.into());
+            }
+            if tls.wants_write() {
+                self.flush()?;
+                // `flush` borrowed `self`; take the session again.
+                return self.read(buf);
+            }
+        }
+    }
+
+    /// Queue or send plaintext; returns how much was taken (0 when the socket or the TLS
+    /// buffer is full for now).
+    pub(crate) fn write(&mut self, data: &[u8]) -> Result<usize, NetError> {
+        match self.tls.as_deref_mut() {
+            None => match self.tcp.write(data) {
+                Ok(n) => Ok(n),
+                Err(e) if is_would_block(&e) => Ok(0),
+                Err(e) => Err(e.into()),
+            },
+            Some(tls) => {
+                let n = tls.writer().write(data)?;
+                self.flush()?;
+                Ok(n)
+            }
+        }
+    }
+
+    /// Push queued TLS records to the socket until it would block (nothing to do without TLS).
+    pub(crate) fn flush(&mut self) -> Result<(), NetError> {
+        let Some(tls) = self.tls.as_deref_mut() else { return Ok(()) };
+        while tls.wants_write() {
+            match tls.write_tls(&mut self.tcp) {
+                Ok(_) => {}
+                Err(e) if is_would_block(&e) => break,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// True if TLS records wait for the socket.
+    pub(crate) fn tls_pending(&self) -> bool {
+        self.tls.as_ref().is_some_and(|t| t.wants_write())
+    }
+}

@@ -1,0 +1,438 @@
+//! The non-blocking WebSocket client: connect, TLS, upgrade, frames, close; all driven by `poll`.
+
+use crate::conn::{Conn, Got};
+use crate::frame::{self, Decoded, Decoder};
+use crate::{head, Endpoint, NetError, Scheme, TlsConfig};
+use std::net::SocketAddr;
+
+/// Buffer sizes and limits of one WebSocket connection.
+#[derive(Clone, Debug)]
+pub struct WsOptions {
+    /// Longest message (all fragments joined) accepted; default 4 MiB.
+    pub max_message_bytes: usize,
+    /// Initial read buffer; it grows once to hold a single frame longer than this. Default 256 KiB.
+    pub read_buffer_bytes: usize,
+    /// Fixed write buffer (the upgrade request must fit too); default 64 KiB.
+    pub write_buffer_bytes: usize,
+    /// Extra headers on the upgrade request.
+    pub extra_headers: Vec<(String, String)>,
+}
+
+impl Default for WsOptions {
+    fn default() -> WsOptions {
+        WsOptions {
+            max_message_bytes: 4 << 20,
+            read_buffer_bytes: 256 << 10,
+            write_buffer_bytes: 64 << 10,
+            extra_headers: Vec::new(),
+        }
+    }
+}
+
+/// Where a connection is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WsState {
+    /// TCP connect in flight.
+    Connecting,
+    /// TLS and/or the HTTP upgrade in flight.
+    Handshaking,
+    /// Messages flow.
+    Open,
+    /// The client sent a close frame and waits for the server's.
+    Closing,
+    /// Closed cleanly or dead after an error.
+    Closed,
+}
+
+/// One event from [`WsClient::poll`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum WsEvent<'a> {
+    /// The upgrade succeeded (101).
+    Opened,
+    /// A complete text message (fragments already joined, UTF-8 checked), mutable so the caller
+    /// can parse it in place (simd-json parses in place).
+    Text(&'a mut [u8]),
+    /// A complete binary message.
+    Binary(&'a mut [u8]),
+    /// A ping from the server: the caller decides when to answer (`send_pong` with this payload).
+    Ping(&'a [u8]),
+    /// A pong from the server.
+    Pong(&'a [u8]),
+    /// The server's close frame (the client answers it itself, then the state is Closed).
+    Close { code: Option<u16>, reason: &'a [u8] },
+}
+
+/// Counters of one connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct WsStats {
+    /// Plaintext bytes read (after TLS), including the upgrade answer.
+    pub bytes_in: u64,
+    /// Plaintext bytes handed to the socket (or to TLS).
+    pub bytes_out: u64,
+    /// Frames decoded (data and control).
+    pub frames_in: u64,
+    /// Text and binary messages delivered.
+    pub messages_in: u64,
+    /// Frames queued by the sends (text, ping, pong, close).
+    pub messages_out: u64,
+    /// Pings and pongs received.
+    pub pings_in: u64,
+    pub pongs_in: u64,
+    /// Socket reads that returned data, and reads that returned `WouldBlock`.
+    pub reads: u64,
+    pub reads_would_block: u64,
+    /// Flushes that left bytes queued because the socket would block.
+    pub writes_would_block: u64,
+    /// Sends refused with `WriteBufferFull`.
+    pub write_buffer_full: u64,
+    /// Times the read buffer grew to hold one long frame.
+    pub read_buffer_grown: u64,
+}
+
+/// Reads per `poll` before it returns even if more is available (bounds the time of one call).
+const MAX_READS_PER_POLL: usize = 64;
+/// Compact the read buffer when less than this is free at its end.
+const MIN_READ_ROOM: usize = 16 << 10;
+
+/// A WebSocket client over a non-blocking mio socket; see the crate docs.
+pub struct WsClient {
+    conn: Conn,
+    state: WsState,
+    rbuf: Vec<u8>,
+    rstart: usize,
+    rend: usize,
+    /// Bytes the frame at `rstart` needs in all (to grow `rbuf` for long frames).
+    need: usize,
+    max_frame: usize,
+    wbuf: Vec<u8>,
+    wstart: usize,
+    wend: usize,
+    dec: Decoder,
+    accept: String,
+    rng: u64,
+    close_code: Option<u16>,
+    stats: WsStats,
+}
+
+impl WsClient {
+    /// Start a non-blocking connect to `addr` (already resolved) for `endpoint` (ws:// or wss://,
+    /// SNI = `endpoint.host`); TLS and the HTTP upgrade follow, all driven by [`WsClient::poll`].
+    pub fn connect(
+        endpoint: &Endpoint,
+        addr: SocketAddr,
+        tls: &TlsConfig,
+        opts: &WsOptions,
+    ) -> Result<WsClient, NetError> {
+        let session = match endpoint.scheme {
+            Scheme::Ws => None,
+            Scheme::Wss => Some(tls.session(&endpoint.host)?),
+            _ => {
+                return Err(NetError::BadUrl {
+                    url: endpoint.host.clone(),
+                    why: "not a ws:// or wss:// endpoint",
+                })
+            }
+        };
+        head::check_extra(&opts.extra_headers)?;
+        let key = tungstenite::handshake::client::generate_key();
+        let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+        let lines = format!(
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        );
+        let request = head::get_request(endpoint, &lines, &opts.extra_headers);
+        let mut wbuf = vec![0u8; opts.write_buffer_bytes.max(frame::MAX_HEADER + 125)];
+        let wend = request.len();
+        wbuf.get_mut(..wend).ok_or(NetError::WriteBufferFull)?.copy_from_slice(request.as_bytes());
+        let conn = Conn::open(addr, session)?;
+        Ok(WsClient {
+            conn,
+            state: WsState::Connecting,
+            rbuf: vec![0u8; opts.read_buffer_bytes.max(MIN_READ_ROOM * 2)],
+            rstart: 0,
+            rend: 0,
+            need: 0,
+            max_frame: opts.max_message_bytes.saturating_add(frame::MAX_HEADER),
+            wbuf,
+            wstart: 0,
+            wend,
+            dec: Decoder::new(opts.max_message_bytes),
+            accept,
+            rng: seed(&addr),
+            close_code: None,
+            stats: WsStats::default(),
+        })
+    }
+
+    /// Drive the connection: finish connecting/handshaking, flush queued writes, read everything
+    /// available (up to 64 reads) and call `on` once per complete message/event, in order.
+    /// Returns the number of events. `Err` = the connection is dead and stays dead.
+    pub fn poll(&mut self, on: &mut dyn FnMut(WsEvent<'_>)) -> Result<usize, NetError> {
+        if self.state == WsState::Closed {
+            return Err(NetError::Closed { code: self.close_code });
+        }
+        let r = self.drive(on);
+        if r.is_err() {
+            self.state = WsState::Closed;
+        }
+        r
+    }
+
+    /// Where the connection is.
+    pub fn state(&self) -> WsState {
+        self.state
+    }
+
+    /// Counters.
+    pub fn stats(&self) -> WsStats {
+        self.stats
+    }
+
+    /// The socket, to register in a caller's `mio::Poll` if it wants readiness events.
+    pub fn source(&mut self) -> &mut mio::net::TcpStream {
+        &mut self.conn.tcp
+    }
+
+    /// Queue a text message (masked, as RFC 6455 requires from clients). `Err(WriteBufferFull)`
+    /// when the write buffer has no room; never blocks; `poll` flushes.
+    pub fn send_text(&mut self, msg: &[u8]) -> Result<(), NetError> {
+        self.send(frame::OP_TEXT, msg)
+    }
+
+    /// Queue a ping (payload of at most 125 bytes).
+    pub fn send_ping(&mut self, payload: &[u8]) -> Result<(), NetError> {
+        self.send(frame::OP_PING, payload)
+    }
+
+    /// Queue a pong, normally with the payload of the server's ping (at most 125 bytes).
+    pub fn send_pong(&mut self, payload: &[u8]) -> Result<(), NetError> {
+        self.send(frame::OP_PONG, payload)
+    }
+
+    /// Start a clean close (a close frame with `code` and up to 123 bytes of `reason`); `poll`
+    /// finishes it when the server's close frame comes back. Does nothing unless open.
+    pub fn close(&mut self, code: u16, reason: &[u8]) {
+        if self.state == WsState::Open && self.queue_close(code, reason).is_ok() {
+            self.state = WsState::Closing;
+        }
+    }
+
+    fn send(&mut self, op: u8, payload: &[u8]) -> Result<(), NetError> {
+        if self.state != WsState::Open {
+            return Err(NetError::Closed { code: self.close_code });
+        }
+        if op != frame::OP_TEXT && payload.len() > 125 {
+            return Err(NetError::Protocol("control frame payload over 125 bytes"));
+        }
+        self.queue(op, payload)
+    }
+
+    fn queue_close(&mut self, code: u16, reason: &[u8]) -> Result<(), NetError> {
+        let mut p = [0u8; 125];
+        let n = reason.len().min(123);
+        p[..2].copy_from_slice(&code.to_be_bytes());
+        p[2..2 + n].copy_from_slice(&reason[..n]);
+        self.queue(frame::OP_CLOSE, &p[..2 + n])
+    }
+
+    fn queue(&mut self, op: u8, payload: &[u8]) -> Result<(), NetError> {
+        let n = frame::encoded_len(payload.len());
+        if self.wbuf.len() - self.wend < n && self.wstart > 0 {
+            self.wbuf.copy_within(self.wstart..self.wend, 0);
+            self.wend -= self.wstart;
+            self.wstart = 0;
+        }
+        let mask = self.next_mask();
+        match frame::encode(op, payload, mask, &mut self.wbuf[self.wend..]) {
+            Some(n) => {
+                self.wend += n;
+                self.stats.messages_out += 1;
+                Ok(())
+            }
+            None => {
+                self.stats.write_buffer_full += 1;
+                Err(NetError::WriteBufferFull)
+            }
+        }
+    }
+
+    /// xorshift64*: RFC 6455 wants an unpredictable mask, which only matters against proxies
+    /// that cache; a fast PRNG seeded once from std's OS-random hash keys is enough.
+    fn next_mask(&mut self) -> [u8; 4] {
+        self.rng ^= self.rng >> 12;
+        self.rng ^= self.rng << 25;
+        self.rng ^= self.rng >> 27;
+        ((self.rng.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 32) as u32).to_ne_bytes()
+    }
+
+    fn flush(&mut self) -> Result<(), NetError> {
+        while self.wstart < self.wend {
+            let n = self.conn.write(&self.wbuf[self.wstart..self.wend])?;
+            if n == 0 {
+                self.stats.writes_would_block += 1;
+                break;
+            }
+            self.wstart += n;
+            self.stats.bytes_out += n as u64;
+        }
+        if self.wstart == self.wend {
+            (self.wstart, self.wend) = (0, 0);
+        }
+        self.conn.flush()
+    }
+
+    fn drive(&mut self, on: &mut dyn FnMut(WsEvent<'_>)) -> Result<usize, NetError> {
+        if self.state == WsState::Connecting {
+            if !self.conn.connected()? {
+                return Ok(0);
+            }
+            self.state = WsState::Handshaking;
+        }
+        self.flush()?;
+        let mut events = self.decode(on)?;
+        for _ in 0..MAX_READS_PER_POLL {
+            if self.state == WsState::Closed {
+                break;
+            }
+            self.make_room()?;
+            match self.conn.read(&mut self.rbuf[self.rend..])? {
+                Got::Data(n) => {
+                    self.rend += n;
+                    self.stats.bytes_in += n as u64;
+                    self.stats.reads += 1;
+                }
+                Got::WouldBlock => {
+                    self.stats.reads_would_block += 1;
+                    break;
+                }
+                Got::Eof => return self.eof(),
+            }
+            events += self.decode(on)?;
+        }
+        if self.wstart < self.wend || self.conn.tls_pending() {
+            self.flush()?;
+        }
+        Ok(events)
+    }
+
+    fn eof(&mut self) -> Result<usize, NetError> {
+        if self.rend > self.rstart || self.dec.in_fragmented_message() {
+            return Err(NetError::Protocol("connection closed mid-frame"));
+        }
+        if self.state == WsState::Closing {
+            self.state = WsState::Closed;
+            return Ok(0);
+        }
+        Err(NetError::Eof)
+    }
+
+    /// Compact the read buffer, and grow it once if the pending frame is longer than it.
+    fn make_room(&mut self) -> Result<(), NetError> {
+        if self.rstart == self.rend {
+            (self.rstart, self.rend) = (0, 0);
+        } else if self.rbuf.len() - self.rend
+            < MIN_READ_ROOM.max(self.need.saturating_sub(self.rend - self.rstart))
+        {
+            self.rbuf.copy_within(self.rstart..self.rend, 0);
+            self.rend -= self.rstart;
+            self.rstart = 0;
+        }
+        if self.need > self.rbuf.len() {
+            let len = self.need.min(self.max_frame).next_power_of_two();
+            self.rbuf.resize(len, 0);
+            self.stats.read_buffer_grown += 1;
+        }
+        Ok(())
+    }
+
+    /// Handle everything complete in the read buffer.
+    fn decode(&mut self, on: &mut dyn FnMut(WsEvent<'_>)) -> Result<usize, NetError> {
+        let mut events = 0;
+        if self.state == WsState::Handshaking {
+            if !self.upgrade(on)? {
+                return Ok(0);
+            }
+            events = 1;
+        }
+        self.need = 0;
+        while self.rstart < self.rend && self.state != WsState::Closed {
+            let mut close = None;
+            match self.dec.decode(&mut self.rbuf[self.rstart..self.rend])? {
+                Decoded::Need(n) => {
+                    self.need = n;
+                    break;
+                }
+                Decoded::Absorbed(n) => {
+                    self.rstart += n;
+                    self.stats.frames_in += 1;
+                }
+                Decoded::Event(n, ev) => {
+                    self.rstart += n;
+                    self.stats.frames_in += 1;
+                    match &ev {
+                        WsEvent::Text(_) | WsEvent::Binary(_) => self.stats.messages_in += 1,
+                        WsEvent::Ping(_) => self.stats.pings_in += 1,
+                        WsEvent::Pong(_) => self.stats.pongs_in += 1,
+                        WsEvent::Close { code, .. } => close = Some(*code),
+                        WsEvent::Opened => {}
+                    }
+                    on(ev);
+                    events += 1;
+                }
+            }
+            if let Some(code) = close {
+                self.server_closed(code)?;
+            }
+        }
+        Ok(events)
+    }
+
+    /// The server's close frame: echo it unless we started the close, then Closed.
+    fn server_closed(&mut self, code: Option<u16>) -> Result<(), NetError> {
+        self.close_code = code;
+        if self.state == WsState::Open {
+            // Echo the code (1000 when the server sent none); nothing to do if it does not fit.
+            let _ = self.queue_close(code.unwrap_or(1000), &[]);
+            self.flush()?;
+        }
+        self.state = WsState::Closed;
+        Ok(())
+    }
+
+    /// Read the upgrade answer; true once open (then `Opened` was delivered).
+    fn upgrade(&mut self, on: &mut dyn FnMut(WsEvent<'_>)) -> Result<bool, NetError> {
+        if self.conn.handshaking() {
+            return Ok(false);
+        }
+        let Some(h) = head::parse(&self.rbuf[self.rstart..self.rend], &self.accept)? else {
+            return Ok(false);
+        };
+        if h.status != 101 {
+            return Err(NetError::HandshakeRefused {
+                status: h.status,
+                retry_after_secs: h.retry_after_secs,
+            });
+        }
+        if !h.upgrade_websocket {
+            return Err(NetError::Protocol("101 without Upgrade: websocket and Connection: upgrade"));
+        }
+        if !h.accept_ok {
+            return Err(NetError::Protocol("Sec-WebSocket-Accept does not match the key"));
+        }
+        self.rstart += h.len;
+        self.state = WsState::Open;
+        on(WsEvent::Opened);
+        Ok(true)
+    }
+}
+
+/// A non-zero PRNG seed from std's per-process random hash keys (drawn from the OS once), the
+/// peer address and a per-process counter: no clock, no extra crate.
+fn seed(addr: &SocketAddr) -> u64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNT: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    addr.hash(&mut h);
+    COUNT.fetch_add(1, Ordering::Relaxed).hash(&mut h);
+    h.finish() | 1
+}
