@@ -9,8 +9,8 @@ mod common;
 use alphapulse_net::WsEvent;
 use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use common::*;
-use std::io::Write;
 use std::cell::Cell;
+use std::io::Write;
 use std::sync::Arc;
 use tungstenite::Message;
 
@@ -35,7 +35,10 @@ fn serve(ws: &mut tungstenite::WebSocket<Stream>, msgs: &[Vec<u8>]) {
     drain(ws.get_mut());
 }
 
-fn try_serve(ws: &mut tungstenite::WebSocket<Stream>, msgs: &[Vec<u8>]) -> Result<(), Box<dyn std::error::Error>> {
+fn try_serve(
+    ws: &mut tungstenite::WebSocket<Stream>,
+    msgs: &[Vec<u8>],
+) -> Result<(), Box<dyn std::error::Error>> {
     for (i, m) in msgs.iter().enumerate() {
         if i % 50 == 1 {
             ws.flush()?;
@@ -95,7 +98,10 @@ fn ws_receive_allocates_nothing_after_warm_up() {
 #[test]
 fn wss_receive_allocations_per_message() {
     let (msgs, n) = measure(true);
-    println!("wss://: {msgs} messages after warm-up, {n} allocations ({:.3} per message)", n as f64 / msgs as f64);
+    println!(
+        "wss://: {msgs} messages after warm-up, {n} allocations ({:.3} per message)",
+        n as f64 / msgs as f64
+    );
     assert!(msgs > 30_000);
     // rustls' buffered ClientConnection: see the crate docs for the figure and why.
     assert!(n as f64 / msgs as f64 <= 0.5, "more allocations than measured when this was written");
@@ -127,7 +133,11 @@ fn tungstenite_read_path_for_comparison() {
         }
     });
     let texts = texts.get();
-    println!("tungstenite: {} messages after warm-up, {n} allocations ({:.2} per message)", texts - before, n as f64 / (texts - before) as f64);
+    println!(
+        "tungstenite: {} messages after warm-up, {n} allocations ({:.2} per message)",
+        texts - before,
+        n as f64 / (texts - before) as f64
+    );
     drop(ws);
     server.join().expect("server");
 }
