@@ -78,7 +78,8 @@ pub struct WsStats {
     /// Pings and pongs received.
     pub pings_in: u64,
     pub pongs_in: u64,
-    /// Socket reads that returned data, and reads that returned `WouldBlock`.
+    /// Socket reads that returned data, and polls that found nothing to read (a readiness check
+    /// or a read that returned `WouldBlock`).
     pub reads: u64,
     pub reads_would_block: u64,
     /// Flushes that left bytes queued because the socket would block.
@@ -187,9 +188,11 @@ impl WsClient {
         self.stats
     }
 
-    /// The socket, to register in a caller's `mio::Poll` if it wants readiness events.
-    pub fn source(&mut self) -> &mut mio::net::TcpStream {
-        &mut self.conn.tcp
+    /// The socket's file descriptor, for a caller that wants readiness from its own `mio::Poll`
+    /// (register it with `mio::unix::SourceFd`; the client keeps its own registration too).
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.conn.tcp.as_raw_fd()
     }
 
     /// Queue a text message (masked, as RFC 6455 requires from clients). `Err(WriteBufferFull)`
