@@ -5,11 +5,21 @@
 //! Every call returns at once: this crate never sleeps, blocks, reads a clock or decides policy
 //! (timeouts, backoff, reconnects, pings, rate limits are the caller's).
 //!
-//! Where things live: [`endpoint`](Endpoint) parses URLs; `tls` holds the rustls config;
-//! `resolve` the lookup thread; `conn` one plain-or-TLS non-blocking connection; `head` the
-//! HTTP response heads (httparse); [`frame`] the RFC 6455 codec (tungstenite makes the upgrade
-//! key and checks the accept; frames are read by our own decoder, which allocates nothing per
-//! frame where tungstenite builds a `Message` per frame); `ws` the WebSocket client; `http` the GET.
+//! Where things live: `endpoint` parses URLs ([`Endpoint`]); `tls` holds the rustls config
+//! ([`TlsConfig`]); `resolve` the lookup thread; `conn` one plain-or-TLS non-blocking connection
+//! (and why it asks a one-socket `mio::Poll` before reading); `head` HTTP response heads
+//! (httparse); [`frame`] the RFC 6455 codec; `ws` the [`WsClient`]; `http` the [`HttpGet`].
+//!
+//! Allocations on the receive path (tests/zero_alloc.rs, the sample capture after warm-up):
+//! - ws://: none. Tungstenite makes the upgrade key and checks `Sec-WebSocket-Accept`; frames are
+//!   read by our own decoder over one reusable read buffer (an unfragmented message is lent in
+//!   place, fragments are joined in a reused buffer), and sends mask into a fixed write buffer.
+//!   Tungstenite's own read path allocated 0.04 times per message (it hands out a `Bytes` per
+//!   message split off its read buffer, and refills it).
+//! - wss://: 0.043 allocations per message, 2.9 per 16 KiB TLS record of received plaintext,
+//!   pongs sent included. rustls 0.23 copies each received record's plaintext into a new `Vec`
+//!   (and each sent record's ciphertext); its unbuffered API does the same in 0.23.48
+//!   (`ReadTraffic::next_record` pops that same queue), so it would not help yet.
 //!
 //! ```no_run
 //! use alphapulse_net::{Endpoint, TlsConfig, WsClient, WsEvent, WsOptions};

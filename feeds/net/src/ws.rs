@@ -311,7 +311,7 @@ impl WsClient {
             }
             events += self.decode(on)?;
         }
-        if self.wstart < self.wend || self.conn.tls_pending() {
+        if self.state != WsState::Closed && (self.wstart < self.wend || self.conn.tls_pending()) {
             self.flush()?;
         }
         Ok(events)
@@ -383,22 +383,22 @@ impl WsClient {
                 }
             }
             if let Some(code) = close {
-                self.server_closed(code)?;
+                self.server_closed(code);
             }
         }
         Ok(events)
     }
 
     /// The server's close frame: echo it unless we started the close, then Closed.
-    fn server_closed(&mut self, code: Option<u16>) -> Result<(), NetError> {
+    fn server_closed(&mut self, code: Option<u16>) {
         self.close_code = code;
         if self.state == WsState::Open {
-            // Echo the code (1000 when the server sent none); nothing to do if it does not fit.
+            // Echo the code (1000 when the server sent none), best effort: the server may
+            // already have closed the socket, and the close is done either way.
             let _ = self.queue_close(code.unwrap_or(1000), &[]);
-            self.flush()?;
+            let _ = self.flush();
         }
         self.state = WsState::Closed;
-        Ok(())
     }
 
     /// Read the upgrade answer; true once open (then `Opened` was delivered).

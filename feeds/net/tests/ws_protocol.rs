@@ -193,6 +193,7 @@ fn text_sent_by_the_client_arrives() {
                 tx.send(t.to_string()).expect("report");
             }
         }
+        drain(ws.get_mut());
     });
     let mut ws = client(addr, None, "/ws", &WsOptions { write_buffer_bytes: 300, ..WsOptions::default() });
     let mut events = Vec::new();

@@ -1,7 +1,7 @@
 //! Allocations on the receive path, counted by a global allocator on the client thread only:
 //! after warm-up, receiving the rest of the sample capture over ws:// allocates nothing
 //! (unfragmented messages lent in place, fragments joined in the reused buffer, pings
-//! surfaced). Over wss:// rustls' buffered connection allocates per TLS record; the test prints
+//! surfaced and answered with pongs: the send path is counted too). Over wss:// rustls' buffered connection allocates per TLS record; the test prints
 //! the figure and holds it to the bound measured when it was written. Tungstenite's own read path
 //! is measured beside ours for the record.
 
@@ -11,6 +11,7 @@ use alphapulse_shm::alloc_count::{allocations_in, CountingAllocator};
 use common::*;
 use std::cell::Cell;
 use std::io::Write;
+use std::sync::mpsc::{channel, Receiver};
 use std::sync::Arc;
 use tungstenite::Message;
 
@@ -30,16 +31,25 @@ fn messages() -> Vec<Vec<u8>> {
 
 /// Every 50th message is sent in two fragments with a ping between them. Stops quietly when
 /// the client goes away (the client checks what it got).
-fn serve(ws: &mut tungstenite::WebSocket<Stream>, msgs: &[Vec<u8>]) {
-    let _ = try_serve(ws, msgs);
+/// With a `gate`, the messages after the warm-up wait until it opens, so the counted window
+/// holds exactly the rest.
+fn serve(ws: &mut tungstenite::WebSocket<Stream>, msgs: &[Vec<u8>], gate: Option<Receiver<()>>) {
+    let _ = try_serve(ws, msgs, gate);
     drain(ws.get_mut());
 }
 
 fn try_serve(
     ws: &mut tungstenite::WebSocket<Stream>,
     msgs: &[Vec<u8>],
+    gate: Option<Receiver<()>>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     for (i, m) in msgs.iter().enumerate() {
+        if i == WARM_UP {
+            ws.flush()?;
+            if let Some(g) = &gate {
+                g.recv()?;
+            }
+        }
         if i % 50 == 1 {
             ws.flush()?;
             let (a, b) = m.split_at(m.len() / 2);
@@ -56,51 +66,68 @@ fn try_serve(
 }
 
 /// (messages received after warm-up, allocations meanwhile).
-fn measure(tls: bool) -> (usize, u64) {
+fn measure(tls: bool) -> (usize, u64, usize) {
     let msgs = Arc::new(messages());
     let (server_cfg, client_cfg) = tls_pair();
     let m2 = msgs.clone();
-    let (addr, server) = ws_server(tls.then_some(server_cfg), move |ws| serve(ws, &m2));
+    let (open, gate) = channel();
+    let (addr, server) = ws_server(tls.then_some(server_cfg), move |ws| serve(ws, &m2, Some(gate)));
     let mut ws = client(addr, tls.then_some(&client_cfg), "/ws/btcusdt@depth", &Default::default());
     let next = Cell::new(0usize);
+    let pings = Cell::new(0usize);
     let mut on = |e: WsEvent<'_>| match e {
         WsEvent::Text(t) => {
             assert!(*t == *msgs[next.get()], "message {} differs", next.get());
             next.set(next.get() + 1);
         }
-        WsEvent::Ping(_) | WsEvent::Opened => {}
+        WsEvent::Ping(p) => {
+            assert_eq!(p, b"ping");
+            pings.set(pings.get() + 1);
+        }
+        WsEvent::Opened => {}
         other => panic!("unexpected {other:?}"),
     };
     let start = std::time::Instant::now();
+    // Answer every ping, so the send path (masking into the write buffer, the socket write or
+    // the TLS writer) is inside the counted window too.
     let mut run = |until: usize| {
         while next.get() < until {
             ws.poll(&mut on).expect("poll");
+            while pings.get() > 0 {
+                ws.send_pong(b"ping").expect("pong");
+                pings.set(pings.get() - 1);
+            }
             assert!(start.elapsed() < PATIENCE, "stalled");
         }
     };
     let total = msgs.len();
     run(WARM_UP);
     let warm = next.get();
+    assert_eq!(warm, WARM_UP);
+    open.send(()).expect("open the gate");
     let ((), n) = allocations_in(|| run(total));
     drop(ws);
     server.join().expect("server");
     assert_eq!(next.get(), total);
-    (total - warm, n)
+    let bytes = msgs[warm..].iter().map(|m| m.len()).sum();
+    (total - warm, n, bytes)
 }
 
 #[test]
 fn ws_receive_allocates_nothing_after_warm_up() {
-    let (msgs, n) = measure(false);
+    let (msgs, n, _) = measure(false);
     println!("ws://: {msgs} messages after warm-up, {n} allocations");
     assert_eq!(n, 0, "allocations on the ws:// receive path");
 }
 
 #[test]
 fn wss_receive_allocations_per_message() {
-    let (msgs, n) = measure(true);
+    let (msgs, n, bytes) = measure(true);
+    let records = bytes as f64 / 16384.0;
     println!(
-        "wss://: {msgs} messages after warm-up, {n} allocations ({:.3} per message)",
-        n as f64 / msgs as f64
+        "wss://: {msgs} messages ({bytes} bytes, >= {records:.0} TLS records) after warm-up, {n} allocations ({:.3} per message, {:.2} per 16 KiB record)",
+        n as f64 / msgs as f64,
+        n as f64 / records
     );
     assert!(msgs > 30_000);
     // rustls' buffered ClientConnection: see the crate docs for the figure and why.
@@ -112,7 +139,7 @@ fn wss_receive_allocations_per_message() {
 fn tungstenite_read_path_for_comparison() {
     let msgs = Arc::new(messages());
     let m2 = msgs.clone();
-    let (addr, server) = ws_server(None, move |ws| serve(ws, &m2));
+    let (addr, server) = ws_server(None, move |ws| serve(ws, &m2, None));
     let stream = std::net::TcpStream::connect(addr).expect("connect");
     let url = format!("ws://127.0.0.1:{}/ws/x", addr.port());
     let (mut ws, _) = tungstenite::client::client(url, stream).expect("handshake");
