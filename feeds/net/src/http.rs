@@ -135,6 +135,12 @@ impl HttpGet {
         }))
     }
 
+    /// The socket's file descriptor, for a caller that wants readiness from its own `mio::Poll`.
+    pub fn raw_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.conn.tcp.as_raw_fd()
+    }
+
     /// True once the response is complete.
     fn drive(&mut self) -> Result<bool, NetError> {
         if !self.conn.connected()? {

@@ -8,7 +8,7 @@
 //! Where things live: `endpoint` parses URLs ([`Endpoint`]); `tls` holds the rustls config
 //! ([`TlsConfig`]); `resolve` the lookup thread; `conn` one plain-or-TLS non-blocking connection
 //! (and why it asks a one-socket `mio::Poll` before reading); `head` HTTP response heads
-//! (httparse); [`frame`] the RFC 6455 codec; `ws` the [`WsClient`]; `http` the [`HttpGet`].
+//! (httparse); [`frame`] the RFC 6455 codec; `ws` the [`WsClient`] and `ws_types` its options, states, events and counters; `http` the [`HttpGet`].
 //!
 //! Allocations on the receive path (tests/zero_alloc.rs, the sample capture after warm-up):
 //! - ws://: none. Tungstenite makes the upgrade key and checks `Sec-WebSocket-Accept`; frames are
@@ -45,10 +45,12 @@ mod http;
 mod resolve;
 mod tls;
 mod ws;
+mod ws_types;
 
 pub use endpoint::{Endpoint, Scheme};
 pub use error::NetError;
 pub use http::{HttpGet, HttpOptions, HttpResponse};
 pub use resolve::{literal, Resolver};
 pub use tls::TlsConfig;
-pub use ws::{WsClient, WsEvent, WsOptions, WsState, WsStats};
+pub use ws::WsClient;
+pub use ws_types::{WsEvent, WsOptions, WsState, WsStats};

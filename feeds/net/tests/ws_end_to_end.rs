@@ -1,7 +1,8 @@
 //! The real sample capture end to end over ws:// and wss://: every frame arrives byte-identical
 //! and in order, including 100+ KB messages (64-bit lengths, read buffer growth), messages the
 //! server fragments into continuation frames with pings between the fragments, and a close
-//! handshake started by the server.
+//! handshake started by the server. The larger captures in ../shared/data go over wss:// too,
+//! when that folder exists.
 
 mod common;
 use common::*;
@@ -103,4 +104,52 @@ fn ws_sample_capture_end_to_end() {
 #[test]
 fn wss_sample_capture_end_to_end() {
     end_to_end(true);
+}
+
+#[test]
+fn shared_captures_over_wss() {
+    let Some(dir) = shared_data_dir() else {
+        println!("skipped: no ../shared/data");
+        return;
+    };
+    let (server_cfg, client_cfg) = tls_pair();
+    let mut files = 0;
+    for sub in ["binance-spot", "binance-usdm"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else { continue };
+        let mut paths: Vec<_> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        paths.retain(|p| p.extension().is_some_and(|x| x == "gz"));
+        paths.sort();
+        for path in paths {
+            let frames = Arc::new(frames_of(&path));
+            let f2 = frames.clone();
+            let (addr, server) = ws_server(Some(server_cfg.clone()), move |ws| {
+                for f in f2.iter() {
+                    ws.write(Message::text(String::from_utf8(f.clone()).expect("utf8"))).expect("write");
+                }
+                ws.send(Message::Close(None)).expect("close");
+                while ws.read().is_ok() {}
+            });
+            let mut ws = client(addr, Some(&client_cfg), "/ws/x", &Default::default());
+            let (mut next, mut closed) = (0usize, false);
+            let start = std::time::Instant::now();
+            while !closed {
+                ws.poll(&mut |e| match e {
+                    alphapulse_net::WsEvent::Text(t) => {
+                        assert!(*t == *frames[next], "{path:?}: frame {next} differs");
+                        next += 1;
+                    }
+                    alphapulse_net::WsEvent::Close { code: None, .. } => closed = true,
+                    alphapulse_net::WsEvent::Opened => {}
+                    other => panic!("unexpected {other:?}"),
+                })
+                .expect("poll");
+                assert!(start.elapsed() < PATIENCE, "stalled");
+            }
+            server.join().expect("server");
+            assert_eq!(next, frames.len(), "{path:?}");
+            println!("{path:?}: {next} frames byte-identical over wss://");
+            files += 1;
+        }
+    }
+    assert!(files > 0, "the shared data folder has captures");
 }

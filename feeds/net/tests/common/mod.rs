@@ -14,8 +14,22 @@ pub const PATIENCE: Duration = Duration::from_secs(120);
 
 /// Every frame of `feeds/testdata/btcusdt_20240808.gz`: each line's text after the first space.
 pub fn sample_frames() -> Vec<Vec<u8>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/btcusdt_20240808.gz");
-    let file = std::fs::File::open(path).expect("the repo sample capture");
+    frames_of(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/btcusdt_20240808.gz")))
+}
+
+/// The shared real-data folder: `$ALPHAPULSE_SHARED_DATA`, else `<workspace>/../shared/data`;
+/// `None` if it does not exist (tests then print `skipped: ...`).
+pub fn shared_data_dir() -> Option<std::path::PathBuf> {
+    let p = match std::env::var_os("ALPHAPULSE_SHARED_DATA") {
+        Some(v) => std::path::PathBuf::from(v),
+        None => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data")),
+    };
+    p.is_dir().then_some(p)
+}
+
+/// Every frame of a `<ns> <frame>` gzip capture.
+pub fn frames_of(path: &std::path::Path) -> Vec<Vec<u8>> {
+    let file = std::fs::File::open(path).expect("a capture");
     let mut out = Vec::new();
     for line in BufReader::new(flate2::read::MultiGzDecoder::new(file)).split(b'\n') {
         let line = line.expect("readable sample");
