@@ -12,7 +12,7 @@
 //! connection reads until `WouldBlock` before it asks again; a busy stream thus costs the same
 //! reads as without the check plus one `epoll_wait` per drained burst.
 
-use crate::NetError;
+use crate::{Endpoint, NetError, Scheme, TlsConfig};
 use mio::net::TcpStream;
 use mio::{Events, Interest, Poll, Token};
 use std::io::{ErrorKind, Read, Write};
@@ -60,6 +60,27 @@ impl Conn {
             connected: false,
             tcp_eof: false,
         })
+    }
+
+    /// Start a connection for `endpoint`, whose scheme must be ws/wss (`websocket`) or
+    /// http/https; TLS schemes get a session with SNI = the endpoint's host.
+    pub(crate) fn for_endpoint(
+        endpoint: &Endpoint,
+        addr: SocketAddr,
+        tls: &TlsConfig,
+        websocket: bool,
+    ) -> Result<Conn, NetError> {
+        let is_ws = matches!(endpoint.scheme, Scheme::Ws | Scheme::Wss);
+        if is_ws != websocket {
+            let why = if websocket {
+                "not a ws:// or wss:// endpoint"
+            } else {
+                "not an http:// or https:// endpoint"
+            };
+            return Err(NetError::BadUrl { url: endpoint.host.clone(), why });
+        }
+        let session = if endpoint.is_tls() { Some(tls.session(&endpoint.host)?) } else { None };
+        Conn::open(addr, session)
     }
 
     /// True once the TCP connect has finished (then TCP_NODELAY is on); an error if it failed.

@@ -2,7 +2,7 @@
 
 use crate::conn::{Conn, Got};
 use crate::head::{self, Head};
-use crate::{Endpoint, NetError, Scheme, TlsConfig};
+use crate::{Endpoint, NetError, TlsConfig};
 use std::net::SocketAddr;
 
 /// Limits and headers of one request.
@@ -82,21 +82,11 @@ impl HttpGet {
         tls: &TlsConfig,
         opts: &HttpOptions,
     ) -> Result<HttpGet, NetError> {
-        let session = match endpoint.scheme {
-            Scheme::Http => None,
-            Scheme::Https => Some(tls.session(&endpoint.host)?),
-            _ => {
-                return Err(NetError::BadUrl {
-                    url: endpoint.host.clone(),
-                    why: "not an http:// or https:// endpoint",
-                })
-            }
-        };
         head::check_extra(&opts.extra_headers)?;
         let more = "Accept-Encoding: identity\r\nConnection: close\r\n";
         let request = head::get_request(endpoint, more, &opts.extra_headers).into_bytes();
         Ok(HttpGet {
-            conn: Conn::open(addr, session)?,
+            conn: Conn::for_endpoint(endpoint, addr, tls, false)?,
             request,
             sent: 0,
             buf: vec![0; READ_ROOM * 2],

@@ -3,7 +3,7 @@
 
 use crate::conn::{Conn, Got};
 use crate::frame::{self, Decoded, Decoder};
-use crate::{head, Endpoint, NetError, Scheme, TlsConfig, WsEvent, WsOptions, WsState, WsStats};
+use crate::{head, Endpoint, NetError, TlsConfig, WsEvent, WsOptions, WsState, WsStats};
 use std::net::SocketAddr;
 
 /// Reads per `poll` before it returns even if more is available (bounds the time of one call).
@@ -40,16 +40,6 @@ impl WsClient {
         tls: &TlsConfig,
         opts: &WsOptions,
     ) -> Result<WsClient, NetError> {
-        let session = match endpoint.scheme {
-            Scheme::Ws => None,
-            Scheme::Wss => Some(tls.session(&endpoint.host)?),
-            _ => {
-                return Err(NetError::BadUrl {
-                    url: endpoint.host.clone(),
-                    why: "not a ws:// or wss:// endpoint",
-                })
-            }
-        };
         head::check_extra(&opts.extra_headers)?;
         let key = tungstenite::handshake::client::generate_key();
         let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
@@ -60,7 +50,7 @@ impl WsClient {
         let mut wbuf = vec![0u8; opts.write_buffer_bytes.max(frame::MAX_HEADER + 125)];
         let wend = request.len();
         wbuf.get_mut(..wend).ok_or(NetError::WriteBufferFull)?.copy_from_slice(request.as_bytes());
-        let conn = Conn::open(addr, session)?;
+        let conn = Conn::for_endpoint(endpoint, addr, tls, true)?;
         Ok(WsClient {
             conn,
             state: WsState::Connecting,

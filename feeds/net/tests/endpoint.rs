@@ -47,3 +47,21 @@ fn bad_urls_are_refused() {
     assert_eq!(why("http://[::1/"), "unclosed [ in an IPv6 host");
     assert_eq!(why("http://[zz]/"), "bad IPv6 address");
 }
+
+#[test]
+fn clients_refuse_the_other_family_of_schemes() {
+    use alphapulse_net::{HttpGet, HttpOptions, TlsConfig, WsClient, WsOptions};
+    let addr = alphapulse_net::literal("127.0.0.1", 9).unwrap();
+    let http = Endpoint::parse("http://127.0.0.1:9/").unwrap();
+    let ws = Endpoint::parse("ws://127.0.0.1:9/").unwrap();
+    let e = WsClient::connect(&http, addr, &TlsConfig::webpki(), &WsOptions::default()).err();
+    assert!(matches!(e, Some(NetError::BadUrl { why: "not a ws:// or wss:// endpoint", .. })), "{e:?}");
+    let e = HttpGet::start(&ws, addr, &TlsConfig::webpki(), &HttpOptions::default()).err();
+    assert!(matches!(e, Some(NetError::BadUrl { why: "not an http:// or https:// endpoint", .. })), "{e:?}");
+    let bad = WsOptions {
+        extra_headers: vec![("X-Bad".into(), "a\r\nInjected: 1".into())],
+        ..WsOptions::default()
+    };
+    let e = WsClient::connect(&ws, addr, &TlsConfig::webpki(), &bad).err();
+    assert!(matches!(e, Some(NetError::Protocol(_))), "{e:?}");
+}
