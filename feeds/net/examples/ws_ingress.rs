@@ -6,9 +6,11 @@
 //! (b) tokio-tungstenite on a current-thread tokio runtime on its own thread, pushing each
 //!     message's bytes into an rtrb byte ring the consuming thread reads.
 //!
-//! `cargo run --release -p alphapulse-net --example ws_ingress [rounds] [rate]`: `rounds` passes
-//! over the sample per stack (default 2), at `rate` messages/s (default 0 = as fast as the
-//! server can write). Prints p50/p99/p99.9 and messages/s for both.
+//! `cargo run --release -p alphapulse-net --example ws_ingress [rounds] [rate] [batch]`: `rounds`
+//! passes over the sample per stack (default 2), at `rate` messages/s (default 0 = as fast as
+//! the server can write). Prints p50/p99/p99.9 and messages/s for both. With `batch` the server
+//! lets tungstenite buffer its writes (one syscall per ~128 KiB instead of one per message):
+//! then the client, not the server, sets the rate, and the latency includes that buffering.
 //!
 //! A message is `<send ns, 16 digits> <frame>`; the server writes each one with its own write
 //! (tungstenite `send` = write + flush), so the stamp is taken just before the bytes hit the
@@ -39,7 +41,7 @@ fn frames() -> Vec<Vec<u8>> {
 }
 
 /// Serve `rounds` passes over `frames` to one client, stamping each message; returns the port.
-fn server(frames: &'static [Vec<u8>], rounds: usize, rate: u64, start: Instant) -> u16 {
+fn server(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool, start: Instant) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     std::thread::spawn(move || {
@@ -61,11 +63,14 @@ fn server(frames: &'static [Vec<u8>], rounds: usize, rate: u64, start: Instant) 
                 text.clear();
                 text.push_str(&format!("{:016} ", start.elapsed().as_nanos()));
                 text.push_str(std::str::from_utf8(f).expect("utf8"));
-                if ws.send(Message::text(text.clone())).is_err() {
+                let m = Message::text(text.clone());
+                let sent = if batch { ws.write(m) } else { ws.send(m) };
+                if sent.is_err() {
                     return;
                 }
             }
         }
+        let _ = ws.flush();
         let _ = ws.close(None);
         while ws.read().is_ok() {}
     });
@@ -119,9 +124,9 @@ impl Figures {
     }
 }
 
-fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64) -> Figures {
+fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool) -> Figures {
     let start = Instant::now();
-    let port = server(frames, rounds, rate, start);
+    let port = server(frames, rounds, rate, batch, start);
     let e = Endpoint::parse(&format!("ws://127.0.0.1:{port}/ws/btcusdt@depth")).expect("url");
     let addr = alphapulse_net::literal(&e.host, e.port).expect("literal");
     let mut ws = WsClient::connect(&e, addr, &TlsConfig::webpki(), &WsOptions::default()).expect("connect");
@@ -139,9 +144,9 @@ fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64) -> Figures {
     fig
 }
 
-fn tokio_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64) -> Figures {
+fn tokio_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool) -> Figures {
     let start = Instant::now();
-    let port = server(frames, rounds, rate, start);
+    let port = server(frames, rounds, rate, batch, start);
     let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(8 << 20);
     let io = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");
@@ -207,10 +212,12 @@ fn main() {
     let rounds = arg(1).unwrap_or(2) as usize;
     let rate = arg(2).unwrap_or(0);
     let frames: &'static [Vec<u8>] = Box::leak(frames().into_boxed_slice());
+    let batch = std::env::args().nth(3).is_some_and(|a| a == "batch");
     let pace = if rate == 0 { "maximum rate".to_string() } else { format!("{rate} msgs/s") };
-    println!("{} frames x {rounds} rounds per stack at {pace}, ws:// on 127.0.0.1", frames.len());
-    let a = ws_client(frames, rounds, rate);
-    let b = tokio_client(frames, rounds, rate);
+    let writes = if batch { "batched writes" } else { "one write per message" };
+    println!("{} frames x {rounds} rounds per stack at {pace}, {writes}, ws:// on 127.0.0.1", frames.len());
+    let a = ws_client(frames, rounds, rate, batch);
+    let b = tokio_client(frames, rounds, rate, batch);
     a.print("(a) WsClient busy-polled, same thread");
     b.print("(b) tokio-tungstenite thread + rtrb ring");
 }
