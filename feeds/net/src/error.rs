@@ -31,6 +31,9 @@ pub enum NetError {
     /// A send found no room in the write buffer; nothing was queued. `poll` flushes it.
     #[error("write buffer full")]
     WriteBufferFull,
+    /// A send before the upgrade finished or after `close` started (the state is not Open).
+    #[error("the connection is not open")]
+    NotOpen,
     /// The connection is closed (close handshake done, or a call after an earlier error);
     /// `code` is the close code the server sent, if any.
     #[error("closed (code {code:?})")]

@@ -24,7 +24,8 @@ impl Default for HttpOptions {
 #[derive(Debug)]
 pub struct HttpResponse<'a> {
     pub status: u16,
-    /// `Retry-After` in seconds (Binance sends it with 429 and 418).
+    /// `Retry-After` in seconds (Binance sends it with 429 and 418); `None` if absent or an
+    /// HTTP date.
     pub retry_after_secs: Option<u64>,
     /// Binance's `X-MBX-USED-WEIGHT-1M` header (spot and USD-M futures alike).
     pub used_weight_1m: Option<u32>,

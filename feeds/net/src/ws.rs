@@ -118,7 +118,8 @@ impl WsClient {
     }
 
     /// Start a clean close (a close frame with `code` and up to 123 bytes of `reason`); `poll`
-    /// finishes it when the server's close frame comes back. Does nothing unless open.
+    /// finishes it when the server's close frame comes back (or the server closes the socket).
+    /// Does nothing unless open: before that, just drop the client.
     pub fn close(&mut self, code: u16, reason: &[u8]) {
         if self.state == WsState::Open && self.queue_close(code, reason).is_ok() {
             self.state = WsState::Closing;
@@ -126,8 +127,10 @@ impl WsClient {
     }
 
     fn send(&mut self, op: u8, payload: &[u8]) -> Result<(), NetError> {
-        if self.state != WsState::Open {
-            return Err(NetError::Closed { code: self.close_code });
+        match self.state {
+            WsState::Open => {}
+            WsState::Closed => return Err(NetError::Closed { code: self.close_code }),
+            _ => return Err(NetError::NotOpen),
         }
         if op != frame::OP_TEXT && payload.len() > 125 {
             return Err(NetError::Protocol("control frame payload over 125 bytes"));

@@ -174,9 +174,10 @@ fn ping_is_surfaced_and_pong_echoes_it_then_close_handshake() {
     ws.send_pong(p).expect("pong");
     ws.close(1000, b"bye");
     assert_eq!(ws.state(), WsState::Closing);
-    assert!(matches!(ws.send_text(b"late"), Err(NetError::Closed { .. })));
+    assert!(matches!(ws.send_text(b"late"), Err(NetError::NotOpen)));
     poll_until(&mut ws, &mut events, |_, st| st == WsState::Closed).expect("close handshake");
     assert_eq!(events.last(), Some(&Ev::Close(Some(1000), b"bye".to_vec())));
+    assert!(matches!(ws.send_ping(b"x"), Err(NetError::Closed { code: Some(1000) })));
     server.join().expect("server");
     let seen: Vec<String> = rx.try_iter().collect();
     assert!(seen[0].contains("Pong") && seen[0].contains("20s keepalive"), "{seen:?}");
@@ -196,6 +197,7 @@ fn text_sent_by_the_client_arrives() {
         drain(ws.get_mut());
     });
     let mut ws = client(addr, None, "/ws", &WsOptions { write_buffer_bytes: 300, ..WsOptions::default() });
+    assert!(matches!(ws.send_text(b"early"), Err(NetError::NotOpen)), "not before the upgrade");
     let mut events = Vec::new();
     poll_until(&mut ws, &mut events, |_, st| st == WsState::Open).expect("open");
     let sub = br#"{"method":"SUBSCRIBE","params":["btcusdt@depth@100ms"],"id":1}"#;
