@@ -6,11 +6,13 @@
 //! (b) tokio-tungstenite on a current-thread tokio runtime on its own thread, pushing each
 //!     message's bytes into an rtrb byte ring the consuming thread reads.
 //!
-//! `cargo run --release -p alphapulse-net --example ws_ingress [rounds] [rate] [batch]`: `rounds`
-//! passes over the sample per stack (default 2), at `rate` messages/s (default 0 = as fast as
-//! the server can write). Prints p50/p99/p99.9 and messages/s for both. With `batch` the server
-//! lets tungstenite buffer its writes (one syscall per ~128 KiB instead of one per message):
-//! then the client, not the server, sets the rate, and the latency includes that buffering.
+//! `cargo run --release -p alphapulse-net --example ws_ingress [rounds] [rate] [batch] [tls]`:
+//! `rounds` passes over the sample per stack (default 2), at `rate` messages/s (default 0 = as
+//! fast as the server can write). Prints p50/p99/p99.9 and messages/s for both. With `batch` the
+//! server lets tungstenite buffer its writes (one syscall per ~128 KiB instead of one per
+//! message): then the client, not the server, sets the rate, and the latency includes that
+//! buffering. With `tls` the server speaks wss:// (rustls, an rcgen self-signed certificate)
+//! and only (a) runs (the tokio stack would need tokio-rustls as well).
 //!
 //! A message is `<send ns, 16 digits> <frame>`; the server writes each one with its own write
 //! (tungstenite `send` = write + flush), so the stamp is taken just before the bytes hit the
@@ -41,12 +43,45 @@ fn frames() -> Vec<Vec<u8>> {
 }
 
 /// Serve `rounds` passes over `frames` to one client, stamping each message; returns the port.
-fn server(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool, start: Instant) -> u16 {
+/// The server's side of the stream, plain or TLS.
+trait ReadWrite: std::io::Read + std::io::Write {}
+impl<T: std::io::Read + std::io::Write> ReadWrite for T {}
+
+/// A self-signed `localhost` certificate: the server config and its DER for the client.
+fn tls_pair() -> (std::sync::Arc<rustls::ServerConfig>, Vec<u8>) {
+    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
+    let cert = ck.cert.der().clone();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+    #[allow(deprecated)]
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let cfg = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.clone()], key)
+        .expect("cert");
+    (std::sync::Arc::new(cfg), cert.to_vec())
+}
+
+fn server(
+    frames: &'static [Vec<u8>],
+    rounds: usize,
+    rate: u64,
+    batch: bool,
+    tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    start: Instant,
+) -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = l.local_addr().expect("addr").port();
     std::thread::spawn(move || {
         let (s, _) = l.accept().expect("accept");
         s.set_nodelay(true).expect("nodelay");
+        let s: Box<dyn ReadWrite> = match tls {
+            None => Box::new(s),
+            Some(cfg) => {
+                Box::new(rustls::StreamOwned::new(rustls::ServerConnection::new(cfg).expect("session"), s))
+            }
+        };
         let mut ws = tungstenite::accept(s).expect("handshake");
         let mut text = String::with_capacity(1 << 17);
         let gap_ns = 1_000_000_000 / rate.max(1);
@@ -124,12 +159,16 @@ impl Figures {
     }
 }
 
-fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool) -> Figures {
+fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool, tls: bool) -> Figures {
     let start = Instant::now();
-    let port = server(frames, rounds, rate, batch, start);
-    let e = Endpoint::parse(&format!("ws://127.0.0.1:{port}/ws/btcusdt@depth")).expect("url");
-    let addr = alphapulse_net::literal(&e.host, e.port).expect("literal");
-    let mut ws = WsClient::connect(&e, addr, &TlsConfig::webpki(), &WsOptions::default()).expect("connect");
+    let (server_cfg, cert) = tls_pair();
+    let port = server(frames, rounds, rate, batch, tls.then_some(server_cfg), start);
+    let url =
+        if tls { format!("wss://localhost:{port}/ws/x") } else { format!("ws://127.0.0.1:{port}/ws/x") };
+    let e = Endpoint::parse(&url).expect("url");
+    let addr = alphapulse_net::literal("127.0.0.1", e.port).expect("literal");
+    let cfg = TlsConfig::with_root_der(&cert).expect("root");
+    let mut ws = WsClient::connect(&e, addr, &cfg, &WsOptions::default()).expect("connect");
     let mut fig = Figures::new();
     let want = (frames.len() * rounds) as u64;
     while fig.n < want {
@@ -146,7 +185,7 @@ fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool) 
 
 fn tokio_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool) -> Figures {
     let start = Instant::now();
-    let port = server(frames, rounds, rate, batch, start);
+    let port = server(frames, rounds, rate, batch, None, start);
     let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(8 << 20);
     let io = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread().enable_io().build().expect("runtime");
@@ -208,15 +247,25 @@ fn tokio_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: boo
 }
 
 fn main() {
-    let arg = |i: usize| std::env::args().nth(i).and_then(|a| a.parse::<u64>().ok());
-    let rounds = arg(1).unwrap_or(2) as usize;
-    let rate = arg(2).unwrap_or(0);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut numbers = args.iter().filter_map(|a| a.parse::<u64>().ok());
+    let rounds = numbers.next().unwrap_or(2) as usize;
+    let rate = numbers.next().unwrap_or(0);
+    let batch = args.iter().any(|a| a == "batch");
+    let tls = args.iter().any(|a| a == "tls");
     let frames: &'static [Vec<u8>] = Box::leak(frames().into_boxed_slice());
-    let batch = std::env::args().nth(3).is_some_and(|a| a == "batch");
     let pace = if rate == 0 { "maximum rate".to_string() } else { format!("{rate} msgs/s") };
     let writes = if batch { "batched writes" } else { "one write per message" };
-    println!("{} frames x {rounds} rounds per stack at {pace}, {writes}, ws:// on 127.0.0.1", frames.len());
-    let a = ws_client(frames, rounds, rate, batch);
+    let scheme = if tls { "wss://" } else { "ws://" };
+    println!(
+        "{} frames x {rounds} rounds per stack at {pace}, {writes}, {scheme} on 127.0.0.1",
+        frames.len()
+    );
+    let a = ws_client(frames, rounds, rate, batch, tls);
+    if tls {
+        a.print("(a) WsClient busy-polled, same thread");
+        return;
+    }
     let b = tokio_client(frames, rounds, rate, batch);
     a.print("(a) WsClient busy-polled, same thread");
     b.print("(b) tokio-tungstenite thread + rtrb ring");

@@ -217,3 +217,27 @@ fn text_sent_by_the_client_arrives() {
     drop(ws);
     server.join().expect("server");
 }
+
+#[test]
+fn an_untrusted_certificate_is_a_tls_error() {
+    let (server_cfg, _) = tls_pair();
+    let (l, addr) = listen();
+    let server = std::thread::spawn(move || {
+        let mut s = accept(&l, Some(&server_cfg));
+        // The handshake fails on the client's side; reading sees the alert or the close.
+        let mut b = [0u8; 64];
+        let _ = std::io::Read::read(&mut s, &mut b);
+    });
+    // Trusts only the webpki roots, not the test's self-signed certificate.
+    let e = alphapulse_net::Endpoint::parse(&format!("wss://localhost:{}/ws", addr.port())).expect("url");
+    let mut ws = alphapulse_net::WsClient::connect(
+        &e,
+        addr,
+        &alphapulse_net::TlsConfig::webpki(),
+        &WsOptions::default(),
+    )
+    .expect("connect");
+    let err = poll_to_error(&mut ws);
+    assert!(matches!(err, NetError::Tls(rustls::Error::InvalidCertificate(_))), "{err:?}");
+    server.join().expect("server");
+}
