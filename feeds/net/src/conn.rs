@@ -40,6 +40,19 @@ pub(crate) struct Conn {
     tcp_eof: bool,
 }
 
+/// True if the socket may have data: asks the poller (zero timeout) only when the last read
+/// drained the socket; a signal during the check counts as maybe (the read will tell).
+fn may_read(poll: &mut Poll, events: &mut Events, readable: &mut bool) -> Result<bool, NetError> {
+    if !*readable {
+        *readable = match poll.poll(events, Some(std::time::Duration::ZERO)) {
+            Ok(()) => !events.is_empty(),
+            Err(e) if e.kind() == ErrorKind::Interrupted => true,
+            Err(e) => return Err(e.into()),
+        };
+    }
+    Ok(*readable)
+}
+
 fn is_would_block(e: &std::io::Error) -> bool {
     e.kind() == ErrorKind::WouldBlock || e.kind() == ErrorKind::Interrupted
 }
@@ -107,19 +120,10 @@ impl Conn {
         self.tls.as_ref().is_some_and(|t| t.is_handshaking())
     }
 
-    /// True if the socket may have data (asks the poller only when the last read drained it).
-    fn may_read(&mut self) -> Result<bool, NetError> {
-        if !self.readable {
-            self.poll.poll(&mut self.events, Some(std::time::Duration::ZERO))?;
-            self.readable = !self.events.is_empty();
-        }
-        Ok(self.readable)
-    }
-
     /// Read plaintext into `buf` (which must not be empty).
     pub(crate) fn read(&mut self, buf: &mut [u8]) -> Result<Got, NetError> {
         let Some(tls) = self.tls.as_deref_mut() else {
-            if !self.may_read()? {
+            if !may_read(&mut self.poll, &mut self.events, &mut self.readable)? {
                 return Ok(Got::WouldBlock);
             }
             return match self.tcp.read(buf) {
@@ -143,12 +147,8 @@ impl Conn {
             if self.tcp_eof {
                 return Ok(Got::Eof);
             }
-            if !self.readable {
-                self.poll.poll(&mut self.events, Some(std::time::Duration::ZERO))?;
-                self.readable = !self.events.is_empty();
-                if !self.readable {
-                    return Ok(Got::WouldBlock);
-                }
+            if !may_read(&mut self.poll, &mut self.events, &mut self.readable)? {
+                return Ok(Got::WouldBlock);
             }
             match tls.read_tls(&mut self.tcp) {
                 Ok(0) => self.tcp_eof = true,

@@ -119,7 +119,8 @@ impl WsClient {
 
     /// Start a clean close (a close frame with `code` and up to 123 bytes of `reason`); `poll`
     /// finishes it when the server's close frame comes back (or the server closes the socket).
-    /// Does nothing unless open: before that, just drop the client.
+    /// Does nothing unless open (before that, just drop the client) or if the write buffer has
+    /// no room for the frame (the state stays Open: poll, then try again).
     pub fn close(&mut self, code: u16, reason: &[u8]) {
         if self.state == WsState::Open && self.queue_close(code, reason).is_ok() {
             self.state = WsState::Closing;
