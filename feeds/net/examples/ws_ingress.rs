@@ -19,50 +19,20 @@
 //! socket. At maximum rate the latency is mostly queueing behind earlier messages: it says how
 //! well each stack keeps up.
 
-use alphapulse_net::{Endpoint, TlsConfig, WsClient, WsEvent, WsOptions};
+// The tests' helpers: the sample capture's frames, the self-signed TLS pair.
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use alphapulse_net::{Endpoint, WsClient, WsEvent, WsOptions};
 use futures_util::StreamExt;
 use hdrhistogram::Histogram;
-use std::io::BufRead;
 use std::net::TcpListener;
 use std::time::Instant;
 use tungstenite::Message;
 
 const STAMP: usize = 16;
 
-fn frames() -> Vec<Vec<u8>> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata/btcusdt_20240808.gz");
-    let file = std::fs::File::open(path).expect("the repo sample capture");
-    std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file))
-        .split(b'\n')
-        .map(|l| {
-            let l = l.expect("readable");
-            let at = l.iter().position(|&b| b == b' ').expect("<ns> <frame>");
-            l[at + 1..].to_vec()
-        })
-        .collect()
-}
-
 /// Serve `rounds` passes over `frames` to one client, stamping each message; returns the port.
-/// The server's side of the stream, plain or TLS.
-trait ReadWrite: std::io::Read + std::io::Write {}
-impl<T: std::io::Read + std::io::Write> ReadWrite for T {}
-
-/// A self-signed `localhost` certificate: the server config and its DER for the client.
-fn tls_pair() -> (std::sync::Arc<rustls::ServerConfig>, Vec<u8>) {
-    let ck = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("rcgen");
-    let cert = ck.cert.der().clone();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
-    #[allow(deprecated)]
-    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    let cfg = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_no_client_auth()
-        .with_single_cert(vec![cert.clone()], key)
-        .expect("cert");
-    (std::sync::Arc::new(cfg), cert.to_vec())
-}
-
 fn server(
     frames: &'static [Vec<u8>],
     rounds: usize,
@@ -76,7 +46,7 @@ fn server(
     std::thread::spawn(move || {
         let (s, _) = l.accept().expect("accept");
         s.set_nodelay(true).expect("nodelay");
-        let s: Box<dyn ReadWrite> = match tls {
+        let s: common::Stream = match tls {
             None => Box::new(s),
             Some(cfg) => {
                 Box::new(rustls::StreamOwned::new(rustls::ServerConnection::new(cfg).expect("session"), s))
@@ -161,13 +131,12 @@ impl Figures {
 
 fn ws_client(frames: &'static [Vec<u8>], rounds: usize, rate: u64, batch: bool, tls: bool) -> Figures {
     let start = Instant::now();
-    let (server_cfg, cert) = tls_pair();
+    let (server_cfg, cfg) = common::tls_pair();
     let port = server(frames, rounds, rate, batch, tls.then_some(server_cfg), start);
     let url =
         if tls { format!("wss://localhost:{port}/ws/x") } else { format!("ws://127.0.0.1:{port}/ws/x") };
     let e = Endpoint::parse(&url).expect("url");
     let addr = alphapulse_net::literal("127.0.0.1", e.port).expect("literal");
-    let cfg = TlsConfig::with_root_der(&cert).expect("root");
     let mut ws = WsClient::connect(&e, addr, &cfg, &WsOptions::default()).expect("connect");
     let mut fig = Figures::new();
     let want = (frames.len() * rounds) as u64;
@@ -253,7 +222,7 @@ fn main() {
     let rate = numbers.next().unwrap_or(0);
     let batch = args.iter().any(|a| a == "batch");
     let tls = args.iter().any(|a| a == "tls");
-    let frames: &'static [Vec<u8>] = Box::leak(frames().into_boxed_slice());
+    let frames: &'static [Vec<u8>] = Box::leak(common::sample_frames().into_boxed_slice());
     let pace = if rate == 0 { "maximum rate".to_string() } else { format!("{rate} msgs/s") };
     let writes = if batch { "batched writes" } else { "one write per message" };
     let scheme = if tls { "wss://" } else { "ws://" };

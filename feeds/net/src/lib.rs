@@ -23,10 +23,10 @@
 //!
 //! Ingress (examples/ws_ingress.rs, release, 2-core VM shared with other builds, the sample
 //! capture from a local server): with the server's writes batched, `WsClient` busy-polled on the
-//! consuming thread took 2.9-3.5 M msgs/s (780-920 MB/s; wss:// 3.0 M) where tokio-tungstenite on
-//! a current-thread runtime feeding an rtrb ring took 0.84-1.44 M; paced at 100 k msgs/s, p50
-//! from server write to delivery was 4.5-5.4 us (wss:// 5.4 us) against 12-700 us. Run it again
-//! before quoting: the tails on this machine belong to the scheduler.
+//! consuming thread took 2.9-4.0 M msgs/s (0.78-1.06 GB/s; wss:// 3.0-3.4 M) where
+//! tokio-tungstenite on a current-thread runtime feeding an rtrb ring took 0.84-1.44 M; paced at
+//! 100 k msgs/s, p50 from server write to delivery was 4.5-5.4 us (wss:// 5.1-5.4 us) against
+//! 8-700 us. Run it again before quoting: the tails on this machine belong to the scheduler.
 //!
 //! ```no_run
 //! use alphapulse_net::{Endpoint, TlsConfig, WsClient, WsEvent, WsOptions};
