@@ -40,6 +40,32 @@ pub enum Decoded {
     /// Parsed, but already seen: its id is not above the last one of its kind and instrument
     /// (only with [`Decoder::enable_dedup`]); counted in [`FeedStats::duplicates`], not dispatched.
     Duplicate(FrameKind, InstrumentId),
+    /// Parsed and new, but held back: it came from a connection not yet aligned with the stream
+    /// already applied for this kind and instrument ([`Decoder::frame_gated`]). Not dispatched and
+    /// not remembered: the other connection delivers it.
+    Held(FrameKind, InstrumentId),
+}
+
+/// Which de-duplicated streams of an instrument a second connection has been seen to carry in
+/// step with the first (index [`dedup_slot`]): set by the first duplicate it delivers.
+pub type Aligned = [bool; 4];
+
+/// The index of `kind` in [`Aligned`] (depth, bookTicker, trade, aggTrade), if it has ids.
+pub const fn dedup_slot(kind: FrameKind) -> Option<usize> {
+    match kind {
+        FrameKind::Depth => Some(0),
+        FrameKind::BookTicker => Some(1),
+        FrameKind::Trade => Some(2),
+        FrameKind::AggTrade => Some(3),
+        _ => None,
+    }
+}
+
+/// What [`Decoder::seen`] decided.
+enum Seen {
+    New,
+    Duplicate(InstrumentId),
+    Held(InstrumentId),
 }
 
 /// The last id seen per kind of one instrument (depth `u`, bookTicker `u`, trade `t`, aggTrade `a`;
@@ -119,25 +145,38 @@ impl Decoder {
         &self.parser.frame
     }
 
-    /// True (and counted) when the parsed frame of `kind` was seen before (dedup on).
+    /// Whether the parsed frame of `kind` was seen before (dedup on; duplicates counted). With a
+    /// `gate` (frames from a second connection), a new frame of a stream that connection is not
+    /// yet aligned on is held, and a duplicate marks it aligned.
     #[inline]
-    fn seen(&mut self, kind: FrameKind) -> Option<InstrumentId> {
+    fn seen(&mut self, kind: FrameKind, gate: Option<&mut [Aligned]>) -> Seen {
         let f = &self.parser.frame;
-        let inst = f.inst?;
-        let ids = self.dedup.get_mut(inst.index())?;
+        let (Some(inst), Some(slot)) = (f.inst, dedup_slot(kind)) else { return Seen::New };
+        let Some(ids) = self.dedup.get_mut(inst.index()) else { return Seen::New };
         let (last, id) = match kind {
             FrameKind::Depth => (&mut ids.depth, f.last_id),
             FrameKind::BookTicker => (&mut ids.book_ticker, f.last_id),
             FrameKind::Trade => (&mut ids.trade, f.trade_id),
-            FrameKind::AggTrade => (&mut ids.agg_trade, f.trade_id),
-            _ => return None,
+            _ => (&mut ids.agg_trade, f.trade_id),
         };
+        let aligned = gate.and_then(|g| g.get_mut(inst.index())).map(|a| &mut a[slot]);
         if id <= *last {
             self.stats.duplicates += 1;
-            return Some(inst);
+            if let Some(a) = aligned {
+                *a = true;
+            }
+            return Seen::Duplicate(inst);
+        }
+        if aligned.is_some_and(|a| !*a) {
+            return Seen::Held(inst);
         }
         *last = id;
-        None
+        Seen::New
+    }
+
+    /// Instruments it keeps books for (ids `0..n`).
+    pub fn instruments(&self) -> usize {
+        self.books.len()
     }
 
     /// Counters so far.
@@ -201,6 +240,37 @@ impl Decoder {
         pos: FramePos,
         sink: &mut S,
     ) -> Decoded {
+        self.frame_inner(json, local_ts, snapshot_inst, bad_ts, pos, None, sink)
+    }
+
+    /// [`Decoder::frame`] for a frame from a second connection that carries the same streams
+    /// (a live rollover): with dedup on, a new frame of a stream the connection is not yet
+    /// aligned on (`aligned`, per instrument) is held back ([`Decoded::Held`]) — the first
+    /// connection, still open, delivers it in order — and a duplicate marks the stream aligned.
+    /// Merging two connections that run at different lags therefore never applies an update
+    /// ahead of its predecessors (no false gap).
+    pub fn frame_gated<S: ReplaySink + ?Sized>(
+        &mut self,
+        json: &mut [u8],
+        local_ts: u64,
+        pos: FramePos,
+        aligned: &mut [Aligned],
+        sink: &mut S,
+    ) -> Decoded {
+        self.frame_inner(json, local_ts, None, false, pos, Some(aligned), sink)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn frame_inner<S: ReplaySink + ?Sized>(
+        &mut self,
+        json: &mut [u8],
+        local_ts: u64,
+        snapshot_inst: Option<InstrumentId>,
+        bad_ts: bool,
+        pos: FramePos,
+        gate: Option<&mut [Aligned]>,
+        sink: &mut S,
+    ) -> Decoded {
         let parsed = self.parser.parse(json, snapshot_inst, &mut self.symbols);
         let skew_ok = |ts: u64| ts == 0 || ts.abs_diff(local_ts) <= self.max_skew;
         let f = &self.parser.frame;
@@ -216,8 +286,10 @@ impl Decoder {
         match parsed {
             Ok(kind) => {
                 if !self.dedup.is_empty() {
-                    if let Some(inst) = self.seen(kind) {
-                        return Decoded::Duplicate(kind, inst);
+                    match self.seen(kind, gate) {
+                        Seen::New => {}
+                        Seen::Duplicate(inst) => return Decoded::Duplicate(kind, inst),
+                        Seen::Held(inst) => return Decoded::Held(kind, inst),
                     }
                 }
                 self.last_local_ts = local_ts;

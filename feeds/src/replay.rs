@@ -203,7 +203,7 @@ impl Replay {
                 }
             }
             Decoded::Skewed => src.clock.refuse_last(),
-            Decoded::Refused(_) | Decoded::Duplicate(..) => {}
+            Decoded::Refused(_) | Decoded::Duplicate(..) | Decoded::Held(..) => {}
         }
         self.advance_due = Some(si);
         true

@@ -79,7 +79,7 @@ impl Net for FakeNet {
 }
 
 impl WsIo for FakeWs {
-    fn next(&mut self) -> Result<Option<WsIn<'_>>, Failure> {
+    fn next_event(&mut self) -> Result<Option<WsIn<'_>>, Failure> {
         let mut w = self.w.lock().unwrap();
         let c = &mut w.conns[self.id];
         if c.closed {
@@ -171,7 +171,6 @@ struct Run {
     net: FakeNet,
     feed: LiveFeed<FakeNet>,
     sink: common::Golden,
-    events: Vec<alphapulse_types::FeedEventRecord>,
     inst: InstrumentId,
     now: u64,
 }
@@ -183,13 +182,12 @@ impl Run {
         let feed = LiveFeed::new(cfg, &ins, &FeedOptions::defaults(), net.clone(), 42).unwrap();
         let mut sink = common::Golden::new(ins.len());
         sink.keep_msgs = true;
-        Run { net, feed, sink, events: Vec::new(), inst: ins.id_of("BTCUSDT").unwrap(), now: t0 }
+        Run { net, feed, sink, inst: ins.id_of("BTCUSDT").unwrap(), now: t0 }
     }
     /// Poll until idle at the current time.
     fn settle(&mut self) {
-        let mut sink = Journal { inner: &mut self.sink, events: &mut self.events };
         for _ in 0..1_000_000 {
-            if !self.feed.poll(self.now, &mut sink) {
+            if !self.feed.poll(self.now, &mut self.sink) {
                 return;
             }
         }
@@ -218,41 +216,10 @@ impl Run {
         n
     }
     fn count(&self, e: FeedEvent) -> usize {
-        self.events.iter().filter(|r| r.event == e).count()
+        self.sink.feed_events.iter().filter(|r| r.event == e).count()
     }
     fn synced(&self) -> bool {
         self.feed.decoder().book_sync(self.inst).unwrap().is_synced()
-    }
-}
-
-/// The golden sink, keeping the journal-only records the feed hands out.
-struct Journal<'a> {
-    inner: &'a mut common::Golden,
-    events: &'a mut Vec<alphapulse_types::FeedEventRecord>,
-}
-
-impl alphapulse_feeds::ReplaySink for Journal<'_> {
-    fn emit(&mut self, msg: Msg) {
-        self.inner.emit(msg)
-    }
-    fn emit_depth(
-        &mut self,
-        d: alphapulse_types::Depth,
-        b: &[(alphapulse_types::Price, alphapulse_types::Qty)],
-        a: &[(alphapulse_types::Price, alphapulse_types::Qty)],
-    ) {
-        self.inner.emit_depth(d, b, a)
-    }
-    fn depth_applied(&mut self, inst: InstrumentId, book: &alphapulse_book::Book) {
-        self.inner.depth_applied(inst, book)
-    }
-    fn book_ticker(&mut self, inst: InstrumentId, u: u64, q: &alphapulse_types::Quote) {
-        self.inner.book_ticker(inst, u, q)
-    }
-    fn journal(&mut self, msg: Msg) {
-        if let Msg::FeedEvent(e) = msg {
-            self.events.push(e);
-        }
     }
 }
 
@@ -332,7 +299,7 @@ fn a_lost_connection_clears_the_book_backs_off_and_resyncs() {
     assert_eq!(run.count(FeedEvent::Disconnected), 1);
     assert_eq!(run.count(FeedEvent::Resync), 1);
     assert_eq!(run.count(FeedEvent::BackingOff), 1);
-    let backoff = run.events.iter().find(|e| e.event == FeedEvent::BackingOff).unwrap().detail;
+    let backoff = run.sink.feed_events.iter().find(|e| e.event == FeedEvent::BackingOff).unwrap().detail;
     assert!((250..=500).contains(&backoff), "first delay in [initial/2, initial]: {backoff} ms");
     // No attempt before the delay, one after it.
     let t = run.now;
@@ -405,7 +372,11 @@ fn a_silent_stream_is_detected_and_replaced() {
     assert_eq!(run.count(FeedEvent::Stalled), 0);
     run.advance(t + 2_100 * MS);
     assert_eq!(run.count(FeedEvent::Stalled), 1);
-    assert!(run.events.iter().any(|e| e.event == FeedEvent::Disconnected && e.reason == FeedReason::Stalled));
+    assert!(run
+        .sink
+        .feed_events
+        .iter()
+        .any(|e| e.event == FeedEvent::Disconnected && e.reason == FeedReason::Stalled));
     assert!(!run.synced());
     run.advance(t + 3 * S);
     assert_eq!(run.conn(), c + 1, "a new connection");
@@ -443,7 +414,7 @@ fn rollover_switches_without_missing_or_repeating_an_event() {
     assert!(run.now - start > 60 * S);
     assert_eq!(run.count(FeedEvent::RolloverStarted), 1);
     assert_eq!(run.count(FeedEvent::RolloverDone), 1);
-    let done = run.events.iter().find(|e| e.event == FeedEvent::RolloverDone).unwrap();
+    let done = run.sink.feed_events.iter().find(|e| e.event == FeedEvent::RolloverDone).unwrap();
     assert_eq!(done.detail, 0, "every instrument proven contiguous");
     assert!(run.net.0.lock().unwrap().conns[c].closed, "the old connection closed");
     assert_eq!(run.count(FeedEvent::Resync), 0);
@@ -473,7 +444,7 @@ fn refused_snapshots_back_off_429_and_stop_on_418() {
         w.gets[0].1 = Some((429, Some(7), b"{}".to_vec()));
     }
     run.settle();
-    let rl = run.events.iter().find(|e| e.event == FeedEvent::RateLimited).expect("rate limited");
+    let rl = run.sink.feed_events.iter().find(|e| e.event == FeedEvent::RateLimited).expect("rate limited");
     assert_eq!(rl.detail, 7_000);
     let t = run.now;
     run.advance(t + 6_900 * MS);

@@ -409,7 +409,7 @@ pub fn build_replay_chain(
 }
 
 /// Everything after the feed, in chain order.
-fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Stage>> {
+pub fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Stage>> {
     Ok(vec![
         Stage::Strategy(Box::new(StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?)),
         Stage::Risk(Box::new(RiskActor::new(cfg.risk.clone(), table)?)),

@@ -4,7 +4,7 @@
 //! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config,
 //! 3 a backtest read damaged input (`backtest --accept-damaged` exits 0 instead).
 
-use alphapulse_tools::{backtest, config, journal};
+use alphapulse_tools::{backtest, config, journal, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -30,6 +30,11 @@ enum Command {
     /// Replay captured market data through the whole actor chain into the simulated exchange and
     /// print a trading report.
     Backtest(backtest::Args),
+    /// Paper trading: the live Binance feed (or the local exchange simulator) through the whole
+    /// chain into the simulated exchange, until Ctrl-C; then the report.
+    Run(run::Args),
+    /// Record live Binance frames and snapshots into gzip capture files (replayable by backtest).
+    Record(record::Args),
     /// Inspect a run's journal: `stat`, `tail [-f]`, `export --format jsonl|csv`.
     Journal(journal::Args),
 }
@@ -38,6 +43,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Backtest(args) => backtest::main(args),
+        Command::Run(args) => run::main(args),
+        Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),
     };
     match result {

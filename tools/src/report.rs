@@ -2,12 +2,15 @@
 //! JSON object with stable keys (documented in the README; timing keys listed in [`TIMING_KEYS`]).
 
 use crate::config::Config;
+use alphapulse_feeds::live::net::BinanceNet;
+use alphapulse_feeds::live::{LiveFeed, LiveFeedActor, Net};
 use alphapulse_feeds::{FeedActor, FeedStats, FrameKind, JournalFeed, MalformedKind};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
 use alphapulse_runtime::{Actor, Placement, RunOutput};
 use alphapulse_strategy::StrategyHost;
+use alphapulse_types::{FeedEvent, FeedReason};
 use alphapulse_types::{InstrumentTable, Money, Msg, Verdict};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -85,7 +88,7 @@ pub struct BookEntry {
 pub fn utc_ms(ns: u64) -> String {
     let secs = ns / 1_000_000_000;
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = crate::run_journal::civil_from_days(days);
+    let (y, m, d) = alphapulse_types::civil_from_days(days as i64);
     let ms = ns / 1_000_000 % 1000;
     format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{ms:03}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
@@ -229,8 +232,13 @@ pub struct Report {
     pub invalid_transitions: u64,
     pub ring_full_waits: u64,
     pub ring_dropped: u64,
-    /// `capture` (parsed capture files) or `journal` (replayed from a journal's feed stream).
+    /// `capture` (parsed capture files), `journal` (replayed from a journal's feed stream) or
+    /// `live` (paper trading on the live feed).
     pub source: &'static str,
+    /// The live feed's connection and sync events (paper trading; absent for a backtest): `events`
+    /// by kind, `disconnects` by reason, traffic counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub live: Option<Map<String, Value>>,
     /// The journal this run replayed (`--from-journal`), if any.
     pub replayed_from: Option<String>,
     /// Where this run's journal is (None: not journaled).
@@ -245,6 +253,61 @@ pub struct Report {
     pub journal_incomplete: Option<String>,
     /// The run stopped early because the journal's disk was full (`[journal] on_full = "stop"`).
     pub journal_stopped_run: bool,
+}
+
+/// The live feed's counters as a JSON object: `events` by kind, `disconnects` by reason, traffic.
+pub fn live_counters<N: Net>(feed: &LiveFeed<N>) -> Map<String, Value> {
+    let l = feed.stats();
+    let events: Map<String, Value> =
+        FeedEvent::ALL.iter().map(|e| (e.name().to_string(), json!(l.count(*e)))).collect();
+    let disconnects: Map<String, Value> = (0..FeedReason::COUNT as u8)
+        .filter_map(alphapulse_types::FeedReason::from_u8)
+        .filter(|r| l.disconnects[*r as usize] > 0)
+        .map(|r| (r.name().to_string(), json!(l.disconnects[r as usize])))
+        .collect();
+    let mut m = Map::new();
+    m.insert("events".into(), Value::Object(events));
+    m.insert("disconnects".into(), Value::Object(disconnects));
+    for (k, v) in [
+        ("messages", l.messages),
+        ("bytes", l.bytes),
+        ("pings", l.pings),
+        ("pongs", l.pongs),
+        ("pongs_held", l.pongs_held),
+        ("control_replies", l.control_replies),
+        ("snapshot_replies", l.snapshot_replies),
+        ("events_dropped", l.events_dropped),
+    ] {
+        m.insert(k.into(), json!(v));
+    }
+    m
+}
+
+/// One paragraph for a person: the live feed's connection events and disconnections.
+pub fn live_summary<N: Net>(feed: &LiveFeed<N>) -> String {
+    let m = live_counters(feed);
+    let nonzero = |v: &Value| {
+        v.as_object()
+            .map(|o| {
+                o.iter()
+                    .filter(|(_, n)| n.as_u64() != Some(0))
+                    .map(|(k, n)| format!("{k} {n}"))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default()
+            .join(", ")
+    };
+    format!(
+        "live feed: {} messages, {} pings / {} pongs; events: {}; disconnects: {}",
+        m["messages"],
+        m["pings"],
+        m["pongs"],
+        nonzero(&m["events"]),
+        match nonzero(&m["disconnects"]) {
+            s if s.is_empty() => "none".to_string(),
+            s => s,
+        }
+    )
 }
 
 /// A counter indexed by `Trigger as usize` as a JSON map keyed by the trigger names, the market
@@ -293,10 +356,12 @@ impl Report {
             out.actor::<T>().ok_or_else(|| anyhow::anyhow!("the chain has no {what}"))
         }
         let replay = out.actor::<JournalFeed>();
+        let live = out.actor::<LiveFeedActor<BinanceNet>>();
         let empty = FeedStats::default();
-        let fs = match replay {
-            Some(_) => &empty,
-            None => get::<FeedActor>(out, "feed")?.stats(),
+        let fs = match (replay, live) {
+            (Some(_), _) => &empty,
+            (None, Some(l)) => l.stats(),
+            (None, None) => get::<FeedActor>(out, "feed")?.stats(),
         };
         let host = get::<StrategyHost>(out, "strategy host")?;
         let risk = get::<RiskActor>(out, "risk actor")?;
@@ -512,7 +577,12 @@ impl Report {
             invalid_transitions: os.invalid_transitions,
             ring_full_waits: out.links.iter().map(|l| l.stats.full_waits).sum(),
             ring_dropped: out.links.iter().map(|l| l.stats.dropped).sum(),
-            source: if replay.is_some() { "journal" } else { "capture" },
+            source: match (replay.is_some(), live.is_some()) {
+                (true, _) => "journal",
+                (false, true) => "live",
+                (false, false) => "capture",
+            },
+            live: live.map(|l| live_counters(l.feed())),
             replayed_from: replay.and_then(|r| r.stream().parent()).map(|d| d.display().to_string()),
             journal_dir,
             journal_errors: journal_streams.iter().map(|j| j.errors).sum::<u64>() + out.journal_upkeep_errors,
@@ -608,6 +678,9 @@ impl Report {
         let kv =
             |m: &Map<String, Value>| m.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ");
         match &self.replayed_from {
+            None if self.source == "live" => {
+                writeln!(s, "AlphaPulse paper trading — live feed, placement {}", self.placement)?
+            }
             Some(d) => {
                 writeln!(s, "AlphaPulse backtest — replay of journal {d}, placement {}", self.placement)?
             }
@@ -628,6 +701,22 @@ impl Report {
             "  throughput        {:>12.0}   events/s ({:.0} frames/s, {:.3} s)",
             self.events_per_sec, self.frames_per_sec, self.elapsed_sec
         )?;
+        if let Some(l) = &self.live {
+            let nonzero = |v: Option<&Value>| {
+                v.and_then(Value::as_object)
+                    .map(|o| {
+                        o.iter()
+                            .filter(|(_, n)| n.as_u64() != Some(0))
+                            .map(|(k, n)| format!("{k} {n}"))
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default()
+                    .join(", ")
+            };
+            writeln!(s, "  live events       {}", nonzero(l.get("events")))?;
+            let d = nonzero(l.get("disconnects"));
+            writeln!(s, "  disconnects       {}", if d.is_empty() { "none" } else { &d })?;
+        }
         writeln!(s, "  damaged files     {:>12}", self.damaged_files.len())?;
         for d in &self.damaged_files {
             writeln!(

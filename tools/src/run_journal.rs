@@ -33,24 +33,10 @@ pub struct RunMeta {
     pub config: Option<serde_json::Value>,
 }
 
-/// (year, month, day) of a day count since 1970-01-01 (UTC, proleptic Gregorian; Howard Hinnant's
-/// civil_from_days).
-pub fn civil_from_days(days: u64) -> (i64, i64, i64) {
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(m <= 2), m, d)
-}
-
 /// `YYYYMMDDTHHMMSSZ` for a time in seconds since the Unix epoch (UTC).
 pub fn utc_stamp(secs: u64) -> String {
     let (days, rem) = (secs / 86_400, secs % 86_400);
-    let (y, m, d) = civil_from_days(days);
+    let (y, m, d) = alphapulse_types::civil_from_days(days as i64);
     format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}Z", rem / 3600, rem / 60 % 60, rem % 60)
 }
 

@@ -7,6 +7,8 @@
 //! change their types. Only [`Stage::Other`] (a test's wrapper, later a loaded plugin) goes through
 //! dynamic dispatch.
 
+use alphapulse_feeds::live::net::BinanceNet;
+use alphapulse_feeds::live::LiveFeedActor;
 use alphapulse_feeds::{FeedActor, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
@@ -20,6 +22,8 @@ use std::any::Any;
 pub enum Stage {
     Feed(Box<FeedActor>),
     Replay(Box<JournalFeed>),
+    /// The live feed (paper trading, recording).
+    Live(Box<LiveFeedActor<BinanceNet>>),
     Strategy(Box<StrategyHost>),
     Risk(Box<RiskActor>),
     Router(Box<RouterActor>),
@@ -34,6 +38,7 @@ macro_rules! each {
         match $stage {
             Stage::Feed($a) => $body,
             Stage::Replay($a) => $body,
+            Stage::Live($a) => $body,
             Stage::Strategy($a) => $body,
             Stage::Risk($a) => $body,
             Stage::Router($a) => $body,

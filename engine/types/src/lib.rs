@@ -22,8 +22,10 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod civil;
 pub mod codec;
 mod decimal;
+pub use civil::civil_from_days;
 pub use decimal::scaled_from_parts;
 pub mod fixed;
 pub mod idmap;

@@ -42,6 +42,33 @@ pub enum Decoded<'a> {
     Event(usize, WsEvent<'a>),
 }
 
+/// What a complete event frame carries, by position (no borrow): see [`Decoder::decode_at`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    Binary,
+    Ping,
+    Pong,
+    Close { code: Option<u16> },
+}
+
+/// Where an event's payload is: in the slice given to [`Decoder::decode_at`] (a range of it), or
+/// in the decoder's buffer of joined fragments ([`Decoder::joined`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum At {
+    Slice(std::ops::Range<usize>),
+    Joined,
+}
+
+/// [`Decoded`] without a borrow: what [`Decoder::decode_at`] found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Found {
+    Need(usize),
+    Absorbed(usize),
+    /// A frame of this many bytes completed an event of this kind, its payload there.
+    Event(usize, Kind, At),
+}
+
 /// Reassembles server frames into messages. See the module docs.
 pub struct Decoder {
     max_message: usize,
@@ -72,9 +99,31 @@ impl Decoder {
     /// place when the message came in one frame. Errors are protocol violations: the
     /// connection must be dropped.
     pub fn decode<'a>(&'a mut self, buf: &'a mut [u8]) -> Result<Decoded<'a>, NetError> {
+        Ok(match self.decode_at(buf)? {
+            Found::Need(n) => Decoded::Need(n),
+            Found::Absorbed(n) => Decoded::Absorbed(n),
+            Found::Event(n, kind, at) => {
+                let payload = match at {
+                    At::Slice(r) => &mut buf[r],
+                    At::Joined => &mut self.frag[..],
+                };
+                Decoded::Event(n, event(kind, payload))
+            }
+        })
+    }
+
+    /// The joined fragments of the last fragmented message (`At::Joined`).
+    pub fn joined(&mut self) -> &mut [u8] {
+        &mut self.frag
+    }
+
+    /// [`Decoder::decode`] returning where the event's payload is instead of lending it, so a
+    /// caller can update its own state before it lends the payload out (a pull API returning
+    /// one event per call); validated exactly as `decode` does.
+    pub fn decode_at(&mut self, buf: &mut [u8]) -> Result<Found, NetError> {
         let h = match header(buf)? {
             Some(h) => h,
-            None => return Ok(Decoded::Need(header_need(buf))),
+            None => return Ok(Found::Need(header_need(buf))),
         };
         let data = h.op == OP_CONT || h.op == OP_TEXT || h.op == OP_BINARY;
         if data {
@@ -91,46 +140,62 @@ impl Decoder {
         }
         let total = h.at + h.len;
         if buf.len() < total {
-            return Ok(Decoded::Need(total));
+            return Ok(Found::Need(total));
         }
-        let payload = &mut buf[h.at..total];
-        let ev = match h.op {
-            OP_TEXT | OP_BINARY if h.fin => message(h.op, payload)?,
+        let range = h.at..total;
+        let payload = &mut buf[range.clone()];
+        let (kind, at) = match h.op {
+            OP_TEXT | OP_BINARY if h.fin => (message(h.op, payload)?, At::Slice(range)),
             OP_TEXT | OP_BINARY => {
                 self.frag_op = h.op;
                 self.frag.clear();
                 self.frag.extend_from_slice(payload);
-                return Ok(Decoded::Absorbed(total));
+                return Ok(Found::Absorbed(total));
             }
             OP_CONT => {
                 self.frag.extend_from_slice(payload);
                 if !h.fin {
-                    return Ok(Decoded::Absorbed(total));
+                    return Ok(Found::Absorbed(total));
                 }
                 let op = std::mem::replace(&mut self.frag_op, 0);
-                message(op, &mut self.frag)?
+                (message(op, &self.frag)?, At::Joined)
             }
-            OP_PING => WsEvent::Ping(payload),
-            OP_PONG => WsEvent::Pong(payload),
-            _ => close(payload)?,
+            OP_PING => (Kind::Ping, At::Slice(range)),
+            OP_PONG => (Kind::Pong, At::Slice(range)),
+            _ => {
+                let (code, reason) = close(payload)?;
+                (Kind::Close { code }, At::Slice(h.at + reason..total))
+            }
         };
-        Ok(Decoded::Event(total, ev))
+        Ok(Found::Event(total, kind, at))
     }
 }
 
-fn message(op: u8, payload: &mut [u8]) -> Result<WsEvent<'_>, NetError> {
+/// The event of `kind` over `payload` (a close frame's payload: its reason).
+pub fn event(kind: Kind, payload: &mut [u8]) -> WsEvent<'_> {
+    match kind {
+        Kind::Text => WsEvent::Text(payload),
+        Kind::Binary => WsEvent::Binary(payload),
+        Kind::Ping => WsEvent::Ping(payload),
+        Kind::Pong => WsEvent::Pong(payload),
+        Kind::Close { code } => WsEvent::Close { code, reason: payload },
+    }
+}
+
+fn message(op: u8, payload: &[u8]) -> Result<Kind, NetError> {
     if op == OP_BINARY {
-        return Ok(WsEvent::Binary(payload));
+        return Ok(Kind::Binary);
     }
     if std::str::from_utf8(payload).is_err() {
         return Err(NetError::Protocol("text message is not valid UTF-8"));
     }
-    Ok(WsEvent::Text(payload))
+    Ok(Kind::Text)
 }
 
-fn close(payload: &[u8]) -> Result<WsEvent<'_>, NetError> {
+/// A close frame's code and where its reason starts in the payload.
+fn close(payload: &[u8]) -> Result<(Option<u16>, usize), NetError> {
     match payload {
-        [] => Ok(WsEvent::Close { code: None, reason: &[] }),
+        [] => Ok((None, 0)),
         [_] => Err(NetError::Protocol("close frame with a 1-byte payload")),
         [a, b, reason @ ..] => {
             let code = u16::from_be_bytes([*a, *b]);
@@ -141,7 +206,7 @@ fn close(payload: &[u8]) -> Result<WsEvent<'_>, NetError> {
             if std::str::from_utf8(reason).is_err() {
                 return Err(NetError::Protocol("close reason is not valid UTF-8"));
             }
-            Ok(WsEvent::Close { code: Some(code), reason })
+            Ok((Some(code), 2))
         }
     }
 }

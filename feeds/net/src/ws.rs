@@ -2,7 +2,7 @@
 //! Its options, states, events and counters are in `ws_types`.
 
 use crate::conn::{Conn, Got};
-use crate::frame::{self, Decoded, Decoder};
+use crate::frame::{self, At, Decoded, Decoder, Found};
 use crate::{head, Endpoint, NetError, TlsConfig, WsEvent, WsOptions, WsState, WsStats};
 use std::net::SocketAddr;
 
@@ -82,6 +82,100 @@ impl WsClient {
             self.state = WsState::Closed;
         }
         r
+    }
+
+    /// The next event, one per call: the pull form of [`WsClient::poll`], for a caller that
+    /// handles one message at a time (the live feed emits at most one depth update per step).
+    /// Finishes connecting and the upgrade, flushes queued writes, and reads from the socket only
+    /// when nothing complete is buffered (one read per call). `Ok(None)`: nothing complete yet.
+    /// `Err`: the connection is dead and stays dead. A server close frame is answered and
+    /// returned as `Close`; the next call returns `Err(Closed)`.
+    pub fn next_event(&mut self) -> Result<Option<WsEvent<'_>>, NetError> {
+        if self.state == WsState::Closed {
+            return Err(NetError::Closed { code: self.close_code });
+        }
+        let found = match self.next_found() {
+            Ok(f) => f,
+            Err(e) => {
+                self.state = WsState::Closed;
+                return Err(e);
+            }
+        };
+        let Some((start, kind, at)) = found else { return Ok(None) };
+        if kind == Kind::Opened {
+            return Ok(Some(WsEvent::Opened));
+        }
+        let payload = match at {
+            At::Slice(r) => &mut self.rbuf[start + r.start..start + r.end],
+            At::Joined => self.dec.joined(),
+        };
+        Ok(Some(match kind {
+            Kind::Opened => WsEvent::Opened,
+            Kind::Frame(k) => frame::event(k, payload),
+        }))
+    }
+
+    /// Drive the connection until an event is complete: (where its frame started in `rbuf`, what
+    /// it is, where its payload is). Everything but lending the payload, so `next_event` can lend it.
+    fn next_found(&mut self) -> Result<Option<(usize, Kind, At)>, NetError> {
+        if self.state == WsState::Connecting {
+            if !self.conn.connected()? {
+                return Ok(None);
+            }
+            self.state = WsState::Handshaking;
+        }
+        if self.wstart < self.wend || self.conn.tls_pending() {
+            self.flush()?;
+        }
+        let mut read = false;
+        loop {
+            if self.state == WsState::Handshaking {
+                if self.upgrade(&mut |_| {})? {
+                    return Ok(Some((0, Kind::Opened, At::Joined)));
+                }
+            } else if self.state != WsState::Closed {
+                match self.dec.decode_at(&mut self.rbuf[self.rstart..self.rend])? {
+                    Found::Need(n) => self.need = n,
+                    Found::Absorbed(n) => {
+                        self.rstart += n;
+                        self.stats.frames_in += 1;
+                        continue;
+                    }
+                    Found::Event(n, k, at) => {
+                        let start = self.rstart;
+                        self.rstart += n;
+                        self.stats.frames_in += 1;
+                        match k {
+                            frame::Kind::Text | frame::Kind::Binary => self.stats.messages_in += 1,
+                            frame::Kind::Ping => self.stats.pings_in += 1,
+                            frame::Kind::Pong => self.stats.pongs_in += 1,
+                            frame::Kind::Close { code } => self.server_closed(code),
+                        }
+                        return Ok(Some((start, Kind::Frame(k), at)));
+                    }
+                }
+            }
+            if read || self.state == WsState::Closed {
+                return Ok(None);
+            }
+            read = true;
+            self.make_room()?;
+            match self.conn.read(&mut self.rbuf[self.rend..])? {
+                Got::Data(n) => {
+                    self.rend += n;
+                    self.stats.bytes_in += n as u64;
+                    self.stats.reads += 1;
+                }
+                Got::WouldBlock => {
+                    self.stats.reads_would_block += 1;
+                    return Ok(None);
+                }
+                Got::Eof => {
+                    self.eof()?;
+                    return Ok(None);
+                }
+            }
+        }
     }
 
     /// Where the connection is.
@@ -340,6 +434,13 @@ impl WsClient {
         on(WsEvent::Opened);
         Ok(true)
     }
+}
+
+/// What [`WsClient::next_event`] found: the upgrade, or a frame's event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Opened,
+    Frame(frame::Kind),
 }
 
 /// A non-zero PRNG seed from std's per-process random hash keys (drawn from the OS once), the

@@ -61,7 +61,8 @@ fn serve(ws: &mut tungstenite::WebSocket<Stream>, steps: &[Step]) {
     while ws.read().is_ok() {}
 }
 
-fn end_to_end(tls: bool) {
+/// Over TLS or not; by `poll` (every event of a read in one call) or by `next` (one per call).
+fn end_to_end(tls: bool, pull: bool) {
     let steps = Arc::new(script());
     let (server_cfg, client_cfg) = tls_pair();
     let s2 = steps.clone();
@@ -69,7 +70,12 @@ fn end_to_end(tls: bool) {
     let mut ws =
         client(addr, tls.then_some(&client_cfg), "/stream?streams=btcusdt@depth", &Default::default());
     let mut events = Vec::new();
-    poll_until(&mut ws, &mut events, |_, st| st == alphapulse_net::WsState::Closed).expect("clean run");
+    let closed = |_: &[Ev], st| st == alphapulse_net::WsState::Closed;
+    if pull {
+        next_until(&mut ws, &mut events, closed).expect("clean run");
+    } else {
+        poll_until(&mut ws, &mut events, closed).expect("clean run");
+    }
     server.join().expect("server");
 
     let mut expected = vec![Ev::Opened];
@@ -97,13 +103,23 @@ fn end_to_end(tls: bool) {
 }
 
 #[test]
+fn ws_sample_capture_end_to_end_one_event_per_call() {
+    end_to_end(false, true);
+}
+
+#[test]
+fn wss_sample_capture_end_to_end_one_event_per_call() {
+    end_to_end(true, true);
+}
+
+#[test]
 fn ws_sample_capture_end_to_end() {
-    end_to_end(false);
+    end_to_end(false, false);
 }
 
 #[test]
 fn wss_sample_capture_end_to_end() {
-    end_to_end(true);
+    end_to_end(true, false);
 }
 
 #[test]

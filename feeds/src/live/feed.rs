@@ -14,7 +14,6 @@ use super::policy::{AttemptWindow, Jitter, RestGate};
 use super::snapshots::Sym;
 use super::stats::LiveStats;
 use crate::decode::{Decoded, Decoder, FramePos};
-use crate::stats::FrameKind;
 use crate::sync::ReplaySink;
 use crate::{FeedError, FeedOptions, FeedStats};
 use alphapulse_book::Book;
@@ -248,7 +247,7 @@ impl<N: Net> LiveFeed<N> {
                     LinkState::Open(o) => &mut o.ws,
                     LinkState::Down { .. } => return false,
                 };
-                match ws.next() {
+                match ws.next_event() {
                     Ok(None) => return false,
                     Ok(Some(WsIn::Opened)) => After::Opened,
                     Ok(Some(WsIn::Other)) => After::Nothing,
@@ -309,21 +308,19 @@ impl<N: Net> LiveFeed<N> {
                                 fs.bytes += text.len() as u64;
                                 let pos =
                                     FramePos { file: LIVE_FILE_BASE + u32::from(conn), line: stats.messages };
-                                match dec.frame(text, ts, None, false, pos, sink) {
-                                    Decoded::Duplicate(kind, inst) => {
-                                        grp.overlap_seen(inst, kind == FrameKind::Depth)
+                                // The spare of a rollover is gated until aligned (see `links`).
+                                let d = match (&mut grp.rollover, w) {
+                                    (Some(r), 1) => dec.frame_gated(text, ts, pos, &mut r.aligned, sink),
+                                    _ => dec.frame(text, ts, None, false, pos, sink),
+                                };
+                                if let (Decoded::Frame(_), LinkState::Open(o)) = (d, &mut grp.links[w].state)
+                                {
+                                    if !o.got_data {
+                                        // A connection that delivers data has worked: the next
+                                        // failure backs off from the start.
+                                        o.got_data = true;
+                                        grp.backoff.reset();
                                     }
-                                    Decoded::Frame(_) => {
-                                        if let LinkState::Open(o) = &mut grp.links[w].state {
-                                            if !o.got_data {
-                                                // A connection that delivers data has worked: the next
-                                                // failure backs off from the start.
-                                                o.got_data = true;
-                                                grp.backoff.reset();
-                                            }
-                                        }
-                                    }
-                                    _ => {}
                                 }
                             }
                         }

@@ -2,7 +2,8 @@
 //! reconnects, pacing, rollover) is the same over real sockets (`crate::live::net`, on
 //! `alphapulse-net`) and over a scripted fake in tests.
 //!
-//! Everything here is non-blocking: a call returns at once; `next`/`poll` report what has arrived.
+//! Everything here is non-blocking: a call returns at once; `next_event`/`poll` report what has
+//! arrived.
 
 use alphapulse_types::FeedReason;
 
@@ -42,7 +43,7 @@ pub enum WsIn<'a> {
 pub trait WsIo {
     /// The next event, if one has arrived (one message per call, so that the feed handles at most
     /// one market frame per poll). `Err`: the connection is over.
-    fn next(&mut self) -> Result<Option<WsIn<'_>>, Failure>;
+    fn next_event(&mut self) -> Result<Option<WsIn<'_>>, Failure>;
     /// Queue a text message.
     fn send_text(&mut self, msg: &[u8]) -> Result<(), Failure>;
     /// Queue a pong.

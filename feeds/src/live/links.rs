@@ -7,7 +7,10 @@
 //! - at `rollover_after_secs`, or on `serverShutdown`, a spare connects; once it has delivered the
 //!   same events as the main link for every instrument of the group (proven by the duplicates the
 //!   decoder drops) the main link is closed and the spare takes its place: no event is missed.
-//!   Past `rollover_overlap_max_ms` the switch happens anyway and unproven instruments resync.
+//!   Until a stream of the spare is aligned (its first duplicate), its new frames are held back
+//!   (`Decoder::frame_gated`): the main link delivers them in order, so two links at different
+//!   lags never make an update arrive ahead of its predecessors. Past `rollover_overlap_max_ms`
+//!   the switch happens anyway and instruments whose depth was not aligned resync.
 //! - a failure of the main link without a spare resyncs every instrument of the group (books
 //!   cleared first: no ghost levels).
 
@@ -16,6 +19,7 @@ use super::feed::{LiveFeed, NO_INST};
 use super::io::{Failure, Net, WsIo};
 use super::policy::{Backoff, Pacer, DEFAULT_RETRY_AFTER_SECS};
 use super::snapshots::Sym;
+use crate::decode::Aligned;
 use crate::sync::ReplaySink;
 use alphapulse_types::{FeedEvent, FeedReason, InstrumentId};
 
@@ -65,8 +69,8 @@ impl<W> Link<W> {
 /// A rollover in progress.
 pub(crate) struct Rollover {
     started: u64,
-    /// Per instrument of the group (`Group::insts` order): overlap proven.
-    proven: Vec<bool>,
+    /// Per instrument id: which of its streams the spare carries in step with the main link.
+    pub(crate) aligned: Vec<Aligned>,
 }
 
 pub(crate) struct Group<W> {
@@ -76,12 +80,14 @@ pub(crate) struct Group<W> {
     subs: Vec<String>,
     /// Indices into the feed's symbols.
     pub(crate) syms: Vec<usize>,
-    /// The instruments of those symbols and whether each has a depth stream.
-    insts: Vec<(InstrumentId, bool)>,
+    /// The instruments of those symbols.
+    insts: Vec<InstrumentId>,
+    /// The de-duplicated streams subscribed per symbol (see `Aligned`).
+    kinds: Aligned,
     /// `[main, spare]`.
     pub(crate) links: [Link<W>; 2],
     pub(crate) backoff: Backoff,
-    rollover: Option<Rollover>,
+    pub(crate) rollover: Option<Rollover>,
 }
 
 impl<W> Group<W> {
@@ -120,7 +126,13 @@ impl<W> Group<W> {
                 path,
                 subs,
                 syms: chunk.to_vec(),
-                insts: chunk.iter().map(|&i| (syms[i].inst, syms[i].depth)).collect(),
+                insts: chunk.iter().map(|&i| syms[i].inst).collect(),
+                kinds: [
+                    cfg.has_depth(),
+                    cfg.streams.iter().any(|s| s == "bookTicker"),
+                    cfg.streams.iter().any(|s| s == "trade"),
+                    cfg.streams.iter().any(|s| s == "aggTrade"),
+                ],
                 links: [Link::down(0), Link::down(u64::MAX)],
                 backoff: Backoff::new(cfg.backoff_initial_ms, cfg.backoff_max_ms),
                 rollover: None,
@@ -129,14 +141,15 @@ impl<W> Group<W> {
         groups
     }
 
-    /// The decoder dropped a frame of `inst` as already seen: during a rollover, that proves both
-    /// links carry its events (a depth frame, for an instrument with a depth stream).
-    pub(crate) fn overlap_seen(&mut self, inst: InstrumentId, depth: bool) {
-        if let Some(r) = &mut self.rollover {
-            if let Some(i) = self.insts.iter().position(|(x, d)| *x == inst && (depth || !*d)) {
-                r.proven[i] = true;
-            }
-        }
+    /// The instruments whose subscribed streams are not all aligned yet (`depth`: only their
+    /// depth stream counts).
+    fn unaligned(&self, r: &Rollover, depth: bool) -> Vec<usize> {
+        (0..self.insts.len())
+            .filter(|&k| {
+                let a = r.aligned.get(self.insts[k].index()).copied().unwrap_or([true; 4]);
+                (0..4).any(|s| self.kinds[s] && !a[s] && (!depth || s == 0))
+            })
+            .collect()
     }
 }
 
@@ -245,11 +258,12 @@ impl<N: Net> LiveFeed<N> {
 
     /// Open a spare link for group `g` (24 h limit or `serverShutdown`).
     pub(super) fn start_rollover(&mut self, g: usize, now: u64, reason: FeedReason) {
+        let n = self.dec.instruments();
         let grp = &mut self.groups[g];
         if grp.rollover.is_some() {
             return;
         }
-        grp.rollover = Some(Rollover { started: now, proven: vec![false; grp.insts.len()] });
+        grp.rollover = Some(Rollover { started: now, aligned: vec![[false; 4]; n] });
         grp.links[1].state = LinkState::Down { retry_at: now };
         let conn = grp.links[0].conn;
         self.event(now, FeedEvent::RolloverStarted, reason, conn, NO_INST, 0);
@@ -360,7 +374,7 @@ impl<N: Net> LiveFeed<N> {
         let grp = &self.groups[g];
         let Some(r) = &grp.rollover else { return };
         let spare_open = matches!(grp.links[1].state, LinkState::Open(_));
-        let all = r.proven.iter().all(|p| *p);
+        let all = grp.unaligned(r, false).is_empty();
         let late = now.saturating_sub(r.started) > overlap_max;
         if !(late || spare_open && all) {
             return;
@@ -371,8 +385,8 @@ impl<N: Net> LiveFeed<N> {
             r.started = now;
             return;
         }
-        let unproven: Vec<usize> =
-            r.proven.iter().enumerate().filter(|(_, p)| !**p).map(|(i, _)| i).collect();
+        let unaligned = grp.unaligned(r, false).len();
+        let depth_unaligned: Vec<usize> = grp.unaligned(r, true).iter().map(|&k| grp.syms[k]).collect();
         let grp = &mut self.groups[g];
         let old = grp.links[0].conn;
         if let LinkState::Open(o) = &mut grp.links[0].state {
@@ -384,9 +398,8 @@ impl<N: Net> LiveFeed<N> {
         self.stats.disconnects[FeedReason::Rollover as usize] += 1;
         self.event(now, FeedEvent::Disconnected, FeedReason::Rollover, old, NO_INST, 0);
         let new = self.groups[g].links[0].conn;
-        self.event(now, FeedEvent::RolloverDone, FeedReason::Rollover, new, NO_INST, unproven.len() as u64);
-        for i in unproven {
-            let si = self.groups[g].syms[i];
+        self.event(now, FeedEvent::RolloverDone, FeedReason::Rollover, new, NO_INST, unaligned as u64);
+        for si in depth_unaligned {
             self.resync_sym(si, now, FeedReason::Rollover, sink);
         }
     }

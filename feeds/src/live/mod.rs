@@ -10,6 +10,8 @@
 //!   `links` (connections, pings, stalls, rollovers) and `snapshots` (REST sync) extend it;
 //! - [`actor`]: [`LiveFeedActor`], the feed on the runtime (injected [`WallClock`], stop flag,
 //!   [`LiveStatus`] for a status line);
+//! - [`net`]: [`net::BinanceNet`], the network traits over real sockets (`alphapulse-net`: mio,
+//!   rustls, our RFC 6455 codec) for Binance or the local exchange simulator;
 //! - [`stats`]: the counters, [`LiveStats`].
 //!
 //! Every state change (connecting, connected, disconnected and why, backing off, stalled, a
@@ -21,6 +23,7 @@ pub mod config;
 pub mod feed;
 pub mod io;
 mod links;
+pub mod net;
 pub mod policy;
 mod snapshots;
 pub mod stats;

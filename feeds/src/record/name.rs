@@ -15,19 +15,6 @@ pub(crate) fn period(rotation: Rotation, ts: u64) -> u64 {
     }
 }
 
-/// Days since 1970-01-01 → (year, month, day), proleptic Gregorian (H. Hinnant's `civil_from_days`).
-pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + u64::from(m <= 2), m, d)
-}
-
 /// The file name of `prefix` for a record received at `ts`; `n > 0` is the `n`-th name tried after
 /// the plain one was taken. `Rotation::None` names the file by the hour of its first record.
 ///
@@ -36,7 +23,7 @@ pub(crate) fn civil_from_days(days: u64) -> (u64, u64, u64) {
 /// `'.'`, and three digits keep `_002` before `_010`; the replay's group key (the prefix before the
 /// first `_`) is unchanged.
 pub(crate) fn file_name(prefix: &str, rotation: Rotation, ts: u64, n: u32) -> String {
-    let (y, m, d) = civil_from_days(ts / NS_PER_DAY);
+    let (y, m, d) = alphapulse_types::civil_from_days((ts / NS_PER_DAY) as i64);
     let hour = (ts % NS_PER_DAY) / NS_PER_HOUR;
     let suffix = if n == 0 { String::new() } else { format!("_{n:03}") };
     match rotation {
@@ -74,8 +61,5 @@ mod tests {
                 "x_20240809T00_001.gz"
             ]
         );
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
     }
 }

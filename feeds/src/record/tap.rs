@@ -105,6 +105,18 @@ impl RecordTap {
     }
 }
 
+/// The live feed hands every raw frame and snapshot to the recorder through this.
+impl crate::live::FrameTap for RecordTap {
+    #[inline]
+    fn frame(&mut self, local_ts: u64, bytes: &[u8]) {
+        RecordTap::frame(self, local_ts, bytes);
+    }
+    #[inline]
+    fn snapshot(&mut self, sym: u16, local_ts: u64, body: &[u8]) {
+        RecordTap::snapshot(self, sym, local_ts, body);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,8 +76,14 @@ impl Recorder {
     /// Stop: drain the ring, end every member, fsync and close every file, join the thread.
     /// `tap` is consumed so that nothing is added meanwhile. Returns the summary, or
     /// [`RecordError::Failed`] (with the summary) when a write failed.
-    pub fn finish(mut self, tap: RecordTap) -> Result<RecordSummary, RecordError> {
+    pub fn finish(self, tap: RecordTap) -> Result<RecordSummary, RecordError> {
         drop(tap);
+        self.close()
+    }
+
+    /// [`Recorder::finish`] when the tap was dropped already (it lived in a live feed that is
+    /// gone): drain the ring, end every member, fsync and close every file, join the thread.
+    pub fn close(mut self) -> Result<RecordSummary, RecordError> {
         self.control.pause.store(false, Ordering::Release);
         self.control.stop.store(true, Ordering::Release);
         let h = self.thread.take().ok_or(RecordError::WriterPanicked)?;

@@ -22,6 +22,8 @@ pub struct Golden {
     pub keep_msgs: bool,
     pub gaps_seen: u64,
     pub synced_seen: u64,
+    /// The journal-only records a live feed handed out (its state changes).
+    pub feed_events: Vec<alphapulse_types::FeedEventRecord>,
 }
 
 impl Golden {
@@ -56,6 +58,11 @@ impl ReplaySink for Golden {
     }
     fn book_ticker(&mut self, inst: InstrumentId, u: u64, q: &Quote) {
         self.pending[inst.index()].push_back((u, *q));
+    }
+    fn journal(&mut self, msg: Msg) {
+        if let Msg::FeedEvent(e) = msg {
+            self.feed_events.push(e);
+        }
     }
     fn depth_applied(&mut self, inst: InstrumentId, book: &Book) {
         self.applied += 1;

@@ -112,6 +112,23 @@ pub fn poll_until(
     Ok(())
 }
 
+/// [`poll_until`] with the pull API: one [`WsClient::next_event`] per event.
+pub fn next_until(
+    ws: &mut WsClient,
+    events: &mut Vec<Ev>,
+    done: impl Fn(&[Ev], WsState) -> bool,
+) -> Result<(), NetError> {
+    let start = Instant::now();
+    while !done(events, ws.state()) {
+        match ws.next_event()? {
+            Some(e) => events.push(Ev::of(e)),
+            None => std::thread::yield_now(),
+        }
+        assert!(start.elapsed() < PATIENCE, "no progress: state {:?}, {} events", ws.state(), events.len());
+    }
+    Ok(())
+}
+
 /// Poll until the connection fails; returns the error.
 pub fn poll_to_error(ws: &mut WsClient) -> NetError {
     let mut events = Vec::new();
