@@ -133,6 +133,10 @@ impl<N: Net> LiveFeed<N> {
                             if let Some(t) = tap.as_mut() {
                                 t.snapshot(s.index, ts, reply.body);
                             }
+                            // Counted as a frame, like the snapshot line of a capture.
+                            let fs = dec.stats_mut();
+                            fs.frames += 1;
+                            fs.bytes += reply.body.len() as u64;
                             let pos = FramePos { file: LIVE_FILE_BASE + u32::from(conn), line: 0 };
                             match dec.frame(reply.body, ts, Some(s.inst), false, pos, sink) {
                                 Decoded::Frame(FrameKind::Snapshot) => (
