@@ -188,6 +188,8 @@ impl<N: Net> LiveFeed<N> {
         inst: InstrumentId,
         detail: u64,
     ) {
+        // Stamped no earlier than the last frame, so a journal stream's times never go back.
+        let ts = ts.max(self.last_ts);
         record(&mut self.stats, &mut self.events, FeedEventRecord { ts, detail, inst, conn, event, reason });
     }
 
