@@ -16,6 +16,8 @@
 //! - [`actor`]: [`FeedActor`], the runtime actor, with [`FeedConfig`] / [`FeedOptions`];
 //! - [`live`]: the live Binance feed (WebSocket streams, REST snapshots, reconnects), sans-IO over
 //!   the [`live::Net`] traits;
+//! - [`record`]: the recorder: a tap on the live feed's thread (a bounded SPSC byte ring) and a
+//!   writer thread writing raw frames and snapshots as gzip capture files, per symbol and hour;
 //! - [`journal`]: [`JournalFeed`], the source that replays a journal stream (no parsing);
 //! - [`stats`]: [`FeedStats`], every counter, malformed input by kind with its first occurrence,
 //!   damaged files ([`DamagedFile`]) and each instrument's book sync status ([`BookSyncStatus`]);

@@ -406,8 +406,12 @@ impl<N: Net> LiveFeed<N> {
 
     /// Stop: close every connection (clean close frames), abandon snapshot requests, and journal
     /// the disconnections; later polls do nothing.
+    ///
+    /// The disconnections are stamped with the last frame's receive time, not `now`: the feed's
+    /// end of stream carries that time, and a journal stream's times never go back.
     pub fn stop<S: ReplaySink + ?Sized>(&mut self, now: u64, sink: &mut S) {
         self.stopped = true;
+        let now = if self.last_ts > 0 { self.last_ts } else { now };
         for g in 0..self.groups.len() {
             for w in 0..2 {
                 let link = &mut self.groups[g].links[w];
