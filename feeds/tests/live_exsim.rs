@@ -395,3 +395,33 @@ fn usdm_syncs_by_the_pu_chain() {
     );
     h.shutdown();
 }
+
+#[test]
+fn a_gap_resyncs_only_its_symbol() {
+    let Some(d) = testdata::shared_data_dir() else {
+        println!("skipped: ../shared/data not found (the ETHUSDT capture)");
+        return;
+    };
+    let spot = d.join("binance-spot");
+    let mut sc = SimConfig::new(vec![spot.join("btcusdt_20240808.gz"), spot.join("ethusdt_20240808.gz")]);
+    sc.speed = Speed::Max;
+    sc.wait_for_clients = 1;
+    sc.max_queue_frames = 64;
+    let h = alphapulse_exsim::start(sc).unwrap();
+    let c = LiveConfig { symbols: vec!["btcusdt".into(), "ethusdt".into()], ..live_config(&h) };
+    let mut live = Live::new(c);
+    let eth = sample_instruments().id_of("ETHUSDT").unwrap();
+    let both = |l: &Live| l.synced() && l.feed.decoder().book_sync(eth).unwrap().is_synced();
+    assert!(live.run_until(Duration::from_secs(60), |l| l.frames() >= 10_000 && both(l)));
+    h.inject(Fault::DropDepth { symbol: Some("BTCUSDT".into()), count: 1 });
+    assert!(live.run_until(Duration::from_secs(120), |l| h.is_done() && both(l)));
+    live.run_until(Duration::from_millis(300), |_| false);
+    let books = &live.feed.feed_stats().books;
+    let (b, e) = (&books[live.inst.index()], &books[eth.index()]);
+    println!("btc gaps {} resyncs {}; eth gaps {} resyncs {}", b.gaps, b.resyncs, e.gaps, e.resyncs);
+    assert_eq!((b.gaps, b.resyncs), (1, 1), "BTCUSDT resynced");
+    assert_eq!((e.gaps, e.resyncs), (0, 0), "ETHUSDT untouched");
+    assert_eq!(live.count(FeedEvent::Disconnected), 0);
+    assert_eq!(live.sink.crossed, 0);
+    h.shutdown();
+}
