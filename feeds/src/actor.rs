@@ -232,26 +232,11 @@ impl Actor for FeedActor {
     /// thread. Every poll emits at most one depth update (see `crate::sync`), so a lent book is
     /// at the state of the update being handled.
     fn books(&self) -> Option<&dyn Books> {
-        Some(self)
+        Some(self.replay.decoder())
     }
 
     fn as_any(&self) -> &dyn Any {
         self
-    }
-}
-
-impl Books for FeedActor {
-    #[inline]
-    fn book(&self, inst: InstrumentId) -> Option<&Book> {
-        self.replay.book(inst)
-    }
-    #[inline]
-    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        self.replay.replaced(inst)
-    }
-    #[inline]
-    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        self.replay.discarded(inst)
     }
 }
 

@@ -17,6 +17,7 @@ use crate::stats::{FeedStats, FrameKind, MalformedKind};
 use crate::sync::{emit, BookSync, BookSyncStatus, ReplaySink};
 use crate::FeedOptions;
 use alphapulse_book::Book;
+use alphapulse_runtime::Books;
 use alphapulse_types::{InstrumentId, InstrumentTable, Msg, Qty, Quote, Side, Trade};
 
 /// Where a frame came from, for the first occurrence of a malformed kind: (index into
@@ -167,8 +168,20 @@ impl Decoder {
             }
             return Seen::Duplicate(inst);
         }
-        if aligned.is_some_and(|a| !*a) {
-            return Seen::Held(inst);
+        if let Some(a) = aligned.filter(|a| !**a) {
+            // A new frame from a connection not yet aligned is safe when it continues exactly
+            // what was applied (depth: `U == u + 1`, USD-M `pu == u`; trades: the next id) —
+            // then the stream is aligned; otherwise it is held. Quotes are never held: each is the
+            // whole top of book and the ids order them.
+            let next = match kind {
+                FrameKind::Depth => f.prev_id.map_or(f.first_id == *last + 1, |pu| pu == *last),
+                FrameKind::BookTicker => true,
+                _ => id == *last + 1,
+            };
+            if !next {
+                return Seen::Held(inst);
+            }
+            *a = true;
         }
         *last = id;
         Seen::New
@@ -246,7 +259,8 @@ impl Decoder {
     /// [`Decoder::frame`] for a frame from a second connection that carries the same streams
     /// (a live rollover): with dedup on, a new frame of a stream the connection is not yet
     /// aligned on (`aligned`, per instrument) is held back ([`Decoded::Held`]) — the first
-    /// connection, still open, delivers it in order — and a duplicate marks the stream aligned.
+    /// connection, still open, delivers it in order — and a duplicate, or a frame that continues
+    /// exactly what was applied, marks the stream aligned (quotes are never held).
     /// Merging two connections that run at different lags therefore never applies an update
     /// ahead of its predecessors (no false gap).
     pub fn frame_gated<S: ReplaySink + ?Sized>(
@@ -390,5 +404,22 @@ impl Decoder {
             }
             FrameKind::Kline | FrameKind::Other => {}
         }
+    }
+}
+
+/// The books a feed lends to the actors after it on its thread (`Actor::books`): the replay's and
+/// the live feed's are their decoder's.
+impl Books for Decoder {
+    #[inline]
+    fn book(&self, inst: InstrumentId) -> Option<&Book> {
+        Decoder::book(self, inst)
+    }
+    #[inline]
+    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
+        Decoder::replaced(self, inst)
+    }
+    #[inline]
+    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
+        Decoder::discarded(self, inst)
     }
 }

@@ -126,6 +126,10 @@ impl Replay {
     pub fn stats(&self) -> &FeedStats {
         self.dec.stats()
     }
+    /// The frame path: books, sync state, counters.
+    pub fn decoder(&self) -> &Decoder {
+        &self.dec
+    }
     /// The sync state and book of `inst`.
     pub fn book_sync(&self, inst: InstrumentId) -> Option<&BookSync> {
         self.dec.book_sync(inst)

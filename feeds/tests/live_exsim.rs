@@ -126,8 +126,9 @@ fn final_book_matches(h: &SimHandle, live: &mut Live) {
     assert_eq!(ours(Side::Sell), asks, "asks equal the simulator's book");
 }
 
-/// Every stream frame of the sample (the snapshot line is served by REST instead).
-const SAMPLE_STREAM_FRAMES: u64 = 41_248;
+/// Every frame of the sample: its stream frames, and its snapshot line (served by REST; the live
+/// feed counts a snapshot as a frame, like the replay).
+const SAMPLE_STREAM_FRAMES: u64 = 41_249;
 
 #[test]
 fn syncs_over_real_sockets_and_matches_book_ticker() {

@@ -19,6 +19,8 @@ fn tls_pair() -> (Arc<rustls::ServerConfig>, TlsConfig) {
     let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("rcgen");
     let cert = ck.cert.der().clone();
     let key = rustls::pki_types::PrivateKeyDer::Pkcs8(ck.signing_key.serialize_der().into());
+    // The `ring` provider (the one the feed uses); deprecated only for lacking post-quantum kex.
+    #[allow(deprecated)]
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let server = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -1,5 +1,7 @@
 //! `alphapulse backtest`: replay captures through feed → agents → risk → router → sim gateway.
 
+pub use crate::cli::Threads;
+use crate::cli::{JournalArgs, PlacementArgs};
 use crate::config::{json_differences, Config, ConfigError};
 use crate::progress::Progress;
 use crate::report::Report;
@@ -9,7 +11,7 @@ use alphapulse_feeds::{FeedActor, FeedOptions, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{run_with, Actor, ClockKind, JournalSpec, PlacementConfig, RunOutput};
+use alphapulse_runtime::{run_with, Actor, ClockKind, JournalSpec, RunOutput};
 use alphapulse_strategy::StrategyHost;
 use alphapulse_types::InstrumentTable;
 use anyhow::Context;
@@ -50,24 +52,16 @@ pub struct Args {
     /// Binance exchangeInfo JSON to build the instrument table from (default: the shipped sample's).
     #[arg(long)]
     pub exchange_info: Option<PathBuf>,
-    /// Thread placement preset; overrides `[placement].threads`. `two` puts the feed on its own thread.
-    #[arg(long, value_enum)]
-    pub threads: Option<Threads>,
-    /// Pin the threads to these cores (one per thread), e.g. `--cores 0,1`.
-    #[arg(long, value_delimiter = ',')]
-    pub cores: Vec<usize>,
+    #[command(flatten)]
+    pub placement: PlacementArgs,
     /// Print the report as one JSON object (stable keys; see README) instead of text.
     #[arg(long)]
     pub json: bool,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Journal every actor's output into DIR (new or empty). Default: runs/<UTC time>-<pid>/journal.
-    #[arg(long, value_name = "DIR", conflicts_with = "no_journal")]
-    pub journal: Option<PathBuf>,
-    /// Do not journal.
-    #[arg(long)]
-    pub no_journal: bool,
+    #[command(flatten)]
+    pub journal: JournalArgs,
     /// Replay the market events journaled by an earlier run (the `feed` stream of its journal DIR)
     /// instead of capture files: no parsing. Instruments come from DIR/run.json.
     #[arg(long, value_name = "DIR", conflicts_with = "data")]
@@ -103,12 +97,6 @@ pub struct RunOptions {
     pub accept_incomplete: bool,
 }
 
-#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Threads {
-    One,
-    Two,
-}
-
 /// Resolve arguments and config into one validated config.
 pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
     resolve_noting(args, &mut Vec::new())
@@ -133,14 +121,7 @@ pub fn resolve_noting(args: &Args, notes: &mut Vec<String>) -> Result<Config, Co
     if args.exchange_info.is_some() {
         cfg.exchange_info = args.exchange_info.clone();
     }
-    match args.threads {
-        Some(Threads::One) => cfg.placement.threads.clear(),
-        Some(Threads::Two) => cfg.placement.threads = PlacementConfig::two_threads(&CHAIN, 1).threads,
-        None => {}
-    }
-    if !args.cores.is_empty() {
-        cfg.placement.cores = args.cores.clone();
-    }
+    args.placement.apply(&mut cfg.placement);
     if let Some(k) = args.keep_runs {
         cfg.journal.keep_runs = k;
     }
@@ -207,11 +188,7 @@ pub fn replay_base(
 
 /// The run options the arguments ask for (the default journal folder is named here).
 pub fn run_options(args: &Args) -> Result<RunOptions, ConfigError> {
-    let journal = match (&args.journal, args.no_journal) {
-        (_, true) => None,
-        (Some(d), false) => Some(d.clone()),
-        (None, false) => Some(run_journal::default_dir()),
-    };
+    let journal = args.journal.dir();
     if let Some(d) = &journal {
         run_journal::check_fresh(d)?;
     }
@@ -476,7 +453,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("note: {n}");
     }
     let opts = run_options(&args)?;
-    if args.journal.is_none() && opts.journal.is_some() {
+    if args.journal.is_default() {
         // Only the default location is pruned; this run's folder does not exist yet.
         prune_default_runs(cfg.journal.keep_runs);
     }

@@ -5,6 +5,7 @@
 //! [`run`] (paper trading on the live feed) and [`record`] (live frames to capture files).
 
 pub mod backtest;
+pub mod cli;
 pub mod config;
 pub mod journal;
 mod progress;

@@ -286,28 +286,27 @@ pub fn live_counters<N: Net>(feed: &LiveFeed<N>) -> Map<String, Value> {
 /// One paragraph for a person: the live feed's connection events and disconnections.
 pub fn live_summary<N: Net>(feed: &LiveFeed<N>) -> String {
     let m = live_counters(feed);
-    let nonzero = |v: &Value| {
-        v.as_object()
-            .map(|o| {
-                o.iter()
-                    .filter(|(_, n)| n.as_u64() != Some(0))
-                    .map(|(k, n)| format!("{k} {n}"))
-                    .collect::<Vec<_>>()
-            })
-            .unwrap_or_default()
-            .join(", ")
-    };
     format!(
         "live feed: {} messages, {} pings / {} pongs; events: {}; disconnects: {}",
         m["messages"],
         m["pings"],
         m["pongs"],
-        nonzero(&m["events"]),
-        match nonzero(&m["disconnects"]) {
-            s if s.is_empty() => "none".to_string(),
-            s => s,
-        }
+        nonzero(m.get("events")),
+        nonzero(m.get("disconnects"))
     )
+}
+
+/// `key n, key n` for the non-zero counters of a JSON object (`none` when there are none).
+fn nonzero(v: Option<&Value>) -> String {
+    let pairs: Vec<String> = v
+        .and_then(Value::as_object)
+        .map(|o| o.iter().filter(|(_, n)| n.as_u64() != Some(0)).map(|(k, n)| format!("{k} {n}")).collect())
+        .unwrap_or_default();
+    if pairs.is_empty() {
+        "none".into()
+    } else {
+        pairs.join(", ")
+    }
 }
 
 /// A counter indexed by `Trigger as usize` as a JSON map keyed by the trigger names, the market
@@ -702,20 +701,8 @@ impl Report {
             self.events_per_sec, self.frames_per_sec, self.elapsed_sec
         )?;
         if let Some(l) = &self.live {
-            let nonzero = |v: Option<&Value>| {
-                v.and_then(Value::as_object)
-                    .map(|o| {
-                        o.iter()
-                            .filter(|(_, n)| n.as_u64() != Some(0))
-                            .map(|(k, n)| format!("{k} {n}"))
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default()
-                    .join(", ")
-            };
             writeln!(s, "  live events       {}", nonzero(l.get("events")))?;
-            let d = nonzero(l.get("disconnects"));
-            writeln!(s, "  disconnects       {}", if d.is_empty() { "none" } else { &d })?;
+            writeln!(s, "  disconnects       {}", nonzero(l.get("disconnects")))?;
         }
         writeln!(s, "  damaged files     {:>12}", self.damaged_files.len())?;
         for d in &self.damaged_files {

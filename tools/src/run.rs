@@ -9,7 +9,8 @@
 //! disconnections and sends end-of-stream: the chain drains, the journal closes, and the report is
 //! printed as a backtest's is.
 
-use crate::backtest::{self, Threads, CHAIN};
+use crate::backtest::{self, CHAIN};
+use crate::cli::{JournalArgs, PlacementArgs};
 use crate::config::{Config, ConfigError};
 use crate::record::{describe, open_recorder, Recording};
 use crate::report::Report;
@@ -19,7 +20,7 @@ use crate::status::StatusLine;
 use alphapulse_feeds::live::net::BinanceNet;
 use alphapulse_feeds::live::{LiveFeed, LiveFeedActor, TscClock};
 use alphapulse_feeds::FeedOptions;
-use alphapulse_runtime::{run_with, ClockKind, JournalSpec, PlacementConfig, RunOutput};
+use alphapulse_runtime::{run_with, ClockKind, JournalSpec, RunOutput};
 use alphapulse_types::InstrumentTable;
 use anyhow::Context;
 use std::path::PathBuf;
@@ -43,12 +44,8 @@ pub struct Args {
     /// Binance exchangeInfo JSON for the instrument table (default: the shipped sample's).
     #[arg(long)]
     pub exchange_info: Option<PathBuf>,
-    /// Thread placement preset; overrides `[placement].threads`.
-    #[arg(long, value_enum)]
-    pub threads: Option<Threads>,
-    /// Pin the threads to these cores (one per thread), e.g. `--cores 2,3`.
-    #[arg(long, value_delimiter = ',')]
-    pub cores: Vec<usize>,
+    #[command(flatten)]
+    pub placement: PlacementArgs,
     /// Stop after this many seconds (default: run until SIGINT/SIGTERM).
     #[arg(long, value_name = "SECS")]
     pub duration: Option<f64>,
@@ -62,12 +59,8 @@ pub struct Args {
     /// No status line.
     #[arg(long, short)]
     pub quiet: bool,
-    /// Journal into DIR (new or empty). Default: runs/<UTC time>-<pid>/journal.
-    #[arg(long, value_name = "DIR", conflicts_with = "no_journal")]
-    pub journal: Option<PathBuf>,
-    /// Do not journal.
-    #[arg(long)]
-    pub no_journal: bool,
+    #[command(flatten)]
+    pub journal: JournalArgs,
 }
 
 /// The config of a paper run: the file (or defaults) with the command line's overrides.
@@ -79,14 +72,7 @@ pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
     if args.exchange_info.is_some() {
         cfg.exchange_info = args.exchange_info.clone();
     }
-    match args.threads {
-        Some(Threads::One) => cfg.placement.threads.clear(),
-        Some(Threads::Two) => cfg.placement.threads = PlacementConfig::two_threads(&CHAIN, 1).threads,
-        None => {}
-    }
-    if !args.cores.is_empty() {
-        cfg.placement.cores = args.cores.clone();
-    }
+    args.placement.apply(&mut cfg.placement);
     if let Some(d) = args.duration {
         if !(d > 0.0 && d.is_finite()) {
             return Err(ConfigError::Usage(format!("--duration {d}: must be a positive number of seconds")));
@@ -179,14 +165,10 @@ pub fn stop_after(stop: &Arc<AtomicBool>, secs: f64) {
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let cfg = resolve(&args)?;
-    let journal = match (&args.journal, args.no_journal) {
-        (_, true) => None,
-        (Some(d), false) => Some(d.clone()),
-        (None, false) => {
-            backtest::prune_default_runs(cfg.journal.keep_runs);
-            Some(run_journal::default_dir())
-        }
-    };
+    if args.journal.is_default() {
+        backtest::prune_default_runs(cfg.journal.keep_runs);
+    }
+    let journal = args.journal.dir();
     let stop = stop_on_signals()?;
     if let Some(secs) = args.duration {
         stop_after(&stop, secs);

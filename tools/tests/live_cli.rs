@@ -73,7 +73,7 @@ fn record_then_backtest_the_recording() {
             "--config",
             cfg.to_str().unwrap(),
             "--duration",
-            "6",
+            "15",
             "-q",
         ],
     );

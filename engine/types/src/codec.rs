@@ -302,20 +302,27 @@ macro_rules! wire_enum {
         }
     )*};
 }
-wire_enum!(
-    Side,
-    OrdType,
-    Tif,
-    Verdict,
-    BookState,
-    ExecKind,
-    Liquidity,
-    VenueReject,
-    ControlCmd,
-    Trigger,
-    FeedEvent,
-    FeedReason
-);
+/// Every enum type of the payloads' fields, listed once: the codec ([`Wire`]), the field visitor
+/// and the tests' reader of printed values each apply their macro to it.
+macro_rules! payload_enums {
+    ($m:ident) => {
+        $m!(
+            Side,
+            OrdType,
+            Tif,
+            Verdict,
+            BookState,
+            ExecKind,
+            Liquidity,
+            VenueReject,
+            ControlCmd,
+            Trigger,
+            FeedEvent,
+            FeedReason
+        );
+    };
+}
+payload_enums!(wire_enum);
 
 /// A payload's encoding from its field list, in declaration order. The fields after `zero` are
 /// never written (their bytes stay zero) and decode as their default; the alignment of the field
@@ -460,20 +467,7 @@ macro_rules! name_field {
         }
     )*};
 }
-name_field!(
-    Side,
-    OrdType,
-    Tif,
-    Verdict,
-    BookState,
-    ExecKind,
-    Liquidity,
-    VenueReject,
-    ControlCmd,
-    Trigger,
-    FeedEvent,
-    FeedReason
-);
+payload_enums!(name_field);
 
 /// The checks of an order transition's numbers (states and events of another crate, stored as
 /// numbers; see the module docs).

@@ -506,20 +506,7 @@ macro_rules! printed_name {
         }
     )*};
 }
-printed_name!(
-    Side,
-    OrdType,
-    Tif,
-    Verdict,
-    BookState,
-    ExecKind,
-    Liquidity,
-    VenueReject,
-    ControlCmd,
-    Trigger,
-    FeedEvent,
-    FeedReason
-);
+payload_enums!(printed_name);
 
 /// A message of kind `kind` from its visited values as printed.
 fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {

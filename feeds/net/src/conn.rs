@@ -19,6 +19,7 @@ use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
 
 /// What a read found.
+#[derive(Clone, Copy)]
 pub(crate) enum Got {
     /// This many bytes were put in the buffer.
     Data(usize),

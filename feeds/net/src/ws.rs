@@ -159,17 +159,9 @@ impl WsClient {
                 return Ok(None);
             }
             read = true;
-            self.make_room()?;
-            match self.conn.read(&mut self.rbuf[self.rend..])? {
-                Got::Data(n) => {
-                    self.rend += n;
-                    self.stats.bytes_in += n as u64;
-                    self.stats.reads += 1;
-                }
-                Got::WouldBlock => {
-                    self.stats.reads_would_block += 1;
-                    return Ok(None);
-                }
+            match self.read_once()? {
+                Got::Data(_) => {}
+                Got::WouldBlock => return Ok(None),
                 Got::Eof => {
                     self.eof()?;
                     return Ok(None);
@@ -300,17 +292,9 @@ impl WsClient {
             if self.state == WsState::Closed {
                 break;
             }
-            self.make_room()?;
-            match self.conn.read(&mut self.rbuf[self.rend..])? {
-                Got::Data(n) => {
-                    self.rend += n;
-                    self.stats.bytes_in += n as u64;
-                    self.stats.reads += 1;
-                }
-                Got::WouldBlock => {
-                    self.stats.reads_would_block += 1;
-                    break;
-                }
+            match self.read_once()? {
+                Got::Data(_) => {}
+                Got::WouldBlock => break,
                 Got::Eof => return self.eof(),
             }
             events += self.decode(on)?;
@@ -319,6 +303,22 @@ impl WsClient {
             self.flush()?;
         }
         Ok(events)
+    }
+
+    /// One read from the socket into the read buffer (made room for first), counted.
+    fn read_once(&mut self) -> Result<Got, NetError> {
+        self.make_room()?;
+        let got = self.conn.read(&mut self.rbuf[self.rend..])?;
+        match got {
+            Got::Data(n) => {
+                self.rend += n;
+                self.stats.bytes_in += n as u64;
+                self.stats.reads += 1;
+            }
+            Got::WouldBlock => self.stats.reads_would_block += 1,
+            Got::Eof => {}
+        }
+        Ok(got)
     }
 
     fn eof(&mut self) -> Result<usize, NetError> {

@@ -12,9 +12,8 @@ use super::feed::LiveFeed;
 use super::io::Net;
 use crate::actor::CtxSink;
 use crate::FeedStats;
-use alphapulse_book::Book;
 use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
-use alphapulse_types::{EndOfStream, FeedEvent, InstrumentId, Msg, Qty};
+use alphapulse_types::{EndOfStream, FeedEvent, Msg};
 use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -24,29 +23,19 @@ pub trait WallClock: Send + 'static {
     fn now(&mut self) -> u64;
 }
 
-/// The TSC through `quanta`, anchored once to the system clock.
-pub struct TscClock {
-    clock: quanta::Clock,
-    base_raw: u64,
-    base_unix_ns: u64,
-}
+/// The TSC through `quanta`, anchored once to the system clock: the runtime's live clock.
+pub struct TscClock(alphapulse_runtime::Clock);
 
 impl Default for TscClock {
     fn default() -> Self {
-        let clock = quanta::Clock::new();
-        let base_unix_ns = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        let base_raw = clock.raw();
-        TscClock { clock, base_raw, base_unix_ns }
+        TscClock(alphapulse_runtime::Clock::new(alphapulse_runtime::ClockKind::Tsc))
     }
 }
 
 impl WallClock for TscClock {
     #[inline]
     fn now(&mut self) -> u64 {
-        self.base_unix_ns + self.clock.delta_as_nanos(self.base_raw, self.clock.raw())
+        self.0.read()
     }
 }
 
@@ -143,25 +132,10 @@ where
     }
     /// Lends its books like the replay's feed: each poll emits at most one depth update.
     fn books(&self) -> Option<&dyn Books> {
-        Some(self)
+        Some(self.feed.decoder())
     }
     fn as_any(&self) -> &dyn Any {
         self
-    }
-}
-
-impl<N: Net> Books for LiveFeedActor<N> {
-    #[inline]
-    fn book(&self, inst: InstrumentId) -> Option<&Book> {
-        self.feed.book(inst)
-    }
-    #[inline]
-    fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        self.feed.replaced(inst)
-    }
-    #[inline]
-    fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        self.feed.discarded(inst)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::decode::{Decoded, Decoder, FramePos};
 use crate::sync::ReplaySink;
 use crate::{FeedError, FeedOptions, FeedStats};
 use alphapulse_book::Book;
-use alphapulse_types::{FeedEvent, FeedEventRecord, FeedReason, InstrumentId, InstrumentTable, Msg, Qty};
+use alphapulse_types::{FeedEvent, FeedEventRecord, FeedReason, InstrumentId, InstrumentTable, Msg};
 
 /// Receives every raw frame and snapshot body before it is parsed (the recorder).
 pub trait FrameTap {
@@ -140,14 +140,6 @@ impl<N: Net> LiveFeed<N> {
     /// The book of `inst` (empty unless synced).
     pub fn book(&self, inst: InstrumentId) -> Option<&Book> {
         self.dec.book(inst)
-    }
-    /// See [`Decoder::replaced`].
-    pub fn replaced(&self, inst: InstrumentId) -> Option<(&[Qty], &[Qty])> {
-        self.dec.replaced(inst)
-    }
-    /// See [`Decoder::discarded`].
-    pub fn discarded(&self, inst: InstrumentId) -> Option<alphapulse_runtime::BookLevels<'_>> {
-        self.dec.discarded(inst)
     }
     /// Receive time of the last frame handed out.
     pub fn last_local_ts(&self) -> u64 {

@@ -7,9 +7,10 @@
 //! - at `rollover_after_secs`, or on `serverShutdown`, a spare connects; once it has delivered the
 //!   same events as the main link for every instrument of the group (proven by the duplicates the
 //!   decoder drops) the main link is closed and the spare takes its place: no event is missed.
-//!   Until a stream of the spare is aligned (its first duplicate), its new frames are held back
-//!   (`Decoder::frame_gated`): the main link delivers them in order, so two links at different
-//!   lags never make an update arrive ahead of its predecessors. Past `rollover_overlap_max_ms`
+//!   Until a stream of the spare is aligned (its first duplicate, or a frame that continues exactly
+//!   what was applied), its new frames are held back (`Decoder::frame_gated`): the main link
+//!   delivers them in order, so two links at different lags never make an update arrive ahead of
+//!   its predecessors. Past `rollover_overlap_max_ms`
 //!   the switch happens anyway and instruments whose depth was not aligned resync.
 //! - a failure of the main link without a spare resyncs every instrument of the group (books
 //!   cleared first: no ghost levels).
@@ -127,9 +128,11 @@ impl<W> Group<W> {
                 subs,
                 syms: chunk.to_vec(),
                 insts: chunk.iter().map(|&i| syms[i].inst).collect(),
+                // Streams that must be contiguous across the switch: depth (the book) and trades
+                // (none lost); quotes need not be (each is the whole top of book).
                 kinds: [
                     cfg.has_depth(),
-                    cfg.streams.iter().any(|s| s == "bookTicker"),
+                    false,
                     cfg.streams.iter().any(|s| s == "trade"),
                     cfg.streams.iter().any(|s| s == "aggTrade"),
                 ],
