@@ -45,6 +45,9 @@ fn a_paper_run_and_the_backtest_of_its_recording_give_the_same_report() {
     // The simulator serves faster than real time: its retimed exchange times run ahead.
     cfg.feed.max_exchange_skew_ns = 3_600_000_000_000;
     cfg.symbols = vec!["BTCUSDT".into()];
+    // At full speed the 6-minute sample passes in a second or two of receive time: with the
+    // default 2 s cooldown between intents the strategy would hardly trade.
+    cfg.strategy.aggregator.min_interval_ns = 5_000_000;
 
     // Stop once the simulator has served the whole capture and the last frames have crossed the
     // loopback.
