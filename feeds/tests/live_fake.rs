@@ -489,3 +489,26 @@ fn reconnects_stay_within_the_attempt_budget() {
     run.advance(t0 + 31 * S);
     assert_eq!(run.count(FeedEvent::Connecting), 2);
 }
+
+#[test]
+fn a_gap_right_after_a_sync_asks_for_a_snapshot_at_once() {
+    let (frames, snap) = sample();
+    let mut run = Run::new(config(), frames[0].0 - S);
+    run.settle();
+    let c = run.conn();
+    let is_depth = |f: &[u8]| f.starts_with(b"{\"stream\":\"btcusdt@depth");
+    // Up to the third depth event after the first: synced (the capture's snapshot bridges).
+    let third = frames.iter().enumerate().filter(|(_, f)| is_depth(&f.1)).nth(3).unwrap().0;
+    deliver(&mut run, &frames[..third], c, &snap);
+    assert!(run.synced());
+    // Skip the next depth event: a gap, within the snapshot retry delay of the sync.
+    let next = frames[third + 1..].iter().position(|f| is_depth(&f.1)).unwrap() + third + 1;
+    let after = frames[next + 1..].iter().position(|f| is_depth(&f.1)).unwrap() + next + 1;
+    let (ts, f) = &frames[after];
+    run.advance(*ts);
+    run.push(c, Item::Text(f.clone()));
+    run.settle();
+    assert_eq!(run.feed.feed_stats().gaps, 1);
+    run.advance(*ts + 5 * MS);
+    assert_eq!(run.count(FeedEvent::SnapshotRequested), 2, "asked at once, not after snapshot_retry_ms");
+}

@@ -63,6 +63,13 @@ impl<N: Net> LiveFeed<N> {
                 continue;
             }
             let Some(b) = self.dec.book_sync(s.inst) else { continue };
+            if b.is_synced() && b.buffered() == 0 {
+                // Synced, its buffered events replayed: the snapshot bridged. The wait after a
+                // snapshot guards against asking again and again for ones that do not; the next
+                // resync of this symbol need not wait for it.
+                s.retry_at = 0;
+                continue;
+            }
             if b.is_synced()
                 || b.buffered() == 0
                 || now < s.retry_at
