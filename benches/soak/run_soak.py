@@ -6,9 +6,9 @@ processes.
 What it does:
   1. starts `exsim --capture ... --loop --speed max --faults every=3s,kinds=...,seed=N` on
      127.0.0.1 port 0 and reads the addresses it prints;
-  2. writes a config pointing `[live]` at it (exchange-time skew widened: at max speed the
-     simulator's retimed exchange times run ahead of the clock; journal retention bounded so a
-     30-minute run at full rate does not fill the disk);
+  2. writes a config pointing `[live]` at it (exchange-time skew widened to 30 days: at max
+     speed, looping, the simulator's retimed exchange times run hours ahead of the clock;
+     journal retention bounded so a 30-minute run at full rate does not fill the disk);
   3. runs `alphapulse run --config ... --duration D --journal DIR --json --quiet`;
   4. every 10 s samples VmRSS (/proc/PID/status) and open fds (/proc/PID/fd) of both processes;
   5. at the end reads exsim's /_sim/stats, stops exsim (SIGTERM) and writes soak.md (report),
@@ -88,8 +88,11 @@ symbols = [{syms}]
 streams = ["depth@100ms", "bookTicker", "trade"]
 
 [feed]
-# exsim at max speed runs its retimed exchange times ahead of the clock.
-max_exchange_skew_ns = 3600000000000
+# exsim at max speed, looping, shifts its exchange times one capture span further per pass: in
+# 30 minutes (~300 passes) they run ~60 hours ahead of the clock. With an hour allowed, every
+# depth and trade frame after the first hour of shifted time was refused as `bad_timestamp`
+# (bookTicker has no exchange time), and the books never synced again. Allow 30 days.
+max_exchange_skew_ns = 2592000000000000
 
 [journal]
 # At full rate a 30-minute journal would be tens of GB: keep the newest segments only.

@@ -85,14 +85,16 @@ pub fn feed<N: Net>(cfg: LiveConfig, table: &InstrumentTable, net: N) -> anyhow:
     LiveFeed::new(cfg, table, &options(), net, 7).context("creating the live feed")
 }
 
-/// Poll `feed` until every frame `sim` sent has been handled (or `limit` passes: an error).
-/// The first `skip` frames are not recorded (connection, first snapshot).
+/// Poll `feed` until it has handled `expected` market frames, every stream frame of the captures
+/// (or `limit` passes: an error). The first `skip` frames are not recorded (connection, first
+/// snapshot).
 pub fn run<N: Net>(
     sim: &SimHandle,
     feed: &mut LiveFeed<N>,
     probe: &Probe,
     clock: &quanta::Clock,
     skip: u64,
+    expected: u64,
     limit: Duration,
 ) -> anyhow::Result<Round> {
     let mut h: Vec<Histogram<u64>> = SERIES.iter().map(|_| histogram()).collect();
@@ -100,7 +102,7 @@ pub fn run<N: Net>(
     let mut wall = TscClock::default();
     let deadline = Instant::now() + limit;
     let (mut first, mut last, mut first_frames) = (0u64, 0u64, 0u64);
-    let mut idle = 0u64;
+    let mut polls = 0u64;
     loop {
         let now = wall.now();
         sink.clear();
@@ -130,21 +132,12 @@ pub fn run<N: Net>(
                 }
             }
         }
-        if busy {
-            idle = 0;
-            continue;
+        if frames >= expected {
+            break;
         }
-        idle += 1;
-        if idle.is_multiple_of(1024) {
-            if sim.is_done() {
-                let sent: u64 = sim.stats().frames_sent.values().sum();
-                if frames >= sent {
-                    break;
-                }
-            }
-            if Instant::now() > deadline {
-                bail!("round not finished after {limit:?}: {frames} frames handled");
-            }
+        polls += 1;
+        if !busy && polls.is_multiple_of(1024) && Instant::now() > deadline {
+            bail!("round not finished after {limit:?}: {frames} of {expected} frames handled");
         }
     }
     let frames = feed.feed_stats().frames;
@@ -161,4 +154,25 @@ pub fn run<N: Net>(
         replayed: st.frames_replayed,
         sent: st.frames_sent.values().sum(),
     })
+}
+
+/// Stream frames of the captures (lines carrying `"stream":`; the REST snapshot lines are served
+/// over HTTP instead).
+pub fn stream_frames(files: &[PathBuf]) -> anyhow::Result<u64> {
+    use std::io::BufRead;
+    let mut n = 0;
+    for f in files {
+        let file = std::fs::File::open(f).with_context(|| format!("opening {}", f.display()))?;
+        let r = std::io::BufReader::new(flate2::read::MultiGzDecoder::new(file));
+        for line in r.split(b'\n') {
+            let line = line.with_context(|| format!("reading {}", f.display()))?;
+            n += u64::from(has_stream_key(&line));
+        }
+    }
+    Ok(n)
+}
+
+fn has_stream_key(line: &[u8]) -> bool {
+    const KEY: &[u8] = b"\"stream\":";
+    line.windows(KEY.len()).any(|w| w == KEY)
 }

@@ -69,6 +69,8 @@ pub struct Dataset {
     pub name: String,
     pub files: Vec<PathBuf>,
     pub symbol: &'static str,
+    /// Stream frames in the files (what a round must handle).
+    pub frames: u64,
 }
 
 /// Rounds of one stack on one capture set.
@@ -87,6 +89,7 @@ fn datasets(smoke: bool) -> Vec<Dataset> {
         name: "sample btcusdt_20240808 (repo)".into(),
         files: vec![testdata::sample_capture()],
         symbol: "btcusdt",
+        frames: 0,
     }];
     if let (false, Some(dir)) = (smoke, testdata::shared_data_dir()) {
         let files: Vec<PathBuf> = ["btcusdt_20240808.gz", "btcusdt_20240809.gz"]
@@ -94,7 +97,12 @@ fn datasets(smoke: bool) -> Vec<Dataset> {
             .map(|f| dir.join("binance-spot").join(f))
             .collect();
         if files.iter().all(|f| f.is_file()) {
-            v.push(Dataset { name: "BTCUSDT 08+09 (../shared/data)".into(), files, symbol: "btcusdt" });
+            v.push(Dataset {
+                name: "BTCUSDT 08+09 (../shared/data)".into(),
+                files,
+                symbol: "btcusdt",
+                frames: 0,
+            });
         }
     }
     v
@@ -106,7 +114,7 @@ fn ours(d: &Dataset, clock: &quanta::Clock) -> anyhow::Result<Round> {
     let probe = Rc::new(Probe::default());
     let net = StampNet { inner: BinanceNet::new(&cfg)?, probe: probe.clone(), clock: clock.clone() };
     let mut f = feed(cfg, &sample_instruments(), net)?;
-    let r = ingress::run(&sim, &mut f, &probe, clock, SKIP_FRAMES, ROUND_LIMIT);
+    let r = ingress::run(&sim, &mut f, &probe, clock, SKIP_FRAMES, d.frames, ROUND_LIMIT);
     drop(f);
     sim.shutdown();
     r
@@ -123,7 +131,7 @@ fn tokio(d: &Dataset, clock: &quanta::Clock) -> anyhow::Result<Round> {
         clock: clock.clone(),
     };
     let mut f = feed(cfg, &sample_instruments(), net)?;
-    let r = ingress::run(&sim, &mut f, &probe, clock, SKIP_FRAMES, ROUND_LIMIT);
+    let r = ingress::run(&sim, &mut f, &probe, clock, SKIP_FRAMES, d.frames, ROUND_LIMIT);
     drop(f);
     sim.shutdown();
     r
@@ -152,7 +160,8 @@ fn run(args: &Args) -> anyhow::Result<()> {
     let clock = quanta::Clock::new();
     let load_start = report::loadavg();
     let mut all = Vec::new();
-    for d in datasets(args.smoke) {
+    for mut d in datasets(args.smoke) {
+        d.frames = ingress::stream_frames(&d.files)?;
         let mut a = StackRounds { dataset: d.name.clone(), stack: "ours", rounds: Vec::new() };
         let mut b = StackRounds { dataset: d.name.clone(), stack: "tokio", rounds: Vec::new() };
         for i in 0..rounds {
