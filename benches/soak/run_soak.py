@@ -43,6 +43,15 @@ from pathlib import Path
 KINDS = ("disconnect+drop_depth+malformed+duplicate+stale_snapshot+slow_snapshot"
          "+server_shutdown+stall+slow_consumer+http_429")
 SAMPLE_EVERY = 10.0
+CONDITIONS = """## What the soak exercises
+
+At `--speed max --loop` each pass of the captures ends with a declared gap (update ids and times
+jump), every few seconds here, so each book resyncs once per pass on top of the injected faults.
+The feed's REST budget (`rest_weight_per_minute` 1200, 50 per 1000-level snapshot: 24 snapshots a
+minute) runs out, and the books then wait (`rate_limited`) until it refills: most of the time
+they are resyncing rather than synced. The soak exercises connections, faults and resyncs at
+full rate for its duration; it is not a measure of synced-book uptime.
+"""
 
 
 def repo_root():
@@ -272,6 +281,7 @@ def main():
     w(f"- feed events: {nonzero(live.get('events'))}")
     w(f"- disconnects by reason: {nonzero(live.get('disconnects'))}")
     w(f"- feed counters: {nonzero(feed)}\n")
+    w(CONDITIONS)
     w("## Memory and file descriptors (every 10 s; series in "
       f"[{args.name}.csv]({args.name}.csv))\n")
     w("| process | | start | after warm-up | end | max |")
