@@ -249,6 +249,9 @@ impl<N: Net> LiveFeed<N> {
         reason: FeedReason,
         sink: &mut S,
     ) {
+        // The events queued so far (a disconnection, a backoff) go first: the gap sent below is
+        // stamped after them, and a journal stream's times never go back.
+        self.flush_events(sink);
         let inst = self.syms[si].inst;
         let conn = self.groups[self.syms[si].group].links[0].conn;
         let ts = self.stamp(now);
