@@ -13,9 +13,9 @@ use alphapulse_feeds::{FeedActor, JournalFeed};
 use alphapulse_gateways::sim::SimGateway;
 use alphapulse_oms::RouterActor;
 use alphapulse_risk::RiskActor;
-use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Source};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Replies, Source};
 use alphapulse_strategy::StrategyHost;
-use alphapulse_types::Msg;
+use alphapulse_types::{CtlReq, CtlStatus, Msg};
 use std::any::Any;
 
 /// One actor of the chain: a built-in one by value, or any other behind a box.
@@ -85,6 +85,9 @@ impl Actor for Stage {
     }
     fn lent_books(&mut self, lent: bool) {
         each!(self, a => a.lent_books(lent))
+    }
+    fn control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
+        each!(self, a => a.control(req, ctx, out))
     }
     fn as_any(&self) -> &dyn Any {
         each!(self, a => a.as_any())

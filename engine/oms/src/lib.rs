@@ -6,6 +6,7 @@
 //! - [`router`]: [`RouterActor`], decisions → orders, execution reports → lifecycle, TTL cancels,
 //!   net positions → `PositionOpen`/`PositionClosed`;
 //! - [`config`]: [`RouterConfig`] (the `[router]` table), [`RouterError`];
+//! - [`control`]: the operator's commands (halt, cancel-all, orders);
 //! - [`stats`] — [`RouterStats`];
 //! - `table` (private): the bounded order table, its id index (an `alphapulse_types::IdMap`) and
 //!   intrusive lists.
@@ -18,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod control;
 pub mod record;
 pub mod router;
 pub mod state;

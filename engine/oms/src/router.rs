@@ -23,15 +23,18 @@
 //!   intent id tells them apart.
 //! - Market events: the runtime forwards the event down, then resting GTC limit orders older than
 //!   `order_ttl_ns` get a `Msg::Cancel` (once). `Control` passes without the router.
+//! - The operator (the control socket, [`crate::control`]): `halt` refuses every approved
+//!   decision from then on (`VenueReject::Halted`, reported up like the other refusals before
+//!   the venue) and cancels working orders, `cancel-all [symbol]` cancels them, `orders` lists them.
 //! - `Eos`: passes down; working orders are left as they are (a backtest ends with what is
 //!   resting; cancelling is the operator's or the strategy's decision, not the end of input's).
 
 use crate::state::{next, LifecycleEvent as E, OrderState as S};
 use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
-use alphapulse_runtime::{Actor, Ctx, Kinds};
+use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    notional, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, OrderTransition,
+    notional, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, OrderTransition,
     Tif, VenueReject, Verdict,
 };
 use std::any::Any;
@@ -39,10 +42,12 @@ use std::any::Any;
 /// The order manager actor. All tables are sized at construction; `handle` never allocates.
 pub struct RouterActor {
     cfg: RouterConfig,
-    table: OrderTable,
+    pub(crate) table: OrderTable,
     /// Net position per instrument from fills (raw 1e-8 units).
     net: Vec<i64>,
-    stats: RouterStats,
+    /// The operator's kill switch: approved decisions are refused (`VenueReject::Halted`).
+    pub(crate) halted: bool,
+    pub(crate) stats: RouterStats,
 }
 
 impl RouterActor {
@@ -52,6 +57,7 @@ impl RouterActor {
         Ok(RouterActor {
             table: OrderTable::new(cfg.max_orders as usize, n_instruments),
             net: vec![0; n_instruments],
+            halted: false,
             stats: RouterStats::default(),
             cfg,
         })
@@ -118,6 +124,11 @@ impl RouterActor {
         self.stats.decisions += 1;
         let approved = d.verdict == Verdict::Approved;
         let id = if approved { d.intent_id } else { 0 };
+        if approved && self.halted {
+            self.stats.halted_refused += 1;
+            self.refuse(d, VenueReject::Halted, ctx);
+            return;
+        }
         if approved && (id == 0 || self.table.slot_of(id).is_some()) {
             self.stats.duplicate_ids += 1;
             self.refuse(d, VenueReject::DuplicateId, ctx);
@@ -173,7 +184,7 @@ impl RouterActor {
 
     /// An approved decision the router cannot turn into an order: counted in `failed` and
     /// reported up at once as `Rejected` for its id (`reason` says it never reached the venue).
-    fn refuse(&mut self, d: &Intent, reason: VenueReject, ctx: &mut Ctx<'_>) {
+    pub(crate) fn refuse(&mut self, d: &Intent, reason: VenueReject, ctx: &mut Ctx<'_>) {
         self.stats.failed += 1;
         ctx.up(Msg::Exec(ExecReport {
             order_id: d.order_id(),
@@ -336,6 +347,12 @@ impl Actor for RouterActor {
     /// Decisions become orders; stray intents and orders go no further.
     fn consumes(&self) -> Kinds {
         Kinds::DECISION | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL
+    }
+
+    /// The operator's commands: `Halt` (refuse approved decisions, cancel working orders),
+    /// `Resume`, `CancelAll`, `Orders` (see [`crate::control`]).
+    fn control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
+        self.on_control(req, ctx, out)
     }
 
     fn handle(&mut self, msg: &Msg, ctx: &mut Ctx<'_>) {

@@ -10,6 +10,10 @@ pub const TRIGGERS: usize = alphapulse_types::Trigger::ALL.len();
 pub struct RouterStats {
     /// Decisions received from risk.
     pub decisions: u64,
+    /// Approved decisions refused because the operator halted trading.
+    pub halted_refused: u64,
+    /// Cancels the operator asked for (`halt`, `cancel-all`).
+    pub operator_cancels: u64,
     /// Decisions risk rejected.
     pub rejected_by_risk: u64,
     /// Orders created (new order sent down).

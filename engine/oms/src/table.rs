@@ -131,6 +131,10 @@ impl OrderTable {
     pub(crate) fn iter(&self) -> impl Iterator<Item = &OrderRecord> {
         self.recs.iter().zip(&self.used).filter(|(_, u)| **u).map(|(r, _)| r)
     }
+    /// Slots in use (a scan: control path only).
+    pub(crate) fn used_slots(&self) -> impl Iterator<Item = u32> + '_ {
+        self.used.iter().enumerate().filter(|(_, u)| **u).map(|(i, _)| i as u32)
+    }
     pub(crate) fn len(&self) -> usize {
         self.used.iter().filter(|u| **u).count()
     }

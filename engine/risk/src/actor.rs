@@ -25,9 +25,10 @@
 
 use crate::checks::{check, RiskView};
 use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, RiskStats};
-use alphapulse_runtime::{Actor, Ctx, Kinds};
+use crate::limits::LIMITS;
+use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    fixed::mid, BookState, ControlCmd, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
+    fixed::mid, BookState, ControlCmd, CtlOp, CtlReq, CtlRow, CtlStatus, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
     PositionRecord, Price, Quote, VenueReject, Verdict,
 };
 use std::any::Any;
@@ -35,6 +36,8 @@ use std::any::Any;
 /// The pre-trade risk actor. All tables are sized at construction; `handle` never allocates.
 pub struct RiskActor {
     limits: Limits,
+    /// The limits at start (the most a table-sized limit may be raised back to).
+    start: Limits,
     instruments: InstrumentTable,
     /// Mid of the latest two-sided quote per instrument (for the checks).
     mids: Vec<Option<Price>>,
@@ -56,6 +59,7 @@ impl RiskActor {
         let n = instruments.len();
         Ok(RiskActor {
             limits: cfg.limits(),
+            start: cfg.limits(),
             instruments: instruments.clone(),
             mids: vec![None; n],
             resyncing: vec![false; n],
@@ -210,6 +214,47 @@ impl RiskActor {
 }
 
 impl RiskActor {
+    /// Engage (true) or release the kill switch.
+    pub fn set_halted(&mut self, halted: bool) {
+        if halted && !self.halted {
+            self.stats.halts += 1;
+        }
+        if !halted && self.halted {
+            self.stats.resumes += 1;
+        }
+        self.halted = halted;
+    }
+
+    /// One row per instrument with a position or realized PnL, then the portfolio's.
+    fn position_rows(&self, out: &mut Replies<'_>) {
+        let p = &self.portfolio;
+        for inst in self.instruments.iter() {
+            let id = inst.id;
+            if p.position(id).raw() == 0 && p.realized_of(id).raw() == 0 {
+                continue;
+            }
+            let row = CtlRow::Position {
+                inst: id,
+                qty: p.position(id),
+                avg_price: p.avg_price(id),
+                realized: p.realized_of(id).raw(),
+                unrealized: p.unrealized_of(id).raw(),
+                mark: p.mark(id).unwrap_or_default(),
+            };
+            out.row(row, &inst.symbol);
+        }
+        let row = CtlRow::Portfolio {
+            cash: p.cash().raw(),
+            equity: p.equity().raw(),
+            realized: p.realized_pnl().raw(),
+            unrealized: p.unrealized_pnl().raw(),
+            fees: p.fees().raw(),
+            max_drawdown: p.max_drawdown().raw(),
+            fills: p.fill_count(),
+        };
+        out.row(row, "portfolio");
+    }
+
     /// Kinds that must not pass risk: decisions and orders made upstream of it.
     const REFUSED: Kinds = Kinds(Kinds::DECISION.0 | Kinds::NEW.0 | Kinds::CANCEL.0);
 }
@@ -257,22 +302,36 @@ impl Actor for RiskActor {
                 let stamped = self.on_exec(r, ctx);
                 let _ = ctx.up(Msg::Exec(stamped));
             }
-            Msg::Control(c) => match c.cmd {
-                ControlCmd::Halt => {
-                    if !self.halted {
-                        self.stats.halts += 1;
-                    }
-                    self.halted = true;
-                }
-                ControlCmd::Resume => {
-                    if self.halted {
-                        self.stats.resumes += 1;
-                    }
-                    self.halted = false;
-                }
-            },
+            Msg::Control(c) => self.set_halted(c.cmd == ControlCmd::Halt),
             _ => self.stats.unexpected += 1,
         }
+    }
+
+    /// The operator's commands: `Halt`/`Resume` (the kill switch), `SetLimit`, and the `Limits`
+    /// and `Positions` tables (see [`crate::limits`]).
+    fn control(&mut self, req: &CtlReq, _ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
+        match req.op {
+            CtlOp::Halt | CtlOp::Resume => self.set_halted(req.op == CtlOp::Halt),
+            CtlOp::SetLimit => {
+                let i = req.index as usize;
+                if let Err(e) = self.limits.set(i, req.value, &self.start) {
+                    return out.fail(e);
+                }
+                if i == 4 {
+                    self.rate.set_max(self.limits.max_orders_per_sec);
+                }
+                self.stats.limit_changes += 1;
+            }
+            CtlOp::Limits => {
+                for i in 0..LIMITS.len() {
+                    let value = self.limits.get(i).unwrap_or(0);
+                    out.row(CtlRow::Limit { index: i as u16, value }, LIMITS[i].name);
+                }
+            }
+            CtlOp::Positions => self.position_rows(out),
+            _ => return CtlStatus::Unsupported,
+        }
+        CtlStatus::Ok
     }
 
     fn as_any(&self) -> &dyn Any {

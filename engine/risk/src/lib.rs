@@ -4,6 +4,8 @@
 //! - [`actor`]: [`RiskActor`], the actor: marks, intents → decisions, exec reports, kill switch;
 //! - [`checks`]: the pure pre-trade checks ([`check`], [`RiskView`]) in their fixed order;
 //! - [`config`]: [`RiskConfig`] (the `[risk]` table), [`Limits`], [`RiskError`];
+//! - [`limits`]: the live-settable limits ([`LIMITS`]: names, units, bounds), for `limits` and
+//!   `set-limit` over the control socket;
 //! - [`rate`]: [`RateWindow`], the sliding one-second order-rate window;
 //! - [`open_orders`]: [`OpenOrders`], approved orders not yet terminal (and the order-id contract
 //!   with the aggregator's ids);
@@ -44,6 +46,7 @@
 pub mod actor;
 pub mod checks;
 pub mod config;
+pub mod limits;
 pub mod open_orders;
 pub mod portfolio;
 pub mod rate;
@@ -52,6 +55,7 @@ pub mod stats;
 pub use actor::RiskActor;
 pub use checks::{check, RiskView};
 pub use config::{Limits, RiskConfig, RiskError};
+pub use limits::{check_limit, format_limit, limit_index, parse_limit, LimitSpec, Unit, LIMITS};
 pub use open_orders::OpenOrders;
 pub use portfolio::{ExactBook, Portfolio};
 pub use rate::{RateWindow, WINDOW_NS};

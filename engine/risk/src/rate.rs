@@ -12,6 +12,8 @@ pub const WINDOW_NS: u64 = 1_000_000_000;
 #[derive(Clone, Debug)]
 pub struct RateWindow {
     times: Vec<u64>,
+    /// The limit in force, at most `times.len()` (lowered live by an operator).
+    max: usize,
     /// Index of the oldest kept time.
     head: usize,
     len: usize,
@@ -20,14 +22,30 @@ pub struct RateWindow {
 impl RateWindow {
     /// A window allowing `max` approvals per second (`max >= 1`; 0 is treated as 1).
     pub fn new(max: u32) -> Self {
-        RateWindow { times: alphapulse_types::mem::prefaulted(max.max(1) as usize), head: 0, len: 0 }
+        let max = max.max(1) as usize;
+        RateWindow { times: alphapulse_types::mem::prefaulted(max), max, head: 0, len: 0 }
+    }
+
+    /// Allow `max` approvals per second from now on, at most the capacity given at construction
+    /// (the times kept are enough to judge any lower limit). False, and nothing changed, if above.
+    pub fn set_max(&mut self, max: u32) -> bool {
+        if max == 0 || max as usize > self.times.len() {
+            return false;
+        }
+        self.max = max as usize;
+        true
     }
 
     /// Whether one more approval at `now` keeps every one-second window within the limit.
     /// A clock that went backwards (`now` before the oldest kept time) is refused.
     #[inline]
     pub fn allows(&self, now: u64) -> bool {
-        self.len < self.times.len() || now.checked_sub(self.times[self.head]).is_some_and(|d| d >= WINDOW_NS)
+        if self.len < self.max {
+            return true;
+        }
+        // The `max`-th most recent approval must have left the window.
+        let i = (self.head + self.len - self.max) % self.times.len();
+        now.checked_sub(self.times[i]).is_some_and(|d| d >= WINDOW_NS)
     }
 
     /// Record an approval at `now` (drops the oldest kept time when full).
@@ -73,5 +91,24 @@ mod tests {
         assert!(w.allows(200 + WINDOW_NS));
         assert!(!w.allows(50), "clock went backwards");
         assert_eq!(w.len(), 2);
+    }
+
+    #[test]
+    fn a_lowered_limit_counts_the_most_recent_approvals() {
+        let mut w = RateWindow::new(3);
+        for t in [0, 10, 20] {
+            w.record(t);
+        }
+        assert!(!w.allows(30));
+        assert!(w.set_max(2));
+        // The 2nd most recent (10) decides now.
+        assert!(!w.allows(10 + WINDOW_NS - 1));
+        assert!(w.allows(10 + WINDOW_NS));
+        assert!(!w.set_max(4), "above the capacity");
+        assert!(!w.set_max(0));
+        assert!(w.set_max(3));
+        // Back to 3: at 20 + 1 s − 1 only 20 is in the window.
+        assert!(w.allows(20 + WINDOW_NS - 1));
+        assert!(!w.allows(20));
     }
 }

@@ -21,6 +21,8 @@ pub struct RiskStats {
     /// Halt commands that engaged the kill switch (and resumes that released it).
     pub halts: u64,
     pub resumes: u64,
+    /// Limits an operator changed live.
+    pub limit_changes: u64,
     /// Execution reports seen, and fills among them.
     pub execs: u64,
     pub fills: u64,

@@ -387,3 +387,48 @@ fn ids_are_the_intents_and_refusals_go_up_at_once() {
     let s = *t.r.stats();
     assert_eq!((s.refusals_sent, s.rejected_total(), s.exec_unknown_order), (1, 1, 0));
 }
+
+fn ctl(t: &mut T, op: CtlOp, index: usize, value: i64) -> alphapulse_runtime::Answer {
+    let req = CtlReq { index: index as u16, value, ..CtlReq::new(1, op, 0) };
+    t.out.control(&mut t.r, &req, t.now)
+}
+
+#[test]
+fn the_operator_sets_and_reads_limits_and_positions_live() {
+    use alphapulse_risk::{limit_index, LIMITS};
+    let mut t = T::new(cfg());
+    t.quote("100", "100.02");
+    assert_eq!(t.buy("100", "0.9"), Verdict::Approved);
+    // Lower the order size: the same order is refused from now on.
+    let i = limit_index("max_order_qty").unwrap();
+    assert_eq!(ctl(&mut t, CtlOp::SetLimit, i, q("0.5").raw()).status, CtlStatus::Ok);
+    assert_eq!(t.buy("100", "0.9"), Verdict::MaxOrderQty);
+    assert_eq!(t.buy("100", "0.5"), Verdict::Approved);
+    // A bad value is refused with a reason, and changes nothing.
+    let a = ctl(&mut t, CtlOp::SetLimit, i, 0);
+    assert_eq!((a.status, a.text.as_str()), (CtlStatus::Failed, "must be positive"));
+    let open = limit_index("max_open_orders").unwrap();
+    let a = ctl(&mut t, CtlOp::SetLimit, open, 101);
+    assert!(a.status == CtlStatus::Failed && a.text.contains("at start"), "{a:?}");
+    // The table reads back every limit, the new one included.
+    let rows = ctl(&mut t, CtlOp::Limits, 0, 0).rows;
+    assert_eq!(rows.len(), LIMITS.len());
+    assert_eq!(rows[i], (CtlRow::Limit { index: i as u16, value: q("0.5").raw() }, "max_order_qty".to_string()));
+    // The rate limit lowered to 2 applies at once: two approvals already in this second.
+    let rate = limit_index("max_orders_per_sec").unwrap();
+    assert_eq!(ctl(&mut t, CtlOp::SetLimit, rate, 2).status, CtlStatus::Ok);
+    assert_eq!(t.buy("100", "0.1"), Verdict::RateLimit);
+    assert_eq!(t.r.stats().limit_changes, 2);
+    // Positions: the instrument after a fill, then the portfolio.
+    t.exec(1, ExecKind::Fill, Side::Buy, "100", "0.9");
+    let rows = ctl(&mut t, CtlOp::Positions, 0, 0).rows;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    let (CtlRow::Position { qty, avg_price, .. }, sym) = &rows[0] else { panic!("{rows:?}") };
+    assert_eq!((*qty, *avg_price, sym.as_str()), (q("0.9"), p("100"), "BTCUSDT"));
+    let (CtlRow::Portfolio { fills, cash, .. }, _) = rows[1] else { panic!("{rows:?}") };
+    assert_eq!((fills, cash), (1, Money::from_units(10_000 - 90).raw()));
+    // The kill switch from the operator.
+    assert_eq!(ctl(&mut t, CtlOp::Halt, 0, 0).status, CtlStatus::Ok);
+    assert_eq!(t.buy("100", "0.1"), Verdict::Halted);
+    assert_eq!(ctl(&mut t, CtlOp::Orders, 0, 0).status, CtlStatus::Unsupported);
+}

@@ -29,9 +29,10 @@
 //! encoding). Only journal-only kinds ([`Msg::is_journal_only`]) are sent there; what an actor
 //! sends Down or Up is journaled by the runtime already (see `crate::journal`).
 
+use crate::control::Replies;
 use crate::Clock;
 use alphapulse_book::Book;
-use alphapulse_types::{Depth, InstrumentId, Kinds, Msg, PxQty, Qty};
+use alphapulse_types::{CtlReq, CtlStatus, Depth, InstrumentId, Kinds, Msg, PxQty, Qty};
 use std::any::Any;
 use std::cell::Cell;
 
@@ -368,6 +369,15 @@ pub trait Actor: Send + 'static {
     /// `Depth` messages may then free them. Default: nothing.
     fn lent_books(&mut self, _lent: bool) {}
 
+    /// An operator's command for this actor, delivered on its thread between messages through
+    /// the thread's control ring (see [`crate::control`]): apply it, answer rows into `replies`,
+    /// and return the status the runtime sends back as the final reply. Messages the command
+    /// causes (cancels, say) go out through `ctx` like any others. Must not allocate or block.
+    /// Default: the actor takes no commands.
+    fn control(&mut self, _req: &CtlReq, _ctx: &mut Ctx<'_>, _replies: &mut Replies<'_>) -> CtlStatus {
+        CtlStatus::Unsupported
+    }
+
     /// For reading an actor's final state after a run (downcast to the concrete type).
     fn as_any(&self) -> &dyn Any;
 }
@@ -407,6 +417,9 @@ impl<A: Actor + ?Sized> Actor for Box<A> {
     }
     fn lent_books(&mut self, lent: bool) {
         (**self).lent_books(lent)
+    }
+    fn control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, replies: &mut Replies<'_>) -> CtlStatus {
+        (**self).control(req, ctx, replies)
     }
     #[inline(always)]
     fn as_any(&self) -> &dyn Any {
@@ -494,6 +507,14 @@ impl VecOutbox {
     /// The levels of a depth update in this outbox's store: (bids, asks).
     pub fn levels_of(&self, d: &Depth) -> (&[PxQty], &[PxQty]) {
         self.levels.levels_of(d)
+    }
+    /// Give `actor` the operator's request `req` at time `now` as a thread's control ring would
+    /// (see [`crate::control`]), collecting what it sends here and returning its answer.
+    pub fn control<A: Actor + ?Sized>(&mut self, actor: &mut A, req: &CtlReq, now: u64) -> crate::Answer {
+        crate::control::answer_of(req, |replies| {
+            let mut ctx = Ctx::new(now, self);
+            actor.control(req, &mut ctx, replies)
+        })
     }
     /// Poll `actor`'s source at time `now`, collecting its output here.
     pub fn poll<A: Actor + ?Sized>(&mut self, actor: &mut A, now: u64) -> Poll {

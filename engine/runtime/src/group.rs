@@ -10,10 +10,11 @@
 //! not, provided the upstream side does not depend on the timing of feedback (true of a feed).
 
 use crate::actor::LevelStore;
+use crate::control::{Board, Replies, ThreadControl, CHECK_EVERY, PUBLISH_EVERY};
 use crate::link::{LinkStats, SendError};
 use crate::wires::{Store, Wires};
 use crate::{Actor, Ctx, IdleStrategy, Poll, Port, RuntimeError};
-use alphapulse_types::Msg;
+use alphapulse_types::{CtlStatus, Msg};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -40,6 +41,15 @@ pub(crate) struct Group<A: Actor> {
     pub(crate) neighbours: Vec<(&'static str, &'static str)>,
     pub(crate) finished: Vec<bool>,
     pub(crate) idle: IdleStrategy,
+    /// The operator's way in, when the run has a control plane (see [`crate::control`]).
+    pub(crate) control: Option<ThreadControl>,
+    pub(crate) board: Option<Arc<Board>>,
+    /// Chain position of local actor 0.
+    pub(crate) first: usize,
+    /// Messages each local actor handled.
+    pub(crate) handled: Vec<u64>,
+    /// Busy turns, for the control plane's cadence.
+    pub(crate) ticks: u32,
 }
 
 /// Shared flags between threads.
@@ -68,6 +78,10 @@ impl<A: Actor> Group<A> {
             flags.abort.store(true, Ordering::Release);
         }
         flags.done[self.index].store(true, Ordering::Release);
+        self.publish();
+        if let Some(b) = &self.board {
+            b.threads[self.index].done.store(true, Ordering::Release);
+        }
         result
     }
 
@@ -80,6 +94,15 @@ impl<A: Actor> Group<A> {
             }
             if self.step()? || self.poll_sources()? {
                 idler.busy();
+                if self.control.is_some() {
+                    self.ticks = self.ticks.wrapping_add(1);
+                    if self.ticks % CHECK_EVERY == 0 {
+                        if self.ticks % PUBLISH_EVERY == 0 {
+                            self.publish();
+                        }
+                        self.serve_control()?;
+                    }
+                }
                 // A busy chain must stop too (the journal's disk filled up, say): one relaxed load
                 // of a line nobody writes until then.
                 if flags.stop.load(Ordering::Relaxed) {
@@ -101,6 +124,15 @@ impl<A: Actor> Group<A> {
             }
             if flags.abort.load(Ordering::Acquire) {
                 return Err(RuntimeError::Aborted(self.index));
+            }
+            if self.control.is_some() {
+                self.publish();
+                if let Some(b) = &self.board {
+                    b.threads[self.index].idle_turns.fetch_add(1, Ordering::Relaxed);
+                }
+                if self.serve_control()? {
+                    continue;
+                }
             }
             idler.idle(self.idle);
         }
@@ -157,6 +189,7 @@ impl<A: Actor> Group<A> {
         if let Some(e) = error {
             return Err(self.send_error(j, e));
         }
+        self.handled[j] += 1;
         if forward && eos {
             if let Err(e) = self.wires.routes.forward(j, msg, levels) {
                 return Err(self.send_error(j, e));
@@ -212,6 +245,64 @@ impl<A: Actor> Group<A> {
             }
         }
         Ok(false)
+    }
+
+    /// Apply the operator's queued requests, each to the actor it names (not while a link out of
+    /// the thread is full: a command may send orders). True if one was applied.
+    #[cold]
+    #[inline(never)]
+    fn serve_control(&mut self) -> Result<bool, RuntimeError> {
+        let Some(c) = self.control.as_mut() else { return Ok(false) };
+        let mut served = false;
+        while !self.wires.blocked() {
+            let Ok(req) = c.requests.pop() else { break };
+            served = true;
+            let mut replies = Replies::new(&req, &mut c.replies);
+            let Some(j) = (req.actor as usize).checked_sub(self.first).filter(|&j| j < self.actors.len()) else {
+                replies.finish(CtlStatus::Unsupported);
+                continue;
+            };
+            let levels = self.store.as_slice();
+            let mut error = None;
+            let (upstream, rest) = self.actors.split_at_mut(j);
+            let books = self.lenders[j].and_then(|k| upstream[k].books());
+            let actor = &mut rest[0];
+            let status = match &self.live_clock {
+                Some(clock) => {
+                    let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
+                    actor.control(&req, &mut Ctx::lazy(clock, &mut ob).with_books(books), &mut replies)
+                }
+                None => {
+                    let now = self.wires.routes.locals.clocks[j].peek();
+                    let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
+                    actor.control(&req, &mut Ctx::new(now, &mut ob).with_books(books), &mut replies)
+                }
+            };
+            replies.finish(status);
+            if let Some(b) = &self.board {
+                b.threads[self.index].commands.fetch_add(1, Ordering::Relaxed);
+            }
+            if let Some(e) = error {
+                return Err(self.send_error(j, e));
+            }
+        }
+        Ok(served)
+    }
+
+    /// Publish the thread's counters to the board (relaxed stores; see [`crate::control`]).
+    #[cold]
+    #[inline(never)]
+    fn publish(&self) {
+        let Some(b) = &self.board else { return };
+        for (k, h) in self.handled.iter().enumerate() {
+            let a = &b.actors[self.first + k];
+            a.handled.store(*h, Ordering::Relaxed);
+            if self.live_clock.is_none() {
+                a.event_ts.store(self.wires.routes.locals.clocks[k].peek(), Ordering::Relaxed);
+            }
+        }
+        let depth = self.wires.down_in_cross.as_ref().map_or(0, |i| i.msgs.slots());
+        b.threads[self.index].inbound_depth.store(depth as u64, Ordering::Relaxed);
     }
 
     #[cold]

@@ -10,6 +10,8 @@
 //!   threads, a plain local ring between actors of one thread;
 //! - `wires` (private): one thread's rings, the pending mask that picks the next input, the
 //!   forwarding of what an actor does not handle or consume ([`Actor::handles`]), the outbox;
+//! - [`control`]: the operator's way in: per-thread control rings to the actors
+//!   ([`Actor::control`]) and the [`Board`] of counters hot threads publish;
 //! - [`clock`], [`idle`]: injected time (event time or TSC) and what an idle thread does;
 //! - [`run()`]: wires the links, spawns and pins the threads, joins them and hands the actors back;
 //!   [`run_with`] does the same with every actor's output journaled ([`journal`]: one stream per
@@ -51,6 +53,7 @@
 
 pub mod actor;
 pub mod clock;
+pub mod control;
 mod error;
 mod group;
 pub mod idle;
@@ -65,6 +68,7 @@ pub use actor::{
 };
 pub use alphapulse_types::Kinds;
 pub use clock::{Clock, ClockKind};
+pub use control::{control_plane, Answer, Board, ControlError, ControlPlane, ControlPort, Replies};
 pub use error::RuntimeError;
 pub use idle::IdleStrategy;
 pub use journal::{JournalReport, JournalSpec, OnFull};
@@ -73,4 +77,4 @@ pub use placement::{
     Placement, PlacementConfig, ThreadSpec, DEFAULT_LEVEL_CAPACITY, DEFAULT_RING_CAPACITY,
     MAX_LEVEL_CAPACITY, MAX_RING_CAPACITY, MIN_LEVEL_CAPACITY, MIN_RING_CAPACITY,
 };
-pub use run::{run, run_with, run_with_clock, LinkReport, RunOutput};
+pub use run::{run, run_controlled, run_with, run_with_clock, threads_of, LinkReport, RunOutput};

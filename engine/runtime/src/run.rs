@@ -5,6 +5,7 @@ use crate::group::{Flags, Group};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
 use crate::link::{link, LinkStats};
 use crate::wires::{ActorKinds, Locals, Routes, Wires};
+use crate::control::ControlPlane;
 use crate::{Actor, Clock, Placement, RuntimeError};
 use alphapulse_types::{Kinds, Msg};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -72,11 +73,42 @@ pub fn run_with<A: Actor>(
 /// so the caller's own readings of it (a latency harness stamping frames at ingress, say) share
 /// one base with the actors' `ctx.now()`.
 pub fn run_with_clock<A: Actor>(
+    actors: Vec<A>,
+    placement: &Placement,
+    stop: Arc<AtomicBool>,
+    journal: Option<&JournalSpec>,
+    clock: Clock,
+) -> Result<RunOutput<A>, RuntimeError> {
+    run_inner(actors, placement, stop, journal, clock, None)
+}
+
+/// [`run_with_clock`] with the operator's control plane: each thread serves the requests of its
+/// ring in `plane` (made by [`crate::control_plane`] for the same chain and placement) and
+/// publishes its counters to the plane's board.
+pub fn run_controlled<A: Actor>(
+    actors: Vec<A>,
+    placement: &Placement,
+    stop: Arc<AtomicBool>,
+    journal: Option<&JournalSpec>,
+    clock: Clock,
+    plane: ControlPlane,
+) -> Result<RunOutput<A>, RuntimeError> {
+    run_inner(actors, placement, stop, journal, clock, Some(plane))
+}
+
+/// Each actor's thread under `placement` (the `thread_of` a control plane is made with).
+pub fn threads_of(placement: &Placement) -> Vec<usize> {
+    let n = placement.threads.last().map_or(0, |t| t.end);
+    (0..n).map(|i| placement.threads.iter().position(|t| (t.start..t.end).contains(&i)).unwrap_or(0)).collect()
+}
+
+fn run_inner<A: Actor>(
     mut actors: Vec<A>,
     placement: &Placement,
     stop: Arc<AtomicBool>,
     journal: Option<&JournalSpec>,
     clock: Clock,
+    mut plane: Option<ControlPlane>,
 ) -> Result<RunOutput<A>, RuntimeError> {
     let n = actors.len();
     let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
@@ -94,6 +126,14 @@ pub fn run_with_clock<A: Actor>(
     }
     let thread_of =
         |pos: usize| placement.threads.iter().position(|t| (t.start..t.end).contains(&pos)).unwrap_or(0);
+    if let Some(p) = &plane {
+        let expected = threads_of(placement);
+        if p.board.thread_of != expected || p.board.names != names {
+            return Err(RuntimeError::Placement(
+                "the control plane was made for another chain or placement".into(),
+            ));
+        }
+    }
 
     // What each actor handles and consumes, and whether feedback from it has anywhere to go: an
     // actor upstream of it takes `Up` kinds.
@@ -180,6 +220,11 @@ pub fn run_with_clock<A: Actor>(
                 .collect(),
             finished: vec![false; r.len()],
             idle: placement.idle,
+            control: plane.as_mut().and_then(|p| p.threads[t].take()),
+            board: plane.as_ref().map(|p| p.board.clone()),
+            first: spec.start,
+            handled: vec![0; r.len()],
+            ticks: 0,
         });
     }
 
@@ -254,10 +299,19 @@ fn run_group<A: Actor>(
     core: Option<usize>,
     flags: &Flags,
 ) -> Result<Group<A>, RuntimeError> {
+    // `Group::run` marks its thread done on the board; these are the paths that skip it.
+    let board = g.board.clone();
+    let index = g.index;
+    let ended = move || {
+        if let Some(b) = &board {
+            b.threads[index].done.store(true, std::sync::atomic::Ordering::Release);
+        }
+    };
     if let Some(c) = core {
         if !core_affinity::set_for_current(core_affinity::CoreId { id: c }) {
             flags.abort.store(true, std::sync::atomic::Ordering::Release);
             flags.done[g.index].store(true, std::sync::atomic::Ordering::Release);
+            ended();
             return Err(RuntimeError::Pin { thread: g.index, core: c });
         }
     }
@@ -267,6 +321,7 @@ fn run_group<A: Actor>(
         Err(p) => {
             flags.abort.store(true, std::sync::atomic::Ordering::Release);
             flags.done[g.index].store(true, std::sync::atomic::Ordering::Release);
+            ended();
             let message = p
                 .downcast_ref::<&str>()
                 .map(|s| s.to_string())

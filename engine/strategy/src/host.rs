@@ -17,8 +17,8 @@ use crate::{
     Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketState, MarketView, Signal, Strategy,
     StrategyConfig, StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
-use alphapulse_runtime::{Actor, Books, Ctx, Kinds};
-use alphapulse_types::{ControlCmd, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger};
+use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Replies};
+use alphapulse_types::{ControlCmd, CtlReq, CtlStatus, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger};
 use std::any::Any;
 
 /// Most strategies one host runs.
@@ -52,10 +52,12 @@ pub const TRIGGERS: usize = Trigger::ALL.len();
 
 /// The strategy actor; see the module docs.
 pub struct StrategyHost {
-    view: MarketState,
+    pub(crate) view: MarketState,
     strategies: Vec<Box<dyn Strategy>>,
-    agents: Vec<AgentStats>,
-    agg: Aggregator,
+    pub(crate) agents: Vec<AgentStats>,
+    /// Per strategy: called (true) or disabled by the operator (its signals withdrawn).
+    pub(crate) enabled: Vec<bool>,
+    pub(crate) agg: Aggregator,
     pending: Vec<Intent>,
     intents_by_trigger: [u64; TRIGGERS],
 }
@@ -80,6 +82,7 @@ impl StrategyHost {
             view: MarketState::with_grid(instruments, book_levels),
             strategies: Vec::with_capacity(MAX_STRATEGIES),
             agents: Vec::with_capacity(MAX_STRATEGIES),
+            enabled: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,
             pending: Vec::with_capacity(n),
             intents_by_trigger: [0; TRIGGERS],
@@ -106,6 +109,7 @@ impl StrategyHost {
             return Err(StrategyError::Weight { name: s.name().to_string(), weight, max: MAX_WEIGHT });
         }
         self.agents.push(AgentStats { name: s.name().to_string(), weight, signals: 0 });
+        self.enabled.push(true);
         let solo = self.agg.config().solo_entry_of(s.name());
         self.strategies.push(s);
         let k = self.agg.add_agent(weight);
@@ -150,6 +154,9 @@ impl StrategyHost {
         let now = ctx.now();
         let view = self.view.view(ctx.books());
         for (k, s) in self.strategies.iter_mut().enumerate() {
+            if !self.enabled[k] {
+                continue;
+            }
             if let Some(sig) = f(s.as_mut(), &view) {
                 self.agents[k].signals += 1;
                 ctx.journal(Msg::Signal(SignalRecord {
@@ -251,6 +258,11 @@ impl Actor for StrategyHost {
             },
             _ => {}
         }
+    }
+
+    /// The operator's commands (see `host_control`).
+    fn control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
+        self.on_control(req, ctx, out)
     }
 
     /// The feed on this thread lends its books: the host's own are freed (one book per

@@ -279,3 +279,52 @@ fn a_quote_alone_makes_an_intent_with_its_trigger() {
     assert!(none.is_empty(), "the combined score never reaches 10 000");
     assert_eq!((agg.intents, by_trigger), (0, [0; 4]));
 }
+
+fn ctl(h: &mut StrategyHost, out: &mut VecOutbox, op: CtlOp, index: u16, now: u64) -> alphapulse_runtime::Answer {
+    out.control(h, &CtlReq { index, ..CtlReq::new(1, op, 0) }, now)
+}
+
+#[test]
+fn the_operator_halts_disables_and_flattens() {
+    let (mut h, _, _) = host_with_fixed(MAX_SCORE);
+    let mut out = VecOutbox::default();
+    // The strategy table.
+    let rows = ctl(&mut h, &mut out, CtlOp::Strategies, 0, 1).rows;
+    assert!(matches!(rows.as_slice(), [(CtlRow::Strategy { index: 0, enabled: true, weight: 1, .. }, n)] if n == "fixed"));
+    // Disabled: no signal counts, no intent; enabled again: intents come back.
+    ctl(&mut h, &mut out, CtlOp::StrategyDisable, 0, 1);
+    out.deliver(&mut h, &Msg::Quote(quote(SEC)), SEC);
+    assert!(!out.down.iter().any(|m| matches!(m, Msg::Intent(_))));
+    assert_eq!(h.stats().agents[0].signals, 0);
+    assert_eq!(ctl(&mut h, &mut out, CtlOp::StrategyDisable, 9, 1).status, CtlStatus::Failed);
+    ctl(&mut h, &mut out, CtlOp::StrategyEnable, 0, 1);
+    out.deliver(&mut h, &Msg::Quote(quote(2 * SEC)), 2 * SEC);
+    let Some(Msg::Intent(buy)) = out.down.last().copied() else { panic!("no intent once enabled") };
+    // Filled: risk stamps the position on the report.
+    let fill = ExecReport {
+        order_id: buy.order_id(),
+        inst: I,
+        kind: ExecKind::Fill,
+        side: Side::Buy,
+        qty: buy.qty,
+        px: buy.px,
+        position: buy.qty,
+        ..Default::default()
+    };
+    out.deliver(&mut h, &Msg::Exec(fill), 2 * SEC);
+    // Halted: flatten is refused (risk would refuse its orders), with the reason.
+    ctl(&mut h, &mut out, CtlOp::Halt, 0, 3 * SEC);
+    out.clear();
+    out.deliver(&mut h, &Msg::Quote(quote(10 * SEC)), 10 * SEC);
+    assert!(!out.down.iter().any(|m| matches!(m, Msg::Intent(_))), "no intent while halted");
+    let a = ctl(&mut h, &mut out, CtlOp::Flatten, 0, 10 * SEC);
+    assert!(a.status == CtlStatus::Failed && a.text.contains("resume"), "{a:?}");
+    ctl(&mut h, &mut out, CtlOp::Resume, 0, 10 * SEC);
+    out.clear();
+    let a = ctl(&mut h, &mut out, CtlOp::Flatten, 0, 10 * SEC);
+    assert_eq!(a.rows, vec![(CtlRow::Count(1), "flatten orders sent".to_string())]);
+    let [Msg::Intent(sell)] = out.down.as_slice() else { panic!("{:?}", out.down) };
+    let q = quote(10 * SEC);
+    assert_eq!((sell.side, sell.qty, sell.px, sell.tif), (Side::Sell, buy.qty, q.bid_px, Tif::Ioc));
+    assert_eq!(h.stats().aggregator.flatten_intents, 1);
+}

@@ -9,7 +9,8 @@
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
-//! - [`host`]: [`StrategyHost`], the actor; [`config`]: [`StrategyConfig`].
+//! - [`host`]: [`StrategyHost`], the actor (`host_control`: its side of the operator's commands:
+//!   halt, flatten, enable/disable a strategy); [`config`]: [`StrategyConfig`].
 //!
 //! Everything is integer math and allocates only at construction.
 //!
@@ -34,6 +35,7 @@ pub mod config;
 pub mod ema_cross;
 mod error;
 pub mod host;
+mod host_control;
 pub mod imbalance;
 pub mod indicators;
 pub mod strategy;

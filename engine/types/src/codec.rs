@@ -207,7 +207,8 @@ from_u8!(VenueReject {
     Invalid,
     RiskRefused,
     OrderTableFull,
-    DuplicateId
+    DuplicateId,
+    Halted
 });
 from_u8!(ControlCmd { Halt, Resume });
 from_u8!(Trigger { None, Quote, Trade, Depth });

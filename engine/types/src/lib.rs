@@ -9,6 +9,8 @@
 //!   `Msg::Position`): facts an actor journals that are not chain messages.
 //! - [`idmap`]: [`IdMap`], the bounded open-addressing `u64 → V` map of order ids (router, risk
 //!   and the simulated exchange), allocated once.
+//! - [`control`]: the operator's commands as a hot actor takes them ([`CtlReq`]) and answers them
+//!   ([`CtlReply`]): fixed-size, delivered by the runtime's control rings.
 //! - [`instrument`]: the instrument table (tick, lot, min notional) built at start.
 //! - [`codec`]: the journal encoding of a `Msg` (64 little-endian bytes, version 3, strict decode),
 //!   the stable kind numbers that are the journal's record types, and `Msg::visit_fields` (each
@@ -24,6 +26,7 @@
 
 mod civil;
 pub mod codec;
+pub mod control;
 mod decimal;
 pub use civil::civil_from_days;
 pub use decimal::scaled_from_parts;
@@ -39,6 +42,7 @@ pub use codec::{
     decode_levels, encode_levels, DecodeError, FieldValue, FieldVisitor, LevelsError, CODEC_VERSION,
     ENCODED_LEN, LEVEL_LEN,
 };
+pub use control::{CtlOp, CtlReply, CtlReq, CtlRow, CtlStatus, CtlText, ALL_INSTRUMENTS, CTL_TEXT};
 pub use fixed::{notional, FixedError, Money, Price, Qty, SCALE};
 pub use idmap::{IdMap, IdMapFull};
 pub use ids::{InstrumentId, OrderId, StrategyId, VenueId};

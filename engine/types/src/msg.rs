@@ -234,6 +234,9 @@ pub enum VenueReject {
     /// Refused before the venue, by the order manager: it already holds an order with this id
     /// (ids are assigned by the strategy; a second order under one id is never sent).
     DuplicateId = 7,
+    /// Refused before the venue, by the order manager: the operator's kill switch is on (`halt`);
+    /// a decision risk approved before the halt reached it is not sent.
+    Halted = 8,
 }
 
 impl VenueReject {
@@ -248,12 +251,16 @@ impl VenueReject {
             VenueReject::RiskRefused => "risk_refused",
             VenueReject::OrderTableFull => "order_table_full",
             VenueReject::DuplicateId => "duplicate_id",
+            VenueReject::Halted => "halted",
         }
     }
     /// True when the order never reached the venue (refused by risk or the order manager).
     #[inline(always)]
     pub const fn is_before_venue(self) -> bool {
-        matches!(self, VenueReject::RiskRefused | VenueReject::OrderTableFull | VenueReject::DuplicateId)
+        matches!(
+            self,
+            VenueReject::RiskRefused | VenueReject::OrderTableFull | VenueReject::DuplicateId | VenueReject::Halted
+        )
     }
 }
 

@@ -47,6 +47,7 @@
 //! under its $10 minimum notional) trades its minimum, 0.0039 ETH at $2,600.
 
 mod config;
+mod operator;
 
 pub use config::{AggregatorConfig, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT};
 
@@ -62,6 +63,8 @@ use alphapulse_types::{
 pub struct AggregatorStats {
     pub intents: u64,
     pub suppressed_halted: u64,
+    /// Intents the operator's `flatten` made (also counted in `intents`).
+    pub flatten_intents: u64,
     pub suppressed_outstanding: u64,
     pub suppressed_cooldown: u64,
     pub suppressed_no_market: u64,

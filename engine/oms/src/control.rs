@@ -1,0 +1,94 @@
+//! The order manager's side of the operator's commands (the control socket; see
+//! `alphapulse_runtime::control`).
+//!
+//! - `Halt`: from now on every approved decision is refused (`VenueReject::Halted`, reported up
+//!   at once like every refusal before the venue), and working orders are cancelled as for
+//!   `CancelAll`. `Resume` lifts it.
+//! - `CancelAll` (all instruments, or `CtlReq::inst`): a `Msg::Cancel` for each working order
+//!   not already being cancelled, at most [`CANCEL_BATCH`] per request (a request runs between
+//!   two messages and its cancels must fit the ring to the gateway); the answer is one
+//!   `CtlRow::Count` of cancels sent, and the control thread asks again until it is 0.
+//! - `Orders`: one `CtlRow::Order` per working order.
+
+use crate::router::RouterActor;
+use crate::table::List;
+use alphapulse_runtime::{Ctx, Replies};
+use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, Msg, OrderCancel, ALL_INSTRUMENTS};
+
+/// Most cancels one request sends (the smallest ring holds 64 messages).
+pub const CANCEL_BATCH: usize = 32;
+
+impl RouterActor {
+    pub(crate) fn on_control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
+        match req.op {
+            CtlOp::Halt => {
+                self.halted = true;
+                let n = self.cancel_working(req, ctx);
+                out.row(CtlRow::Count(n), "cancels sent");
+            }
+            CtlOp::Resume => self.halted = false,
+            CtlOp::CancelAll => {
+                let n = self.cancel_working(req, ctx);
+                out.row(CtlRow::Count(n), "cancels sent");
+            }
+            CtlOp::Orders => self.order_rows(out),
+            _ => return CtlStatus::Unsupported,
+        }
+        CtlStatus::Ok
+    }
+
+    /// True while the operator's kill switch is on.
+    pub fn is_halted(&self) -> bool {
+        self.halted
+    }
+
+    /// Cancel up to [`CANCEL_BATCH`] working orders (of `req.inst`, or all); returns how many.
+    fn cancel_working(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>) -> u64 {
+        let now = ctx.now();
+        let mut sent = 0;
+        // A scan of the table (control path): collect slots first, the table is borrowed.
+        let mut slots = [0u32; CANCEL_BATCH];
+        for slot in self.table.used_slots() {
+            let r = self.table.rec(slot);
+            if r.state.is_working() && !r.cancel_requested && (req.inst == ALL_INSTRUMENTS || r.inst == req.inst) {
+                slots[sent] = slot;
+                sent += 1;
+                if sent == CANCEL_BATCH {
+                    break;
+                }
+            }
+        }
+        for &slot in &slots[..sent] {
+            let rec = self.table.rec_mut(slot);
+            rec.cancel_requested = true;
+            let c = OrderCancel {
+                order_id: rec.order_id,
+                origin_ts: rec.origin_ts,
+                ts: now,
+                inst: rec.inst,
+                strategy: rec.strategy,
+                ..Default::default()
+            };
+            // No TTL cancel for it later: it is being cancelled now.
+            self.table.unlink(List::Ttl, slot);
+            self.stats.operator_cancels += 1;
+            ctx.down(Msg::Cancel(c));
+        }
+        sent as u64
+    }
+
+    fn order_rows(&self, out: &mut Replies<'_>) {
+        for r in self.table.iter().filter(|r| r.state.is_working()) {
+            let row = CtlRow::Order {
+                id: r.order_id,
+                inst: r.inst,
+                side: r.side,
+                price: r.px,
+                qty: r.qty,
+                filled: r.filled,
+                state: r.state as u8,
+            };
+            out.row(row, if r.cancel_requested { "cancelling" } else { r.state.name() });
+        }
+    }
+}

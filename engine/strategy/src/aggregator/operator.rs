@@ -1,0 +1,70 @@
+//! What the operator's commands do to the aggregator (through the strategy host): close a
+//! position (`flatten`) and withdraw a disabled strategy's signals.
+
+use super::{Aggregator, Outstanding};
+use crate::view::two_sided;
+use crate::MarketView;
+use alphapulse_types::{InstrumentId, Intent, OrdType, OrderId, Price, Qty, Side, Tif};
+
+impl Aggregator {
+    /// An intent that closes the position of `inst` (risk's, from the latest report): the whole
+    /// quantity, IOC at the opposite best `slippage_ticks` through it whatever the order style, so
+    /// it is marketable; it goes through risk like any other. `None` when flat, when there is no
+    /// two-sided quote, or when ids are exhausted. It replaces any outstanding intent of the
+    /// instrument as the one followed (the older one still ends by its own reports). Not while
+    /// halted: the caller checks.
+    pub fn flatten(&mut self, inst: InstrumentId, event_ts: u64, now: u64, view: &MarketView) -> Option<Intent> {
+        let i = inst.index();
+        let pos = self.insts.get(i)?.position;
+        if pos == 0 {
+            return None;
+        }
+        let side = if pos > 0 { Side::Sell } else { Side::Buy };
+        let rules = &self.rules[i];
+        let q = view.quote(inst).filter(|q| two_sided(q))?;
+        let slip = Price::from_raw(rules.tick.raw().saturating_mul(self.cfg.slippage_ticks as i64));
+        let px = match side {
+            Side::Buy => rules.round_px(q.ask_px.saturating_add(slip), true),
+            Side::Sell => rules.round_px(q.bid_px.saturating_sub(slip), false),
+        };
+        if px.raw() <= 0 {
+            return None;
+        }
+        let qty = rules.round_qty_down(Qty::from_raw(pos.unsigned_abs().min(i64::MAX as u64) as i64)).raw();
+        if qty == 0 {
+            return None;
+        }
+        let id = OrderId::compose(self.strategy, self.next_seq)?;
+        self.next_seq += 1;
+        let st = &mut self.insts[i];
+        st.last_intent = Some(event_ts);
+        st.outstanding = Some(Outstanding { id, qty, filled: 0, sent_at: event_ts, acked: false });
+        self.stats.intents += 1;
+        self.stats.flatten_intents += 1;
+        Some(Intent {
+            intent_id: id.0,
+            px,
+            qty: Qty::from_raw(qty),
+            origin_ts: event_ts,
+            ts: now,
+            inst,
+            strategy: self.strategy,
+            confidence: crate::MAX_SCORE as u16,
+            side,
+            ord_type: OrdType::Limit,
+            tif: Tif::Ioc,
+            ..Default::default()
+        })
+    }
+
+    /// Strategy `agent`'s signals stop counting (it was disabled): every one it holds is dropped.
+    pub fn withdraw_agent(&mut self, agent: usize) {
+        let n = self.weights.len();
+        if agent >= n {
+            return;
+        }
+        for inst in 0..self.rules.len() {
+            self.slots[inst * n + agent].live = false;
+        }
+    }
+}
