@@ -46,6 +46,7 @@
 //! | 6 | `Decision` (`Intent`) | | 13 | `OrderState` (`OrderTransition`), journal-only |
 //! | 7 | `New` (`OrderNew`) | | 14 | `Position` (`PositionRecord`), journal-only |
 //! | | | | 15 | `FeedEvent` (`FeedEventRecord`), journal-only |
+//! | | | | 16 | `Command` (`CommandRecord`), journal-only |
 //!
 //! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
 //! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
@@ -249,6 +250,27 @@ from_u8!(FeedReason {
     Reconnect,
     ServerShutdown
 });
+from_u8!(OperatorCommand {
+    Unknown,
+    Help,
+    Status,
+    Halt,
+    Resume,
+    Flatten,
+    CancelAll,
+    Limits,
+    SetLimit,
+    Positions,
+    Orders,
+    Pnl,
+    Latency,
+    StrategiesList,
+    StrategyEnable,
+    StrategyDisable,
+    StrategyLoad,
+    StrategySet
+});
+from_u8!(CommandOutcome { Ok, Refused, Failed, BadRequest, UnknownCommand, Unavailable });
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
@@ -280,6 +302,7 @@ wire_int! {
     u32 => u32 / u32, |v| v, |v| v;
     i32 => i32 / i32, |v| v, |v| v;
     u64 => u64 / u64, |v| v, |v| v;
+    i64 => i64 / i64, |v| v, |v| v;
     InstrumentId => u32 / u32, |v: InstrumentId| v.0, InstrumentId;
     StrategyId => u16 / u16, |v: StrategyId| v.0, StrategyId;
     OrderId => u64 / u64, |v: OrderId| v.0, OrderId;
@@ -319,7 +342,9 @@ macro_rules! payload_enums {
             ControlCmd,
             Trigger,
             FeedEvent,
-            FeedReason
+            FeedReason,
+            OperatorCommand,
+            CommandOutcome
         );
     };
 }
@@ -390,6 +415,7 @@ wire! {
     OrderTransition { order_id, intent_id, ts, inst, from as from_state, to as to_state, event, refused } zero {};
     PositionRecord { inst, qty, avg_px, realized, unrealized, equity, ts } zero { _pad };
     FeedEventRecord { ts, detail, inst, conn, event as feed_event, reason } zero {};
+    CommandRecord { ts, seq as command_seq, value, result, uid, inst, index, command, outcome, level } zero { _pad };
 }
 
 /// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
@@ -452,6 +478,7 @@ to_field! {
     u32 => Unsigned, u64::from;
     u64 => Unsigned, |v| v;
     i32 => Signed, i64::from;
+    i64 => Signed, |v| v;
     InstrumentId => Unsigned, |v: InstrumentId| u64::from(v.0);
     StrategyId => Unsigned, |v: StrategyId| u64::from(v.0);
     OrderId => Unsigned, |v: OrderId| v.0;
@@ -539,6 +566,7 @@ impl Msg {
             Msg::OrderState(p) => p.visit_fields(v),
             Msg::Position(p) => p.visit_fields(v),
             Msg::FeedEvent(p) => p.visit_fields(v),
+            Msg::Command(p) => p.visit_fields(v),
         }
     }
 
@@ -563,6 +591,7 @@ impl Msg {
             Msg::OrderState(p) => p.put(&mut w),
             Msg::Position(p) => p.put(&mut w),
             Msg::FeedEvent(p) => p.put(&mut w),
+            Msg::Command(p) => p.put(&mut w),
         }
     }
 
@@ -591,7 +620,8 @@ impl Msg {
             12 => Msg::Signal(Wire::get(r, "")?),
             13 => Msg::OrderState(check_transition(Wire::get(r, "")?, msg)?),
             14 => Msg::Position(Wire::get(r, "")?),
-            _ => Msg::FeedEvent(Wire::get(r, "")?),
+            15 => Msg::FeedEvent(Wire::get(r, "")?),
+            _ => Msg::Command(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

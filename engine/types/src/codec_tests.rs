@@ -172,6 +172,23 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                 ts,
             })
         }),
+        ((u(), u(), i(), u()), (any::<u32>(), any::<u32>(), any::<u16>()), (0u8..18, 0u8..6, any::<u8>())).prop_map(
+            |((ts, seq, value, result), (uid, inst, index), (c, o, level))| {
+                Msg::Command(CommandRecord {
+                    ts,
+                    seq,
+                    value,
+                    result,
+                    uid,
+                    inst: InstrumentId(inst),
+                    index,
+                    command: OperatorCommand::from_u8(c).unwrap(),
+                    outcome: CommandOutcome::from_u8(o).unwrap(),
+                    level,
+                    _pad: [0; 3],
+                })
+            }
+        ),
     ]
 }
 
@@ -189,7 +206,7 @@ proptest! {
     #[test]
     fn random_bytes_decode_to_the_same_bytes_or_an_error(
         mut b in proptest::collection::vec(any::<u8>(), ENCODED_LEN),
-        tag in 0u8..17,
+        tag in 0u8..18,
         sparse in any::<bool>(),
     ) {
         // Mostly-zero buffers with a valid tag reach deep into the field checks.
@@ -251,12 +268,12 @@ fn each_invalid_field_is_named() {
         );
     }
     let mut x = b;
-    x[55] = 8; // reason: 0..=7
-    assert!(matches!(Msg::decode(&x), Err(DecodeError::InvalidEnum { field: "reason", value: 8, .. })));
+    x[55] = 9; // reason: 0..=8
+    assert!(matches!(Msg::decode(&x), Err(DecodeError::InvalidEnum { field: "reason", value: 9, .. })));
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 16, 255] {
+    for tag in [0u8, 17, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -319,8 +336,10 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::Position(PositionRecord::default()).kind(), 14);
     assert_eq!(Msg::kind_name_of(13), Some("order_state"));
     assert_eq!(Msg::FeedEvent(FeedEventRecord::default()).kind(), 15);
+    assert_eq!(Msg::Command(CommandRecord::default()).kind(), 16);
     assert_eq!(Msg::kind_name_of(15), Some("feed_event"));
-    assert_eq!(Msg::kind_name_of(16), None);
+    assert_eq!(Msg::kind_name_of(16), Some("command"));
+    assert_eq!(Msg::kind_name_of(17), None);
 }
 
 #[test]
@@ -486,7 +505,7 @@ macro_rules! printed_parse {
         }
     )*};
 }
-printed_parse!(u8, u16, u32, u64, i32, Price, Qty, Money);
+printed_parse!(u8, u16, u32, u64, i32, i64, Price, Qty, Money);
 macro_rules! printed_id {
     ($($t:ident),*) => {$(
         impl Printed for $t {
@@ -527,6 +546,7 @@ fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
         13 => Msg::OrderState(OrderTransition::from_printed(it)?),
         14 => Msg::Position(PositionRecord::from_printed(it)?),
         15 => Msg::FeedEvent(FeedEventRecord::from_printed(it)?),
+        16 => Msg::Command(CommandRecord::from_printed(it)?),
         _ => return None,
     };
     it.next().is_none().then_some(m)
@@ -683,6 +703,19 @@ fn one_of_each_kind() -> Vec<Msg> {
             event: FeedEvent::SnapshotFailed,
             reason: FeedReason::HttpStatus,
         }),
+        Msg::Command(CommandRecord {
+            ts: 1,
+            seq: 2,
+            value: -3,
+            result: 4,
+            uid: 5,
+            inst: InstrumentId(6),
+            index: 7,
+            command: OperatorCommand::SetLimit,
+            outcome: CommandOutcome::Failed,
+            level: 3,
+            _pad: [0; 3],
+        }),
     ]
 }
 
@@ -708,6 +741,7 @@ fn visited_names_are_the_journaled_fields_in_declaration_order() {
         ("order_state", "from", "from_state"),
         ("order_state", "to", "to_state"),
         ("feed_event", "event", "feed_event"),
+        ("command", "seq", "command_seq"),
     ];
     for m in &all {
         let want: Vec<String> = declared_fields(m)

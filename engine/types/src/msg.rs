@@ -9,7 +9,7 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord,
+    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord,
     StrategyId,
 };
 
@@ -571,6 +571,8 @@ pub enum Msg {
     Position(PositionRecord) = 14,
     /// Journal-only: a live feed's connection or sync state change (the feed).
     FeedEvent(FeedEventRecord) = 15,
+    /// Journal-only: an operator's command, its peer and its outcome (the control thread).
+    Command(CommandRecord) = 16,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -585,9 +587,10 @@ const _: () = assert!(core::mem::size_of::<SignalRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<OrderTransition>() <= 56);
 const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<FeedEventRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<CommandRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 15;
+pub const MSG_KINDS: usize = 16;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -611,6 +614,7 @@ impl Msg {
         "order_state",
         "position",
         "feed_event",
+        "command",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -631,6 +635,7 @@ impl Msg {
             Msg::OrderState(_) => 12,
             Msg::Position(_) => 13,
             Msg::FeedEvent(_) => 14,
+            Msg::Command(_) => 15,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -652,12 +657,16 @@ impl Msg {
             Msg::OrderState(m) => m.ts,
             Msg::Position(m) => m.ts,
             Msg::FeedEvent(m) => m.ts,
+            Msg::Command(m) => m.ts,
         }
     }
     /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
     #[inline(always)]
     pub const fn is_journal_only(&self) -> bool {
-        matches!(self, Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) | Msg::FeedEvent(_))
+        matches!(
+            self,
+            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) | Msg::FeedEvent(_) | Msg::Command(_)
+        )
     }
     /// True for market data (quote, trade, depth, book status).
     #[inline(always)]

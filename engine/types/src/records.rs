@@ -250,3 +250,116 @@ pub struct FeedEventRecord {
 }
 
 const _: () = assert!(core::mem::size_of::<FeedEventRecord>() == 24);
+
+/// An operator's command over the control socket ([`CommandRecord::command`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum OperatorCommand {
+    /// A request that named no known command (or did not parse).
+    #[default]
+    Unknown = 0,
+    Help = 1,
+    Status = 2,
+    Halt = 3,
+    Resume = 4,
+    Flatten = 5,
+    CancelAll = 6,
+    Limits = 7,
+    SetLimit = 8,
+    Positions = 9,
+    Orders = 10,
+    Pnl = 11,
+    Latency = 12,
+    StrategiesList = 13,
+    StrategyEnable = 14,
+    StrategyDisable = 15,
+    StrategyLoad = 16,
+    StrategySet = 17,
+}
+
+impl OperatorCommand {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            OperatorCommand::Unknown => "unknown",
+            OperatorCommand::Help => "help",
+            OperatorCommand::Status => "status",
+            OperatorCommand::Halt => "halt",
+            OperatorCommand::Resume => "resume",
+            OperatorCommand::Flatten => "flatten",
+            OperatorCommand::CancelAll => "cancel_all",
+            OperatorCommand::Limits => "limits",
+            OperatorCommand::SetLimit => "set_limit",
+            OperatorCommand::Positions => "positions",
+            OperatorCommand::Orders => "orders",
+            OperatorCommand::Pnl => "pnl",
+            OperatorCommand::Latency => "latency",
+            OperatorCommand::StrategiesList => "strategies_list",
+            OperatorCommand::StrategyEnable => "strategy_enable",
+            OperatorCommand::StrategyDisable => "strategy_disable",
+            OperatorCommand::StrategyLoad => "strategy_load",
+            OperatorCommand::StrategySet => "strategy_set",
+        }
+    }
+}
+
+/// How an operator's command ended ([`CommandRecord::outcome`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum CommandOutcome {
+    /// Applied and acknowledged by every actor it concerns (or answered).
+    #[default]
+    Ok = 0,
+    /// The peer's level does not allow it (or its uid is not allowed at all).
+    Refused = 1,
+    /// Valid, but it could not be applied (a bad value, an actor said no).
+    Failed = 2,
+    /// Not a valid request (malformed JSON, wrong arguments, too large).
+    BadRequest = 3,
+    /// No such command.
+    UnknownCommand = 4,
+    /// An actor did not acknowledge in time, or the run has ended.
+    Unavailable = 5,
+}
+
+impl CommandOutcome {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            CommandOutcome::Ok => "ok",
+            CommandOutcome::Refused => "refused",
+            CommandOutcome::Failed => "failed",
+            CommandOutcome::BadRequest => "bad_request",
+            CommandOutcome::UnknownCommand => "unknown_command",
+            CommandOutcome::Unavailable => "unavailable",
+        }
+    }
+}
+
+/// One operator command, who sent it and how it ended (journal-only [`crate::Msg::Command`], in
+/// the `control` stream the control thread writes).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct CommandRecord {
+    /// When it was answered (wall clock, ns since the Unix epoch).
+    pub ts: u64,
+    /// The control thread's command number (1, 2, … per run).
+    pub seq: u64,
+    /// The command's numeric argument: a limit's new raw value (1e-8 for quantities and money).
+    pub value: i64,
+    /// What the answer counted: cancels or orders sent, rows returned.
+    pub result: u64,
+    /// The peer's uid (SO_PEERCRED).
+    pub uid: u32,
+    /// The instrument it named, or `InstrumentId(u32::MAX)`.
+    pub inst: InstrumentId,
+    /// The limit or strategy it named (index), or 0.
+    pub index: u16,
+    pub command: OperatorCommand,
+    pub outcome: CommandOutcome,
+    /// The peer's level: 0 none, 1 read-only, 2 operator, 3 admin.
+    pub level: u8,
+    pub _pad: [u8; 3],
+}
+
+const _: () = assert!(core::mem::size_of::<CommandRecord>() == 48);

@@ -144,6 +144,7 @@ pub fn one_of_each_kind() -> [Msg; MSG_KINDS] {
         Msg::OrderState(Default::default()),
         Msg::Position(Default::default()),
         Msg::FeedEvent(Default::default()),
+        Msg::Command(Default::default()),
     ];
     debug_assert!(all.iter().enumerate().all(|(i, m)| m.kind() as usize == i + 1));
     all
