@@ -9,7 +9,7 @@ use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
 use alphapulse_types::{Depth, EndOfStream, InstrumentId, InstrumentTable, Msg, Price, PxQty, Qty};
 use std::any::Any;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 
 /// The feed's TOML table (embedded in the lead's config).
@@ -170,9 +170,43 @@ pub struct FeedActor {
     progress_every: u64,
     since_progress: u64,
     done: bool,
+    /// Replay at N× the capture's pace (wall clock), when set.
+    pace: Option<Pace>,
+    /// Hold end-of-stream back at the end of the data until this flag is raised (an operator
+    /// inspects the final state over the control socket meanwhile).
+    hold: Option<Arc<AtomicBool>>,
+}
+
+/// Replay pacing: the capture's receive times, scaled by `speed`, against the wall clock.
+#[derive(Clone, Copy, Debug)]
+struct Pace {
+    speed: f64,
+    /// Wall clock and capture time of the first frame.
+    start: Option<(std::time::Instant, u64)>,
+    /// No frame before this instant.
+    wait_until: Option<std::time::Instant>,
 }
 
 impl FeedActor {
+    /// Replay at `speed` × the capture's pace (receive times against the wall clock; 1.0 = as
+    /// captured) instead of as fast as possible: a replay an operator can steer as it runs. The
+    /// feed then reads the wall clock once per frame (vDSO, no syscall).
+    pub fn set_pace(&mut self, speed: f64) {
+        self.pace =
+            (speed > 0.0 && speed.is_finite()).then_some(Pace { speed, start: None, wait_until: None });
+    }
+
+    /// At the end of the data, send no end-of-stream (the chain stays up, idle) until `until` is
+    /// raised.
+    pub fn hold_at_end(&mut self, until: Arc<AtomicBool>) {
+        self.hold = Some(until);
+    }
+
+    /// True while the data is exhausted and end-of-stream is held back.
+    pub fn is_holding(&self) -> bool {
+        self.done && self.hold.is_some()
+    }
+
     /// Open capture `files` (format detected from content; binance files with the same name prefix
     /// continue one stream; see [`crate::source`]) for the instruments of `instruments`.
     pub fn open(
@@ -187,6 +221,8 @@ impl FeedActor {
             progress_every: opts.progress_every_frames.max(1),
             since_progress: 0,
             done: false,
+            pace: None,
+            hold: None,
         })
     }
     /// Counters so far.
@@ -244,9 +280,28 @@ impl Source for FeedActor {
     /// One frame per poll.
     fn poll(&mut self, ctx: &mut Ctx<'_>) -> Poll {
         if self.done {
-            return Poll::Done;
+            return match &self.hold {
+                Some(h) if !h.load(Ordering::Relaxed) => Poll::Idle,
+                Some(_) => {
+                    self.hold = None;
+                    let _ = ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
+                    Poll::Done
+                }
+                None => Poll::Done,
+            };
+        }
+        if let Some(p) = &mut self.pace {
+            if p.wait_until.is_some_and(|t| std::time::Instant::now() < t) {
+                return Poll::Idle;
+            }
         }
         if self.replay.step(&mut CtxSink(ctx)) {
+            if let Some(p) = &mut self.pace {
+                let ts = self.replay.last_local_ts();
+                let (wall, first) = *p.start.get_or_insert((std::time::Instant::now(), ts));
+                let due = std::time::Duration::from_secs_f64(ts.saturating_sub(first) as f64 / 1e9 / p.speed);
+                p.wait_until = Some(wall + due);
+            }
             self.since_progress += 1;
             if self.since_progress >= self.progress_every {
                 self.since_progress = 0;
@@ -259,6 +314,9 @@ impl Source for FeedActor {
         self.done = true;
         if let Some(p) = &self.progress {
             p.store(self.replay.consumed_bytes(), Ordering::Relaxed);
+        }
+        if self.hold.is_some() {
+            return Poll::Busy; // end-of-stream waits for the flag (see `hold_at_end`)
         }
         let _ = ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
         Poll::Done

@@ -3,6 +3,7 @@
 pub use crate::cli::Threads;
 use crate::cli::{JournalArgs, PlacementArgs};
 use crate::config::{json_differences, Config, ConfigError};
+use crate::operate::{run_steered, ControlRun};
 use crate::progress::Progress;
 use crate::report::Report;
 use crate::run_journal;
@@ -402,6 +403,16 @@ pub fn execute(cfg: &Config, show_progress: bool) -> anyhow::Result<Report> {
 
 /// [`execute`] with a journal and/or a journal as the source.
 pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
+    execute_controlled(cfg, opts, None)
+}
+
+/// [`execute_with`], steered over the control plane by `control` (`backtest --control`): the
+/// replay paced and/or held at its end as asked, an operator on the control thread.
+pub fn execute_controlled(
+    cfg: &Config,
+    opts: &RunOptions,
+    control: Option<ControlRun>,
+) -> anyhow::Result<Report> {
     let table = instruments(cfg)?;
     let progress = Arc::new(AtomicU64::new(0));
     let (actors, total) = match &opts.from_journal {
@@ -425,6 +436,7 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
         }
         None => build_stages(cfg, &table, Some(progress.clone()))?,
     };
+    let mut actors = actors;
     let placement = cfg.placement.resolve(&CHAIN)?;
     let spec = match &opts.journal {
         Some(dir) => {
@@ -435,7 +447,29 @@ pub fn execute_with(cfg: &Config, opts: &RunOptions) -> anyhow::Result<Report> {
         None => None,
     };
     let bar = Progress::start(progress, total, opts.show_progress);
-    let out: RunOutput<Stage> = run_with(actors, &placement, Default::default(), spec.as_ref())?;
+    let out: RunOutput<Stage> = match control {
+        None => run_with(actors, &placement, Default::default(), spec.as_ref())?,
+        Some(c) => {
+            if let Some(Stage::Feed(f)) = actors.first_mut() {
+                if let Some(speed) = c.pace {
+                    f.set_pace(speed);
+                }
+                if let Some(h) = &c.hold {
+                    f.hold_at_end(h.clone());
+                }
+            }
+            let info = crate::operate::RunInfo {
+                symbols: table.iter().map(|i| i.symbol.clone()).collect(),
+                live: None,
+                ring_capacity: placement.ring_capacity,
+                clock: if placement.clock == ClockKind::Tsc { "tsc" } else { "event" },
+                journal: opts.journal.clone(),
+                halted: cfg.risk.halted,
+                stale_after: c.stale_after,
+            };
+            run_steered(actors, &placement, spec.as_ref(), info, c)?
+        }
+    };
     drop(bar);
     if let Some(e) = out.actor::<JournalFeed>().and_then(|f| f.error()) {
         if !opts.accept_incomplete {

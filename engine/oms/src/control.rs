@@ -50,7 +50,10 @@ impl RouterActor {
         let mut slots = [0u32; CANCEL_BATCH];
         for slot in self.table.used_slots() {
             let r = self.table.rec(slot);
-            if r.state.is_working() && !r.cancel_requested && (req.inst == ALL_INSTRUMENTS || r.inst == req.inst) {
+            if r.state.is_working()
+                && !r.cancel_requested
+                && (req.inst == ALL_INSTRUMENTS || r.inst == req.inst)
+            {
                 slots[sent] = slot;
                 sent += 1;
                 if sent == CANCEL_BATCH {

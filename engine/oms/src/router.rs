@@ -34,8 +34,8 @@ use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
 use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    notional, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew, OrderTransition,
-    Tif, VenueReject, Verdict,
+    notional, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew,
+    OrderTransition, Tif, VenueReject, Verdict,
 };
 use std::any::Any;
 

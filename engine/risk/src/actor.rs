@@ -24,12 +24,12 @@
 //!   reaches the router without a check.
 
 use crate::checks::{check, RiskView};
-use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, RiskStats};
 use crate::limits::LIMITS;
+use crate::{Limits, OpenOrders, Portfolio, RateWindow, RiskConfig, RiskError, RiskStats};
 use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    fixed::mid, BookState, ControlCmd, CtlOp, CtlReq, CtlRow, CtlStatus, ExecKind, ExecReport, InstrumentId, InstrumentTable, Intent, Msg,
-    PositionRecord, Price, Quote, VenueReject, Verdict,
+    fixed::mid, BookState, ControlCmd, CtlOp, CtlReq, CtlRow, CtlStatus, ExecKind, ExecReport, InstrumentId,
+    InstrumentTable, Intent, Msg, PositionRecord, Price, Quote, VenueReject, Verdict,
 };
 use std::any::Any;
 

@@ -33,8 +33,16 @@ pub struct LimitSpec {
 pub const LIMITS: [LimitSpec; 6] = [
     LimitSpec { name: "max_order_qty", unit: Unit::Qty, help: "base units per order" },
     LimitSpec { name: "max_order_notional", unit: Unit::Money, help: "quote currency per order" },
-    LimitSpec { name: "max_position", unit: Unit::Qty, help: "|position + open same side + order|, per instrument" },
-    LimitSpec { name: "price_band_bps", unit: Unit::Bps, help: "limit price at most this far through the mid" },
+    LimitSpec {
+        name: "max_position",
+        unit: Unit::Qty,
+        help: "|position + open same side + order|, per instrument",
+    },
+    LimitSpec {
+        name: "price_band_bps",
+        unit: Unit::Bps,
+        help: "limit price at most this far through the mid",
+    },
     LimitSpec { name: "max_orders_per_sec", unit: Unit::Count, help: "approvals in any sliding second" },
     LimitSpec { name: "max_open_orders", unit: Unit::Count, help: "approved and not yet terminal" },
 ];
@@ -135,7 +143,10 @@ mod tests {
             assert!(l.set(i, 0, &start).is_err(), "{} = 0", spec.name);
             assert_eq!(l.get(i), Some(lower), "a refused value leaves the limit as it was");
         }
-        assert_eq!(l.set(5, start.max_open_orders as i64 + 1, &start).unwrap_err().contains("at start"), true);
+        assert_eq!(
+            l.set(5, start.max_open_orders as i64 + 1, &start).unwrap_err().contains("at start"),
+            true
+        );
         assert!(l.set(3, 10_001, &start).is_err());
         assert_eq!(parse_limit(0, "0.25").unwrap(), 25_000_000);
         assert_eq!(format_limit(0, 25_000_000), "0.25");

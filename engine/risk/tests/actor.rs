@@ -413,7 +413,10 @@ fn the_operator_sets_and_reads_limits_and_positions_live() {
     // The table reads back every limit, the new one included.
     let rows = ctl(&mut t, CtlOp::Limits, 0, 0).rows;
     assert_eq!(rows.len(), LIMITS.len());
-    assert_eq!(rows[i], (CtlRow::Limit { index: i as u16, value: q("0.5").raw() }, "max_order_qty".to_string()));
+    assert_eq!(
+        rows[i],
+        (CtlRow::Limit { index: i as u16, value: q("0.5").raw() }, "max_order_qty".to_string())
+    );
     // The rate limit lowered to 2 applies at once: two approvals already in this second.
     let rate = limit_index("max_orders_per_sec").unwrap();
     assert_eq!(ctl(&mut t, CtlOp::SetLimit, rate, 2).status, CtlStatus::Ok);

@@ -511,7 +511,7 @@ impl VecOutbox {
     /// Give `actor` the operator's request `req` at time `now` as a thread's control ring would
     /// (see [`crate::control`]), collecting what it sends here and returning its answer.
     pub fn control<A: Actor + ?Sized>(&mut self, actor: &mut A, req: &CtlReq, now: u64) -> crate::Answer {
-        crate::control::answer_of(req, |replies| {
+        crate::control::answer_of(req, now, |replies| {
             let mut ctx = Ctx::new(now, self);
             actor.control(req, &mut ctx, replies)
         })

@@ -109,6 +109,8 @@ pub struct Answer {
     pub text: String,
     /// Rows that did not fit the reply ring.
     pub lost: u32,
+    /// The actor's time when it applied the command (see `CtlReply::at`).
+    pub at: u64,
 }
 
 /// The operator's ends: send a request to an actor and wait for its answer. Lives on the control
@@ -195,6 +197,7 @@ impl ControlPort {
                     answer.status = r.status;
                     answer.text = r.text.as_str().to_string();
                     answer.lost = r.lost;
+                    answer.at = r.at;
                     return Ok(answer);
                 }
                 Ok(r) => answer.rows.push((r.row, r.text.as_str().to_string())),
@@ -203,7 +206,10 @@ impl ControlPort {
                         return Err(ControlError::Ended(name));
                     }
                     if start.elapsed() >= timeout {
-                        return Err(ControlError::Timeout { actor: name, waited_ms: timeout.as_millis() as u64 });
+                        return Err(ControlError::Timeout {
+                            actor: name,
+                            waited_ms: timeout.as_millis() as u64,
+                        });
                     }
                     std::thread::sleep(Duration::from_micros(20));
                 }
@@ -234,24 +240,35 @@ impl<'a> Replies<'a> {
             self.lost += 1;
             return;
         }
-        let r = CtlReply { seq: self.seq, actor: self.actor, row, text: CtlText::new(text), ..Default::default() };
+        let r = CtlReply {
+            seq: self.seq,
+            actor: self.actor,
+            row,
+            text: CtlText::new(text),
+            ..Default::default()
+        };
         let _ = self.ring.push(r);
     }
 
     /// Fail the command with `reason` (returns the status to return).
     pub fn fail(&mut self, reason: &str) -> CtlStatus {
-        debug_assert!(reason.len() <= alphapulse_types::CTL_TEXT, "reason cut to {} bytes: {reason}", alphapulse_types::CTL_TEXT);
+        debug_assert!(
+            reason.len() <= alphapulse_types::CTL_TEXT,
+            "reason cut to {} bytes: {reason}",
+            alphapulse_types::CTL_TEXT
+        );
         self.text = CtlText::new(reason);
         CtlStatus::Failed
     }
 
-    pub(crate) fn finish(self, status: CtlStatus) {
+    pub(crate) fn finish(self, status: CtlStatus, at: u64) {
         let r = CtlReply {
             seq: self.seq,
             actor: self.actor,
             last: true,
             status,
             lost: self.lost,
+            at,
             row: CtlRow::None,
             text: self.text,
         };
@@ -262,17 +279,18 @@ impl<'a> Replies<'a> {
 
 /// Run `f` with a [`Replies`] for `req` over a ring of its own and collect the answer (tests,
 /// start-up code: it allocates).
-pub(crate) fn answer_of(req: &CtlReq, f: impl FnOnce(&mut Replies<'_>) -> CtlStatus) -> Answer {
+pub(crate) fn answer_of(req: &CtlReq, at: u64, f: impl FnOnce(&mut Replies<'_>) -> CtlStatus) -> Answer {
     let (mut p, mut c) = rtrb::RingBuffer::new(REPLY_RING);
     let mut replies = Replies::new(req, &mut p);
     let status = f(&mut replies);
-    replies.finish(status);
+    replies.finish(status, at);
     let mut answer = Answer::default();
     while let Ok(r) = c.pop() {
         if r.last {
             answer.status = r.status;
             answer.text = r.text.as_str().to_string();
             answer.lost = r.lost;
+            answer.at = r.at;
         } else {
             answer.rows.push((r.row, r.text.as_str().to_string()));
         }

@@ -258,8 +258,9 @@ impl<A: Actor> Group<A> {
             let Ok(req) = c.requests.pop() else { break };
             served = true;
             let mut replies = Replies::new(&req, &mut c.replies);
-            let Some(j) = (req.actor as usize).checked_sub(self.first).filter(|&j| j < self.actors.len()) else {
-                replies.finish(CtlStatus::Unsupported);
+            let Some(j) = (req.actor as usize).checked_sub(self.first).filter(|&j| j < self.actors.len())
+            else {
+                replies.finish(CtlStatus::Unsupported, 0);
                 continue;
             };
             let levels = self.store.as_slice();
@@ -267,18 +268,21 @@ impl<A: Actor> Group<A> {
             let (upstream, rest) = self.actors.split_at_mut(j);
             let books = self.lenders[j].and_then(|k| upstream[k].books());
             let actor = &mut rest[0];
-            let status = match &self.live_clock {
+            let (status, at) = match &self.live_clock {
                 Some(clock) => {
                     let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
-                    actor.control(&req, &mut Ctx::lazy(clock, &mut ob).with_books(books), &mut replies)
+                    let s =
+                        actor.control(&req, &mut Ctx::lazy(clock, &mut ob).with_books(books), &mut replies);
+                    (s, clock.peek())
                 }
                 None => {
                     let now = self.wires.routes.locals.clocks[j].peek();
                     let mut ob = self.wires.outbox(j, &mut error, Store::Read(levels));
-                    actor.control(&req, &mut Ctx::new(now, &mut ob).with_books(books), &mut replies)
+                    let s = actor.control(&req, &mut Ctx::new(now, &mut ob).with_books(books), &mut replies);
+                    (s, now)
                 }
             };
-            replies.finish(status);
+            replies.finish(status, at);
             if let Some(b) = &self.board {
                 b.threads[self.index].commands.fetch_add(1, Ordering::Relaxed);
             }

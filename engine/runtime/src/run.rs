@@ -1,11 +1,11 @@
 //! Wiring and running a chain: create the links, hand each thread its actors, pin, run, join.
 
 use crate::actor::LevelStore;
+use crate::control::ControlPlane;
 use crate::group::{Flags, Group};
 use crate::journal::{self, JournalReport, JournalSpec, Upkeep};
 use crate::link::{link, LinkStats};
 use crate::wires::{ActorKinds, Locals, Routes, Wires};
-use crate::control::ControlPlane;
 use crate::{Actor, Clock, Placement, RuntimeError};
 use alphapulse_types::{Kinds, Msg};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -99,7 +99,9 @@ pub fn run_controlled<A: Actor>(
 /// Each actor's thread under `placement` (the `thread_of` a control plane is made with).
 pub fn threads_of(placement: &Placement) -> Vec<usize> {
     let n = placement.threads.last().map_or(0, |t| t.end);
-    (0..n).map(|i| placement.threads.iter().position(|t| (t.start..t.end).contains(&i)).unwrap_or(0)).collect()
+    (0..n)
+        .map(|i| placement.threads.iter().position(|t| (t.start..t.end).contains(&i)).unwrap_or(0))
+        .collect()
 }
 
 fn run_inner<A: Actor>(

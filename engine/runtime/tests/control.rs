@@ -115,7 +115,10 @@ fn commands_reach_the_named_actor_while_the_chain_runs_in_every_placement() {
         assert_eq!(port.ask(set, t).unwrap().status, CtlStatus::Ok);
         let a = port.ask(request(CtlOp::Limits, sink), t).unwrap();
         assert_eq!(a.status, CtlStatus::Ok);
-        assert!(a.rows.iter().all(|(r, text)| matches!(r, CtlRow::Limit { value: 42, .. }) && text == "limit"));
+        assert!(a
+            .rows
+            .iter()
+            .all(|(r, text)| matches!(r, CtlRow::Limit { value: 42, .. }) && text == "limit"));
         set.value = -1;
         let a = port.ask(set, t).unwrap();
         assert_eq!((a.status, a.text.as_str()), (CtlStatus::Failed, "must be ≥ 0"));
@@ -145,6 +148,7 @@ fn a_plane_made_for_another_chain_is_refused() {
     let stop = Arc::new(AtomicBool::new(true));
     let (actors, placement) = chain(&stop, true);
     let (_port, plane) = control_plane(&["feed", "sink"], &[0, 0]);
-    let e = run_controlled(actors, &placement, stop, None, Clock::new(ClockKind::Event), plane).err().unwrap();
+    let e =
+        run_controlled(actors, &placement, stop, None, Clock::new(ClockKind::Event), plane).err().unwrap();
     assert!(e.to_string().contains("control plane"), "{e}");
 }

@@ -18,7 +18,9 @@ use crate::{
     StrategyConfig, StrategyError, MAX_SCORE, MAX_WEIGHT,
 };
 use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Replies};
-use alphapulse_types::{ControlCmd, CtlReq, CtlStatus, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger};
+use alphapulse_types::{
+    ControlCmd, CtlReq, CtlStatus, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger,
+};
 use std::any::Any;
 
 /// Most strategies one host runs.

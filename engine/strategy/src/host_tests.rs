@@ -280,7 +280,13 @@ fn a_quote_alone_makes_an_intent_with_its_trigger() {
     assert_eq!((agg.intents, by_trigger), (0, [0; 4]));
 }
 
-fn ctl(h: &mut StrategyHost, out: &mut VecOutbox, op: CtlOp, index: u16, now: u64) -> alphapulse_runtime::Answer {
+fn ctl(
+    h: &mut StrategyHost,
+    out: &mut VecOutbox,
+    op: CtlOp,
+    index: u16,
+    now: u64,
+) -> alphapulse_runtime::Answer {
     out.control(h, &CtlReq { index, ..CtlReq::new(1, op, 0) }, now)
 }
 
@@ -290,7 +296,9 @@ fn the_operator_halts_disables_and_flattens() {
     let mut out = VecOutbox::default();
     // The strategy table.
     let rows = ctl(&mut h, &mut out, CtlOp::Strategies, 0, 1).rows;
-    assert!(matches!(rows.as_slice(), [(CtlRow::Strategy { index: 0, enabled: true, weight: 1, .. }, n)] if n == "fixed"));
+    assert!(
+        matches!(rows.as_slice(), [(CtlRow::Strategy { index: 0, enabled: true, weight: 1, .. }, n)] if n == "fixed")
+    );
     // Disabled: no signal counts, no intent; enabled again: intents come back.
     ctl(&mut h, &mut out, CtlOp::StrategyDisable, 0, 1);
     out.deliver(&mut h, &Msg::Quote(quote(SEC)), SEC);

@@ -172,8 +172,8 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                 ts,
             })
         }),
-        ((u(), u(), i(), u()), (any::<u32>(), any::<u32>(), any::<u16>()), (0u8..18, 0u8..6, any::<u8>())).prop_map(
-            |((ts, seq, value, result), (uid, inst, index), (c, o, level))| {
+        ((u(), u(), i(), u()), (any::<u32>(), any::<u32>(), any::<u16>()), (0u8..18, 0u8..6, any::<u8>()))
+            .prop_map(|((ts, seq, value, result), (uid, inst, index), (c, o, level))| {
                 Msg::Command(CommandRecord {
                     ts,
                     seq,
@@ -187,8 +187,7 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     level,
                     _pad: [0; 3],
                 })
-            }
-        ),
+            }),
     ]
 }
 

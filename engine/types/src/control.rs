@@ -141,7 +141,15 @@ pub enum CtlRow {
     /// mark (zero before any).
     Position { inst: InstrumentId, qty: Qty, avg_price: Price, realized: i64, unrealized: i64, mark: Price },
     /// The portfolio: cash, equity, realized, unrealized, fees, max drawdown (raw 1e-8), fills.
-    Portfolio { cash: i64, equity: i64, realized: i64, unrealized: i64, fees: i64, max_drawdown: i64, fills: u64 },
+    Portfolio {
+        cash: i64,
+        equity: i64,
+        realized: i64,
+        unrealized: i64,
+        fees: i64,
+        max_drawdown: i64,
+        fills: u64,
+    },
     /// An open order.
     Order { id: OrderId, inst: InstrumentId, side: Side, price: Price, qty: Qty, filled: Qty, state: u8 },
     /// A strategy (its name in the reply's text): weight, enabled, faulted, signals.
@@ -160,6 +168,9 @@ pub struct CtlReply {
     /// Rows that did not fit the reply ring (the answer is then incomplete; the final reply says
     /// how many were lost).
     pub lost: u32,
+    /// The final reply: the actor's time when it applied the command (its event time in a
+    /// backtest or paper run, the TSC live), so what it did after can be told apart in the journal.
+    pub at: u64,
     pub row: CtlRow,
     /// A name (strategy rows) or the reason of a `Failed` status.
     pub text: CtlText,

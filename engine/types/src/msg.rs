@@ -9,8 +9,8 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price, Qty, SignalRecord,
-    StrategyId,
+    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price,
+    Qty, SignalRecord, StrategyId,
 };
 
 /// Order side; also the aggressor side of a trade and the side of a book level.
@@ -259,7 +259,10 @@ impl VenueReject {
     pub const fn is_before_venue(self) -> bool {
         matches!(
             self,
-            VenueReject::RiskRefused | VenueReject::OrderTableFull | VenueReject::DuplicateId | VenueReject::Halted
+            VenueReject::RiskRefused
+                | VenueReject::OrderTableFull
+                | VenueReject::DuplicateId
+                | VenueReject::Halted
         )
     }
 }

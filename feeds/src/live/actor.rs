@@ -8,14 +8,14 @@
 //! [`LiveStatus`] publishes a few counters with relaxed atomics for a status line on another
 //! thread (stored every `STATUS_EVERY` polls: never a cost per frame).
 
-use super::feed::LiveFeed;
+use super::feed::{LiveFeed, SymbolSync};
 use super::io::Net;
 use crate::actor::CtxSink;
 use crate::FeedStats;
 use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Poll, Source};
-use alphapulse_types::{EndOfStream, FeedEvent, Msg};
+use alphapulse_types::{EndOfStream, FeedEvent, InstrumentId, Msg};
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 
 /// Nanoseconds since the Unix epoch, read where the feed needs the time.
@@ -54,6 +54,15 @@ pub struct LiveStatus {
     pub malformed: AtomicU64,
     /// Receive time of the last frame (ns since the Unix epoch).
     pub last_frame_ts: AtomicU64,
+    /// Per configured symbol, in config order: its instrument and its [`SymbolSync`] (as `u8`).
+    pub sync: Box<[(InstrumentId, AtomicU8)]>,
+}
+
+impl LiveStatus {
+    /// Each symbol's instrument and where its sync stands, as last published.
+    pub fn symbol_sync(&self) -> impl Iterator<Item = (InstrumentId, SymbolSync)> + '_ {
+        self.sync.iter().map(|(i, s)| (*i, SymbolSync::from_u8(s.load(Ordering::Relaxed))))
+    }
 }
 
 /// Polls between two stores of [`LiveStatus`].
@@ -77,7 +86,9 @@ where
 {
     /// The actor around `feed`, reading time from `clock`, stopping when `stop` is raised.
     pub fn new(feed: LiveFeed<N>, clock: Box<dyn WallClock>, stop: Arc<AtomicBool>) -> Self {
-        LiveFeedActor { feed, clock, stop, status: Arc::default(), since_status: 0, done: false }
+        let sync = feed.symbol_sync().map(|(i, _)| (i, AtomicU8::new(0))).collect();
+        let status = Arc::new(LiveStatus { sync, ..Default::default() });
+        LiveFeedActor { feed, clock, stop, status, since_status: 0, done: false }
     }
     /// The counters a status line reads.
     pub fn status(&self) -> Arc<LiveStatus> {
@@ -100,9 +111,10 @@ where
         s.messages_emitted.store(f.emitted.iter().sum(), Ordering::Relaxed);
         s.open_connections.store(self.feed.open_connections() as u64, Ordering::Relaxed);
         let (mut n, mut synced) = (0, 0);
-        for (_, ok) in self.feed.symbol_states() {
+        for ((_, state), (_, slot)) in self.feed.symbol_sync().zip(s.sync.iter()) {
             n += 1;
-            synced += u64::from(ok);
+            synced += u64::from(state == SymbolSync::Synced);
+            slot.store(state as u8, Ordering::Relaxed);
         }
         s.symbols.store(n, Ordering::Relaxed);
         s.symbols_synced.store(synced, Ordering::Relaxed);

@@ -61,6 +61,42 @@ pub struct LiveFeed<N: Net> {
     pub(super) stopped: bool,
 }
 
+/// Where one symbol's feed stands (`LiveFeed::symbol_sync`, published in `LiveStatus`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(u8)]
+pub enum SymbolSync {
+    /// Not reported yet.
+    #[default]
+    Unknown = 0,
+    /// The book is synced (or, without a depth stream, the connection is open).
+    Synced = 1,
+    /// Connected, the book is being (re)built from a snapshot.
+    Resyncing = 2,
+    /// The connection carrying it is down: reconnecting.
+    Reconnecting = 3,
+}
+
+impl SymbolSync {
+    /// The stable name (`status` over the control socket).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SymbolSync::Unknown => "unknown",
+            SymbolSync::Synced => "synced",
+            SymbolSync::Resyncing => "resyncing",
+            SymbolSync::Reconnecting => "reconnecting",
+        }
+    }
+    /// From its number (`as u8`); unknown numbers are `Unknown`.
+    pub const fn from_u8(v: u8) -> Self {
+        match v {
+            1 => SymbolSync::Synced,
+            2 => SymbolSync::Resyncing,
+            3 => SymbolSync::Reconnecting,
+            _ => SymbolSync::Unknown,
+        }
+    }
+}
+
 impl<N: Net> LiveFeed<N> {
     /// A feed for `cfg` over `net`; the books and buffers are sized by `opts`. Every symbol must be
     /// in `instruments`. Nothing connects before the first [`Self::poll`].
@@ -156,11 +192,21 @@ impl<N: Net> LiveFeed<N> {
     /// Per configured symbol: its instrument and whether its book is synced (true for symbols
     /// without a depth stream once their connection is open).
     pub fn symbol_states(&self) -> impl Iterator<Item = (InstrumentId, bool)> + '_ {
+        self.symbol_sync().map(|(inst, s)| (inst, s == SymbolSync::Synced))
+    }
+
+    /// Per configured symbol: its instrument and where its sync stands.
+    pub fn symbol_sync(&self) -> impl Iterator<Item = (InstrumentId, SymbolSync)> + '_ {
         self.syms.iter().map(|s| {
             let open = matches!(self.groups[s.group].links[0].state, LinkState::Open(_));
             let synced =
                 if s.depth { self.dec.book_sync(s.inst).is_some_and(|b| b.is_synced()) } else { open };
-            (s.inst, synced)
+            let state = match (open, synced) {
+                (_, true) => SymbolSync::Synced,
+                (true, false) => SymbolSync::Resyncing,
+                (false, false) => SymbolSync::Reconnecting,
+            };
+            (s.inst, state)
         })
     }
 

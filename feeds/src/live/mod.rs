@@ -30,6 +30,6 @@ pub mod stats;
 
 pub use actor::{LiveFeedActor, LiveStatus, TscClock, WallClock};
 pub use config::{LiveConfig, Subscribe, Venue};
-pub use feed::{FrameTap, LiveFeed, LIVE_FILE_BASE, NO_INST};
+pub use feed::{FrameTap, LiveFeed, SymbolSync, LIVE_FILE_BASE, NO_INST};
 pub use io::{Failure, HttpIo, HttpReply, Net, WsIn, WsIo};
 pub use stats::LiveStats;

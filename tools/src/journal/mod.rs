@@ -19,7 +19,7 @@
 
 mod decode;
 mod export;
-mod read;
+pub(crate) mod read;
 mod recover;
 mod stat;
 mod tail;

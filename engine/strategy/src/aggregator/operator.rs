@@ -13,7 +13,13 @@ impl Aggregator {
     /// two-sided quote, or when ids are exhausted. It replaces any outstanding intent of the
     /// instrument as the one followed (the older one still ends by its own reports). Not while
     /// halted: the caller checks.
-    pub fn flatten(&mut self, inst: InstrumentId, event_ts: u64, now: u64, view: &MarketView) -> Option<Intent> {
+    pub fn flatten(
+        &mut self,
+        inst: InstrumentId,
+        event_ts: u64,
+        now: u64,
+        view: &MarketView,
+    ) -> Option<Intent> {
         let i = inst.index();
         let pos = self.insts.get(i)?.position;
         if pos == 0 {

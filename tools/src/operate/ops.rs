@@ -1,0 +1,337 @@
+//! Each operator command: what it asks of which actor, and the JSON it answers with (the shapes
+//! `alphapulse ctl` renders as tables).
+
+use super::health::{assess, Inputs};
+use super::{OpError, Operator};
+use alphapulse_risk::{format_limit, limit_index, parse_limit, LIMITS};
+use alphapulse_types::{
+    CtlOp, CtlReq, CtlRow, CtlText, InstrumentId, Money, OperatorCommand, ALL_INSTRUMENTS,
+};
+use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
+
+/// An operator command with its arguments (parsed by the socket server).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    Status,
+    Halt,
+    Resume,
+    Flatten,
+    CancelAll(Option<String>),
+    Limits,
+    SetLimit { name: String, value: String },
+    Positions,
+    Orders,
+    Pnl,
+    Latency,
+    StrategiesList,
+    StrategyEnable(String),
+    StrategyDisable(String),
+    StrategyLoad(String),
+    StrategySet { name: String, key: String, value: String },
+}
+
+impl Op {
+    /// The command as the journal names it.
+    pub fn command(&self) -> OperatorCommand {
+        match self {
+            Op::Status => OperatorCommand::Status,
+            Op::Halt => OperatorCommand::Halt,
+            Op::Resume => OperatorCommand::Resume,
+            Op::Flatten => OperatorCommand::Flatten,
+            Op::CancelAll(_) => OperatorCommand::CancelAll,
+            Op::Limits => OperatorCommand::Limits,
+            Op::SetLimit { .. } => OperatorCommand::SetLimit,
+            Op::Positions => OperatorCommand::Positions,
+            Op::Orders => OperatorCommand::Orders,
+            Op::Pnl => OperatorCommand::Pnl,
+            Op::Latency => OperatorCommand::Latency,
+            Op::StrategiesList => OperatorCommand::StrategiesList,
+            Op::StrategyEnable(_) => OperatorCommand::StrategyEnable,
+            Op::StrategyDisable(_) => OperatorCommand::StrategyDisable,
+            Op::StrategyLoad(_) => OperatorCommand::StrategyLoad,
+            Op::StrategySet { .. } => OperatorCommand::StrategySet,
+        }
+    }
+}
+
+/// Ask again this many times at most while cancels are still being sent (each ask sends up to
+/// `CANCEL_BATCH`; the order table holds at most 2^20 orders).
+const MAX_CANCEL_ROUNDS: usize = (1 << 20) / alphapulse_oms::control::CANCEL_BATCH + 1;
+
+fn money(raw: i64) -> String {
+    Money::from_raw(raw).to_string()
+}
+
+fn count(a: &alphapulse_runtime::Answer) -> u64 {
+    a.rows.iter().map(|(r, _)| if let CtlRow::Count(n) = r { *n } else { 0 }).sum()
+}
+
+impl Operator {
+    /// The journal's arguments of `op`: (index, instrument, value).
+    pub(crate) fn args_of(&self, op: &Op) -> (u16, InstrumentId, i64) {
+        match op {
+            Op::CancelAll(Some(s)) => (0, self.instrument(s).unwrap_or(ALL_INSTRUMENTS), 0),
+            Op::SetLimit { name, value } => match limit_index(name) {
+                Some(i) => (i as u16, ALL_INSTRUMENTS, parse_limit(i, value).unwrap_or(0)),
+                None => (0, ALL_INSTRUMENTS, 0),
+            },
+            _ => (0, ALL_INSTRUMENTS, 0),
+        }
+    }
+
+    /// Apply `op`: its result and the count the journal keeps (cancels, orders, rows).
+    pub(crate) fn run(&mut self, op: &Op) -> Result<(Value, u64), OpError> {
+        match op {
+            Op::Status => Ok((self.status(), 0)),
+            Op::Halt => self.halt(),
+            Op::Resume => {
+                for a in ["strategy", "risk", "router"] {
+                    self.ask_op(a, CtlOp::Resume)?;
+                }
+                self.halted = false;
+                Ok((json!({ "halted": false }), 0))
+            }
+            Op::Flatten => {
+                let a = self.ask_op("strategy", CtlOp::Flatten)?;
+                let n = count(&a);
+                Ok((json!({ "orders_sent": n }), n))
+            }
+            Op::CancelAll(symbol) => {
+                let inst = match symbol {
+                    Some(s) => self.instrument(s)?,
+                    None => ALL_INSTRUMENTS,
+                };
+                let n = self.cancel_all(inst)?;
+                Ok((json!({ "cancels_sent": n, "symbol": symbol }), n))
+            }
+            Op::Limits => {
+                let rows = self.limit_rows()?;
+                let n = rows.len() as u64;
+                Ok((json!({ "limits": rows }), n))
+            }
+            Op::SetLimit { name, value } => self.set_limit(name, value),
+            Op::Positions | Op::Pnl => {
+                let a = self.ask_op("risk", CtlOp::Positions)?;
+                let (mut positions, mut portfolio) = (Vec::new(), Value::Null);
+                for (row, sym) in &a.rows {
+                    match *row {
+                        CtlRow::Position { qty, avg_price, realized, unrealized, mark, .. } => positions.push(json!({
+                            "symbol": sym, "qty": qty.to_string(), "avg_price": avg_price.to_string(),
+                            "realized": money(realized), "unrealized": money(unrealized), "mark": mark.to_string(),
+                        })),
+                        CtlRow::Portfolio { cash, equity, realized, unrealized, fees, max_drawdown, fills } => {
+                            portfolio = json!({
+                                "cash": money(cash), "equity": money(equity), "realized": money(realized),
+                                "unrealized": money(unrealized), "fees": money(fees),
+                                "max_drawdown": money(max_drawdown), "fills": fills,
+                            })
+                        }
+                        _ => {}
+                    }
+                }
+                let n = positions.len() as u64;
+                Ok((json!({ "positions": positions, "portfolio": portfolio }), n))
+            }
+            Op::Orders => {
+                let a = self.ask_op("router", CtlOp::Orders)?;
+                let orders: Vec<Value> = a
+                    .rows
+                    .iter()
+                    .filter_map(|(row, state)| match *row {
+                        CtlRow::Order { id, inst, side, price, qty, filled, .. } => Some(json!({
+                            "id": id.0, "symbol": self.symbol(inst), "side": side.name(), "price": price.to_string(),
+                            "qty": qty.to_string(), "filled": filled.to_string(), "state": state,
+                        })),
+                        _ => None,
+                    })
+                    .collect();
+                let n = orders.len() as u64;
+                Ok((json!({ "orders": orders, "truncated": a.lost }), n))
+            }
+            Op::Latency => {
+                let v = self.latency.report(self.info.clock).map_err(|e| OpError::failed(format!("{e:#}")))?;
+                Ok((v, 0))
+            }
+            Op::StrategiesList => {
+                let rows = self.strategy_rows()?;
+                let n = rows.len() as u64;
+                Ok((json!({ "strategies": rows }), n))
+            }
+            Op::StrategyEnable(name) | Op::StrategyDisable(name) => {
+                let index = self.strategy_index(name)?;
+                let enable = matches!(op, Op::StrategyEnable(_));
+                let cop = if enable { CtlOp::StrategyEnable } else { CtlOp::StrategyDisable };
+                self.ask("strategy", CtlReq { index, ..CtlReq::new(0, cop, 0) })?;
+                Ok((json!({ "strategy": name, "enabled": enable }), 0))
+            }
+            Op::StrategySet { name, key, value } => {
+                let index = self.strategy_index(name)?;
+                if key.contains('\0') || value.contains('\0') || key.len() + value.len() + 1 > alphapulse_types::CTL_TEXT {
+                    return Err(OpError::failed(format!(
+                        "key and value must fit {} bytes together, without NUL",
+                        alphapulse_types::CTL_TEXT - 1
+                    )));
+                }
+                let text = CtlText::new(&format!("{key}\0{value}"));
+                self.ask("strategy", CtlReq { index, text, ..CtlReq::new(0, CtlOp::StrategySet, 0) })?;
+                Ok((json!({ "strategy": name, "key": key, "value": value }), 0))
+            }
+            Op::StrategyLoad(path) => Err(OpError::failed(format!(
+                "cannot load {path} into a running engine: list plugins in the config ([[strategy.plugins]]) and restart"
+            ))),
+        }
+    }
+
+    /// The kill switch: intents stop, risk refuses every order, the router refuses approved
+    /// decisions and cancels every working order (asked again until none is left).
+    fn halt(&mut self) -> Result<(Value, u64), OpError> {
+        let s = self.ask_op("strategy", CtlOp::Halt)?;
+        let r = self.ask_op("risk", CtlOp::Halt)?;
+        self.halted = true;
+        let router = self.ask_op("router", CtlOp::Halt)?;
+        let first = count(&router);
+        let rest = self.cancel_all(ALL_INSTRUMENTS)?;
+        // Each actor's time when it applied the halt: nothing it sends later may be an order.
+        let at = json!({ "strategy": s.at, "risk": r.at, "router": router.at });
+        Ok((json!({ "halted": true, "cancels_sent": first + rest, "applied_at": at }), first + rest))
+    }
+
+    /// Cancel every working order of `inst` (or all), a batch per request until none is left.
+    fn cancel_all(&mut self, inst: InstrumentId) -> Result<u64, OpError> {
+        let mut total = 0;
+        for _ in 0..MAX_CANCEL_ROUNDS {
+            let n = count(&self.ask("router", CtlReq { inst, ..CtlReq::new(0, CtlOp::CancelAll, 0) })?);
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+        Err(OpError::failed(format!("still cancelling after {total} cancels")))
+    }
+
+    fn limit_rows(&mut self) -> Result<Vec<Value>, OpError> {
+        let a = self.ask_op("risk", CtlOp::Limits)?;
+        Ok(a.rows
+            .iter()
+            .filter_map(|(row, _)| match *row {
+                CtlRow::Limit { index, value } => LIMITS.get(index as usize).map(|l| {
+                    json!({ "name": l.name, "value": format_limit(index as usize, value),
+                            "unit": format!("{:?}", l.unit).to_lowercase(), "help": l.help })
+                }),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn set_limit(&mut self, name: &str, value: &str) -> Result<(Value, u64), OpError> {
+        let names: Vec<&str> = LIMITS.iter().map(|l| l.name).collect();
+        let i = limit_index(name).ok_or_else(|| {
+            OpError::failed(format!("unknown limit `{name}` (limits: {})", names.join(", ")))
+        })?;
+        let raw = parse_limit(i, value).map_err(OpError::failed)?;
+        let old = self.limit_rows()?.get(i).and_then(|r| r["value"].as_str().map(str::to_string));
+        self.ask("risk", CtlReq { index: i as u16, value: raw, ..CtlReq::new(0, CtlOp::SetLimit, 0) })?;
+        Ok((json!({ "name": name, "old": old, "new": format_limit(i, raw) }), 0))
+    }
+
+    fn strategy_rows(&mut self) -> Result<Vec<Value>, OpError> {
+        let a = self.ask_op("strategy", CtlOp::Strategies)?;
+        Ok(a.rows
+            .iter()
+            .filter_map(|(row, name)| match *row {
+                CtlRow::Strategy { index, weight, enabled, faulted, signals, overruns } => Some(json!({
+                    "index": index, "name": name, "weight": weight, "enabled": enabled,
+                    "faulted": faulted, "signals": signals, "overruns": overruns,
+                })),
+                _ => None,
+            })
+            .collect())
+    }
+
+    fn strategy_index(&mut self, name: &str) -> Result<u16, OpError> {
+        let rows = self.strategy_rows()?;
+        rows.iter()
+            .find(|r| r["name"] == name)
+            .and_then(|r| r["index"].as_u64())
+            .map(|i| i as u16)
+            .ok_or_else(|| {
+                let names: Vec<&str> = rows.iter().filter_map(|r| r["name"].as_str()).collect();
+                OpError::failed(format!("unknown strategy `{name}` (strategies: {})", names.join(", ")))
+            })
+    }
+
+    /// Health, actors, rings and feed state, from what the hot threads publish.
+    pub(crate) fn status(&mut self) -> Value {
+        let board = self.port.board().clone();
+        let n = board.names.len();
+        let latest = (0..n).map(|i| board.actor(i).1).max().unwrap_or(0);
+        let mut handled = 0;
+        let mut ring_fill: f64 = 0.0;
+        let actors: Vec<Value> = (0..n)
+            .map(|i| {
+                let (h, ts) = board.actor(i);
+                handled += h;
+                let t = board.thread_of[i];
+                let first = i == 0 || board.thread_of[i - 1] != t;
+                let depth =
+                    if first && i > 0 { board.threads[t].inbound_depth.load(Ordering::Relaxed) } else { 0 };
+                ring_fill = ring_fill.max(depth as f64 / self.info.ring_capacity.max(1) as f64);
+                json!({
+                    "name": board.names[i], "thread": t, "handled": h, "queue_depth": depth,
+                    "event_ts": ts,
+                    // Behind the most advanced actor (a source handles nothing: no lag to tell).
+                    "lag_ns": (h > 0).then(|| latest.saturating_sub(ts)),
+                })
+            })
+            .collect();
+        let threads_done = board.threads.iter().filter(|t| t.done.load(Ordering::Acquire)).count();
+        let mut inputs = Inputs {
+            handled,
+            ring_fill,
+            threads_done,
+            threads: board.threads.len(),
+            unanswered: self.unanswered.clone(),
+            halted: self.halted,
+            ..Default::default()
+        };
+        let mut feeds = Vec::new();
+        if let Some(live) = &self.info.live {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos() as u64);
+            let last = live.last_frame_ts.load(Ordering::Relaxed);
+            let stale = last > 0 && now.saturating_sub(last) > self.info.stale_after.as_nanos() as u64;
+            let (mut synced, mut resyncing, mut reconnecting) = (0, 0, 0);
+            for (inst, state) in live.symbol_sync() {
+                use alphapulse_feeds::live::SymbolSync as S;
+                match state {
+                    S::Synced => synced += 1,
+                    S::Resyncing => resyncing += 1,
+                    S::Reconnecting => reconnecting += 1,
+                    S::Unknown => {}
+                }
+                let name = if stale && state == S::Synced { "stale" } else { state.name() };
+                feeds.push(json!({ "symbol": self.symbol(inst), "state": name }));
+            }
+            let total = live.sync.len();
+            self.was_synced |= total > 0 && synced == total;
+            inputs.symbols = Some((total, synced, resyncing, reconnecting));
+            inputs.was_synced = self.was_synced;
+            inputs.stale = stale;
+        }
+        let (state, reason) = assess(&inputs);
+        let (written, failed, _) = self.audit_stats();
+        json!({
+            "health": { "state": state, "reason": reason },
+            "actors": actors,
+            "feeds": feeds,
+            "halted": self.halted,
+            "uptime_s": self.started.elapsed().as_secs_f64(),
+            "control": {
+                "commands": self.seq, "ok": self.outcomes[0], "refused": self.outcomes[1],
+                "failed": self.outcomes[2], "journaled": written, "journal_failures": failed,
+            },
+        })
+    }
+}
