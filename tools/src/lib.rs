@@ -3,10 +3,12 @@
 //! [`stage::Stage`]s, statically dispatched), [`report`],
 //! [`run_journal`] (a run's journal folder and `run.json`), [`journal`] (`stat`, `tail`, `export`),
 //! [`run`] (paper trading on the live feed) and [`record`] (live frames to capture files).
+//! [`ctl`]: one command to a running engine's control socket.
 
 pub mod backtest;
 pub mod cli;
 pub mod config;
+pub mod ctl;
 pub mod journal;
 mod progress;
 pub mod record;

@@ -102,6 +102,11 @@ impl Client {
         }
     }
 
+    /// The last response line read, as received (`\n` included).
+    pub fn last_line(&self) -> &str {
+        &self.line
+    }
+
     /// The stream, for tests that write byte by byte.
     pub fn stream(&mut self) -> &mut UnixStream {
         &mut self.writer

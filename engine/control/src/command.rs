@@ -120,7 +120,7 @@ pub enum ParseError {
     #[error("unknown command `{0}`; `help` lists every command")]
     Unknown(String),
     /// A known command with wrong arguments.
-    #[error("{command}: {message} (usage: {command} {usage})")]
+    #[error("{command}: {message} (usage: {})", usage_line(.command, .usage))]
     BadArgs { command: &'static str, usage: &'static str, message: String },
 }
 
@@ -220,6 +220,14 @@ impl Command {
     /// The lowest level allowed to run it.
     pub fn level(&self) -> Level {
         self.spec().level
+    }
+}
+
+fn usage_line(command: &str, usage: &str) -> String {
+    if usage.is_empty() {
+        command.to_string()
+    } else {
+        format!("{command} {usage}")
     }
 }
 
