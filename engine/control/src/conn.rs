@@ -5,7 +5,7 @@
 //! and the connection stays usable. A line's `\r` before the `\n` is dropped; empty lines are
 //! ignored (a console's stray Enter).
 
-use crate::server::Peer;
+use crate::handler::Peer;
 use std::io::{self, Read, Write};
 use std::time::Instant;
 

@@ -9,9 +9,10 @@
 //!   (what the engine's handler fills in);
 //! - [`config`]: the `[control]` table ([`ControlConfig`]);
 //! - `socket`: creating the socket file safely (directory checks, stale/live socket, modes);
-//! - [`server`]: the single-threaded mio loop ([`ControlServer`]), the [`Handler`] the engine
-//!   implements (apply a command, journal it), [`Peer`], [`Counters`]; `conn`: one connection's
+//! - [`server`]: the single-threaded mio loop ([`ControlServer`]); `conn`: one connection's
 //!   bounded buffers and line framing;
+//! - [`handler`]: the [`Handler`] the engine implements (apply a command, journal it), the
+//!   [`Peer`] asking, the [`Audit`] record, the shared [`Counters`];
 //! - [`client`]: a blocking [`Client`].
 //!
 //! ```no_run
@@ -38,6 +39,7 @@ pub mod command;
 pub mod config;
 mod conn;
 mod error;
+pub mod handler;
 pub mod protocol;
 pub mod server;
 mod socket;
@@ -46,5 +48,6 @@ pub use client::{Client, ClientError};
 pub use command::{Command, CommandSpec, Level, ParseError, COMMANDS};
 pub use config::{ConfigError, ControlConfig};
 pub use error::{CommandError, ControlError};
+pub use handler::{Audit, Counters, CountersSnapshot, Handler, Peer};
 pub use protocol::{ErrorBody, ErrorKind, RawRequest, Response};
-pub use server::{Audit, ControlServer, Counters, CountersSnapshot, Handler, Peer, ServerHandle};
+pub use server::{ControlServer, ServerHandle};

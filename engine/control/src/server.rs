@@ -6,17 +6,17 @@
 use crate::command::{Command, Level, ParseError, COMMANDS};
 use crate::config::ControlConfig;
 use crate::conn::{Conn, Line, OUT_HIGH_WATER};
-use crate::error::{CommandError, ControlError};
+use crate::error::ControlError;
+use crate::handler::{Audit, Counters, Handler, Peer};
 use crate::protocol::{ErrorKind, RawRequest, Response};
 use crate::socket::{self, SocketFile};
 use mio::net::UnixListener;
 use mio::{Events, Interest, Poll, Token};
-use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -25,84 +25,6 @@ use std::time::{Duration, Instant};
 pub const TICK: Duration = Duration::from_millis(50);
 
 const LISTENER: Token = Token(0);
-
-/// Who is asking: read with SO_PEERCRED when the connection was accepted.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Peer {
-    /// A number per connection, from 1.
-    pub conn: u64,
-    pub uid: u32,
-    pub gid: u32,
-    pub pid: i32,
-    /// From `control.users` (None: refused).
-    pub level: Option<Level>,
-}
-
-/// One request and its answer, for the journal: every request, refused and malformed ones too,
-/// and every refused connection (`raw` empty, no command).
-#[derive(Debug)]
-pub struct Audit<'a> {
-    pub peer: &'a Peer,
-    /// The request line as received (lossy UTF-8).
-    pub raw: &'a str,
-    /// The command, when the line parsed.
-    pub command: Option<&'a Command>,
-    pub response: &'a Response,
-}
-
-/// The engine side: applies commands and journals them. `help` never reaches `handle`.
-pub trait Handler {
-    /// Apply `command` (its level already checked) and return its result (shapes in
-    /// [`crate::protocol`]); called on the server's thread.
-    fn handle(&mut self, peer: &Peer, command: &Command) -> Result<Value, CommandError>;
-    /// Journal a request, its peer and its outcome.
-    fn audit(&mut self, _audit: &Audit<'_>) {}
-}
-
-/// The server's counters, readable from any thread (e.g. by the handler for `status`).
-#[derive(Debug, Default)]
-pub struct Counters {
-    pub connections: AtomicU64,
-    pub open: AtomicU64,
-    pub requests: AtomicU64,
-    pub refused: AtomicU64,
-    pub errors: AtomicU64,
-    pub dropped: AtomicU64,
-    pub timeouts: AtomicU64,
-}
-
-/// A copy of [`Counters`], as `status` shows it under `control`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct CountersSnapshot {
-    /// Connections accepted.
-    pub connections: u64,
-    /// Connections open now.
-    pub open: u64,
-    /// Request lines answered (malformed ones included).
-    pub requests: u64,
-    /// Refused: a connection from a uid not allowed, or a command above the peer's level.
-    pub refused: u64,
-    /// Other error responses.
-    pub errors: u64,
-    /// Connections dropped: output not read within the idle timeout, or a broken socket.
-    pub dropped: u64,
-    /// Connections closed for idleness or an unfinished request.
-    pub timeouts: u64,
-}
-
-impl Counters {
-    pub fn snapshot(&self) -> CountersSnapshot {
-        CountersSnapshot {
-            connections: self.connections.load(Relaxed),
-            open: self.open.load(Relaxed),
-            requests: self.requests.load(Relaxed),
-            refused: self.refused.load(Relaxed),
-            errors: self.errors.load(Relaxed),
-            dropped: self.dropped.load(Relaxed),
-            timeouts: self.timeouts.load(Relaxed),
-        }
-    }
-}
 
 /// A bound control socket and its connections.
 pub struct ControlServer {
@@ -114,6 +36,8 @@ pub struct ControlServer {
     conns: Vec<Option<Conn>>,
     free: Vec<usize>,
     next_conn: u64,
+    /// An accept failed (out of descriptors): try again on the next wake.
+    accept_retry: bool,
     counters: Arc<Counters>,
     // Last: the file goes when everything else is closed.
     _file: SocketFile,
@@ -136,6 +60,7 @@ impl ControlServer {
             conns: Vec::new(),
             free: Vec::new(),
             next_conn: 1,
+            accept_retry: false,
             counters: Arc::new(Counters::default()),
             _file: file,
         })
@@ -167,6 +92,9 @@ impl ControlServer {
                     Token(t) => self.pump(t - 1, handler, now),
                 }
             }
+            if self.accept_retry {
+                self.accept(handler, Instant::now());
+            }
             self.expire(Instant::now());
         }
         Ok(())
@@ -188,11 +116,16 @@ impl ControlServer {
     }
 
     fn accept(&mut self, handler: &mut dyn Handler, now: Instant) {
+        self.accept_retry = false;
         loop {
             let mut stream = match self.listener.accept() {
                 Ok((s, _)) => s,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
-                Err(_) => return, // EMFILE and the like: try again on the next event
+                Err(_) => {
+                    // EMFILE and the like: no new event will say so again; retry every tick.
+                    self.accept_retry = true;
+                    return;
+                }
             };
             self.counters.connections.fetch_add(1, Relaxed);
             let conn = self.next_conn;
@@ -395,9 +328,15 @@ fn execute(peer: &Peer, cmd: &Command, id: Value, handler: &mut dyn Handler) -> 
     if *cmd == Command::Help {
         return Response::ok(id, serde_json::json!({ "commands": COMMANDS }));
     }
-    match handler.handle(peer, cmd) {
-        Ok(v) => Response::ok(id, v),
-        Err(e) => Response::error(id, e.kind, e.message),
+    // A panicking handler costs this command, not the control socket.
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler.handle(peer, cmd))) {
+        Ok(Ok(v)) => Response::ok(id, v),
+        Ok(Err(e)) => Response::error(id, e.kind, e.message),
+        Err(_) => Response::error(
+            id,
+            ErrorKind::Failed,
+            format!("`{}`: the engine's handler panicked", cmd.spec().name),
+        ),
     }
 }
 

@@ -134,3 +134,16 @@ fn bad_arguments_failures_and_audit() {
     assert_eq!(seen.audits[9].2, None);
     assert_eq!(counters.snapshot().errors, 9);
 }
+
+#[test]
+fn a_panicking_handler_fails_the_command_not_the_socket() {
+    let dir = TempDir::new("panic");
+    let (server, _seen, _) = start(&config(&dir));
+    let mut c = Client::connect(&dir.socket(), Duration::from_secs(5)).unwrap();
+    let r = c.request("strategies", &s(&["load", "/panic"])).unwrap();
+    assert_eq!(kind(&r), Some(ErrorKind::Failed), "{r:?}");
+    assert!(r.error.unwrap().message.contains("panicked"));
+    assert!(c.request("status", &[]).unwrap().ok);
+    assert!(Client::connect(&dir.socket(), Duration::from_secs(5)).unwrap().request("pnl", &[]).unwrap().ok);
+    server.stop().unwrap();
+}

@@ -17,7 +17,8 @@ pub struct Seen {
     pub audits: Vec<(u32, String, Option<ErrorKind>)>,
 }
 
-/// Answers `{"cmd": "<Debug of the command>", "conn": n}`; `set-limit X bad` fails.
+/// Answers `{"cmd": "<Debug of the command>", "conn": n}`; `set-limit X bad` fails,
+/// `strategies load /panic` panics.
 pub struct Mock {
     pub seen: Arc<Mutex<Seen>>,
 }
@@ -25,6 +26,9 @@ pub struct Mock {
 impl Handler for Mock {
     fn handle(&mut self, peer: &Peer, command: &Command) -> Result<Value, CommandError> {
         self.seen.lock().unwrap().handled.push((peer.uid, command.clone()));
+        if *command == (Command::StrategiesLoad { path: "/panic".into() }) {
+            panic!("mock handler told to panic");
+        }
         if let Command::SetLimit { value, .. } = command {
             if value == "bad" {
                 return Err(CommandError::failed(format!("limit value `{value}` is not a number")));
