@@ -100,9 +100,13 @@ fn inline(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Null => "-".into(),
         Value::Array(a) => a.iter().map(inline).collect::<Vec<_>>().join(","),
-        Value::Object(m) => {
-            m.iter().map(|(k, v)| format!("{k}={}", inline_nested(v))).collect::<Vec<_>>().join(" ")
-        }
+        // Empty values left out: `health  state=Healthy`, not `reason= state=Healthy`.
+        Value::Object(m) => m
+            .iter()
+            .filter(|(_, v)| !v.is_null() && v.as_str() != Some(""))
+            .map(|(k, v)| format!("{k}={}", inline_nested(v)))
+            .collect::<Vec<_>>()
+            .join(" "),
         other => other.to_string(),
     }
 }
@@ -201,6 +205,8 @@ mod tests {
         assert!(text.contains("  NAME  THREAD  HANDLED  QUEUE_DEPTH  LAG_NS\n"), "{text}");
         assert!(text.contains("  feed       0    12345            0       7\n"), "{text}");
         assert!(text.contains("(feeds: none)"), "{text}");
+        let quiet = json!({"health": {"state": "Healthy", "reason": ""}});
+        assert_eq!(render("status", &quiet), "health  state=Healthy\n");
         let ack = json!({"applied": true, "acks": [{"actor": "risk", "at_ns": 5}], "cancelled": 3});
         let text = render("cancel-all", &ack);
         assert!(text.contains("applied    true") && text.contains("cancelled  3"), "{text}");
