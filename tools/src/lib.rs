@@ -2,12 +2,14 @@
 //! the same code paths: [`backtest`] (wiring the chain from a [`config::Config`] out of
 //! [`stage::Stage`]s, statically dispatched), [`report`],
 //! [`run_journal`] (a run's journal folder and `run.json`), [`journal`] (`stat`, `tail`, `export`),
-//! [`run`] (paper trading on the live feed), [`record`] (live frames to capture files) and
-//! [`operate`] (what each operator command does to a running chain).
+//! [`run`] (paper trading on the live feed), [`record`] (live frames to capture files),
+//! [`operate`] (what each operator command does to a running chain, behind the control socket)
+//! and [`ctl`] (one command to a running engine's control socket).
 
 pub mod backtest;
 pub mod cli;
 pub mod config;
+pub mod ctl;
 pub mod journal;
 pub mod operate;
 mod progress;

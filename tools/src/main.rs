@@ -3,7 +3,9 @@
 //! Subcommands live one per module; each parses its own arguments (clap) and returns an exit code.
 //! Exit codes: 0 success, 1 the work failed (bad data, runtime error), 2 bad usage or config,
 //! 3 a backtest read damaged input (`backtest --accept-damaged` exits 0 instead).
+//! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
+use alphapulse_tools::ctl;
 use alphapulse_tools::{backtest, config, journal, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +39,9 @@ enum Command {
     Record(record::Args),
     /// Inspect a run's journal: `stat`, `tail [-f]`, `export --format jsonl|csv`.
     Journal(journal::Args),
+    /// Send a command to a running engine's control socket (status, halt, positions, set-limit, …;
+    /// `alphapulse ctl --help` lists them with their levels and exit codes).
+    Ctl(ctl::Args),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +51,7 @@ fn main() -> ExitCode {
         Command::Run(args) => run::main(args),
         Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),
+        Command::Ctl(args) => ctl::main(args),
     };
     match result {
         Ok(code) => code,
