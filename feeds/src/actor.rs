@@ -175,6 +175,8 @@ pub struct FeedActor {
     /// Hold end-of-stream back at the end of the data until this flag is raised (an operator
     /// inspects the final state over the control socket meanwhile).
     hold: Option<Arc<AtomicBool>>,
+    /// The hold flag was raised before the end of the data: the replay ended there.
+    stopped_early: bool,
 }
 
 /// Replay pacing: the capture's receive times, scaled by `speed`, against the wall clock.
@@ -197,9 +199,15 @@ impl FeedActor {
     }
 
     /// At the end of the data, send no end-of-stream (the chain stays up, idle) until `until` is
-    /// raised.
+    /// raised; raised before the end, the replay ends there (end-of-stream at once: the rest of
+    /// the data is not read, as when an operator stops a paper run).
     pub fn hold_at_end(&mut self, until: Arc<AtomicBool>) {
         self.hold = Some(until);
+    }
+
+    /// True if the replay was stopped (see [`FeedActor::hold_at_end`]) before the end of the data.
+    pub fn stopped_early(&self) -> bool {
+        self.stopped_early
     }
 
     /// True while the data is exhausted and end-of-stream is held back.
@@ -223,6 +231,7 @@ impl FeedActor {
             done: false,
             pace: None,
             hold: None,
+            stopped_early: false,
         })
     }
     /// Counters so far.
@@ -289,6 +298,14 @@ impl Source for FeedActor {
                 }
                 None => Poll::Done,
             };
+        }
+        if self.hold.as_ref().is_some_and(|h| h.load(Ordering::Relaxed)) {
+            // Stopped before the end of the data.
+            self.done = true;
+            self.hold = None;
+            self.stopped_early = true;
+            let _ = ctx.down(Msg::Eos(EndOfStream { ts: self.replay.last_local_ts() }));
+            return Poll::Done;
         }
         if let Some(p) = &mut self.pace {
             if p.wait_until.is_some_and(|t| std::time::Instant::now() < t) {

@@ -81,6 +81,17 @@ pub struct Args {
     /// Never applies to --journal DIR.
     #[arg(long, value_name = "N")]
     pub keep_runs: Option<usize>,
+    /// Serve the control socket while the backtest runs (`alphapulse ctl` steers it), and at the
+    /// end of the data keep the engine up for the operator until SIGINT or SIGTERM; then the
+    /// report. See `--pace`.
+    #[arg(long)]
+    pub control: bool,
+    /// Replay at N× the capture's pace (receive times against the wall clock) instead of as fast
+    /// as possible, so an operator can steer the run as it goes (e.g. `--pace 10`).
+    #[arg(long, value_name = "N", requires = "control")]
+    pub pace: Option<f64>,
+    #[command(flatten)]
+    pub control_args: crate::cli::ControlArgs,
 }
 
 /// Exit status of a backtest that read a damaged input file (without `--accept-damaged`).
@@ -123,6 +134,12 @@ pub fn resolve_noting(args: &Args, notes: &mut Vec<String>) -> Result<Config, Co
         cfg.exchange_info = args.exchange_info.clone();
     }
     args.placement.apply(&mut cfg.placement);
+    args.control_args.apply(&mut cfg.control)?;
+    if let Some(p) = args.pace {
+        if !(p > 0.0 && p.is_finite()) {
+            return Err(ConfigError::Usage(format!("--pace {p}: must be a positive number")));
+        }
+    }
     if let Some(k) = args.keep_runs {
         cfg.journal.keep_runs = k;
     }
@@ -471,6 +488,11 @@ pub fn execute_controlled(
         }
     };
     drop(bar);
+    if out.actor::<FeedActor>().is_some_and(FeedActor::stopped_early) {
+        eprintln!(
+            "note: stopped (SIGINT/SIGTERM) before the end of the data: the report covers the frames read"
+        );
+    }
     if let Some(e) = out.actor::<JournalFeed>().and_then(|f| f.error()) {
         if !opts.accept_incomplete {
             anyhow::bail!("the replay stopped at a bad record: {e}");
@@ -491,7 +513,26 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         // Only the default location is pruned; this run's folder does not exist yet.
         prune_default_runs(cfg.journal.keep_runs);
     }
-    let report = execute_with(&cfg, &opts)?;
+    let control = if args.control {
+        // SIGINT/SIGTERM end the held run (the report is printed as usual).
+        let hold = crate::run::stop_on_signals()?;
+        let (c, path) = crate::operate::serve::socket_control(
+            &cfg.control,
+            args.pace,
+            Some(hold),
+            std::time::Duration::from_secs(5),
+        )?;
+        eprintln!(
+            "control socket {} (alphapulse ctl --socket {} status); the engine stays up at the end of \
+             the data until Ctrl-C or SIGTERM",
+            path.display(),
+            path.display()
+        );
+        Some(c)
+    } else {
+        None
+    };
+    let report = execute_controlled(&cfg, &opts, control)?;
     for w in report.warnings() {
         eprintln!("warning: {w}");
     }

@@ -63,3 +63,25 @@ impl JournalArgs {
         self.journal.is_none() && !self.no_journal
     }
 }
+
+/// `--control-socket PATH`: where the control socket goes (overrides `[control].socket`).
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct ControlArgs {
+    /// The control socket's path (absolute; default `[control].socket`, else
+    /// $XDG_RUNTIME_DIR/alphapulse/control.sock, else /tmp/alphapulse-<uid>/control.sock).
+    /// `alphapulse ctl --socket PATH` reaches it.
+    #[arg(long, value_name = "PATH")]
+    pub control_socket: Option<PathBuf>,
+}
+
+impl ControlArgs {
+    /// Apply the option to the config's `[control]` table.
+    pub fn apply(&self, c: &mut alphapulse_control::ControlConfig) -> Result<(), crate::config::ConfigError> {
+        if let Some(p) = &self.control_socket {
+            c.socket = Some(p.clone());
+            c.validate()
+                .map_err(|e| crate::config::ConfigError::Invalid { key: e.key, message: e.message })?;
+        }
+        Ok(())
+    }
+}

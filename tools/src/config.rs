@@ -49,6 +49,8 @@ pub struct Config {
     pub router: RouterConfig,
     pub sim: SimConfig,
     pub journal: JournalConfig,
+    /// The control socket of `run` and `backtest --control` (path, who may do what, limits).
+    pub control: alphapulse_control::ControlConfig,
 }
 
 /// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).
@@ -127,6 +129,9 @@ impl Config {
         self.router.validate().map_err(key("router"))?;
         self.sim.validate().map_err(key("sim"))?;
         self.journal.stream().validate().map_err(key("journal"))?;
+        if let Err(e) = self.control.validate() {
+            return Err(ConfigError::Invalid { key: e.key, message: e.message });
+        }
         self.check_open_orders()?;
         self.check_level_capacity()
     }

@@ -10,8 +10,10 @@
 //! printed as a backtest's is.
 
 use crate::backtest::{self, CHAIN};
-use crate::cli::{JournalArgs, PlacementArgs};
+use crate::cli::{ControlArgs, JournalArgs, PlacementArgs};
 use crate::config::{Config, ConfigError};
+use crate::operate::serve::socket_control;
+use crate::operate::{run_steered, ControlRun, RunInfo};
 use crate::record::{describe, open_recorder, Recording};
 use crate::report::Report;
 use crate::run_journal;
@@ -61,6 +63,11 @@ pub struct Args {
     pub quiet: bool,
     #[command(flatten)]
     pub journal: JournalArgs,
+    /// Do not serve the control socket (by default a paper run serves it: `alphapulse ctl`).
+    #[arg(long)]
+    pub no_control: bool,
+    #[command(flatten)]
+    pub control: ControlArgs,
 }
 
 /// The config of a paper run: the file (or defaults) with the command line's overrides.
@@ -73,6 +80,7 @@ pub fn resolve(args: &Args) -> Result<Config, ConfigError> {
         cfg.exchange_info = args.exchange_info.clone();
     }
     args.placement.apply(&mut cfg.placement);
+    args.control.apply(&mut cfg.control)?;
     if let Some(d) = args.duration {
         if !(d > 0.0 && d.is_finite()) {
             return Err(ConfigError::Usage(format!("--duration {d}: must be a positive number of seconds")));
@@ -106,6 +114,18 @@ pub fn execute(
     record: Option<PathBuf>,
     status: bool,
 ) -> anyhow::Result<Outcome> {
+    execute_controlled(cfg, stop, journal, record, status, None)
+}
+
+/// [`execute`], steered over the control plane by `control` (the control socket, by default).
+pub fn execute_controlled(
+    cfg: &Config,
+    stop: Arc<AtomicBool>,
+    journal: Option<PathBuf>,
+    record: Option<PathBuf>,
+    status: bool,
+    control: Option<ControlRun>,
+) -> anyhow::Result<Outcome> {
     let table: InstrumentTable = backtest::instruments(cfg)?;
     let net = BinanceNet::new(&cfg.live).context("preparing the connections")?;
     let opts = FeedOptions::from_config(&cfg.feed);
@@ -132,8 +152,22 @@ pub fn execute(
         }
         None => None,
     };
-    let line = StatusLine::start("paper", live_status, status, Duration::from_secs(10));
-    let out: RunOutput<Stage> = run_with(actors, &placement, Default::default(), spec.as_ref())?;
+    let line = StatusLine::start("paper", live_status.clone(), status, Duration::from_secs(10));
+    let out: RunOutput<Stage> = match control {
+        None => run_with(actors, &placement, Default::default(), spec.as_ref())?,
+        Some(c) => {
+            let info = RunInfo {
+                symbols: table.iter().map(|i| i.symbol.clone()).collect(),
+                live: Some(live_status),
+                ring_capacity: placement.ring_capacity,
+                clock: if placement.clock == ClockKind::Tsc { "tsc" } else { "event" },
+                journal: journal.clone(),
+                halted: cfg.risk.halted,
+                stale_after: c.stale_after,
+            };
+            run_steered(actors, &placement, spec.as_ref(), info, c)?
+        }
+    };
     drop(line);
     let report = Report::from_run(cfg, &table, &placement, &out)?;
     // The tap lives in the feed: the recorder closes once the actors are gone.
@@ -179,7 +213,16 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         cfg.live.ws_url,
         cfg.live.rest_url
     );
-    let out = execute(&cfg, stop, journal, args.record.clone(), !args.quiet && !args.json)?;
+    let control = if args.no_control {
+        None
+    } else {
+        let stale = Duration::from_millis(cfg.live.stall_timeout_ms.max(1000));
+        let (c, path) = socket_control(&cfg.control, None, None, stale)?;
+        eprintln!("control socket {} (alphapulse ctl --socket {} status)", path.display(), path.display());
+        Some(c)
+    };
+    let out =
+        execute_controlled(&cfg, stop, journal, args.record.clone(), !args.quiet && !args.json, control)?;
     for w in out.report.warnings() {
         eprintln!("warning: {w}");
     }

@@ -101,6 +101,7 @@ fn every_command_against_a_paced_replay_and_no_order_after_halt() {
         timeout: Duration::from_secs(10),
         stale_after: Duration::from_secs(5),
         serve: Box::new(move |o| script(o, h, tx)),
+        stop: None,
     };
     let opts = RunOptions { journal: Some(journal.clone()), ..RunOptions::default() };
     let report = execute_controlled(&cfg, &opts, Some(control)).unwrap();
@@ -127,10 +128,17 @@ fn every_command_against_a_paced_replay_and_no_order_after_halt() {
     // Flatten is refused while halted, with the reason.
     assert!(get(16).unwrap_err().message.contains("resume"));
     let flatten = ok(18);
-    assert!(flatten["orders_sent"].as_u64().unwrap() <= 1);
+    assert!(flatten["orders"].as_u64().unwrap() <= 1);
+    // Pnl: the portfolio's figures, each symbol's below.
+    let pnl = ok(3);
+    assert!(pnl["fills"].as_u64() >= pos["portfolio"]["fills"].as_u64(), "{pnl}");
+    assert!(pnl["by_symbol"].is_array());
     // After the last halt no order left the router: every `New` in its stream is older.
     let halt = ok(19);
-    let router_at = halt["applied_at"]["router"].as_u64().unwrap();
+    let acks = halt["acks"].as_array().unwrap();
+    let names: Vec<&str> = acks.iter().map(|a| a["actor"].as_str().unwrap()).collect();
+    assert_eq!(names, ["strategy", "risk", "router"], "{halt}");
+    let router_at = acks[2]["at_ns"].as_u64().unwrap();
     let news: Vec<u64> = records(&journal.join("router"))
         .iter()
         .filter_map(|m| if let Msg::New(n) = m { Some(n.ts) } else { None })

@@ -37,15 +37,17 @@
 //! | command | result |
 //! |---|---|
 //! | `help` | `{"commands": [{"name", "level", "usage", "help"}]}` |
-//! | `status` | `{"health": {"state": "Healthy", "reason": "…"}, "mode": "paper"\|"backtest", "halted": bool, "uptime_s", "actors": [{"name", "thread", "handled", "queue_depth", "lag_ns"}], "feeds": [{"symbol", "state"}], "control": {"connections", "open", "requests", "refused", "errors", "dropped", "timeouts"}}` |
+//! | `status` | `{"health": {"state": "Healthy", "reason": "…"}, "halted": bool, "uptime_s", "actors": [{"name", "thread", "handled", "queue_depth", "event_ts", "lag_ns"}], "feeds": [{"symbol", "state"}], "control": {"commands", "ok", "refused", "failed", "journaled", "journal_failures", "connections", "open", "requests", "errors", "dropped", "timeouts"}}` |
 //! | `limits` | `{"limits": [{"name", "value", "unit", "help"}]}` |
-//! | `positions` | `{"positions": [{"symbol", "qty", "avg_price", "realized", "unrealized"}], "cash", "equity"}` |
-//! | `orders` | `{"orders": [{"id", "symbol", "side", "price", "qty", "filled", "state", "strategy", "age_ms"}]}` |
-//! | `pnl` | `{"realized", "unrealized", "fees", "equity", "drawdown", "by_symbol": [{"symbol", "realized", "unrealized"}]}` |
-//! | `latency` | `{"stages": [{"name", "count", "p50_ns", "p99_ns", "p999_ns", "max_ns"}]}` |
-//! | `strategies list` | `{"strategies": [{"name", "kind", "enabled", "symbols", "params": {KEY: VALUE}}]}` |
-//! | `halt`, `resume`, `flatten`, `cancel-all`, `strategies enable\|disable\|load\|set` | `{"applied": true, "acks": [{"actor", "at_ns"}], "detail": "…"}` plus, where it applies, `"cancelled": n`, `"orders": n` |
+//! | `positions` | `{"positions": [{"symbol", "qty", "avg_price", "realized", "unrealized", "mark"}], "portfolio": {"cash", "equity", "realized", "unrealized", "fees", "max_drawdown", "fills"}}` |
+//! | `orders` | `{"orders": [{"id", "symbol", "side", "price", "qty", "filled", "state"}], "truncated": n}` |
+//! | `pnl` | `{"cash", "equity", "realized", "unrealized", "fees", "max_drawdown", "fills", "by_symbol": [{"symbol", "realized", "unrealized"}]}` |
+//! | `latency` | `{"clock": "event"\|"tsc", "stages": [{"name", "count", "p50_ns", "p99_ns", "p999_ns", "max_ns", "clock_backwards"}], "note"}` |
+//! | `strategies list` | `{"strategies": [{"index", "name", "weight", "enabled", "faulted", "signals", "overruns"}]}` |
+//! | `halt`, `resume`, `flatten`, `cancel-all`, `strategies enable\|disable\|set` | `{"applied": true, "acks": [{"actor", "at_ns"}]}` plus, where it applies, `"cancelled": n` (halt, cancel-all), `"orders": n` (flatten) |
 //! | `set-limit` | `{"applied": true, "name", "old", "new", "acks": [{"actor", "at_ns"}]}` |
+//!
+//! The engine's side (what each command does to the running chain) is `alphapulse_tools::operate`.
 //!
 //! A command that changes state is answered once every actor it concerns acknowledged it (`acks`).
 

@@ -59,7 +59,7 @@ impl Latency {
     pub fn report(&mut self, clock: &str) -> anyhow::Result<Value> {
         let Some(dir) = &self.dir else {
             return Ok(
-                json!({ "clock": clock, "hops": [], "note": "the run is not journaled: no latency figures" }),
+                json!({ "clock": clock, "stages": [], "note": "the run is not journaled: no latency figures" }),
             );
         };
         for h in &mut self.hops {
@@ -91,7 +91,7 @@ impl Latency {
             .map(|h| {
                 let q = |p: f64| if h.hist.is_empty() { 0 } else { h.hist.value_at_quantile(p) };
                 json!({
-                    "hop": h.name,
+                    "name": h.name,
                     "count": h.hist.len(),
                     "p50_ns": q(0.50),
                     "p99_ns": q(0.99),
@@ -101,6 +101,13 @@ impl Latency {
                 })
             })
             .collect();
-        Ok(json!({ "clock": clock, "hops": hops }))
+        let mut v = json!({ "clock": clock, "stages": hops });
+        if clock == "event" {
+            v["note"] = json!(
+                "event time: each actor's clock is the event it handles, so every stage is 0 by construction; \
+                 a TSC clock ([placement] clock = \"tsc\") measures wall time"
+            );
+        }
+        Ok(v)
     }
 }

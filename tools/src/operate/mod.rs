@@ -12,12 +12,14 @@
 //!
 //! - [`health`]: the health state machine `status` reports;
 //! - [`latency`]: per-hop percentiles from the journal;
-//! - [`audit`]: the `control` journal stream.
+//! - [`audit`]: the `control` journal stream;
+//! - [`serve`]: the operator behind the control socket (`alphapulse_control`'s handler).
 
 pub mod audit;
 pub mod health;
 pub mod latency;
 mod ops;
+pub mod serve;
 
 use crate::stage::Stage;
 use alphapulse_feeds::live::LiveStatus;
@@ -74,8 +76,10 @@ pub struct ControlRun {
     /// A live feed with no frame for this long is reported stale.
     pub stale_after: Duration,
     /// Runs on the control thread (`ap-control`) with the run's operator; returns once
-    /// [`Operator::run_ended`] (or sooner).
+    /// [`Operator::run_ended`] or `stop` is raised.
     pub serve: Box<dyn FnOnce(Operator) + Send>,
+    /// Raised when the run has ended (for a `serve` that waits on a flag).
+    pub stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 /// Start the control thread of a run: `control.serve` with an operator over `port`.
@@ -101,6 +105,7 @@ pub fn run_steered(
     let names: Vec<&'static str> = actors.iter().map(|a| a.name()).collect();
     let (port, plane) = control_plane(&names, &threads_of(placement));
     let board = plane.board().clone();
+    let stop = control.stop.clone();
     let thread = start(port, info, control)?;
     let out =
         run_controlled(actors, placement, Default::default(), journal, Clock::new(placement.clock), plane);
@@ -108,6 +113,9 @@ pub fn run_steered(
     // none to do so.
     for t in &board.threads {
         t.done.store(true, std::sync::atomic::Ordering::Release);
+    }
+    if let Some(s) = stop {
+        s.store(true, std::sync::atomic::Ordering::Release);
     }
     if thread.join().is_err() {
         eprintln!("warning: the control thread panicked");

@@ -4,6 +4,7 @@
 use super::health::{assess, Inputs};
 use super::{OpError, Operator};
 use alphapulse_risk::{format_limit, limit_index, parse_limit, LIMITS};
+use alphapulse_runtime::Answer;
 use alphapulse_types::{
     CtlOp, CtlReq, CtlRow, CtlText, InstrumentId, Money, OperatorCommand, ALL_INSTRUMENTS,
 };
@@ -63,7 +64,12 @@ fn money(raw: i64) -> String {
     Money::from_raw(raw).to_string()
 }
 
-fn count(a: &alphapulse_runtime::Answer) -> u64 {
+/// An actor's acknowledgement: its name and its time when it applied the command.
+fn ack(actor: &str, a: &Answer) -> Value {
+    json!({ "actor": actor, "at_ns": a.at })
+}
+
+fn count(a: &Answer) -> u64 {
     a.rows.iter().map(|(r, _)| if let CtlRow::Count(n) = r { *n } else { 0 }).sum()
 }
 
@@ -86,24 +92,26 @@ impl Operator {
             Op::Status => Ok((self.status(), 0)),
             Op::Halt => self.halt(),
             Op::Resume => {
+                let mut acks = Vec::new();
                 for a in ["strategy", "risk", "router"] {
-                    self.ask_op(a, CtlOp::Resume)?;
+                    acks.push(ack(a, &self.ask_op(a, CtlOp::Resume)?));
                 }
                 self.halted = false;
-                Ok((json!({ "halted": false }), 0))
+                Ok((json!({ "applied": true, "acks": acks }), 0))
             }
             Op::Flatten => {
                 let a = self.ask_op("strategy", CtlOp::Flatten)?;
                 let n = count(&a);
-                Ok((json!({ "orders_sent": n }), n))
+                Ok((json!({ "applied": true, "acks": [ack("strategy", &a)], "orders": n }), n))
             }
             Op::CancelAll(symbol) => {
                 let inst = match symbol {
                     Some(s) => self.instrument(s)?,
                     None => ALL_INSTRUMENTS,
                 };
-                let n = self.cancel_all(inst)?;
-                Ok((json!({ "cancels_sent": n, "symbol": symbol }), n))
+                let (n, last) = self.cancel_all(inst)?;
+                let acks = [ack("router", &last)];
+                Ok((json!({ "applied": true, "acks": acks, "cancelled": n, "symbol": symbol }), n))
             }
             Op::Limits => {
                 let rows = self.limit_rows()?;
@@ -131,6 +139,18 @@ impl Operator {
                     }
                 }
                 let n = positions.len() as u64;
+                if *op == Op::Pnl {
+                    // The portfolio's figures at the top, each symbol's PnL below.
+                    let by_symbol: Vec<Value> = positions
+                        .iter()
+                        .map(|p| json!({ "symbol": p["symbol"], "realized": p["realized"], "unrealized": p["unrealized"] }))
+                        .collect();
+                    let mut v = portfolio;
+                    if let Some(o) = v.as_object_mut() {
+                        o.insert("by_symbol".into(), Value::Array(by_symbol));
+                    }
+                    return Ok((v, n));
+                }
                 Ok((json!({ "positions": positions, "portfolio": portfolio }), n))
             }
             Op::Orders => {
@@ -162,8 +182,8 @@ impl Operator {
                 let index = self.strategy_index(name)?;
                 let enable = matches!(op, Op::StrategyEnable(_));
                 let cop = if enable { CtlOp::StrategyEnable } else { CtlOp::StrategyDisable };
-                self.ask("strategy", CtlReq { index, ..CtlReq::new(0, cop, 0) })?;
-                Ok((json!({ "strategy": name, "enabled": enable }), 0))
+                let a = self.ask("strategy", CtlReq { index, ..CtlReq::new(0, cop, 0) })?;
+                Ok((json!({ "applied": true, "acks": [ack("strategy", &a)], "strategy": name, "enabled": enable }), 0))
             }
             Op::StrategySet { name, key, value } => {
                 let index = self.strategy_index(name)?;
@@ -174,8 +194,9 @@ impl Operator {
                     )));
                 }
                 let text = CtlText::new(&format!("{key}\0{value}"));
-                self.ask("strategy", CtlReq { index, text, ..CtlReq::new(0, CtlOp::StrategySet, 0) })?;
-                Ok((json!({ "strategy": name, "key": key, "value": value }), 0))
+                let a = self.ask("strategy", CtlReq { index, text, ..CtlReq::new(0, CtlOp::StrategySet, 0) })?;
+                let acks = [ack("strategy", &a)];
+                Ok((json!({ "applied": true, "acks": acks, "strategy": name, "key": key, "value": value }), 0))
             }
             Op::StrategyLoad(path) => Err(OpError::failed(format!(
                 "cannot load {path} into a running engine: list plugins in the config ([[strategy.plugins]]) and restart"
@@ -191,20 +212,23 @@ impl Operator {
         self.halted = true;
         let router = self.ask_op("router", CtlOp::Halt)?;
         let first = count(&router);
-        let rest = self.cancel_all(ALL_INSTRUMENTS)?;
-        // Each actor's time when it applied the halt: nothing it sends later may be an order.
-        let at = json!({ "strategy": s.at, "risk": r.at, "router": router.at });
-        Ok((json!({ "halted": true, "cancels_sent": first + rest, "applied_at": at }), first + rest))
+        let (rest, _) = self.cancel_all(ALL_INSTRUMENTS)?;
+        // Each actor's time when it applied the halt (`at_ns`): nothing the router sends after
+        // it is an order.
+        let acks = [ack("strategy", &s), ack("risk", &r), ack("router", &router)];
+        Ok((json!({ "applied": true, "acks": acks, "cancelled": first + rest }), first + rest))
     }
 
-    /// Cancel every working order of `inst` (or all), a batch per request until none is left.
-    fn cancel_all(&mut self, inst: InstrumentId) -> Result<u64, OpError> {
+    /// Cancel every working order of `inst` (or all), a batch per request until none is left:
+    /// the count and the last answer.
+    fn cancel_all(&mut self, inst: InstrumentId) -> Result<(u64, Answer), OpError> {
         let mut total = 0;
         for _ in 0..MAX_CANCEL_ROUNDS {
-            let n = count(&self.ask("router", CtlReq { inst, ..CtlReq::new(0, CtlOp::CancelAll, 0) })?);
+            let a = self.ask("router", CtlReq { inst, ..CtlReq::new(0, CtlOp::CancelAll, 0) })?;
+            let n = count(&a);
             total += n;
             if n == 0 {
-                return Ok(total);
+                return Ok((total, a));
             }
         }
         Err(OpError::failed(format!("still cancelling after {total} cancels")))
@@ -231,8 +255,13 @@ impl Operator {
         })?;
         let raw = parse_limit(i, value).map_err(OpError::failed)?;
         let old = self.limit_rows()?.get(i).and_then(|r| r["value"].as_str().map(str::to_string));
-        self.ask("risk", CtlReq { index: i as u16, value: raw, ..CtlReq::new(0, CtlOp::SetLimit, 0) })?;
-        Ok((json!({ "name": name, "old": old, "new": format_limit(i, raw) }), 0))
+        let a =
+            self.ask("risk", CtlReq { index: i as u16, value: raw, ..CtlReq::new(0, CtlOp::SetLimit, 0) })?;
+        let acks = [ack("risk", &a)];
+        Ok((
+            json!({ "applied": true, "acks": acks, "name": name, "old": old, "new": format_limit(i, raw) }),
+            0,
+        ))
     }
 
     fn strategy_rows(&mut self) -> Result<Vec<Value>, OpError> {
