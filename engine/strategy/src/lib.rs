@@ -9,7 +9,9 @@
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
-//! - [`host`]: [`StrategyHost`], the actor; [`config`]: [`StrategyConfig`].
+//! - [`host`]: [`StrategyHost`], the actor (it disables a strategy that faults); [`config`]:
+//!   [`StrategyConfig`], with the `[[strategy.plugins]]` entries ([`PluginEntry`]) that
+//!   `alphapulse_plugin` turns into strategies (a plugin file or a built-in, interchangeably).
 //!
 //! Everything is integer math and allocates only at construction.
 //!
@@ -48,5 +50,6 @@ pub use error::StrategyError;
 pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
-pub use strategy::{Signal, Strategy, MAX_SCORE};
+pub use config::PluginEntry;
+pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
 pub use view::{BookFeedState, MarketState, MarketView};
