@@ -56,8 +56,12 @@ impl PluginStrategy {
         let kvs: Vec<sdk::KeyValue> =
             params.iter().map(|(k, v)| sdk::KeyValue { key: Str::of(k), value: Str::of(v) }).collect();
         let syms: Vec<Str> = symbols.iter().map(|s| Str::of(s)).collect();
-        let args =
-            sdk::CreateArgs { params: kvs.as_ptr(), n_params: kvs.len(), symbols: syms.as_ptr(), n_symbols: syms.len() };
+        let args = sdk::CreateArgs {
+            params: kvs.as_ptr(),
+            n_params: kvs.len(),
+            symbols: syms.as_ptr(),
+            n_symbols: syms.len(),
+        };
         let vt = plugin.manifest().vtable;
         let mut msg = Box::new([0u8; MESSAGE_CAP]);
         let mut err = ErrBuf { ptr: msg.as_mut_ptr(), cap: MESSAGE_CAP, len: 0 };
@@ -68,13 +72,24 @@ impl PluginStrategy {
         let text = || String::from_utf8_lossy(&msg[..err.len.min(MESSAGE_CAP)]).into_owned();
         match st {
             STATUS_OK if !handle.is_null() => {}
-            STATUS_PANICKED => return Err(PluginError::CreatePanicked { name: name.into(), message: text() }),
+            STATUS_PANICKED => {
+                return Err(PluginError::CreatePanicked { name: name.into(), message: text() })
+            }
             STATUS_ERROR => return Err(PluginError::Create { name: name.into(), message: text() }),
             other => {
-                return Err(PluginError::Create { name: name.into(), message: format!("create returned status {other}") })
+                return Err(PluginError::Create {
+                    name: name.into(),
+                    message: format!("create returned status {other}"),
+                })
             }
         }
-        Ok(PluginStrategy { vt, handle, positions: vec![0; symbols.len()], guard: Guard::new(name, budget_ns), msg })
+        Ok(PluginStrategy {
+            vt,
+            handle,
+            positions: vec![0; symbols.len()],
+            guard: Guard::new(name, budget_ns),
+            msg,
+        })
     }
 
     /// The panic message, once it panicked.
@@ -108,7 +123,13 @@ impl PluginStrategy {
         &mut self,
         view: &MarketView,
         arg: &A,
-        f: unsafe extern "C" fn(Handle, *const A, *const sdk::ViewTable, *mut sdk::Signal, *mut ErrBuf) -> u32,
+        f: unsafe extern "C" fn(
+            Handle,
+            *const A,
+            *const sdk::ViewTable,
+            *mut sdk::Signal,
+            *mut ErrBuf,
+        ) -> u32,
     ) -> Option<Signal> {
         if !self.guard.enabled() {
             return None;
@@ -191,6 +212,16 @@ impl Strategy for PluginStrategy {
 
     fn health(&self) -> Option<StrategyHealth> {
         Some(self.guard.health())
+    }
+}
+
+impl std::fmt::Debug for PluginStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PluginStrategy")
+            .field("name", &self.guard.name())
+            .field("health", &self.guard.health())
+            .field("panic", &self.guard.message())
+            .finish()
     }
 }
 

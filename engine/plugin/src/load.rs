@@ -115,10 +115,20 @@ mod tests {
     #[test]
     fn checks_name_both_sides() {
         let e = check("p.so", ABI_VERSION + 3, 1, LAYOUT_FINGERPRINT).unwrap_err().to_string();
-        assert!(e.contains(&format!("version {}", ABI_VERSION + 3)) && e.contains(&format!("version {ABI_VERSION}")), "{e}");
+        assert!(
+            e.contains(&format!("version {}", ABI_VERSION + 3))
+                && e.contains(&format!("version {ABI_VERSION}")),
+            "{e}"
+        );
         let e = check("p.so", ABI_VERSION, 1, 7).unwrap_err().to_string();
-        assert!(e.contains("0x0000000000000007") && e.contains(&format!("{LAYOUT_FINGERPRINT:#018x}")), "{e}");
-        assert!(matches!(check("p.so", ABI_VERSION, 0, LAYOUT_FINGERPRINT), Err(PluginError::NotUnwind { .. })));
+        assert!(
+            e.contains("0x0000000000000007") && e.contains(&format!("{LAYOUT_FINGERPRINT:#018x}")),
+            "{e}"
+        );
+        assert!(matches!(
+            check("p.so", ABI_VERSION, 0, LAYOUT_FINGERPRINT),
+            Err(PluginError::NotUnwind { .. })
+        ));
         assert!(check("p.so", ABI_VERSION, 1, LAYOUT_FINGERPRINT).is_ok());
     }
 }

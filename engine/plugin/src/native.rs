@@ -60,13 +60,21 @@ pub struct NativeStrategy<T> {
 impl<T: sdk::Strategy> NativeStrategy<T> {
     /// Make `T` named `name` from `params` for the instruments `symbols` (by dense id), with a time
     /// budget per call of `budget_ns` (0 = off).
-    pub fn new(name: &str, params: &[(&str, &str)], symbols: &[&str], budget_ns: u64) -> Result<Self, PluginError> {
+    pub fn new(
+        name: &str,
+        params: &[(&str, &str)],
+        symbols: &[&str],
+        budget_ns: u64,
+    ) -> Result<Self, PluginError> {
         let setup = sdk::Setup { params, instruments: symbols };
         let inner = match catch_unwind(AssertUnwindSafe(|| T::new(&setup))) {
             Ok(Ok(s)) => s,
             Ok(Err(message)) => return Err(PluginError::Create { name: name.into(), message }),
             Err(p) => {
-                return Err(PluginError::CreatePanicked { name: name.into(), message: panic_text(p.as_ref()).into() })
+                return Err(PluginError::CreatePanicked {
+                    name: name.into(),
+                    message: panic_text(p.as_ref()).into(),
+                })
             }
         };
         Ok(NativeStrategy { inner, positions: vec![0; symbols.len()], guard: Guard::new(name, budget_ns) })
@@ -118,7 +126,11 @@ impl<T: sdk::Strategy> Strategy for NativeStrategy<T> {
     }
 
     fn on_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty], view: &MarketView) -> Option<Signal> {
-        let d = sdk::Depth { header: crate::adapter::header(d), bids: view::levels(bids), asks: view::levels(asks) };
+        let d = sdk::Depth {
+            header: crate::adapter::header(d),
+            bids: view::levels(bids),
+            asks: view::levels(asks),
+        };
         self.call(view, |s, v| s.on_depth(&d, v))
     }
 

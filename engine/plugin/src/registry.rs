@@ -22,7 +22,9 @@ pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box
         "microprice" => {
             Box::new(NativeStrategy::<ap_microprice::MicroPrice>::new(name, &params, &symbols, budget)?)
         }
-        "momentum" => Box::new(NativeStrategy::<ap_momentum::Momentum>::new(name, &params, &symbols, budget)?),
+        "momentum" => {
+            Box::new(NativeStrategy::<ap_momentum::Momentum>::new(name, &params, &symbols, budget)?)
+        }
         other => {
             return Err(PluginError::UnknownBuiltin {
                 name: name.into(),

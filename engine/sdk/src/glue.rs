@@ -121,7 +121,11 @@ unsafe fn slice<'a, T>(p: *const T, n: usize) -> &'a [T] {
 /// # Safety
 /// The ABI contract: every pointer is valid for the call (a handle from `create`, not yet
 /// destroyed), and the host makes one call at a time per instance.
-pub unsafe extern "C" fn create<T: Strategy>(args: *const CreateArgs, err: *mut ErrBuf, out: *mut Handle) -> u32 {
+pub unsafe extern "C" fn create<T: Strategy>(
+    args: *const CreateArgs,
+    err: *mut ErrBuf,
+    out: *mut Handle,
+) -> u32 {
     fallible(err, || {
         // SAFETY: `args` is valid for the call (the host's contract).
         let a = unsafe { &*args };

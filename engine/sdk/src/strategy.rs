@@ -74,7 +74,8 @@ pub fn parse_fixed(s: &str) -> Option<i64> {
         return None;
     }
     let i: i64 = if int.is_empty() { 0 } else { int.parse().ok()? };
-    let f: i64 = if frac.is_empty() { 0 } else { frac.parse::<i64>().ok()? * 10i64.pow(8 - frac.len() as u32) };
+    let f: i64 =
+        if frac.is_empty() { 0 } else { frac.parse::<i64>().ok()? * 10i64.pow(8 - frac.len() as u32) };
     let v = i.checked_mul(100_000_000)?.checked_add(f)?;
     Some(if neg { -v } else { v })
 }

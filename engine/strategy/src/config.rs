@@ -22,7 +22,10 @@
 //! The entries are resolved by `alphapulse_plugin::add_configured` (this crate does not load
 //! plugins), after the built-in agents, in the order written.
 
-use crate::{AggregatorConfig, EmaCrossAgent, EmaCrossConfig, ImbalanceAgent, ImbalanceConfig, StrategyError, MAX_WEIGHT};
+use crate::{
+    AggregatorConfig, EmaCrossAgent, EmaCrossConfig, ImbalanceAgent, ImbalanceConfig, StrategyError,
+    MAX_WEIGHT,
+};
 use std::collections::BTreeMap;
 
 /// Configuration of the [`crate::StrategyHost`]: the built-in agents (`None` or `enabled = false`
@@ -169,6 +172,7 @@ mod tests {
         assert!(e.contains("`imbalance` is used twice"), "{e}");
         let e = bad("[[plugins]]\nname = \"a\"\nbuiltin = \"y\"\nweight = 2000000\n");
         assert!(e.contains("weight 2000000"), "{e}");
-        assert!(toml::from_str::<StrategyConfig>("[[plugins]]\nname = \"a\"\nbuiltin = \"y\"\nbudget = 1\n").is_err());
+        assert!(toml::from_str::<StrategyConfig>("[[plugins]]\nname = \"a\"\nbuiltin = \"y\"\nbudget = 1\n")
+            .is_err());
     }
 }

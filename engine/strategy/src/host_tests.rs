@@ -48,7 +48,12 @@ impl Strategy for Fixed {
 }
 
 fn host_with_fixed(score: i32) -> (StrategyHost, Arc<AtomicU64>, Arc<AtomicU64>) {
-    let cfg = StrategyConfig { ema_cross: None, imbalance: None, aggregator: AggregatorConfig::default(), plugins: Vec::new() };
+    let cfg = StrategyConfig {
+        ema_cross: None,
+        imbalance: None,
+        aggregator: AggregatorConfig::default(),
+        plugins: Vec::new(),
+    };
     let mut h = StrategyHost::new(&cfg, &table(), 50).unwrap();
     let (books, execs) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     h.add_strategy(Box::new(Fixed { score, books: books.clone(), execs: execs.clone() }), 1).unwrap();
@@ -321,7 +326,11 @@ fn a_faulted_strategy_is_disabled_and_its_signal_withdrawn() {
     out.handle(&mut h, &Msg::Quote(quote(2 * SEC)), 2 * SEC);
     assert!(h.is_disabled(k));
     assert_eq!(h.fault(k).map(|f| f.message.as_str()), Some("boom at 2"));
-    assert_eq!(h.aggregator().combined(I, 2 * SEC), Some(8_000), "the faulted strategy's signal no longer counts");
+    assert_eq!(
+        h.aggregator().combined(I, 2 * SEC),
+        Some(8_000),
+        "the faulted strategy's signal no longer counts"
+    );
     out.handle(&mut h, &Msg::Quote(quote(3 * SEC)), 3 * SEC);
     assert_eq!(calls.load(Ordering::Relaxed), 2, "never called again");
     let s = h.stats();

@@ -44,12 +44,12 @@ pub mod view;
 pub use aggregator::{
     Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
 };
+pub use config::PluginEntry;
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
 pub use error::StrategyError;
 pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
-pub use config::PluginEntry;
 pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
 pub use view::{BookFeedState, MarketState, MarketView};

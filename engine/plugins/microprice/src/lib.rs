@@ -87,9 +87,12 @@ impl Strategy for MicroPrice {
     fn set_param(&mut self, key: &str, value: &str) -> Result<(), String> {
         let bad = || format!("parameter `{key}`: cannot read `{value}`");
         match key {
-            "skew_bps" => self.skew_bps = alphapulse_sdk::parse_fixed(value).filter(|v| *v >= 0).ok_or_else(bad)?,
+            "skew_bps" => {
+                self.skew_bps = alphapulse_sdk::parse_fixed(value).filter(|v| *v >= 0).ok_or_else(bad)?
+            }
             "min_change_bps" => {
-                self.min_change_bps = value.parse().ok().filter(|v| (0..=20_000).contains(v)).ok_or_else(bad)?
+                self.min_change_bps =
+                    value.parse().ok().filter(|v| (0..=20_000).contains(v)).ok_or_else(bad)?
             }
             _ => return Err(format!("microprice: no settable parameter `{key}` (skew_bps, min_change_bps)")),
         }

@@ -58,14 +58,25 @@ fn inventory_skews_against_the_position() {
 fn signals_only_on_enough_change_and_from_the_book() {
     let mut m = mp(&[("min_change_bps", "1000")]);
     let v = Pos(0, None);
-    let q = |bq: i64, ts| Quote { bid_px: 100 * U, bid_qty: bq, ask_px: 102 * U, ask_qty: U, local_ts: ts, ..Default::default() };
+    let q = |bq: i64, ts| Quote {
+        bid_px: 100 * U,
+        bid_qty: bq,
+        ask_px: 102 * U,
+        ask_qty: U,
+        local_ts: ts,
+        ..Default::default()
+    };
     assert_eq!(m.on_quote(&q(3 * U, 1), &v), Some(Signal { inst: 0, score: 5_000, ts: 1 }));
     // bid 100 × 4: 10 000·(4−1)/(4+1) = 6000: moved 1000 → sent. Then 5 × → 6666: 666 < 1000.
     assert_eq!(m.on_quote(&q(4 * U, 2), &v).map(|s| s.score), Some(6_000));
     assert_eq!(m.on_quote(&q(5 * U, 3), &v), None);
     // A depth update reads the book's top from the view.
     let book = Pos(0, Some((Level { px: 100 * U, qty: U }, Level { px: 102 * U, qty: 3 * U })));
-    let d = Depth { header: alphapulse_sdk::DepthHeader { local_ts: 9, ..Default::default() }, bids: &[], asks: &[] };
+    let d = Depth {
+        header: alphapulse_sdk::DepthHeader { local_ts: 9, ..Default::default() },
+        bids: &[],
+        asks: &[],
+    };
     assert_eq!(m.on_depth(&d, &book), Some(Signal { inst: 0, score: -5_000, ts: 9 }));
     assert_eq!(m.on_depth(&d, &Pos(0, None)), None);
 }

@@ -76,12 +76,19 @@ impl Strategy for Momentum {
     }
 
     fn set_param(&mut self, key: &str, value: &str) -> Result<(), String> {
-        let v = alphapulse_sdk::parse_fixed(value).ok_or_else(|| format!("parameter `{key}`: cannot read `{value}`"))?;
+        let v = alphapulse_sdk::parse_fixed(value)
+            .ok_or_else(|| format!("parameter `{key}`: cannot read `{value}`"))?;
         match key {
             "threshold_bps" if v >= 0 => self.threshold = v,
             "full_scale_bps" if v > 0 => self.full_scale = v,
-            "threshold_bps" | "full_scale_bps" => return Err(format!("parameter `{key}`: `{value}` is out of range")),
-            _ => return Err(format!("momentum: no settable parameter `{key}` (threshold_bps, full_scale_bps)")),
+            "threshold_bps" | "full_scale_bps" => {
+                return Err(format!("parameter `{key}`: `{value}` is out of range"))
+            }
+            _ => {
+                return Err(format!(
+                    "momentum: no settable parameter `{key}` (threshold_bps, full_scale_bps)"
+                ))
+            }
         }
         Ok(())
     }
@@ -144,7 +151,10 @@ mod tests {
         assert_eq!(m.on_trade(&trade(0, 10_000 * U, 2), &NoView), None);
         assert_eq!(m.on_trade(&trade(1, 50 * U, 3), &NoView), None, "instrument B has its own window");
         // Two trades ago: 10 000 → 10 001 = +1 bp → 2000.
-        assert_eq!(m.on_trade(&trade(0, 10_001 * U, 4), &NoView), Some(Signal { inst: 0, score: 2_000, ts: 4 }));
+        assert_eq!(
+            m.on_trade(&trade(0, 10_001 * U, 4), &NoView),
+            Some(Signal { inst: 0, score: 2_000, ts: 4 })
+        );
         // Two ago is now 10 000 (ts 2) → 9 999: −1 bp.
         assert_eq!(m.on_trade(&trade(0, 9_999 * U, 5), &NoView).map(|s| s.score), Some(-2_000));
         assert_eq!(m.on_trade(&trade(7, U, 6), &NoView), None, "unknown instrument");
