@@ -7,7 +7,7 @@ mod common;
 use alphapulse_feeds::testdata::{replay_messages, sample_capture};
 use alphapulse_plugin::{load, NativeStrategy, PluginStrategy};
 use alphapulse_strategy::{Strategy, StrategyConfig, StrategyHost};
-use alphapulse_types::{ExecKind, ExecReport, Msg, OrderId, Qty, Side};
+use alphapulse_types::{ExecKind, ExecReport, OrderId, Qty, Side};
 use common::{drive, entry, host, instruments, plugin, quote};
 
 fn pair(builtin: &str, krate: &str, params: &str) -> (StrategyHost, StrategyHost) {
@@ -73,5 +73,4 @@ fn fills_and_positions_reach_both_alike() {
     assert_eq!(long[0], long[1]);
     assert_eq!(long[0].map(|s| s.score), Some(-10_000));
     assert_eq!(a.health().unwrap().calls, b.health().unwrap().calls);
-    let _ = Msg::Eos;
 }

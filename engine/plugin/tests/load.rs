@@ -94,3 +94,15 @@ fn missing_files_and_non_plugins_give_clear_errors() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn parameters_are_set_through_the_abi() {
+    let p = load(plugin("ap_microprice")).unwrap();
+    let mut s = PluginStrategy::new(&p, "mp", &[], &["BTCUSDT"], 0).unwrap();
+    assert_eq!(s.set_param("min_change_bps", "0"), Ok(()));
+    let e = s.set_param("min_change_bps", "many").unwrap_err();
+    assert!(e.contains("`min_change_bps`") && e.contains("`many`"), "{e}");
+    let e = s.set_param("colour", "red").unwrap_err();
+    assert!(e.contains("no settable parameter `colour`"), "{e}");
+    assert!(s.health().unwrap().enabled, "an error is not a fault");
+}
