@@ -13,7 +13,7 @@
 use crate::router::RouterActor;
 use crate::table::List;
 use alphapulse_runtime::{Ctx, Replies};
-use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, Msg, OrderCancel, ALL_INSTRUMENTS};
+use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, InstrumentId, Msg, OrderCancel, ALL_INSTRUMENTS};
 
 /// Most cancels one request sends (the smallest ring holds 64 messages).
 pub const CANCEL_BATCH: usize = 32;
@@ -23,12 +23,12 @@ impl RouterActor {
         match req.op {
             CtlOp::Halt => {
                 self.halted = true;
-                let n = self.cancel_working(req, ctx);
+                let n = self.cancel_working(ALL_INSTRUMENTS, CANCEL_BATCH, ctx);
                 out.row(CtlRow::Count(n), "cancels sent");
             }
             CtlOp::Resume => self.halted = false,
             CtlOp::CancelAll => {
-                let n = self.cancel_working(req, ctx);
+                let n = self.cancel_working(req.inst, CANCEL_BATCH, ctx);
                 out.row(CtlRow::Count(n), "cancels sent");
             }
             CtlOp::Orders => self.order_rows(out),
@@ -42,26 +42,21 @@ impl RouterActor {
         self.halted
     }
 
-    /// Cancel up to [`CANCEL_BATCH`] working orders (of `req.inst`, or all); returns how many.
-    fn cancel_working(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>) -> u64 {
+    /// Cancel up to `max` working orders not already being cancelled (of `inst`, or all);
+    /// returns how many. A scan of the table: the control path, or a strategy's fault.
+    pub(crate) fn cancel_working(&mut self, inst: InstrumentId, max: usize, ctx: &mut Ctx<'_>) -> u64 {
         let now = ctx.now();
         let mut sent = 0;
-        // A scan of the table (control path): collect slots first, the table is borrowed.
-        let mut slots = [0u32; CANCEL_BATCH];
-        for slot in self.table.used_slots() {
-            let r = self.table.rec(slot);
-            if r.state.is_working()
-                && !r.cancel_requested
-                && (req.inst == ALL_INSTRUMENTS || r.inst == req.inst)
-            {
-                slots[sent] = slot;
-                sent += 1;
-                if sent == CANCEL_BATCH {
-                    break;
-                }
-            }
-        }
-        for &slot in &slots[..sent] {
+        let mut next = 0;
+        while sent < max {
+            // The next working order from slot `next` on (the table is borrowed while scanning).
+            let found = self.table.used_slots().skip_while(|&s| s < next).find(|&s| {
+                let r = self.table.rec(s);
+                r.state.is_working() && !r.cancel_requested && (inst == ALL_INSTRUMENTS || r.inst == inst)
+            });
+            let Some(slot) = found else { break };
+            next = slot + 1;
+            sent += 1;
             let rec = self.table.rec_mut(slot);
             rec.cancel_requested = true;
             let c = OrderCancel {

@@ -22,7 +22,8 @@
 //!   `refused = 1` and `to == from`, besides being counted. Rejected intents have order id 0: their
 //!   intent id tells them apart.
 //! - Market events: the runtime forwards the event down, then resting GTC limit orders older than
-//!   `order_ttl_ns` get a `Msg::Cancel` (once). `Control` passes without the router.
+//!   `order_ttl_ns` get a `Msg::Cancel` (once). `Control` `CancelAll` (the strategy host's, when a
+//!   strategy faults) cancels every working order; other `Control` commands pass.
 //! - The operator (the control socket, [`crate::control`]): `halt` refuses every approved
 //!   decision from then on (`VenueReject::Halted`, reported up like the other refusals before
 //!   the venue) and cancels working orders, `cancel-all [symbol]` cancels them, `orders` lists them.
@@ -34,8 +35,8 @@ use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
 use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    notional, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew,
-    OrderTransition, Tif, VenueReject, Verdict,
+    notional, ControlCmd, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew,
+    OrderTransition, Tif, VenueReject, Verdict, ALL_INSTRUMENTS,
 };
 use std::any::Any;
 
@@ -341,7 +342,7 @@ impl Actor for RouterActor {
     /// Market events (the clock of its TTL cancels), decisions, execution reports; intents and
     /// orders that did not come through here are refused.
     fn handles(&self) -> Kinds {
-        Kinds::MARKET | Kinds::DECISION | Kinds::EXEC | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL
+        Kinds::MARKET | Kinds::DECISION | Kinds::EXEC | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL | Kinds::CONTROL
     }
 
     /// Decisions become orders; stray intents and orders go no further.
@@ -360,6 +361,13 @@ impl Actor for RouterActor {
             Msg::Quote(_) | Msg::Trade(_) | Msg::Depth(_) | Msg::Book(_) => self.expire(ctx),
             Msg::Decision(d) => self.on_decision(d, ctx),
             Msg::Exec(r) => self.on_exec(r, ctx),
+            // A strategy faulted: cancel every working order (they are at most risk's
+            // `max_open_orders`, which the config keeps within a ring's capacity).
+            Msg::Control(c) if c.cmd == ControlCmd::CancelAll => {
+                self.stats.fault_cancel_requests += 1;
+                self.cancel_working(ALL_INSTRUMENTS, usize::MAX, ctx);
+            }
+            Msg::Control(_) => {}
             _ => self.stats.unexpected += 1,
         }
     }

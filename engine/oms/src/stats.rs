@@ -12,8 +12,10 @@ pub struct RouterStats {
     pub decisions: u64,
     /// Approved decisions refused because the operator halted trading.
     pub halted_refused: u64,
-    /// Cancels the operator asked for (`halt`, `cancel-all`).
+    /// Cancels the operator asked for (`halt`, `cancel-all`) or a strategy's fault caused.
     pub operator_cancels: u64,
+    /// `Control` `CancelAll` commands from the strategy host (a strategy faulted).
+    pub fault_cancel_requests: u64,
     /// Decisions risk rejected.
     pub rejected_by_risk: u64,
     /// Orders created (new order sent down).

@@ -302,7 +302,11 @@ impl Actor for RiskActor {
                 let stamped = self.on_exec(r, ctx);
                 let _ = ctx.up(Msg::Exec(stamped));
             }
-            Msg::Control(c) => self.set_halted(c.cmd == ControlCmd::Halt),
+            Msg::Control(c) => match c.cmd {
+                ControlCmd::Halt => self.set_halted(true),
+                ControlCmd::Resume => self.set_halted(false),
+                ControlCmd::CancelAll => {}
+            },
             _ => self.stats.unexpected += 1,
         }
     }

@@ -12,14 +12,22 @@
 //! the aggregator's strategy id go to every strategy and the aggregator (the runtime passes them
 //! up, where nobody takes them). `Control` Halt/Resume stops/restarts intents (signals are still
 //! tracked). Everything else (intents, orders) the runtime passes on without calling the host.
+//!
+//! **Faults.** A strategy that says it can fault ([`Strategy::can_fault`]: plugins, and built-ins
+//! behind the same adapter) is asked [`Strategy::take_fault`] after each call. One that faulted
+//! is disabled: never called again, its signals withdrawn from the aggregator
+//! ([`Aggregator::withdraw`]), its [`Fault`] kept ([`StrategyHost::fault`]); then
+//! `on_strategy_fault` runs (where the journal record and the cancels go). The other strategies
+//! go on.
 
 use crate::{
-    Aggregator, AggregatorStats, EmaCrossAgent, ImbalanceAgent, MarketState, MarketView, Signal, Strategy,
-    StrategyConfig, StrategyError, MAX_SCORE, MAX_WEIGHT,
+    Aggregator, AggregatorStats, EmaCrossAgent, Fault, ImbalanceAgent, MarketState, MarketView, Signal,
+    Strategy, StrategyConfig, StrategyError, StrategyHealth, MAX_SCORE, MAX_WEIGHT,
 };
-use alphapulse_runtime::{Actor, Books, Ctx, Kinds, Replies};
+use alphapulse_runtime::{levels_in, Actor, Books, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    ControlCmd, CtlReq, CtlStatus, InstrumentId, InstrumentTable, Intent, Msg, SignalRecord, Trigger,
+    Control, ControlCmd, CtlReq, CtlStatus, Depth, InstrumentTable, Intent, Msg, PxQty, SignalRecord,
+    StrategyEvent, StrategyEventRecord, Trigger,
 };
 use std::any::Any;
 
@@ -57,11 +65,16 @@ pub struct StrategyHost {
     pub(crate) view: MarketState,
     strategies: Vec<Box<dyn Strategy>>,
     pub(crate) agents: Vec<AgentStats>,
-    /// Per strategy: called (true) or disabled by the operator (its signals withdrawn).
-    pub(crate) enabled: Vec<bool>,
     pub(crate) agg: Aggregator,
     pending: Vec<Intent>,
     intents_by_trigger: [u64; TRIGGERS],
+    /// Bit `k`: strategy `k` can fault (asked `take_fault` after each call).
+    fallible: u64,
+    /// Bit `k`: strategy `k` is disabled: it faulted (its fault in `faults`), or the operator
+    /// disabled it (`strategies disable`).
+    pub(crate) disabled: u64,
+    /// The fault of each disabled strategy.
+    pub(crate) faults: Vec<Option<Fault>>,
 }
 
 impl StrategyHost {
@@ -84,10 +97,12 @@ impl StrategyHost {
             view: MarketState::with_grid(instruments, book_levels),
             strategies: Vec::with_capacity(MAX_STRATEGIES),
             agents: Vec::with_capacity(MAX_STRATEGIES),
-            enabled: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,
             pending: Vec::with_capacity(n),
             intents_by_trigger: [0; TRIGGERS],
+            fallible: 0,
+            disabled: 0,
+            faults: Vec::with_capacity(MAX_STRATEGIES),
         };
         if let Some(c) = cfg.ema_cross.as_ref().filter(|c| c.enabled) {
             let w = cfg.aggregator.weight_of(EmaCrossAgent::NAME);
@@ -111,8 +126,11 @@ impl StrategyHost {
             return Err(StrategyError::Weight { name: s.name().to_string(), weight, max: MAX_WEIGHT });
         }
         self.agents.push(AgentStats { name: s.name().to_string(), weight, signals: 0 });
-        self.enabled.push(true);
         let solo = self.agg.config().solo_entry_of(s.name());
+        if s.can_fault() {
+            self.fallible |= 1 << self.strategies.len();
+        }
+        self.faults.push(None);
         self.strategies.push(s);
         let k = self.agg.add_agent(weight);
         self.agg.set_solo_entry(k, solo);
@@ -145,8 +163,38 @@ impl StrategyHost {
         }
     }
 
-    /// Call `f` on every strategy in order, feeding what they return to the aggregator and
-    /// journaling each signal (score clamped as the aggregator takes it).
+    /// The index of the strategy named `name`.
+    pub fn strategy_index(&self, name: &str) -> Option<usize> {
+        self.agents.iter().position(|a| a.name == name)
+    }
+
+    /// Why strategy `k` was disabled (`None` while it runs).
+    pub fn fault(&self, k: usize) -> Option<&Fault> {
+        self.faults.get(k)?.as_ref()
+    }
+
+    /// True when strategy `k` faulted and is no longer called.
+    pub fn is_disabled(&self, k: usize) -> bool {
+        k < MAX_STRATEGIES && self.disabled & (1 << k) != 0
+    }
+
+    /// Health counters of strategy `k`, if it keeps them (plugins and their built-in twins).
+    pub fn health(&self, k: usize) -> Option<StrategyHealth> {
+        self.strategies.get(k)?.health()
+    }
+
+    /// Set parameter `key` of strategy `k` (control path); the error names what is wrong.
+    pub fn set_param(&mut self, k: usize, key: &str, value: &str) -> Result<(), String> {
+        let s = self.strategies.get_mut(k).ok_or_else(|| format!("no strategy {k}"))?;
+        if self.disabled & (1 << k) != 0 {
+            return Err(format!("strategy `{}` is disabled after a fault", s.name()));
+        }
+        s.set_param(key, value)
+    }
+
+    /// Call `f` on every enabled strategy in order, feeding what they return to the aggregator and
+    /// journaling each signal (score clamped as the aggregator takes it); then disable those that
+    /// faulted.
     #[inline]
     fn dispatch(
         &mut self,
@@ -155,11 +203,21 @@ impl StrategyHost {
     ) {
         let now = ctx.now();
         let view = self.view.view(ctx.books());
+        let mut faulted = 0u64;
         for (k, s) in self.strategies.iter_mut().enumerate() {
-            if !self.enabled[k] {
+            let bit = 1u64 << k;
+            if self.disabled & bit != 0 {
                 continue;
             }
-            if let Some(sig) = f(s.as_mut(), &view) {
+            let out = f(s.as_mut(), &view);
+            if self.fallible & bit != 0 {
+                if let Some(fault) = s.take_fault() {
+                    self.faults[k] = Some(fault);
+                    faulted |= bit;
+                    continue;
+                }
+            }
+            if let Some(sig) = out {
                 self.agents[k].signals += 1;
                 ctx.journal(Msg::Signal(SignalRecord {
                     ts: now,
@@ -173,6 +231,47 @@ impl StrategyHost {
                 self.agg.on_signal(k, sig);
             }
         }
+        if faulted != 0 {
+            self.disable(faulted, ctx);
+        }
+    }
+
+    /// Disable the strategies of the bits in `faulted` (cold path).
+    #[cold]
+    fn disable(&mut self, faulted: u64, ctx: &mut Ctx<'_>) {
+        for k in 0..self.strategies.len() {
+            if faulted & (1 << k) != 0 {
+                self.disabled |= 1 << k;
+                self.agg.withdraw(k);
+                self.on_strategy_fault(k, ctx);
+            }
+        }
+    }
+
+    /// Strategy `k` faulted and is now disabled (never called again, its signals withdrawn): the
+    /// fault is journaled (`Msg::Strategy`, with its health counters; its message is kept in
+    /// `self.fault(k)` for `status`), and every working order of this host is cancelled — orders
+    /// are the aggregate's, so those the faulted strategy may have driven cannot be told apart —
+    /// by a `ControlCmd::CancelAll` down the chain, which the order manager applies in causal
+    /// order. Cold path: called once per fault.
+    fn on_strategy_fault(&mut self, k: usize, ctx: &mut Ctx<'_>) {
+        self.journal_event(k, StrategyEvent::Faulted, ctx);
+        let ts = ctx.now();
+        let _ = ctx.down(Msg::Control(Control { seq: 0, ts, cmd: ControlCmd::CancelAll, _pad: [0; 7] }));
+    }
+
+    /// Journal what happened to strategy `k`, with its health counters.
+    pub(crate) fn journal_event(&self, k: usize, event: StrategyEvent, ctx: &mut Ctx<'_>) {
+        let h = self.health(k).unwrap_or_default();
+        ctx.journal(Msg::Strategy(StrategyEventRecord {
+            ts: ctx.now(),
+            calls: h.calls,
+            overruns: h.overruns,
+            worst_call_ns: h.worst_call_ns,
+            agent: k as u16,
+            event,
+            _pad: [0; 5],
+        }));
     }
 
     /// Evaluate every instrument with a new signal; intents wait in `pending` (at most one per
@@ -201,9 +300,9 @@ impl StrategyHost {
         }
     }
 
-    fn on_book(&mut self, inst: InstrumentId, event_ts: u64, ctx: &mut Ctx<'_>) {
-        self.dispatch(ctx, |s, v| s.on_book(inst, v));
-        self.evaluate(event_ts, ctx.now(), Trigger::Depth, ctx.books());
+    fn on_depth(&mut self, d: &Depth, bids: &[PxQty], asks: &[PxQty], ctx: &mut Ctx<'_>) {
+        self.dispatch(ctx, |s, v| s.on_depth(d, bids, asks, v));
+        self.evaluate(d.local_ts, ctx.now(), Trigger::Depth, ctx.books());
     }
 }
 
@@ -239,9 +338,10 @@ impl Actor for StrategyHost {
                 self.flush(ctx);
             }
             Msg::Depth(d) => {
-                let (bids, asks) = ctx.depth_levels(d);
+                // The thread's level store outlives the call: the levels borrow it, not `ctx`.
+                let (bids, asks) = levels_in(ctx.levels(), d);
                 if self.view.apply_depth(d, bids, asks) {
-                    self.on_book(d.inst, d.local_ts, ctx);
+                    self.on_depth(d, bids, asks, ctx);
                 }
                 self.flush(ctx);
             }
@@ -249,14 +349,28 @@ impl Actor for StrategyHost {
                 self.view.apply_status(b);
             }
             Msg::Exec(r) if r.strategy() == self.agg.strategy_id() => {
-                for s in self.strategies.iter_mut() {
-                    s.on_exec(r);
+                let mut faulted = 0u64;
+                for (k, s) in self.strategies.iter_mut().enumerate() {
+                    let bit = 1u64 << k;
+                    if self.disabled & bit == 0 {
+                        s.on_exec(r);
+                        if self.fallible & bit != 0 {
+                            if let Some(fault) = s.take_fault() {
+                                self.faults[k] = Some(fault);
+                                faulted |= bit;
+                            }
+                        }
+                    }
                 }
                 self.agg.on_exec(r);
+                if faulted != 0 {
+                    self.disable(faulted, ctx);
+                }
             }
             Msg::Control(c) => match c.cmd {
                 ControlCmd::Halt => self.agg.set_halted(true),
                 ControlCmd::Resume => self.agg.set_halted(false),
+                ControlCmd::CancelAll => {}
             },
             _ => {}
         }

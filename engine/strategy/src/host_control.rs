@@ -1,14 +1,15 @@
 //! The strategy host's side of the operator's commands (the control socket; see
 //! `alphapulse_runtime::control`): the kill switch for intents, `flatten`, and the strategy
-//! table (`strategies list | enable | disable`).
+//! table (`strategies list | enable | disable | set`).
 
 use crate::StrategyHost;
 use alphapulse_runtime::{Ctx, Replies};
-use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, InstrumentId, Msg};
+use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, InstrumentId, Msg, StrategyEvent};
 
 impl StrategyHost {
     pub(crate) fn on_control(&mut self, req: &CtlReq, ctx: &mut Ctx<'_>, out: &mut Replies<'_>) -> CtlStatus {
         let k = req.index as usize;
+        let known = k < self.agents.len();
         match req.op {
             CtlOp::Halt => self.agg.set_halted(true),
             CtlOp::Resume => self.agg.set_halted(false),
@@ -30,27 +31,69 @@ impl StrategyHost {
             }
             CtlOp::Strategies => {
                 for (i, a) in self.agents.iter().enumerate() {
+                    let health = self.health(i).unwrap_or_default();
                     let row = CtlRow::Strategy {
                         index: i as u16,
                         weight: a.weight,
-                        enabled: self.enabled[i],
-                        faulted: false,
+                        enabled: !self.is_disabled(i),
+                        faulted: self.faults[i].is_some(),
                         signals: a.signals,
-                        overruns: 0,
+                        overruns: health.overruns,
                     };
-                    out.row(row, &a.name);
+                    // A faulted strategy's row carries its fault after its name: `name\0message`.
+                    match &self.faults[i] {
+                        Some(f) => {
+                            let mut text = [0u8; alphapulse_types::CTL_TEXT];
+                            let n = join(&mut text, &a.name, &f.message);
+                            out.row(row, std::str::from_utf8(&text[..n]).unwrap_or(&a.name));
+                        }
+                        None => out.row(row, &a.name),
+                    }
                 }
             }
-            CtlOp::StrategyEnable | CtlOp::StrategyDisable if k >= self.enabled.len() => {
+            CtlOp::StrategyEnable | CtlOp::StrategyDisable | CtlOp::StrategySet if !known => {
                 return out.fail("no strategy with that index");
             }
-            CtlOp::StrategyEnable => self.enabled[k] = true,
+            CtlOp::StrategyEnable if self.faults[k].is_some() => {
+                return out.fail("it faulted and stays disabled: restart the engine to run it again");
+            }
+            CtlOp::StrategyEnable => {
+                self.disabled &= !(1u64 << k);
+                self.journal_event(k, StrategyEvent::Enabled, ctx);
+            }
             CtlOp::StrategyDisable => {
-                self.enabled[k] = false;
-                self.agg.withdraw_agent(k);
+                self.disabled |= 1u64 << k;
+                self.agg.drop_signals(k);
+                self.journal_event(k, StrategyEvent::Disabled, ctx);
+            }
+            CtlOp::StrategySet => {
+                let Some((key, value)) = req.text.pair() else { return out.fail("no key and value") };
+                // The control path: a refused value's message is formatted (allocates), once.
+                if let Err(e) = self.set_param(k, key, value) {
+                    return out.fail(&e);
+                }
+                self.journal_event(k, StrategyEvent::ParamSet, ctx);
             }
             _ => return CtlStatus::Unsupported,
         }
         CtlStatus::Ok
     }
+}
+
+/// `a\0b` into `buf`, cut on a character boundary; its length.
+fn join(buf: &mut [u8], a: &str, b: &str) -> usize {
+    let mut n = 0;
+    for (i, part) in [a, "\0", b].iter().enumerate() {
+        let room = buf.len() - n;
+        let mut end = part.len().min(room);
+        while !part.is_char_boundary(end) {
+            end -= 1;
+        }
+        buf[n..n + end].copy_from_slice(&part.as_bytes()[..end]);
+        n += end;
+        if end < part.len() && i < 2 {
+            break;
+        }
+    }
+    n
 }

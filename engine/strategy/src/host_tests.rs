@@ -48,7 +48,12 @@ impl Strategy for Fixed {
 }
 
 fn host_with_fixed(score: i32) -> (StrategyHost, Arc<AtomicU64>, Arc<AtomicU64>) {
-    let cfg = StrategyConfig { ema_cross: None, imbalance: None, aggregator: AggregatorConfig::default() };
+    let cfg = StrategyConfig {
+        ema_cross: None,
+        imbalance: None,
+        aggregator: AggregatorConfig::default(),
+        plugins: Vec::new(),
+    };
     let mut h = StrategyHost::new(&cfg, &table(), 50).unwrap();
     let (books, execs) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     h.add_strategy(Box::new(Fixed { score, books: books.clone(), execs: execs.clone() }), 1).unwrap();
@@ -335,4 +340,60 @@ fn the_operator_halts_disables_and_flattens() {
     let q = quote(10 * SEC);
     assert_eq!((sell.side, sell.qty, sell.px, sell.tif), (Side::Sell, buy.qty, q.bid_px, Tif::Ioc));
     assert_eq!(h.stats().aggregator.flatten_intents, 1);
+}
+
+/// Answers `score` on every quote and faults on call `fault_at`.
+struct Faulter {
+    calls: Arc<AtomicU64>,
+    fault_at: u64,
+    fault: Option<Fault>,
+}
+
+impl Strategy for Faulter {
+    fn name(&self) -> &str {
+        "faulter"
+    }
+    fn on_quote(&mut self, q: &Quote, _v: &MarketView) -> Option<Signal> {
+        let n = self.calls.fetch_add(1, Ordering::Relaxed) + 1;
+        if n == self.fault_at {
+            self.fault = Some(Fault { strategy: "faulter".into(), message: format!("boom at {n}") });
+            return None;
+        }
+        Some(Signal { inst: q.inst, score: -8_000, ts: q.local_ts })
+    }
+    fn can_fault(&self) -> bool {
+        true
+    }
+    fn take_fault(&mut self) -> Option<Fault> {
+        self.fault.take()
+    }
+}
+
+#[test]
+fn a_faulted_strategy_is_disabled_and_its_signal_withdrawn() {
+    let (mut h, _, _) = host_with_fixed(8_000);
+    let calls = Arc::new(AtomicU64::new(0));
+    let k = h.add_strategy(Box::new(Faulter { calls: calls.clone(), fault_at: 2, fault: None }), 1).unwrap();
+    assert_eq!(h.strategy_index("faulter"), Some(k));
+    let mut out = VecOutbox::default();
+    out.handle(&mut h, &Msg::Quote(quote(SEC)), SEC);
+    assert_eq!(h.aggregator().combined(I, SEC), Some(0), "+8000 and −8000 cancel out");
+    assert!(out.down.is_empty());
+    assert!(!h.is_disabled(k) && h.fault(k).is_none());
+    out.handle(&mut h, &Msg::Quote(quote(2 * SEC)), 2 * SEC);
+    assert!(h.is_disabled(k));
+    assert_eq!(h.fault(k).map(|f| f.message.as_str()), Some("boom at 2"));
+    assert_eq!(
+        h.aggregator().combined(I, 2 * SEC),
+        Some(8_000),
+        "the faulted strategy's signal no longer counts"
+    );
+    out.handle(&mut h, &Msg::Quote(quote(3 * SEC)), 3 * SEC);
+    assert_eq!(calls.load(Ordering::Relaxed), 2, "never called again");
+    let s = h.stats();
+    assert_eq!((s.agents[0].signals, s.agents[1].signals), (3, 1), "the other strategy goes on");
+    assert!(s.aggregator.intents >= 1, "and trades alone now");
+    assert!(h.set_param(k, "x", "1").unwrap_err().contains("disabled"));
+    assert!(h.set_param(0, "x", "1").unwrap_err().contains("no settable parameter `x`"));
+    assert_eq!(h.health(0), None);
 }

@@ -9,8 +9,10 @@
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
-//! - [`host`]: [`StrategyHost`], the actor (`host_control`: its side of the operator's commands:
-//!   halt, flatten, enable/disable a strategy); [`config`]: [`StrategyConfig`].
+//! - [`host`]: [`StrategyHost`], the actor (it disables a strategy that faults; `host_control`:
+//!   its side of the operator's commands: halt, flatten, enable/disable/set a strategy); [`config`]:
+//!   [`StrategyConfig`], with the `[[strategy.plugins]]` entries ([`PluginEntry`]) that
+//!   `alphapulse_plugin` turns into strategies (a plugin file or a built-in, interchangeably).
 //!
 //! Everything is integer math and allocates only at construction.
 //!
@@ -44,11 +46,12 @@ pub mod view;
 pub use aggregator::{
     Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
 };
+pub use config::PluginEntry;
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
 pub use error::StrategyError;
 pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
-pub use strategy::{Signal, Strategy, MAX_SCORE};
+pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
 pub use view::{BookFeedState, MarketState, MarketView};

@@ -47,6 +47,7 @@
 //! | 7 | `New` (`OrderNew`) | | 14 | `Position` (`PositionRecord`), journal-only |
 //! | | | | 15 | `FeedEvent` (`FeedEventRecord`), journal-only |
 //! | | | | 16 | `Command` (`CommandRecord`), journal-only |
+//! | | | | 17 | `Strategy` (`StrategyEventRecord`), journal-only |
 //!
 //! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
 //! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
@@ -211,7 +212,7 @@ from_u8!(VenueReject {
     DuplicateId,
     Halted
 });
-from_u8!(ControlCmd { Halt, Resume });
+from_u8!(ControlCmd { Halt, Resume, CancelAll });
 from_u8!(Trigger { None, Quote, Trade, Depth });
 from_u8!(FeedEvent {
     Connecting,
@@ -271,6 +272,7 @@ from_u8!(OperatorCommand {
     StrategySet
 });
 from_u8!(CommandOutcome { Ok, Refused, Failed, BadRequest, UnknownCommand, Unavailable });
+from_u8!(StrategyEvent { Faulted, Disabled, Enabled, ParamSet });
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
@@ -344,7 +346,8 @@ macro_rules! payload_enums {
             FeedEvent,
             FeedReason,
             OperatorCommand,
-            CommandOutcome
+            CommandOutcome,
+            StrategyEvent
         );
     };
 }
@@ -416,6 +419,7 @@ wire! {
     PositionRecord { inst, qty, avg_px, realized, unrealized, equity, ts } zero { _pad };
     FeedEventRecord { ts, detail, inst, conn, event as feed_event, reason } zero {};
     CommandRecord { ts, seq as command_seq, value, result, uid, inst, index, command, outcome, level } zero { _pad };
+    StrategyEventRecord { ts, calls, overruns, worst_call_ns, agent, event as strategy_event } zero { _pad };
 }
 
 /// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
@@ -567,6 +571,7 @@ impl Msg {
             Msg::Position(p) => p.visit_fields(v),
             Msg::FeedEvent(p) => p.visit_fields(v),
             Msg::Command(p) => p.visit_fields(v),
+            Msg::Strategy(p) => p.visit_fields(v),
         }
     }
 
@@ -592,6 +597,7 @@ impl Msg {
             Msg::Position(p) => p.put(&mut w),
             Msg::FeedEvent(p) => p.put(&mut w),
             Msg::Command(p) => p.put(&mut w),
+            Msg::Strategy(p) => p.put(&mut w),
         }
     }
 
@@ -621,7 +627,8 @@ impl Msg {
             13 => Msg::OrderState(check_transition(Wire::get(r, "")?, msg)?),
             14 => Msg::Position(Wire::get(r, "")?),
             15 => Msg::FeedEvent(Wire::get(r, "")?),
-            _ => Msg::Command(Wire::get(r, "")?),
+            16 => Msg::Command(Wire::get(r, "")?),
+            _ => Msg::Strategy(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

@@ -134,7 +134,7 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     position: Qty::from_raw(pos),
                 })
             }),
-        (u(), u(), pick(&[ControlCmd::Halt, ControlCmd::Resume]))
+        (u(), u(), pick(&[ControlCmd::Halt, ControlCmd::Resume, ControlCmd::CancelAll]))
             .prop_map(|(seq, ts, cmd)| Msg::Control(Control { seq, ts, cmd, _pad: [0; 7] })),
         u().prop_map(|ts| Msg::Eos(EndOfStream { ts })),
         (u(), u(), any::<u32>(), any::<i32>(), any::<u16>()).prop_map(|(ts, o, inst, score, agent)| {
@@ -188,6 +188,17 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     _pad: [0; 3],
                 })
             }),
+        ((u(), u(), u(), u()), any::<u16>(), 0u8..4).prop_map(|((ts, calls, overruns, worst), agent, e)| {
+            Msg::Strategy(StrategyEventRecord {
+                ts,
+                calls,
+                overruns,
+                worst_call_ns: worst,
+                agent,
+                event: StrategyEvent::from_u8(e).unwrap(),
+                _pad: [0; 5],
+            })
+        }),
     ]
 }
 
@@ -205,7 +216,7 @@ proptest! {
     #[test]
     fn random_bytes_decode_to_the_same_bytes_or_an_error(
         mut b in proptest::collection::vec(any::<u8>(), ENCODED_LEN),
-        tag in 0u8..18,
+        tag in 0u8..19,
         sparse in any::<bool>(),
     ) {
         // Mostly-zero buffers with a valid tag reach deep into the field checks.
@@ -272,7 +283,7 @@ fn each_invalid_field_is_named() {
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 17, 255] {
+    for tag in [0u8, 18, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -336,9 +347,11 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::kind_name_of(13), Some("order_state"));
     assert_eq!(Msg::FeedEvent(FeedEventRecord::default()).kind(), 15);
     assert_eq!(Msg::Command(CommandRecord::default()).kind(), 16);
+    assert_eq!(Msg::Strategy(StrategyEventRecord::default()).kind(), 17);
     assert_eq!(Msg::kind_name_of(15), Some("feed_event"));
     assert_eq!(Msg::kind_name_of(16), Some("command"));
-    assert_eq!(Msg::kind_name_of(17), None);
+    assert_eq!(Msg::kind_name_of(17), Some("strategy_event"));
+    assert_eq!(Msg::kind_name_of(18), None);
 }
 
 #[test]
@@ -546,6 +559,7 @@ fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
         14 => Msg::Position(PositionRecord::from_printed(it)?),
         15 => Msg::FeedEvent(FeedEventRecord::from_printed(it)?),
         16 => Msg::Command(CommandRecord::from_printed(it)?),
+        17 => Msg::Strategy(StrategyEventRecord::from_printed(it)?),
         _ => return None,
     };
     it.next().is_none().then_some(m)
@@ -715,6 +729,15 @@ fn one_of_each_kind() -> Vec<Msg> {
             level: 3,
             _pad: [0; 3],
         }),
+        Msg::Strategy(StrategyEventRecord {
+            ts: 1,
+            calls: 2,
+            overruns: 3,
+            worst_call_ns: 4,
+            agent: 5,
+            event: StrategyEvent::ParamSet,
+            _pad: [0; 5],
+        }),
     ]
 }
 
@@ -741,6 +764,7 @@ fn visited_names_are_the_journaled_fields_in_declaration_order() {
         ("order_state", "to", "to_state"),
         ("feed_event", "event", "feed_event"),
         ("command", "seq", "command_seq"),
+        ("strategy_event", "event", "strategy_event"),
     ];
     for m in &all {
         let want: Vec<String> = declared_fields(m)

@@ -9,7 +9,7 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price,
+    CommandRecord, FeedEventRecord, InstrumentId, StrategyEventRecord, Money, OrderId, OrderTransition, PositionRecord, Price,
     Qty, SignalRecord, StrategyId,
 };
 
@@ -508,13 +508,17 @@ impl ExecReport {
     }
 }
 
-/// Operator commands that reach hot actors (halt/resume; more with the control socket).
+/// Commands that travel down the chain in causal order (the operator's own commands use the
+/// control rings instead: [`crate::CtlReq`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 #[repr(u8)]
 pub enum ControlCmd {
     #[default]
     Halt = 1,
     Resume = 2,
+    /// Cancel every working order (the strategy host sends it when a strategy faults: the order
+    /// manager cancels what the faulted strategy may have driven).
+    CancelAll = 3,
 }
 
 impl ControlCmd {
@@ -523,6 +527,7 @@ impl ControlCmd {
         match self {
             ControlCmd::Halt => "halt",
             ControlCmd::Resume => "resume",
+            ControlCmd::CancelAll => "cancel_all",
         }
     }
 }
@@ -576,6 +581,8 @@ pub enum Msg {
     FeedEvent(FeedEventRecord) = 15,
     /// Journal-only: an operator's command, its peer and its outcome (the control thread).
     Command(CommandRecord) = 16,
+    /// Journal-only: a strategy faulted, or the operator disabled, enabled or set it (host).
+    Strategy(StrategyEventRecord) = 17,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -591,9 +598,10 @@ const _: () = assert!(core::mem::size_of::<OrderTransition>() <= 56);
 const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<FeedEventRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<CommandRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<StrategyEventRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 16;
+pub const MSG_KINDS: usize = 17;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -618,6 +626,7 @@ impl Msg {
         "position",
         "feed_event",
         "command",
+        "strategy_event",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -639,6 +648,7 @@ impl Msg {
             Msg::Position(_) => 13,
             Msg::FeedEvent(_) => 14,
             Msg::Command(_) => 15,
+            Msg::Strategy(_) => 16,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -661,6 +671,7 @@ impl Msg {
             Msg::Position(m) => m.ts,
             Msg::FeedEvent(m) => m.ts,
             Msg::Command(m) => m.ts,
+            Msg::Strategy(m) => m.ts,
         }
     }
     /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
@@ -668,7 +679,12 @@ impl Msg {
     pub const fn is_journal_only(&self) -> bool {
         matches!(
             self,
-            Msg::Signal(_) | Msg::OrderState(_) | Msg::Position(_) | Msg::FeedEvent(_) | Msg::Command(_)
+            Msg::Signal(_)
+                | Msg::OrderState(_)
+                | Msg::Position(_)
+                | Msg::FeedEvent(_)
+                | Msg::Command(_)
+                | Msg::Strategy(_)
         )
     }
     /// True for market data (quote, trade, depth, book status).

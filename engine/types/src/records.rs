@@ -363,3 +363,51 @@ pub struct CommandRecord {
 }
 
 const _: () = assert!(core::mem::size_of::<CommandRecord>() == 48);
+
+/// What happened to a strategy ([`StrategyEventRecord::event`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum StrategyEvent {
+    /// It panicked (a plugin, or a built-in behind the same guard): disabled for good, its
+    /// signals withdrawn, the host's working orders cancelled.
+    #[default]
+    Faulted = 0,
+    /// The operator disabled it (`strategies disable`): its signals stop counting.
+    Disabled = 1,
+    /// The operator enabled it again.
+    Enabled = 2,
+    /// The operator set one of its parameters (`strategies set`).
+    ParamSet = 3,
+}
+
+impl StrategyEvent {
+    /// The stable `snake_case` name (journal exports).
+    pub const fn name(self) -> &'static str {
+        match self {
+            StrategyEvent::Faulted => "faulted",
+            StrategyEvent::Disabled => "disabled",
+            StrategyEvent::Enabled => "enabled",
+            StrategyEvent::ParamSet => "param_set",
+        }
+    }
+}
+
+/// A strategy's state change (journal-only [`crate::Msg::Strategy`], the strategy host's stream),
+/// with its health counters at that moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[repr(C)]
+pub struct StrategyEventRecord {
+    pub ts: u64,
+    /// Calls made into it so far.
+    pub calls: u64,
+    /// Calls over its time budget so far.
+    pub overruns: u64,
+    /// Its longest call measured, ns (0 without a budget).
+    pub worst_call_ns: u64,
+    /// Its index in the host (the `agent` of its `Signal` records).
+    pub agent: u16,
+    pub event: StrategyEvent,
+    pub _pad: [u8; 5],
+}
+
+const _: () = assert!(core::mem::size_of::<StrategyEventRecord>() == 40);

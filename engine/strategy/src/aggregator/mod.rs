@@ -224,6 +224,18 @@ impl Aggregator {
         }
     }
 
+    /// Withdraw strategy `agent` (it faulted): its signals no longer count, now or later, and it
+    /// never trades alone. Cold path (a fault).
+    pub fn withdraw(&mut self, agent: usize) {
+        let n = self.weights.len();
+        if agent >= n {
+            return;
+        }
+        self.weights[agent] = 0;
+        self.solo[agent] = 0;
+        self.drop_signals(agent);
+    }
+
     /// Next instrument with a new signal since it was last taken (each at most once).
     #[inline]
     pub fn take_dirty(&mut self) -> Option<InstrumentId> {

@@ -63,8 +63,9 @@ impl Aggregator {
         })
     }
 
-    /// Strategy `agent`'s signals stop counting (it was disabled): every one it holds is dropped.
-    pub fn withdraw_agent(&mut self, agent: usize) {
+    /// Strategy `agent`'s signals stop counting (the operator disabled it): every one it holds is
+    /// dropped; its weight stays, for when it is enabled again.
+    pub fn drop_signals(&mut self, agent: usize) {
         let n = self.weights.len();
         if agent >= n {
             return;
