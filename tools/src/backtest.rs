@@ -405,8 +405,12 @@ pub fn build_replay_chain(
 
 /// Everything after the feed, in chain order.
 pub fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Stage>> {
+    let mut host = StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?;
+    // `[[strategy.plugins]]`: plugin files and linked-in strategies, interchangeably.
+    alphapulse_plugin::add_configured(&mut host, &cfg.strategy, table)
+        .context("adding [[strategy.plugins]]")?;
     Ok(vec![
-        Stage::Strategy(Box::new(StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?)),
+        Stage::Strategy(Box::new(host)),
         Stage::Risk(Box::new(RiskActor::new(cfg.risk.clone(), table)?)),
         Stage::Router(Box::new(RouterActor::new(cfg.router.clone(), table.len())?)),
         Stage::Sim(Box::new(SimGateway::new(cfg.sim.clone(), table, cfg.feed.book_levels)?)),
@@ -483,6 +487,7 @@ pub fn execute_controlled(
                 journal: opts.journal.clone(),
                 halted: cfg.risk.halted,
                 stale_after: c.stale_after,
+                loader: crate::operate::Loader::of(&mut actors, &table, cfg),
             };
             run_steered(actors, &placement, spec.as_ref(), info, c)?
         }

@@ -113,6 +113,11 @@ impl Config {
                 *p = base.join(&*p);
             }
         }
+        for e in cfg.strategy.plugins.iter_mut() {
+            if let Some(p) = e.path.as_mut().filter(|p| Path::new(p.as_str()).is_relative()) {
+                *p = base.join(&*p).to_string_lossy().into_owned();
+            }
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -141,6 +146,19 @@ impl Config {
     /// limit, would only be bigger (and slower: its probes spread over more cache lines) for
     /// nothing.
     fn check_open_orders(&self) -> Result<(), ConfigError> {
+        // A strategy's fault cancels every working order in one go (at most `max_open_orders`):
+        // they must fit a ring between two actors.
+        let ring = self.placement.ring_capacity;
+        if self.risk.max_open_orders as usize > ring {
+            return Err(ConfigError::Invalid {
+                key: "risk.max_open_orders".into(),
+                message: format!(
+                    "{} is more than [placement] ring_capacity ({ring}): cancelling every working order at \
+                     once would not fit a ring",
+                    self.risk.max_open_orders
+                ),
+            });
+        }
         let (open, table) = (self.risk.max_open_orders, self.router.max_orders);
         if open > table {
             return Err(ConfigError::Invalid {

@@ -164,6 +164,7 @@ pub fn execute_controlled(
                 journal: journal.clone(),
                 halted: cfg.risk.halted,
                 stale_after: c.stale_after,
+                loader: crate::operate::Loader::of(&mut actors, &table, cfg),
             };
             run_steered(actors, &placement, spec.as_ref(), info, c)?
         }

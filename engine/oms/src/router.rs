@@ -35,8 +35,8 @@ use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
 use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    notional, ControlCmd, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel, OrderId, OrderNew,
-    OrderTransition, Tif, VenueReject, Verdict, ALL_INSTRUMENTS,
+    notional, ControlCmd, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel,
+    OrderId, OrderNew, OrderTransition, Tif, VenueReject, Verdict, ALL_INSTRUMENTS,
 };
 use std::any::Any;
 
@@ -342,7 +342,13 @@ impl Actor for RouterActor {
     /// Market events (the clock of its TTL cancels), decisions, execution reports; intents and
     /// orders that did not come through here are refused.
     fn handles(&self) -> Kinds {
-        Kinds::MARKET | Kinds::DECISION | Kinds::EXEC | Kinds::INTENT | Kinds::NEW | Kinds::CANCEL | Kinds::CONTROL
+        Kinds::MARKET
+            | Kinds::DECISION
+            | Kinds::EXEC
+            | Kinds::INTENT
+            | Kinds::NEW
+            | Kinds::CANCEL
+            | Kinds::CONTROL
     }
 
     /// Decisions become orders; stray intents and orders go no further.

@@ -32,7 +32,7 @@ use alphapulse_types::{
 use std::any::Any;
 
 /// Most strategies one host runs.
-pub const MAX_STRATEGIES: usize = 64;
+pub const MAX_STRATEGIES: usize = crate::aggregator::MAX_AGENTS;
 
 /// Per-strategy counters.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -75,6 +75,38 @@ pub struct StrategyHost {
     pub(crate) disabled: u64,
     /// The fault of each disabled strategy.
     pub(crate) faults: Vec<Option<Fault>>,
+    /// Strategies loaded while the engine runs arrive here (see [`StrategyHost::loader`]).
+    pub(crate) incoming: Option<rtrb::Consumer<NewStrategy>>,
+}
+
+/// A strategy made ready off the hot path (its name copied, its weight and solo entry looked up)
+/// for [`StrategyHost`] to take without allocating.
+pub struct NewStrategy {
+    strategy: Box<dyn Strategy>,
+    stats: AgentStats,
+    weight: u32,
+    solo: u32,
+}
+
+impl NewStrategy {
+    /// `s` with aggregator weight `weight` (its `solo_entry_bps` by name from `agg`).
+    pub fn new(
+        s: Box<dyn Strategy>,
+        weight: u32,
+        agg: &crate::AggregatorConfig,
+    ) -> Result<NewStrategy, StrategyError> {
+        if weight > MAX_WEIGHT {
+            return Err(StrategyError::Weight { name: s.name().to_string(), weight, max: MAX_WEIGHT });
+        }
+        let stats = AgentStats { name: s.name().to_string(), weight, signals: 0 };
+        let solo = agg.solo_entry_of(s.name());
+        Ok(NewStrategy { strategy: s, stats, weight, solo })
+    }
+
+    /// The strategy's name.
+    pub fn name(&self) -> &str {
+        &self.stats.name
+    }
 }
 
 impl StrategyHost {
@@ -103,6 +135,7 @@ impl StrategyHost {
             fallible: 0,
             disabled: 0,
             faults: Vec::with_capacity(MAX_STRATEGIES),
+            incoming: None,
         };
         if let Some(c) = cfg.ema_cross.as_ref().filter(|c| c.enabled) {
             let w = cfg.aggregator.weight_of(EmaCrossAgent::NAME);
@@ -119,22 +152,37 @@ impl StrategyHost {
     /// name, from the aggregator config); it is called after those
     /// already present. Construction time only (allocates). Returns its index.
     pub fn add_strategy(&mut self, s: Box<dyn Strategy>, weight: u32) -> Result<usize, StrategyError> {
+        let n = NewStrategy::new(s, weight, self.agg.config())?;
+        self.push_strategy(n)
+    }
+
+    /// Add a strategy prepared by [`NewStrategy::new`]: nothing is allocated (every table was
+    /// sized for [`MAX_STRATEGIES`] at construction), so this also runs on the hot thread, for
+    /// `strategies load` (see [`StrategyHost::loader`]).
+    pub(crate) fn push_strategy(&mut self, n: NewStrategy) -> Result<usize, StrategyError> {
         if self.strategies.len() >= MAX_STRATEGIES {
             return Err(StrategyError::TooManyStrategies { max: MAX_STRATEGIES });
         }
-        if weight > MAX_WEIGHT {
-            return Err(StrategyError::Weight { name: s.name().to_string(), weight, max: MAX_WEIGHT });
+        let k =
+            self.agg.add_agent(n.weight).ok_or(StrategyError::TooManyStrategies { max: MAX_STRATEGIES })?;
+        self.agg.set_solo_entry(k, n.solo);
+        if n.strategy.can_fault() {
+            self.fallible |= 1 << k;
         }
-        self.agents.push(AgentStats { name: s.name().to_string(), weight, signals: 0 });
-        let solo = self.agg.config().solo_entry_of(s.name());
-        if s.can_fault() {
-            self.fallible |= 1 << self.strategies.len();
-        }
+        self.agents.push(n.stats);
         self.faults.push(None);
-        self.strategies.push(s);
-        let k = self.agg.add_agent(weight);
-        self.agg.set_solo_entry(k, solo);
+        self.strategies.push(n.strategy);
         Ok(k)
+    }
+
+    /// The sending end of the ring that carries strategies loaded while the engine runs
+    /// (`strategies load`): the control thread prepares a [`NewStrategy`] (loading, allocating),
+    /// pushes it, and asks the host (`CtlOp::StrategyLoad`) to take it. Start-up only; a second
+    /// call replaces the ring.
+    pub fn loader(&mut self) -> rtrb::Producer<NewStrategy> {
+        let (p, c) = rtrb::RingBuffer::new(4);
+        self.incoming = Some(c);
+        p
     }
 
     /// The market state the strategies see, with the host's own books (none when the feed lent

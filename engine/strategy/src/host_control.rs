@@ -51,6 +51,19 @@ impl StrategyHost {
                     }
                 }
             }
+            CtlOp::StrategyLoad => {
+                let Some(n) = self.incoming.as_mut().and_then(|c| c.pop().ok()) else {
+                    return out.fail("no strategy waiting in the loader ring");
+                };
+                match self.push_strategy(n) {
+                    Ok(k) => {
+                        self.journal_event(k, StrategyEvent::Loaded, ctx);
+                        out.row(CtlRow::Count(k as u64), "index");
+                    }
+                    // Dropping the refused strategy frees memory here: once, on the control path.
+                    Err(_) => return out.fail("the host runs the most strategies it can"),
+                }
+            }
             CtlOp::StrategyEnable | CtlOp::StrategyDisable | CtlOp::StrategySet if !known => {
                 return out.fail("no strategy with that index");
             }

@@ -50,7 +50,7 @@ pub use config::PluginEntry;
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
 pub use error::StrategyError;
-pub use host::{AgentStats, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
+pub use host::{AgentStats, NewStrategy, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
 pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};

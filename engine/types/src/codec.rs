@@ -272,7 +272,7 @@ from_u8!(OperatorCommand {
     StrategySet
 });
 from_u8!(CommandOutcome { Ok, Refused, Failed, BadRequest, UnknownCommand, Unavailable });
-from_u8!(StrategyEvent { Faulted, Disabled, Enabled, ParamSet });
+from_u8!(StrategyEvent { Faulted, Disabled, Enabled, ParamSet, Loaded });
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each

@@ -188,7 +188,7 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     _pad: [0; 3],
                 })
             }),
-        ((u(), u(), u(), u()), any::<u16>(), 0u8..4).prop_map(|((ts, calls, overruns, worst), agent, e)| {
+        ((u(), u(), u(), u()), any::<u16>(), 0u8..5).prop_map(|((ts, calls, overruns, worst), agent, e)| {
             Msg::Strategy(StrategyEventRecord {
                 ts,
                 calls,

@@ -41,6 +41,9 @@ pub enum CtlOp {
     StrategyDisable = 11,
     /// Strategy `CtlReq::index`: set parameter `key=value` (`CtlReq::text` holds `key\0value`).
     StrategySet = 12,
+    /// Take the strategy the control thread pushed into the host's loader ring; the answer is its
+    /// index (`CtlRow::Count`).
+    StrategyLoad = 13,
 }
 
 /// How a command ended, in the final reply.

@@ -9,8 +9,8 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    CommandRecord, FeedEventRecord, InstrumentId, StrategyEventRecord, Money, OrderId, OrderTransition, PositionRecord, Price,
-    Qty, SignalRecord, StrategyId,
+    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price,
+    Qty, SignalRecord, StrategyEventRecord, StrategyId,
 };
 
 /// Order side; also the aggressor side of a trade and the side of a book level.

@@ -378,6 +378,8 @@ pub enum StrategyEvent {
     Enabled = 2,
     /// The operator set one of its parameters (`strategies set`).
     ParamSet = 3,
+    /// The operator loaded it into the running engine (`strategies load`).
+    Loaded = 4,
 }
 
 impl StrategyEvent {
@@ -388,6 +390,7 @@ impl StrategyEvent {
             StrategyEvent::Disabled => "disabled",
             StrategyEvent::Enabled => "enabled",
             StrategyEvent::ParamSet => "param_set",
+            StrategyEvent::Loaded => "loaded",
         }
     }
 }

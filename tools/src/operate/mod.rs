@@ -139,6 +139,32 @@ pub struct RunInfo {
     pub halted: bool,
     /// A live feed with no frame for this long is stale.
     pub stale_after: Duration,
+    /// `strategies load`: the strategy host's loader ring, the instruments and the `[strategy]`
+    /// config (weights) a loaded plugin is made with. None: this run cannot load strategies.
+    pub loader: Option<Loader>,
+}
+
+/// What `strategies load` needs (see [`RunInfo::loader`]).
+pub struct Loader {
+    pub ring: rtrb::Producer<alphapulse_strategy::NewStrategy>,
+    pub table: alphapulse_types::InstrumentTable,
+    pub strategy: alphapulse_strategy::StrategyConfig,
+}
+
+impl Loader {
+    /// The loader of the strategy host among `actors` (start-up: call before the run).
+    pub fn of(
+        actors: &mut [Stage],
+        table: &alphapulse_types::InstrumentTable,
+        cfg: &crate::config::Config,
+    ) -> Option<Loader> {
+        actors.iter_mut().find_map(|a| match a {
+            Stage::Strategy(h) => {
+                Some(Loader { ring: h.loader(), table: table.clone(), strategy: cfg.strategy.clone() })
+            }
+            _ => None,
+        })
+    }
 }
 
 /// The control thread's side of a run; see the module docs.

@@ -170,7 +170,8 @@ impl Operator {
                 Ok((json!({ "orders": orders, "truncated": a.lost }), n))
             }
             Op::Latency => {
-                let v = self.latency.report(self.info.clock).map_err(|e| OpError::failed(format!("{e:#}")))?;
+                let v =
+                    self.latency.report(self.info.clock).map_err(|e| OpError::failed(format!("{e:#}")))?;
                 Ok((v, 0))
             }
             Op::StrategiesList => {
@@ -183,25 +184,64 @@ impl Operator {
                 let enable = matches!(op, Op::StrategyEnable(_));
                 let cop = if enable { CtlOp::StrategyEnable } else { CtlOp::StrategyDisable };
                 let a = self.ask("strategy", CtlReq { index, ..CtlReq::new(0, cop, 0) })?;
-                Ok((json!({ "applied": true, "acks": [ack("strategy", &a)], "strategy": name, "enabled": enable }), 0))
+                Ok((
+                    json!({ "applied": true, "acks": [ack("strategy", &a)], "strategy": name, "enabled": enable }),
+                    0,
+                ))
             }
             Op::StrategySet { name, key, value } => {
                 let index = self.strategy_index(name)?;
-                if key.contains('\0') || value.contains('\0') || key.len() + value.len() + 1 > alphapulse_types::CTL_TEXT {
+                if key.contains('\0')
+                    || value.contains('\0')
+                    || key.len() + value.len() + 1 > alphapulse_types::CTL_TEXT
+                {
                     return Err(OpError::failed(format!(
                         "key and value must fit {} bytes together, without NUL",
                         alphapulse_types::CTL_TEXT - 1
                     )));
                 }
                 let text = CtlText::new(&format!("{key}\0{value}"));
-                let a = self.ask("strategy", CtlReq { index, text, ..CtlReq::new(0, CtlOp::StrategySet, 0) })?;
+                let a =
+                    self.ask("strategy", CtlReq { index, text, ..CtlReq::new(0, CtlOp::StrategySet, 0) })?;
                 let acks = [ack("strategy", &a)];
-                Ok((json!({ "applied": true, "acks": acks, "strategy": name, "key": key, "value": value }), 0))
+                Ok((
+                    json!({ "applied": true, "acks": acks, "strategy": name, "key": key, "value": value }),
+                    0,
+                ))
             }
-            Op::StrategyLoad(path) => Err(OpError::failed(format!(
-                "cannot load {path} into a running engine: list plugins in the config ([[strategy.plugins]]) and restart"
-            ))),
+            Op::StrategyLoad(path) => self.load_strategy(path),
         }
+    }
+
+    /// Load the plugin at `path` (here, on the control thread: open, check, create), hand it to
+    /// the strategy host through its loader ring and ask the host to take it: it runs from the
+    /// next market event, under its manifest's name, weighed by `aggregator.weights` (else 1).
+    fn load_strategy(&mut self, path: &str) -> Result<(Value, u64), OpError> {
+        let plugin = alphapulse_plugin::load(path).map_err(|e| OpError::failed(e.to_string()))?;
+        let name = plugin.name().to_string();
+        if self.strategy_rows()?.iter().any(|r| r["name"] == name.as_str()) {
+            return Err(OpError::failed(format!("a strategy named `{name}` runs already")));
+        }
+        let loader =
+            self.info.loader.as_mut().ok_or_else(|| OpError::failed("this run cannot load strategies"))?;
+        let entry = alphapulse_strategy::PluginEntry {
+            name: name.clone(),
+            path: Some(path.to_string()),
+            builtin: None,
+            weight: None,
+            budget_ns: 0,
+            params: Default::default(),
+        };
+        let s = alphapulse_plugin::strategy_from(&entry, &loader.table)
+            .map_err(|e| OpError::failed(e.to_string()))?;
+        let weight = loader.strategy.plugin_weight(&entry);
+        let n = alphapulse_strategy::NewStrategy::new(s, weight, &loader.strategy.aggregator)
+            .map_err(|e| OpError::failed(e.to_string()))?;
+        loader.ring.push(n).map_err(|_| OpError::failed("the loader ring is full: try again"))?;
+        let a = self.ask_op("strategy", CtlOp::StrategyLoad)?;
+        let index = count(&a);
+        let acks = [ack("strategy", &a)];
+        Ok((json!({ "applied": true, "acks": acks, "name": name, "index": index, "weight": weight }), index))
     }
 
     /// The kill switch: intents stop, risk refuses every order, the router refuses approved
@@ -268,11 +308,16 @@ impl Operator {
         let a = self.ask_op("strategy", CtlOp::Strategies)?;
         Ok(a.rows
             .iter()
-            .filter_map(|(row, name)| match *row {
-                CtlRow::Strategy { index, weight, enabled, faulted, signals, overruns } => Some(json!({
-                    "index": index, "name": name, "weight": weight, "enabled": enabled,
-                    "faulted": faulted, "signals": signals, "overruns": overruns,
-                })),
+            .filter_map(|(row, text)| match *row {
+                CtlRow::Strategy { index, weight, enabled, faulted, signals, overruns } => {
+                    // A faulted strategy's row text is `name\0fault message`.
+                    let (name, fault) = text.split_once('\0').unwrap_or((text, ""));
+                    Some(json!({
+                        "index": index, "name": name, "weight": weight, "enabled": enabled,
+                        "faulted": faulted, "fault": (!fault.is_empty()).then_some(fault),
+                        "signals": signals, "overruns": overruns,
+                    }))
+                }
                 _ => None,
             })
             .collect())

@@ -53,6 +53,9 @@ pub use config::{AggregatorConfig, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, M
 
 use crate::view::two_sided;
 use crate::{MarketView, Signal, MAX_SCORE};
+
+/// Most strategies one aggregator weighs (the signal table is sized for them at construction).
+pub const MAX_AGENTS: usize = 64;
 use alphapulse_types::{
     ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable, Intent, OrdType, OrderId, Price, Qty,
     Quote, Side, StrategyId, Tif, VenueReject,
@@ -149,9 +152,11 @@ impl Aggregator {
             cfg: cfg.clone(),
             strategy: StrategyId(cfg.strategy_id),
             rules: instruments.iter().cloned().collect(),
-            weights: Vec::new(),
-            solo: Vec::new(),
-            slots: Vec::new(),
+            weights: Vec::with_capacity(MAX_AGENTS),
+            solo: Vec::with_capacity(MAX_AGENTS),
+            // One row of MAX_AGENTS slots per instrument, allocated once: a strategy added while
+            // the engine runs (`strategies load`) takes a free column, nothing is reallocated.
+            slots: vec![Slot::default(); n * MAX_AGENTS],
             insts: vec![InstAgg::default(); n],
             dirty: Vec::with_capacity(n),
             is_dirty: vec![false; n],
@@ -161,13 +166,23 @@ impl Aggregator {
         })
     }
 
-    /// Register a strategy with `weight`; returns its index. Construction time only: it
-    /// reallocates the signal table (clearing any signal already held).
-    pub fn add_agent(&mut self, weight: u32) -> usize {
+    /// Register a strategy with `weight`; returns its index, or `None` when [`MAX_AGENTS`] are
+    /// registered. Allocates nothing (the table was sized at construction), so a strategy may be
+    /// added while the engine runs.
+    pub fn add_agent(&mut self, weight: u32) -> Option<usize> {
+        if self.weights.len() >= MAX_AGENTS {
+            return None;
+        }
         self.weights.push(weight.min(MAX_WEIGHT));
         self.solo.push(0);
-        self.slots = vec![Slot::default(); self.weights.len() * self.rules.len()];
-        self.weights.len() - 1
+        Some(self.weights.len() - 1)
+    }
+
+    /// The signal slots of `inst`, one per registered strategy.
+    #[inline(always)]
+    fn row(&self, inst: InstrumentId) -> Option<&[Slot]> {
+        let start = inst.index() * MAX_AGENTS;
+        self.slots.get(start..start + self.weights.len())
     }
 
     /// Let strategy `agent` trade on its own fresh signal when `|score| ≥ bps` (0: never; see
@@ -181,8 +196,7 @@ impl Aggregator {
     /// The strongest signal of `inst` made at `event_ts` (by the event being handled) by a
     /// strategy allowed to trade alone, at or above its `solo_entry_bps`; ties go to the first.
     pub fn solo_score(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
-        let n = self.weights.len();
-        let slots = self.slots.get(inst.index() * n..(inst.index() + 1) * n)?;
+        let slots = self.row(inst)?;
         let mut best: Option<i32> = None;
         for (s, &bps) in slots.iter().zip(&self.solo) {
             if bps > 0
@@ -216,7 +230,7 @@ impl Aggregator {
             self.stats.signals_ignored += 1;
             return;
         }
-        self.slots[i * self.weights.len() + agent] =
+        self.slots[i * MAX_AGENTS + agent] =
             Slot { score: sig.score.clamp(-MAX_SCORE, MAX_SCORE), ts: sig.ts, live: true };
         if !self.is_dirty[i] {
             self.is_dirty[i] = true;
@@ -247,8 +261,7 @@ impl Aggregator {
     /// Combined score of `inst` over the signals live at `event_ts`; `None` when none is live
     /// (or all live ones weigh 0).
     pub fn combined(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
-        let n = self.weights.len();
-        let slots = self.slots.get(inst.index() * n..(inst.index() + 1) * n)?;
+        let slots = self.row(inst)?;
         let (mut sum, mut wsum) = (0i64, 0i64);
         for (s, &w) in slots.iter().zip(&self.weights) {
             if s.live && event_ts.saturating_sub(s.ts) < self.cfg.signal_ttl_ns {

@@ -66,12 +66,11 @@ impl Aggregator {
     /// Strategy `agent`'s signals stop counting (the operator disabled it): every one it holds is
     /// dropped; its weight stays, for when it is enabled again.
     pub fn drop_signals(&mut self, agent: usize) {
-        let n = self.weights.len();
-        if agent >= n {
+        if agent >= self.weights.len() {
             return;
         }
         for inst in 0..self.rules.len() {
-            self.slots[inst * n + agent].live = false;
+            self.slots[inst * super::MAX_AGENTS + agent].live = false;
         }
     }
 }

@@ -50,7 +50,7 @@ fn cfg() -> AggregatorConfig {
 fn agg(c: &AggregatorConfig, weights: &[u32]) -> Aggregator {
     let mut a = Aggregator::new(c, &table()).unwrap();
     for &w in weights {
-        a.add_agent(w);
+        a.add_agent(w).unwrap();
     }
     a
 }
@@ -269,7 +269,7 @@ fn small_orders_are_raised_to_the_instrument_minimum_within_the_cap() {
     t.add(inst).unwrap();
     let c = AggregatorConfig { min_order: MinOrder::Drop, ..cfg() };
     let mut a = Aggregator::new(&c, &t).unwrap();
-    a.add_agent(1);
+    a.add_agent(1).unwrap();
     assert_eq!(step(&mut a, &v, 0, 5_000, SEC), None);
     assert_eq!((a.stats().suppressed_below_min_qty, a.stats().suppressed_below_min_notional), (1, 0));
 }
