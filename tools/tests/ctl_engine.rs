@@ -181,6 +181,8 @@ fn every_command_against_a_paced_backtest_with_control() {
                 > Some(0)
     });
     let halted_at = every_command(&sock);
+    // The replay goes on after the halt: orders stay refused.
+    std::thread::sleep(Duration::from_secs(1));
     let out = stop(child);
     assert!(out.status.success(), "{}", common::err(&out));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();

@@ -77,6 +77,8 @@ fn script(mut o: Operator, hold: Arc<AtomicBool>, tx: mpsc::Sender<Log>) {
     std::thread::sleep(Duration::from_millis(200));
     run(&mut o, Op::Halt).unwrap();
     run(&mut o, Op::Status).unwrap();
+    // The replay goes on after the halt (market data flows, nothing may be ordered).
+    std::thread::sleep(Duration::from_millis(800));
     hold.store(true, Ordering::Relaxed);
     while !o.run_ended() {
         std::thread::sleep(Duration::from_millis(10));

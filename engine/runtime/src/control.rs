@@ -175,46 +175,81 @@ impl ControlPort {
 
     /// Send `req` (its `seq` is set here) to the actor at `req.actor` and wait up to `timeout` for
     /// its final reply, collecting the rows before it.
-    pub fn ask(&mut self, mut req: CtlReq, timeout: Duration) -> Result<Answer, ControlError> {
-        let i = req.actor as usize;
-        let name = *self.board.names.get(i).ok_or(ControlError::NoSuchActor(i))?;
-        let t = self.board.thread_of[i];
-        let thread = &self.board.threads[t];
-        if thread.done.load(Ordering::Acquire) {
-            return Err(ControlError::Ended(name));
+    pub fn ask(&mut self, req: CtlReq, timeout: Duration) -> Result<Answer, ControlError> {
+        let mut answers = self.ask_many(&[req], timeout)?;
+        Ok(answers.pop().unwrap_or_default())
+    }
+
+    /// Send every request of `reqs` at once and wait up to `timeout` for all their answers (in
+    /// the order of `reqs`). Requests for actors of one thread are applied in order in one turn of
+    /// that thread, between two messages (`halt` reaches the strategy host, risk and the router
+    /// that way); at most [`REQUEST_RING`] per thread.
+    pub fn ask_many(&mut self, reqs: &[CtlReq], timeout: Duration) -> Result<Vec<Answer>, ControlError> {
+        let mut sent = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            let i = r.actor as usize;
+            let name = *self.board.names.get(i).ok_or(ControlError::NoSuchActor(i))?;
+            let t = self.board.thread_of[i];
+            if self.board.threads[t].done.load(Ordering::Acquire) {
+                return Err(ControlError::Ended(name));
+            }
+            sent.push((name, t));
         }
-        self.seq += 1;
-        req.seq = self.seq;
         // Replies to requests that timed out earlier are dropped here.
-        while self.replies[t].pop().is_ok() {}
-        self.requests[t].push(req).map_err(|_| ControlError::Busy(name))?;
+        for &(_, t) in &sent {
+            while self.replies[t].pop().is_ok() {}
+        }
+        let first = self.seq + 1;
+        for (r, &(name, t)) in reqs.iter().zip(&sent) {
+            self.seq += 1;
+            self.requests[t].push(CtlReq { seq: self.seq, ..*r }).map_err(|_| ControlError::Busy(name))?;
+        }
+        let mut answers = vec![Answer::default(); reqs.len()];
+        let mut done = vec![false; reqs.len()];
         let start = Instant::now();
-        let mut answer = Answer::default();
-        loop {
-            match self.replies[t].pop() {
-                Ok(r) if r.seq != req.seq => {}
-                Ok(r) if r.last => {
-                    answer.status = r.status;
-                    answer.text = r.text.as_str().to_string();
-                    answer.lost = r.lost;
-                    answer.at = r.at;
-                    return Ok(answer);
-                }
-                Ok(r) => answer.rows.push((r.row, r.text.as_str().to_string())),
-                Err(_) => {
-                    if thread.done.load(Ordering::Acquire) {
-                        return Err(ControlError::Ended(name));
+        let mut idle = 0u32;
+        while done.iter().any(|d| !d) {
+            let mut got = false;
+            for &(_, t) in &sent {
+                while let Ok(r) = self.replies[t].pop() {
+                    got = true;
+                    let Some(k) = r.seq.checked_sub(first).map(|k| k as usize).filter(|&k| k < answers.len())
+                    else {
+                        continue; // an answer to an earlier request that timed out
+                    };
+                    let a = &mut answers[k];
+                    if r.last {
+                        (a.status, a.text, a.lost, a.at) =
+                            (r.status, r.text.as_str().to_string(), r.lost, r.at);
+                        done[k] = true;
+                    } else {
+                        a.rows.push((r.row, r.text.as_str().to_string()));
                     }
-                    if start.elapsed() >= timeout {
-                        return Err(ControlError::Timeout {
-                            actor: name,
-                            waited_ms: timeout.as_millis() as u64,
-                        });
-                    }
-                    std::thread::sleep(Duration::from_micros(20));
                 }
             }
+            if got {
+                idle = 0;
+                continue;
+            }
+            let pending = || sent.iter().zip(&done).filter(|(_, d)| !**d).map(|(s, _)| *s);
+            if let Some((name, _)) =
+                pending().find(|&(_, t)| self.board.threads[t].done.load(Ordering::Acquire))
+            {
+                return Err(ControlError::Ended(name));
+            }
+            if start.elapsed() >= timeout {
+                let name = pending().next().map_or("?", |s| s.0);
+                return Err(ControlError::Timeout { actor: name, waited_ms: timeout.as_millis() as u64 });
+            }
+            // A hot thread answers between two messages: yield first (microseconds), then sleep.
+            idle += 1;
+            if idle < 200 {
+                std::thread::yield_now();
+            } else {
+                std::thread::sleep(Duration::from_micros(50));
+            }
         }
+        Ok(answers)
     }
 }
 

@@ -1,7 +1,8 @@
 //! The `control` journal stream: every operator command, its peer uid and level, and its
 //! outcome, as one `Msg::Command` record (kind 16), written by the control thread into the run's
 //! journal folder beside the actors' streams (so `alphapulse journal tail DIR --stream control`
-//! shows it). Each record is flushed (msync) as it is written: an operator's action is evidence.
+//! shows it). A command that changes the engine's state, and every refusal or failure, is
+//! flushed (msync) as it is written: an operator's action is evidence; reads are not flushed.
 
 use alphapulse_shm::{StreamConfig, Writer};
 use alphapulse_types::{CommandRecord, Msg, CODEC_VERSION, ENCODED_LEN};
@@ -29,12 +30,13 @@ impl Audit {
         Ok(Audit { writer, written: 0, failed: 0, first_error: None })
     }
 
-    /// Append `r` and flush it.
-    pub fn record(&mut self, r: CommandRecord) {
+    /// Append `r`, and msync it when `flush`.
+    pub fn record(&mut self, r: CommandRecord, flush: bool) {
         let Some(w) = self.writer.as_mut() else { return };
         let mut buf = [0u8; ENCODED_LEN];
         Msg::Command(r).encode(&mut buf);
-        let res = w.append(16, CODEC_VERSION, r.ts, &buf).and_then(|_| w.flush());
+        let res =
+            w.append(16, CODEC_VERSION, r.ts, &buf).and_then(|_| if flush { w.flush() } else { Ok(()) });
         match res {
             Ok(()) => self.written += 1,
             Err(e) => {

@@ -235,22 +235,39 @@ impl Operator {
     ) {
         self.seq += 1;
         self.outcomes[outcome as usize] += 1;
+        // What changes the engine's state, and every refusal or failure, is msynced at once;
+        // reads that went well are journaled without (a status poll is not evidence).
+        let reads = matches!(
+            command,
+            OperatorCommand::Status
+                | OperatorCommand::Help
+                | OperatorCommand::Limits
+                | OperatorCommand::Positions
+                | OperatorCommand::Orders
+                | OperatorCommand::Pnl
+                | OperatorCommand::Latency
+                | OperatorCommand::StrategiesList
+        );
+        let flush = !(reads && outcome == CommandOutcome::Ok);
         let ts = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
-        self.audit.record(CommandRecord {
-            ts,
-            seq: self.seq,
-            value,
-            result,
-            uid: peer.uid,
-            inst,
-            index,
-            command,
-            outcome,
-            level: peer.level,
-            _pad: [0; 3],
-        });
+        self.audit.record(
+            CommandRecord {
+                ts,
+                seq: self.seq,
+                value,
+                result,
+                uid: peer.uid,
+                inst,
+                index,
+                command,
+                outcome,
+                level: peer.level,
+                _pad: [0; 3],
+            },
+            flush,
+        );
     }
 
     /// Ask the actor named `actor` (`strategy`, `risk`, `router`).
@@ -268,6 +285,32 @@ impl Operator {
             CtlStatus::Failed => Err(OpError::failed(answer.text)),
             CtlStatus::Unsupported => Err(OpError::failed(format!("`{actor}` does not take {:?}", req.op))),
         }
+    }
+
+    /// `op` to each actor of `actors` at once (applied in order in one turn of their thread when
+    /// they share one); every answer, or the first failure.
+    pub(crate) fn ask_all(&mut self, actors: &[&str], op: CtlOp) -> Result<Vec<Answer>, OpError> {
+        let mut reqs = Vec::with_capacity(actors.len());
+        for a in actors {
+            let i = self.port.position(a).ok_or_else(|| OpError::failed(format!("this run has no `{a}`")))?;
+            reqs.push(CtlReq::new(0, op, i as u16));
+        }
+        let answers = self.port.ask_many(&reqs, self.timeout).inspect_err(|e| {
+            if let ControlError::Timeout { actor, .. } = e {
+                self.unanswered = Some(actor.to_string());
+            }
+        })?;
+        self.unanswered = None;
+        for (a, name) in answers.iter().zip(actors) {
+            match a.status {
+                CtlStatus::Ok => {}
+                CtlStatus::Failed => return Err(OpError::failed(format!("{name}: {}", a.text))),
+                CtlStatus::Unsupported => {
+                    return Err(OpError::failed(format!("`{name}` does not take {op:?}")))
+                }
+            }
+        }
+        Ok(answers)
     }
 
     /// [`Operator::ask`] with a plain request for `op`.

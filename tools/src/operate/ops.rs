@@ -58,7 +58,8 @@ impl Op {
 
 /// Ask again this many times at most while cancels are still being sent (each ask sends up to
 /// `CANCEL_BATCH`; the order table holds at most 2^20 orders).
-const MAX_CANCEL_ROUNDS: usize = (1 << 20) / alphapulse_oms::control::CANCEL_BATCH + 1;
+const MAX_CANCEL_ROUNDS: usize = (1 << 20) / CANCEL_BATCH + 1;
+use alphapulse_oms::control::CANCEL_BATCH;
 
 fn money(raw: i64) -> String {
     Money::from_raw(raw).to_string()
@@ -92,10 +93,9 @@ impl Operator {
             Op::Status => Ok((self.status(), 0)),
             Op::Halt => self.halt(),
             Op::Resume => {
-                let mut acks = Vec::new();
-                for a in ["strategy", "risk", "router"] {
-                    acks.push(ack(a, &self.ask_op(a, CtlOp::Resume)?));
-                }
+                let actors = ["strategy", "risk", "router"];
+                let answers = self.ask_all(&actors, CtlOp::Resume)?;
+                let acks: Vec<Value> = actors.iter().zip(&answers).map(|(n, a)| ack(n, a)).collect();
                 self.halted = false;
                 Ok((json!({ "applied": true, "acks": acks }), 0))
             }
@@ -247,15 +247,17 @@ impl Operator {
     /// The kill switch: intents stop, risk refuses every order, the router refuses approved
     /// decisions and cancels every working order (asked again until none is left).
     fn halt(&mut self) -> Result<(Value, u64), OpError> {
-        let s = self.ask_op("strategy", CtlOp::Halt)?;
-        let r = self.ask_op("risk", CtlOp::Halt)?;
+        // One batch: on one thread the three apply it in one turn, in chain order.
+        let actors = ["strategy", "risk", "router"];
+        let answers = self.ask_all(&actors, CtlOp::Halt)?;
         self.halted = true;
-        let router = self.ask_op("router", CtlOp::Halt)?;
-        let first = count(&router);
-        let (rest, _) = self.cancel_all(ALL_INSTRUMENTS)?;
+        let [s, r, router] = [&answers[0], &answers[1], &answers[2]];
+        let first = count(router);
+        // A full first batch may have left orders: cancel the rest.
+        let rest = if first < CANCEL_BATCH as u64 { 0 } else { self.cancel_all(ALL_INSTRUMENTS)?.0 };
         // Each actor's time when it applied the halt (`at_ns`): nothing the router sends after
         // it is an order.
-        let acks = [ack("strategy", &s), ack("risk", &r), ack("router", &router)];
+        let acks = [ack("strategy", s), ack("risk", r), ack("router", router)];
         Ok((json!({ "applied": true, "acks": acks, "cancelled": first + rest }), first + rest))
     }
 
