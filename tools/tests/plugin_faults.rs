@@ -72,6 +72,11 @@ fn a_panicking_plugin_is_disabled_reported_and_the_others_trade_on() {
         let loaded = o.apply(ADMIN, &Op::StrategyLoad(micro.clone()));
         let again = o.apply(ADMIN, &Op::StrategyLoad(micro));
         let junk = o.apply(ADMIN, &Op::StrategyLoad(env!("CARGO_MANIFEST_DIR").to_string() + "/Cargo.toml"));
+        // A parameter changed live, and a value the strategy refuses.
+        let set =
+            |k: &str, v: &str| Op::StrategySet { name: "momentum".into(), key: k.into(), value: v.into() };
+        let set_ok = o.apply(ADMIN, &set("threshold_bps", "0.8"));
+        let set_bad = o.apply(ADMIN, &set("lookback", "30"));
         // Let the replay reach the end of the data (the strategy host's count stops moving), so
         // releasing the hold does not cut it short.
         let handled =
@@ -90,7 +95,7 @@ fn a_panicking_plugin_is_disabled_reported_and_the_others_trade_on() {
         while !o.run_ended() {
             std::thread::sleep(Duration::from_millis(10));
         }
-        tx.send((rows, status, loaded, again, junk)).unwrap();
+        tx.send((rows, status, loaded, again, junk, set_ok, set_bad)).unwrap();
     });
     let control = ControlRun {
         // Paced so that a strategy loaded mid-run sees data; held at the end of the data until the
@@ -104,7 +109,10 @@ fn a_panicking_plugin_is_disabled_reported_and_the_others_trade_on() {
     };
     let opts = RunOptions { journal: Some(journal.clone()), ..RunOptions::default() };
     let report = execute_controlled(&cfg, &opts, Some(control)).unwrap();
-    let (rows, status, loaded, again, junk) = rx.recv().unwrap();
+    let (rows, status, loaded, again, junk, set_ok, set_bad) = rx.recv().unwrap();
+    assert_eq!(set_ok.unwrap()["applied"], true);
+    // `lookback` sizes a ring at creation: not settable live, and the refusal says which are.
+    assert!(set_bad.unwrap_err().message.contains("threshold_bps"));
     let loaded = loaded.unwrap();
     assert_eq!(
         (loaded["name"].as_str(), loaded["applied"].as_bool()),

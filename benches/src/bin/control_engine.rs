@@ -160,7 +160,6 @@ fn main() -> anyhow::Result<()> {
         }
         rtt.push((cmd, h));
     }
-    drop(ask);
     drop(c);
     hold.store(true, Ordering::Relaxed);
     let out = runner.join().map_err(|_| anyhow::anyhow!("the engine panicked"))??;

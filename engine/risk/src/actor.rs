@@ -327,9 +327,9 @@ impl Actor for RiskActor {
                 self.stats.limit_changes += 1;
             }
             CtlOp::Limits => {
-                for i in 0..LIMITS.len() {
+                for (i, spec) in LIMITS.iter().enumerate() {
                     let value = self.limits.get(i).unwrap_or(0);
-                    out.row(CtlRow::Limit { index: i as u16, value }, LIMITS[i].name);
+                    out.row(CtlRow::Limit { index: i as u16, value }, spec.name);
                 }
             }
             CtlOp::Positions => self.position_rows(out),

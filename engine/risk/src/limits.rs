@@ -143,10 +143,7 @@ mod tests {
             assert!(l.set(i, 0, &start).is_err(), "{} = 0", spec.name);
             assert_eq!(l.get(i), Some(lower), "a refused value leaves the limit as it was");
         }
-        assert_eq!(
-            l.set(5, start.max_open_orders as i64 + 1, &start).unwrap_err().contains("at start"),
-            true
-        );
+        assert!(l.set(5, start.max_open_orders as i64 + 1, &start).unwrap_err().contains("at start"));
         assert!(l.set(3, 10_001, &start).is_err());
         assert_eq!(parse_limit(0, "0.25").unwrap(), 25_000_000);
         assert_eq!(format_limit(0, 25_000_000), "0.25");

@@ -24,6 +24,7 @@ use std::time::{Duration, Instant};
 pub const CHECK_EVERY: u32 = 64;
 /// A busy hot thread publishes its counters once per this many messages.
 pub const PUBLISH_EVERY: u32 = 1024;
+const _: () = assert!(CHECK_EVERY.is_power_of_two() && PUBLISH_EVERY.is_power_of_two());
 /// Requests one thread can have queued.
 pub const REQUEST_RING: usize = 16;
 /// Rows plus final replies one thread can have queued: the longest answer (an order table, say)

@@ -96,8 +96,8 @@ impl<A: Actor> Group<A> {
                 idler.busy();
                 if self.control.is_some() {
                     self.ticks = self.ticks.wrapping_add(1);
-                    if self.ticks % CHECK_EVERY == 0 {
-                        if self.ticks % PUBLISH_EVERY == 0 {
+                    if self.ticks & (CHECK_EVERY - 1) == 0 {
+                        if self.ticks & (PUBLISH_EVERY - 1) == 0 {
                             self.publish();
                         }
                         self.serve_control()?;
