@@ -52,6 +52,34 @@ fn records(dir: &Path) -> Vec<Msg> {
     v
 }
 
+/// `alphapulse ARGS… --json --quiet --control-socket SOCK --journal JOURNAL`, once its socket
+/// is there.
+fn engine(args: &[&str], sock: &Path, journal: &Path) -> Child {
+    let child = common::bin()
+        .args(args)
+        .args(["--json", "--quiet"])
+        .arg("--control-socket")
+        .arg(sock)
+        .arg("--journal")
+        .arg(journal)
+        .current_dir(std::env::temp_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_for("the control socket", || sock.exists());
+    child
+}
+
+/// Until `positions` shows a fill.
+fn wait_for_fills(sock: &Path) {
+    wait_for("the first fills", || {
+        let (code, out, _) = ctl(sock, &["--json", "positions"]);
+        let v: Value = serde_json::from_str(out.trim()).unwrap_or_default();
+        code == 0 && v["result"]["portfolio"]["fills"].as_u64() > Some(0)
+    });
+}
+
 /// SIGTERM, then the run's exit and output.
 fn stop(child: Child) -> std::process::Output {
     let st = std::process::Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
@@ -162,24 +190,8 @@ fn our_uid() -> u32 {
 fn every_command_against_a_paced_backtest_with_control() {
     let sock = tmp("bt.sock");
     let journal = tmp("bt-journal");
-    let child = common::bin()
-        .args(["backtest", "--control", "--pace", "20", "--json", "--quiet"])
-        .arg("--control-socket")
-        .arg(&sock)
-        .arg("--journal")
-        .arg(&journal)
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for("the control socket", || sock.exists());
-    wait_for("the first fills", || {
-        let (code, out, _) = ctl(&sock, &["--json", "positions"]);
-        code == 0
-            && serde_json::from_str::<Value>(out.trim()).unwrap()["result"]["portfolio"]["fills"].as_u64()
-                > Some(0)
-    });
+    let child = engine(&["backtest", "--control", "--pace", "20"], &sock, &journal);
+    wait_for_fills(&sock);
     let halted_at = every_command(&sock);
     // The replay goes on after the halt: orders stay refused.
     std::thread::sleep(Duration::from_secs(1));
@@ -209,19 +221,7 @@ fn every_command_against_paper_trading_on_the_exchange_simulator() {
     std::fs::write(&cfg, text).unwrap();
     let sock = tmp("paper.sock");
     let journal = tmp("paper-journal");
-    let child = common::bin()
-        .args(["run", "--json", "--quiet", "--config"])
-        .arg(&cfg)
-        .arg("--control-socket")
-        .arg(&sock)
-        .arg("--journal")
-        .arg(&journal)
-        .current_dir(std::env::temp_dir())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_for("the control socket", || sock.exists());
+    let child = engine(&["run", "--config", cfg.to_str().unwrap()], &sock, &journal);
     // The feed syncs: status shows the symbol synced and the engine healthy.
     wait_for("a synced, healthy feed", || {
         let (code, out, _) = ctl(&sock, &["--json", "status"]);
@@ -230,12 +230,7 @@ fn every_command_against_paper_trading_on_the_exchange_simulator() {
             && v["result"]["feeds"][0]["state"] == "synced"
             && ["Healthy", "Warning"].contains(&v["result"]["health"]["state"].as_str().unwrap_or(""))
     });
-    wait_for("the first fills", || {
-        let (code, out, _) = ctl(&sock, &["--json", "positions"]);
-        code == 0
-            && serde_json::from_str::<Value>(out.trim()).unwrap()["result"]["portfolio"]["fills"].as_u64()
-                > Some(0)
-    });
+    wait_for_fills(&sock);
     let halted_at = every_command(&sock);
     // Let the feed run on after the halt: orders stay refused.
     std::thread::sleep(Duration::from_secs(1));

@@ -13,7 +13,7 @@
 use crate::router::RouterActor;
 use crate::table::List;
 use alphapulse_runtime::{Ctx, Replies};
-use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, InstrumentId, Msg, OrderCancel, ALL_INSTRUMENTS};
+use alphapulse_types::{CtlOp, CtlReq, CtlRow, CtlStatus, InstrumentId, Msg, ALL_INSTRUMENTS};
 
 /// Most cancels one request sends (the smallest ring holds 64 messages).
 pub const CANCEL_BATCH: usize = 32;
@@ -57,16 +57,7 @@ impl RouterActor {
             let Some(slot) = found else { break };
             next = slot + 1;
             sent += 1;
-            let rec = self.table.rec_mut(slot);
-            rec.cancel_requested = true;
-            let c = OrderCancel {
-                order_id: rec.order_id,
-                origin_ts: rec.origin_ts,
-                ts: now,
-                inst: rec.inst,
-                strategy: rec.strategy,
-                ..Default::default()
-            };
+            let c = self.table.rec_mut(slot).cancel(now);
             // No TTL cancel for it later: it is being cancelled now.
             self.table.unlink(List::Ttl, slot);
             self.stats.operator_cancels += 1;

@@ -2,8 +2,8 @@
 
 use crate::OrderState;
 use alphapulse_types::{
-    InstrumentId, Intent, Money, OrdType, OrderId, Price, Qty, Side, StrategyId, Tif, Trigger, VenueReject,
-    Verdict,
+    InstrumentId, Intent, Money, OrdType, OrderCancel, OrderId, Price, Qty, Side, StrategyId, Tif, Trigger,
+    VenueReject, Verdict,
 };
 
 /// One order (or one rejected intent) in the order table.
@@ -46,6 +46,19 @@ pub struct OrderRecord {
 }
 
 impl OrderRecord {
+    /// Mark the order as being cancelled and return the cancel to send at `now`.
+    pub fn cancel(&mut self, now: u64) -> OrderCancel {
+        self.cancel_requested = true;
+        OrderCancel {
+            order_id: self.order_id,
+            origin_ts: self.origin_ts,
+            ts: now,
+            inst: self.inst,
+            strategy: self.strategy,
+            ..Default::default()
+        }
+    }
+
     /// A fresh record for a decision, in `SignalGenerated`.
     pub fn from_decision(d: &Intent, now: u64) -> Self {
         OrderRecord {

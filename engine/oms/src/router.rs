@@ -35,8 +35,8 @@ use crate::table::{List, OrderTable};
 use crate::{OrderRecord, RouterConfig, RouterError, RouterStats};
 use alphapulse_runtime::{Actor, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    notional, ControlCmd, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderCancel,
-    OrderId, OrderNew, OrderTransition, Tif, VenueReject, Verdict, ALL_INSTRUMENTS,
+    notional, ControlCmd, CtlReq, CtlStatus, ExecKind, ExecReport, Intent, Msg, OrdType, OrderId, OrderNew,
+    OrderTransition, Tif, VenueReject, Verdict, ALL_INSTRUMENTS,
 };
 use std::any::Any;
 
@@ -318,16 +318,7 @@ impl RouterActor {
                 break;
             }
             self.table.unlink(List::Ttl, slot);
-            let rec = self.table.rec_mut(slot);
-            rec.cancel_requested = true;
-            let c = OrderCancel {
-                order_id: rec.order_id,
-                origin_ts: rec.origin_ts,
-                ts: now,
-                inst: rec.inst,
-                strategy: rec.strategy,
-                ..Default::default()
-            };
+            let c = self.table.rec_mut(slot).cancel(now);
             self.stats.ttl_cancels += 1;
             ctx.down(Msg::Cancel(c));
         }

@@ -61,6 +61,18 @@ use alphapulse_types::{
     Quote, Side, StrategyId, Tif, VenueReject,
 };
 
+/// An intent about to be sent: what [`Aggregator::issue`] needs of it.
+struct Ticket {
+    inst: InstrumentId,
+    id: OrderId,
+    px: Price,
+    /// Raw quantity (1e-8).
+    qty: i64,
+    side: Side,
+    confidence: u16,
+    tif: Tif,
+}
+
 /// Counters of the aggregator (all monotonic).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AggregatorStats {
@@ -316,8 +328,10 @@ impl Aggregator {
         let side = if combined > 0 { Side::Buy } else { Side::Sell };
         let confidence = combined.unsigned_abs().min(MAX_SCORE as u32) as u16;
         let rules = &self.rules[i];
-        let Some(px) =
-            view.quote(inst).filter(|q| two_sided(q)).and_then(|q| limit_price(&self.cfg, rules, q, side))
+        let Some(px) = view
+            .quote(inst)
+            .filter(|q| two_sided(q))
+            .and_then(|q| limit_price(self.cfg.style, self.cfg.slippage_ticks, rules, q, side))
         else {
             self.stats.suppressed_no_market += 1;
             return None;
@@ -357,28 +371,36 @@ impl Aggregator {
         if raised {
             self.stats.raised_to_minimum += 1;
         }
-        st.last_intent = Some(event_ts);
-        st.outstanding = Some(Outstanding { id, qty, filled: 0, sent_at: event_ts, acked: false });
-        self.stats.intents += 1;
         self.stats.solo_intents += solo as u64;
-        let (ord_type, tif) = match self.cfg.style {
-            OrderStyle::Aggressive => (OrdType::Limit, Tif::Ioc),
-            OrderStyle::Passive => (OrdType::Limit, Tif::Gtc),
+        let tif = match self.cfg.style {
+            OrderStyle::Aggressive => Tif::Ioc,
+            OrderStyle::Passive => Tif::Gtc,
         };
-        Some(Intent {
-            intent_id: id.0,
-            px,
-            qty: Qty::from_raw(qty),
+        Some(self.issue(Ticket { inst, id, px, qty, side, confidence, tif }, event_ts, now))
+    }
+
+    /// Send `t`: it becomes the instrument's outstanding intent and its last one (the cooldown's
+    /// start), counted; the intent, a limit order.
+    fn issue(&mut self, t: Ticket, event_ts: u64, now: u64) -> Intent {
+        let st = &mut self.insts[t.inst.index()];
+        st.last_intent = Some(event_ts);
+        st.outstanding =
+            Some(Outstanding { id: t.id, qty: t.qty, filled: 0, sent_at: event_ts, acked: false });
+        self.stats.intents += 1;
+        Intent {
+            intent_id: t.id.0,
+            px: t.px,
+            qty: Qty::from_raw(t.qty),
             origin_ts: event_ts,
             ts: now,
-            inst,
+            inst: t.inst,
             strategy: self.strategy,
-            confidence,
-            side,
-            ord_type,
-            tif,
+            confidence: t.confidence,
+            side: t.side,
+            ord_type: OrdType::Limit,
+            tif: t.tif,
             ..Default::default()
-        })
+        }
     }
 
     /// Apply an execution report of this aggregator's strategy id (others are ignored): take
@@ -463,10 +485,17 @@ fn min_order_qty(rules: &Instrument, px: Price) -> Option<i64> {
     i64::try_from(q).ok()
 }
 
-/// Limit price for `side` from quote `q`, on the tick grid; `None` if it would not be positive.
-fn limit_price(cfg: &AggregatorConfig, rules: &Instrument, q: &Quote, side: Side) -> Option<Price> {
-    let slip = Price::from_raw(rules.tick.raw().saturating_mul(cfg.slippage_ticks as i64));
-    let px = match (cfg.style, side) {
+/// Limit price for `side` from quote `q` in `style` (aggressive: `slippage_ticks` through the
+/// opposite best), on the tick grid; `None` if it would not be positive.
+fn limit_price(
+    style: OrderStyle,
+    slippage_ticks: u32,
+    rules: &Instrument,
+    q: &Quote,
+    side: Side,
+) -> Option<Price> {
+    let slip = Price::from_raw(rules.tick.raw().saturating_mul(slippage_ticks as i64));
+    let px = match (style, side) {
         (OrderStyle::Aggressive, Side::Buy) => rules.round_px(q.ask_px.saturating_add(slip), true),
         (OrderStyle::Aggressive, Side::Sell) => rules.round_px(q.bid_px.saturating_sub(slip), false),
         (OrderStyle::Passive, Side::Buy) => rules.round_px(q.bid_px, false),

@@ -1,10 +1,11 @@
 //! What the operator's commands do to the aggregator (through the strategy host): close a
 //! position (`flatten`) and withdraw a disabled strategy's signals.
 
-use super::{Aggregator, Outstanding};
+use super::{limit_price, Aggregator, Ticket};
 use crate::view::two_sided;
 use crate::MarketView;
-use alphapulse_types::{InstrumentId, Intent, OrdType, OrderId, Price, Qty, Side, Tif};
+use crate::{OrderStyle, MAX_SCORE};
+use alphapulse_types::{InstrumentId, Intent, OrderId, Qty, Side, Tif};
 
 impl Aggregator {
     /// An intent that closes the position of `inst` (risk's, from the latest report): the whole
@@ -28,39 +29,16 @@ impl Aggregator {
         let side = if pos > 0 { Side::Sell } else { Side::Buy };
         let rules = &self.rules[i];
         let q = view.quote(inst).filter(|q| two_sided(q))?;
-        let slip = Price::from_raw(rules.tick.raw().saturating_mul(self.cfg.slippage_ticks as i64));
-        let px = match side {
-            Side::Buy => rules.round_px(q.ask_px.saturating_add(slip), true),
-            Side::Sell => rules.round_px(q.bid_px.saturating_sub(slip), false),
-        };
-        if px.raw() <= 0 {
-            return None;
-        }
+        let px = limit_price(OrderStyle::Aggressive, self.cfg.slippage_ticks, rules, q, side)?;
         let qty = rules.round_qty_down(Qty::from_raw(pos.unsigned_abs().min(i64::MAX as u64) as i64)).raw();
         if qty == 0 {
             return None;
         }
         let id = OrderId::compose(self.strategy, self.next_seq)?;
         self.next_seq += 1;
-        let st = &mut self.insts[i];
-        st.last_intent = Some(event_ts);
-        st.outstanding = Some(Outstanding { id, qty, filled: 0, sent_at: event_ts, acked: false });
-        self.stats.intents += 1;
         self.stats.flatten_intents += 1;
-        Some(Intent {
-            intent_id: id.0,
-            px,
-            qty: Qty::from_raw(qty),
-            origin_ts: event_ts,
-            ts: now,
-            inst,
-            strategy: self.strategy,
-            confidence: crate::MAX_SCORE as u16,
-            side,
-            ord_type: OrdType::Limit,
-            tif: Tif::Ioc,
-            ..Default::default()
-        })
+        let confidence = MAX_SCORE as u16;
+        Some(self.issue(Ticket { inst, id, px, qty, side, confidence, tif: Tif::Ioc }, event_ts, now))
     }
 
     /// Strategy `agent`'s signals stop counting (the operator disabled it): every one it holds is
