@@ -148,8 +148,9 @@ impl Config {
     fn check_open_orders(&self) -> Result<(), ConfigError> {
         // A strategy's fault cancels every working order in one go (at most `max_open_orders`):
         // they must fit a ring between two actors.
+        // (A ring below the smallest allowed is the placement's error, reported when it resolves.)
         let ring = self.placement.ring_capacity;
-        if self.risk.max_open_orders as usize > ring {
+        if ring >= alphapulse_runtime::MIN_RING_CAPACITY && self.risk.max_open_orders as usize > ring {
             return Err(ConfigError::Invalid {
                 key: "risk.max_open_orders".into(),
                 message: format!(

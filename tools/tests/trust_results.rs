@@ -125,6 +125,8 @@ fn config_bounds_and_errors_exit_2_naming_the_key_or_path() {
         ("[placement]\nring_capacity = 4294967296\n", "placement.ring_capacity"),
         ("[placement]\nring_capacity = 67108864\n", "placement.ring_capacity"),
         ("[placement]\nring_capacity = 32\n", "placement.ring_capacity"),
+        // A fault cancels every working order at once: they must fit a ring.
+        ("[placement]\nring_capacity = 64\n[risk]\nmax_open_orders = 100\n", "risk.max_open_orders"),
         ("[placement]\nlevel_capacity = 3000\n", "placement.level_capacity"),
         ("[placement]\nlevel_capacity = 2048\n", "placement.level_capacity"),
         ("[feed]\nmax_frame_levels = 70000\n", "feed.max_frame_levels"),
