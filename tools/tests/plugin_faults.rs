@@ -129,10 +129,17 @@ fn a_panicking_plugin_is_disabled_reported_and_the_others_trade_on() {
     let slow = row("slow");
     assert!(slow["overruns"].as_u64().unwrap() > 0, "{slow}");
     assert_eq!(slow["faulted"], false);
-    assert!(status["health"]["state"].is_string(), "{status}");
+    // `status` reports it too (read from the journal), as a warning.
+    let k = f["index"].as_u64().unwrap();
+    assert!(
+        status["faulted_strategies"].as_array().unwrap().iter().any(|x| x.as_u64() == Some(k)),
+        "{status}"
+    );
+    assert_eq!(status["health"]["state"], "Warning", "{status}");
+    assert!(status["health"]["reason"].as_str().unwrap().contains("faulted"), "{status}");
     // Journaled: the fault (with its calls), after which it signals no more while the others do.
     let strategy = records(&journal.join("strategy"));
-    let k = f["index"].as_u64().unwrap() as u16;
+    let k = k as u16;
     let fault = strategy
         .iter()
         .find_map(|m| match m {

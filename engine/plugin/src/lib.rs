@@ -28,6 +28,7 @@
 //! ```
 
 pub mod adapter;
+mod agents;
 mod error;
 pub mod guard;
 pub mod load;

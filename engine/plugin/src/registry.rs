@@ -5,8 +5,9 @@ use crate::{load, NativeStrategy, PluginError, PluginStrategy};
 use alphapulse_strategy::{PluginEntry, Strategy, StrategyConfig, StrategyHost};
 use alphapulse_types::InstrumentTable;
 
-/// The strategies linked in, by `builtin` name: the example plugins as rlibs.
-pub const BUILTINS: &[&str] = &["microprice", "momentum"];
+/// The strategies linked in, by `builtin` name: the built-in agents (their `params` are their
+/// `[strategy.<agent>]` keys; see `agents`) and the example plugins as rlibs.
+pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "microprice", "momentum"];
 
 /// The strategy of one entry (`name`, `params`, `budget_ns` from it) for the instruments of `table`.
 pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box<dyn Strategy>, PluginError> {
@@ -18,6 +19,17 @@ pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box
         return Ok(Box::new(PluginStrategy::new(&plugin, name, &params, &symbols, budget)?));
     }
     let builtin = entry.builtin.as_deref().unwrap_or("");
+    if let Some(agent) = crate::agents::agent(builtin, name, &entry.params, table.len())? {
+        if budget > 0 {
+            return Err(PluginError::Create {
+                name: name.into(),
+                message: format!(
+                    "`budget_ns` times SDK strategies; the built-in agent `{builtin}` is not timed"
+                ),
+            });
+        }
+        return Ok(agent);
+    }
     Ok(match builtin {
         "microprice" => {
             Box::new(NativeStrategy::<ap_microprice::MicroPrice>::new(name, &params, &symbols, budget)?)

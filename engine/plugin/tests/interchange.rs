@@ -74,3 +74,51 @@ fn fills_and_positions_reach_both_alike() {
     assert_eq!(long[0].map(|s| s.score), Some(-10_000));
     assert_eq!(a.health().unwrap().calls, b.health().unwrap().calls);
 }
+
+/// The built-in agents too: `[strategy.ema_cross]` (or `imbalance`) and the same agent as a
+/// `[[strategy.plugins]]` entry (`builtin = "ema_cross"`, its keys as `params`) give identical
+/// signals and intents over the sample, under the entry's name.
+#[test]
+fn a_builtin_agent_as_an_entry_is_the_agent() {
+    let stream = replay_messages(&[sample_capture()], &instruments()).expect("replay the sample");
+    let table = instruments();
+    for (agent, table_toml, params) in [
+        (
+            "ema_cross",
+            "[ema_cross]\nfast_period = 8\nslow_period = 30\n[imbalance]\nenabled = false\n",
+            "{ fast_period = \"8\", slow_period = \"30\" }",
+        ),
+        (
+            "imbalance",
+            "[imbalance]\nthreshold_bps = 5000\n[ema_cross]\nenabled = false\n",
+            "{ threshold_bps = \"5000\" }",
+        ),
+    ] {
+        let cfg: StrategyConfig = toml::from_str(table_toml).unwrap();
+        let mut as_table = StrategyHost::new(&cfg, &table, 5000).unwrap();
+        let mut as_entry =
+            host(vec![entry(&format!("name = \"{agent}\"\nbuiltin = \"{agent}\"\nparams = {params}\n"))]);
+        let (sig_t, down_t) = drive(&mut as_table, &stream);
+        let (sig_e, down_e) = drive(&mut as_entry, &stream);
+        assert!(sig_t.len() > 100, "{agent}: real signals");
+        assert_eq!(sig_t, sig_e, "{agent}: identical signals");
+        assert_eq!(down_t, down_e, "{agent}: identical intents");
+        assert_eq!(as_entry.stats().agents[0].name, agent);
+    }
+    // Params are the agent's keys, checked by its config.
+    let bad = alphapulse_plugin::strategy_from(
+        &entry("name = \"e\"\nbuiltin = \"ema_cross\"\nparams = { fast = \"8\" }\n"),
+        &table,
+    );
+    assert!(bad.err().unwrap().to_string().contains("fast"), "an unknown key is named");
+    let bad = alphapulse_plugin::strategy_from(
+        &entry("name = \"e\"\nbuiltin = \"ema_cross\"\nparams = { fast_period = \"x\\ny = 1\" }\n"),
+        &table,
+    );
+    assert!(bad.err().unwrap().to_string().contains("whole number"));
+    let timed = alphapulse_plugin::strategy_from(
+        &entry("name = \"e\"\nbuiltin = \"imbalance\"\nbudget_ns = 5\n"),
+        &table,
+    );
+    assert!(timed.err().unwrap().to_string().contains("not timed"));
+}

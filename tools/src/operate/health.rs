@@ -7,7 +7,7 @@
 //! | `Initializing` | no actor has handled a message yet |
 //! | `HealthCheck` | messages flow, the feed has not yet synced every symbol for the first time |
 //! | `Healthy` | everything synced, rings far from full |
-//! | `Warning` | a symbol is resyncing, or a ring between threads is over half full |
+//! | `Warning` | a symbol is resyncing, a strategy faulted (disabled), or a ring between threads is over half full |
 //! | `Degraded` | a symbol's connection is down (reconnecting), or the feed is stale |
 //! | `Critical` | a thread has ended while the run goes on, or an actor did not answer a command |
 //! | `EmergencyStop` | the operator's kill switch is on (`halt`) |
@@ -48,6 +48,8 @@ pub struct Inputs {
     /// An actor did not answer a command in time (since the last successful answer).
     pub unanswered: Option<String>,
     pub halted: bool,
+    /// Strategies that faulted (disabled for good), as journaled.
+    pub faulted: usize,
 }
 
 /// The state and why.
@@ -83,6 +85,12 @@ pub fn assess(i: &Inputs) -> (Health, String) {
         if resyncing > 0 {
             return (Health::Warning, format!("{resyncing} of {n} symbols resyncing"));
         }
+    }
+    if i.faulted > 0 {
+        return (
+            Health::Warning,
+            format!("{} strategies faulted and were disabled (`strategies list`)", i.faulted),
+        );
     }
     if i.ring_fill > 0.5 {
         return (Health::Warning, format!("a ring between threads is {:.0} % full", i.ring_fill * 100.0));
@@ -120,6 +128,7 @@ mod tests {
                 "1 of 2 symbols resyncing",
             ),
             (Inputs { ring_fill: 0.75, ..healthy() }, Health::Warning, "75 % full"),
+            (Inputs { faulted: 1, ..healthy() }, Health::Warning, "1 strategies faulted"),
             (Inputs { symbols: Some((2, 1, 0, 1)), ..healthy() }, Health::Degraded, "reconnecting"),
             (Inputs { stale: true, ..healthy() }, Health::Degraded, "stale"),
             (Inputs { threads_done: 1, ..healthy() }, Health::Critical, "1 of 2 threads"),

@@ -11,7 +11,7 @@
 
 use crate::journal::read::StreamReader;
 use crate::journal::StreamRef;
-use alphapulse_types::Msg;
+use alphapulse_types::{Msg, StrategyEvent};
 use hdrhistogram::Histogram;
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,8 @@ struct Hop {
 pub struct Latency {
     dir: Option<PathBuf>,
     hops: Vec<Hop>,
+    /// Strategies (host indices) whose fault the strategy stream holds (`Msg::Strategy`).
+    faulted: Vec<u16>,
 }
 
 impl Latency {
@@ -52,16 +54,29 @@ impl Latency {
                 hop("feed→decision", "risk"),
                 hop("feed→order", "router"),
             ],
+            faulted: Vec::new(),
         }
+    }
+
+    /// Strategies (host indices) that faulted, as journaled so far (read by [`Latency::poll`]).
+    pub fn faulted(&self) -> &[u16] {
+        &self.faulted
     }
 
     /// Read what is new and return the percentiles per hop.
     pub fn report(&mut self, clock: &str) -> anyhow::Result<Value> {
-        let Some(dir) = &self.dir else {
+        if self.dir.is_none() {
             return Ok(
                 json!({ "clock": clock, "stages": [], "note": "the run is not journaled: no latency figures" }),
             );
-        };
+        }
+        self.poll()?;
+        Ok(self.figures(clock))
+    }
+
+    /// Read what the streams hold since the last call (at most [`MAX_PER_CALL`] records each).
+    pub fn poll(&mut self) -> anyhow::Result<()> {
+        let Some(dir) = &self.dir else { return Ok(()) };
         for h in &mut self.hops {
             if h.reader.is_none() {
                 let s = StreamRef { name: h.stream.to_string(), dir: dir.join(h.stream) };
@@ -74,6 +89,12 @@ impl Latency {
             for _ in 0..MAX_PER_CALL {
                 let Some(rec) = r.next()? else { break };
                 let (ts, origin) = match (h.stream, rec.msg) {
+                    ("strategy", Msg::Strategy(e)) if e.event == StrategyEvent::Faulted => {
+                        if !self.faulted.contains(&e.agent) {
+                            self.faulted.push(e.agent);
+                        }
+                        continue;
+                    }
                     ("strategy", Msg::Intent(i)) => (i.ts, i.origin_ts),
                     ("risk", Msg::Decision(d)) => (d.ts, d.origin_ts),
                     ("router", Msg::New(n)) => (n.ts, n.origin_ts),
@@ -85,6 +106,11 @@ impl Latency {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// The percentiles per hop so far.
+    fn figures(&self, clock: &str) -> Value {
         let hops: Vec<Value> = self
             .hops
             .iter()
@@ -108,6 +134,6 @@ impl Latency {
                  a TSC clock ([placement] clock = \"tsc\") measures wall time"
             );
         }
-        Ok(v)
+        v
     }
 }

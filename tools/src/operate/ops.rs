@@ -396,6 +396,10 @@ impl Operator {
             inputs.was_synced = self.was_synced;
             inputs.stale = stale;
         }
+        // Faults, from the strategy host's journal stream (no hot thread asked).
+        let _ = self.latency.poll();
+        let faulted = self.latency.faulted().to_vec();
+        inputs.faulted = faulted.len();
         let (state, reason) = assess(&inputs);
         let (written, failed, _) = self.audit_stats();
         json!({
@@ -403,6 +407,7 @@ impl Operator {
             "actors": actors,
             "feeds": feeds,
             "halted": self.halted,
+            "faulted_strategies": faulted,
             "uptime_s": self.started.elapsed().as_secs_f64(),
             "control": {
                 "commands": self.seq, "ok": self.outcomes[0], "refused": self.outcomes[1],
