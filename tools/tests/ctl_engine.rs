@@ -4,6 +4,8 @@
 //! order leaves the router (checked in the journal), every command is in the `control` stream,
 //! and SIGTERM ends the run with its report.
 
+#[path = "../../engine/plugin/tests/common/build.rs"]
+mod build;
 mod common;
 use alphapulse_exsim::{SimConfig, Speed};
 use alphapulse_shm::Reader;
@@ -135,6 +137,21 @@ fn every_command(sock: &Path) -> u64 {
     assert_eq!(code, 4, "a built-in agent takes no live parameters yet: {err}");
     let (code, _, err) = ctl(sock, &["strategies", "load", "/nonexistent/libx.so"]);
     assert_eq!(code, 4, "{err}");
+    // A plugin loaded into the running engine, one of its parameters set live.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let micro = build::plugin_file(build::plugin_dir(&root, false), "ap_microprice");
+    let l = json_ok(sock, &["strategies", "load", micro.to_str().unwrap()]);
+    assert_eq!((l["applied"].as_bool(), l["name"].as_str()), (Some(true), Some("microprice")), "{l}");
+    let set = json_ok(sock, &["strategies", "set", "microprice", "min_change_bps", "800"]);
+    assert_eq!(set["applied"], true, "{set}");
+    let (code, _, err) = ctl(sock, &["strategies", "set", "microprice", "min_change_bps", "-5"]);
+    assert!(code == 4 && err.contains("min_change_bps"), "{err}");
+    let listed = json_ok(sock, &["strategies", "list"]);
+    assert!(listed["strategies"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["name"] == "microprice" && s["enabled"] == true));
     let c = json_ok(sock, &["cancel-all", "BTCUSDT"]);
     assert_eq!(c["applied"], true, "{c}");
     let (code, _, err) = ctl(sock, &["cancel-all", "NOPEUSDT"]);
