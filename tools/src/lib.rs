@@ -6,7 +6,9 @@
 //! [`operate`] (what each operator command does to a running chain, behind the control socket)
 //! and [`ctl`] (one command to a running engine's control socket).
 
+pub mod alerts;
 pub mod backtest;
+pub mod bars;
 pub mod cli;
 pub mod config;
 pub mod ctl;
