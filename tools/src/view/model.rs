@@ -55,25 +55,15 @@ impl Model {
     /// An empty model of the run journaled in `journal` (its `run.json` gives the symbols and the
     /// initial cash; without one, 256 unnamed instruments and risk's default cash).
     pub fn new(journal: PathBuf, event_capacity: usize) -> Model {
-        let meta = crate::run_journal::read_meta(&journal).ok().flatten();
-        let symbols: Vec<String> = meta.as_ref().map(|m| m.instruments.clone()).unwrap_or_default();
-        let cash = meta
-            .as_ref()
-            .and_then(|m| m.config.as_ref())
-            .and_then(|c| c.pointer("/risk/initial_cash"))
-            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|f| f.to_string())))
-            .and_then(|s| s.parse::<Money>().ok())
-            .unwrap_or_else(|| alphapulse_risk::RiskConfig::default().initial_cash);
-        let n = if symbols.is_empty() { 256 } else { symbols.len() };
         let epoch = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64);
-        Model {
+        let mut m = Model {
             journal,
-            started: meta.map(|m| m.started),
-            symbols,
+            started: None,
+            symbols: Vec::new(),
             epoch,
-            pf: Portfolio::new(cash, n),
+            pf: Portfolio::new(alphapulse_risk::RiskConfig::default().initial_cash, 256),
             as_of: 0,
             pnl: VecDeque::new(),
             last_mark_point: 0,
@@ -89,7 +79,30 @@ impl Model {
             pending_position: None,
             health: None,
             errors: Vec::new(),
+        };
+        m.load_meta();
+        m
+    }
+
+    /// Read the run's `run.json` if not done yet (a dashboard may start before the run): the
+    /// symbols, the start time and, while no record was applied, the initial cash.
+    pub fn load_meta(&mut self) {
+        if !self.symbols.is_empty() {
+            return;
         }
+        let Some(meta) = crate::run_journal::read_meta(&self.journal).ok().flatten() else { return };
+        let cash = meta
+            .config
+            .as_ref()
+            .and_then(|c| c.pointer("/risk/initial_cash"))
+            .and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_f64().map(|f| f.to_string())))
+            .and_then(|s| s.parse::<Money>().ok())
+            .unwrap_or_else(|| alphapulse_risk::RiskConfig::default().initial_cash);
+        if self.stats.streams.is_empty() && !meta.instruments.is_empty() {
+            self.pf = Portfolio::new(cash, meta.instruments.len());
+        }
+        self.symbols = meta.instruments;
+        self.started = Some(meta.started);
     }
 
     /// A stream's writer closed it (its end record).

@@ -101,6 +101,7 @@ impl Merge {
             return;
         }
         self.last_scan = Some(Instant::now());
+        lock(model).load_meta();
         for s in crate::journal::streams_now(dir, None) {
             if s.name == "alerts" || self.srcs.iter().any(|x| x.reader.name == s.name) {
                 continue;
