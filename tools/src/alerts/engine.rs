@@ -46,10 +46,12 @@ pub struct Alert {
     pub active: bool,
     /// The symbol it is about, if any.
     pub symbol: Option<String>,
-    /// The observed value and the threshold (a price, a fraction, µs, records or seconds as the
-    /// kind says; for `feed_state` and `health_change` the state's number).
+    /// The value observed when it fired and the threshold (a price, a fraction, µs, records or
+    /// seconds as the kind says; for `feed_state` and `health_change` the state's number).
     pub value: f64,
     pub threshold: f64,
+    /// The value observed when it resolved.
+    pub resolved_value: Option<f64>,
     pub message: String,
     /// When it fired, and its latest event (ns since the epoch, and as UTC).
     pub fired_ns: u64,
@@ -210,7 +212,7 @@ impl Engine {
                 inst.last_fired_ns = Some(now);
                 rule.fired += 1;
                 rule.last_fired_ns = Some(now);
-                let symbol = (!c.key.is_empty()).then(|| c.key.clone()).or_else(|| rule.spec.symbol.clone());
+                let symbol = c.symbol.clone();
                 let alert = Alert {
                     id,
                     rule_id: rule.id,
@@ -222,6 +224,7 @@ impl Engine {
                     symbol,
                     value: c.value,
                     threshold: c.threshold,
+                    resolved_value: None,
                     message: format!("{}: {}", rule.spec.name, c.what),
                     fired_ns: now,
                     fired_utc: fmt_ts(now),
@@ -239,7 +242,7 @@ impl Engine {
                 let a = self.alerts.iter_mut().rev().find(|a| a.id == id)?;
                 a.state = AlertStatus::Resolved;
                 a.active = false;
-                a.value = c.value;
+                a.resolved_value = Some(c.value);
                 a.updated_ns = now;
                 a.resolved_ns = Some(now);
                 let alert = a.clone();
@@ -391,7 +394,7 @@ fn record(a: &Alert, inst: InstrumentId, by: u32) -> AlertRecord {
     AlertRecord {
         ts: a.updated_ns,
         alert_id: a.id,
-        value: scaled(a.value),
+        value: scaled(if a.state == AlertStatus::Resolved { a.resolved_value.unwrap_or(a.value) } else { a.value }),
         threshold: scaled(a.threshold),
         rule_id: a.rule_id,
         inst,

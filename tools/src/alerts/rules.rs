@@ -7,11 +7,14 @@ use std::collections::{BTreeMap, VecDeque};
 use super::config::{health_level, FeedCondition, LagUnit, RuleKind, RuleSpec};
 use super::facts::{Facts, FeedState};
 
-/// One condition of a rule at one snapshot: its key (the symbol for a per-symbol rule, "" for
-/// one without), whether it holds, the value observed and the threshold it was compared with.
+/// One condition of a rule at one snapshot: its key (the symbol for a per-symbol rule, the new
+/// state for a health change, "" for one without), whether it holds, the value observed and the
+/// threshold it was compared with. Each key of a rule is de-duplicated on its own.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
     pub key: String,
+    /// The symbol the alert is about, if any.
+    pub symbol: Option<String>,
     pub holds: bool,
     pub value: f64,
     pub threshold: f64,
@@ -53,7 +56,7 @@ fn feed_matches(s: FeedState, c: FeedCondition) -> bool {
 pub fn evaluate(spec: &RuleSpec, mem: &mut RuleMemory, f: &Facts) -> Vec<Check> {
     let t = spec.threshold.unwrap_or(0.0);
     let one = |holds: bool, value: f64, what: String| {
-        vec![Check { key: String::new(), holds, value, threshold: t, what }]
+        vec![Check { key: String::new(), symbol: None, holds, value, threshold: t, what }]
     };
     match spec.kind {
         RuleKind::PriceAbove | RuleKind::PriceBelow => {
@@ -67,6 +70,7 @@ pub fn evaluate(spec: &RuleSpec, mem: &mut RuleMemory, f: &Facts) -> Vec<Check> 
             let dir = if above { "above" } else { "below" };
             vec![Check {
                 key: sym.to_string(),
+                symbol: Some(sym.to_string()),
                 holds,
                 value: px,
                 threshold: t,
@@ -133,6 +137,7 @@ pub fn evaluate(spec: &RuleSpec, mem: &mut RuleMemory, f: &Facts) -> Vec<Check> 
             pick.into_iter()
                 .map(|(sym, &st)| Check {
                     key: sym.clone(),
+                    symbol: Some(sym.clone()),
                     holds: conds.iter().any(|&c| feed_matches(st, c)),
                     value: f64::from(feed_number(st)),
                     threshold: 0.0,
@@ -160,10 +165,23 @@ pub fn evaluate(spec: &RuleSpec, mem: &mut RuleMemory, f: &Facts) -> Vec<Check> 
                         .collect()
                 }
                 None => {
-                    // Any change: holds for the one snapshot where the state differs from the last.
-                    let changed = prev.as_ref().is_some_and(|p| p != name);
-                    let from = prev.unwrap_or_default();
-                    one(changed, f64::from(level), format!("health {from} -> {name} ({reason})"))
+                    // Any change: each new state is its own condition (keyed by its name), true
+                    // from the change until the next snapshot (or the next change).
+                    let check = |key: &str, holds: bool, what: String| Check {
+                        key: key.to_string(),
+                        symbol: None,
+                        holds,
+                        value: f64::from(level),
+                        threshold: 0.0,
+                        what,
+                    };
+                    match prev {
+                        Some(p) if p != *name => vec![
+                            check(&p, false, String::new()),
+                            check(name, true, format!("health {p} -> {name} ({reason})")),
+                        ],
+                        _ => vec![check(name, false, String::new())],
+                    }
                 }
             }
         }
