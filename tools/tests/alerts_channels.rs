@@ -14,7 +14,8 @@ fn engine(toml_text: &str) -> Engine {
     Engine::new(&cfg, None).unwrap()
 }
 
-const RULE: &str = "[[rules]]\nname = \"btc up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n";
+const RULE: &str =
+    "[[rules]]\nname = \"btc up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n";
 
 /// 99 then 101: one alert fired.
 fn fire(e: &mut Engine) -> Alert {
@@ -48,7 +49,9 @@ fn http_receiver(statuses: Vec<u16>) -> (u16, mpsc::Receiver<(String, String)>) 
             }
             let len: usize = head
                 .lines()
-                .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+                .find_map(|l| {
+                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
+                })
                 .unwrap();
             let mut body = vec![0; len];
             r.read_exact(&mut body).unwrap();
@@ -77,14 +80,20 @@ fn webhook_posts_the_alert_as_json_with_the_auth_header_and_retries() {
     let (h2, b2) = rx.recv_timeout(Duration::from_secs(60)).unwrap();
     assert_eq!(b1, b2, "the retry sends the same body");
     assert!(h1.starts_with("POST /hook/abc HTTP/1.1\r\n"), "{h1}");
-    assert!(h2.contains("Authorization: Bearer t0ps3cret\r\n") && h2.contains("Content-Type: application/json"), "{h2}");
+    assert!(
+        h2.contains("Authorization: Bearer t0ps3cret\r\n") && h2.contains("Content-Type: application/json"),
+        "{h2}"
+    );
     let got: Alert = serde_json::from_str(&b2).unwrap();
     assert_eq!(got, a);
     assert_eq!((got.value, got.rule_name.as_str(), got.symbol.as_deref()), (101.25, "btc up", Some("BTC")));
     // Log + webhook delivered; the failed attempt was retried, not counted as failed.
     assert_eq!((stats.queued, stats.dropped, stats.sent, stats.failed), (1, 0, 2, 0), "{stats:?}");
     let text = std::fs::read_to_string(&log).unwrap();
-    assert!(text.contains(&format!("alert {} fired warning rule 1 `btc up`", a.id)) && text.contains("101.25"), "{text}");
+    assert!(
+        text.contains(&format!("alert {} fired warning rule 1 `btc up`", a.id)) && text.contains("101.25"),
+        "{text}"
+    );
     assert!(!text.contains("t0ps3cret"));
     let _ = std::fs::remove_file(&log);
 }
@@ -119,7 +128,8 @@ fn a_dead_webhook_never_holds_up_observe_and_a_full_queue_drops() {
         tx.send((fired, e.channel_stats())).unwrap();
         std::mem::forget(e); // its sender thread is stuck on the dead webhook
     });
-    let (fired, stats) = rx.recv_timeout(Duration::from_secs(120)).expect("observe returned while the webhook hangs");
+    let (fired, stats) =
+        rx.recv_timeout(Duration::from_secs(120)).expect("observe returned while the webhook hangs");
     assert_eq!(fired, 5);
     // One taken by the (stuck) sender thread at most, one in the queue: the rest dropped.
     assert_eq!(stats.queued + stats.dropped, 5, "{stats:?}");
@@ -204,7 +214,10 @@ fn email_over_smtp_to_a_local_receiver() {
     let lines = rx.recv_timeout(Duration::from_secs(60)).unwrap();
     let text = lines.concat();
     assert!(lines[0].starts_with("EHLO "), "{text}");
-    assert!(text.contains("MAIL FROM:<ap@test>\r\nRCPT TO:<ops@test>\r\nRCPT TO:<desk@test>\r\nDATA\r\n"), "{text}");
+    assert!(
+        text.contains("MAIL FROM:<ap@test>\r\nRCPT TO:<ops@test>\r\nRCPT TO:<desk@test>\r\nDATA\r\n"),
+        "{text}"
+    );
     assert!(text.contains("Subject: [alphapulse Warning] btc up Fired\r\n"), "{text}");
     assert!(text.contains(&a.message) && text.contains(&format!("\"id\": {}", a.id)), "{text}");
     assert!(text.ends_with(".\r\nQUIT\r\n"), "{text}");

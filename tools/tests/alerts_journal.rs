@@ -72,7 +72,9 @@ fn price_cross_on_the_sample_capture_is_journaled_and_tailed() {
     assert_eq!(got, fired);
     let got_resolved: Vec<u64> = alerts.iter().filter_map(|a| a.resolved_ns).collect();
     assert_eq!(got_resolved, resolved);
-    assert!(alerts.iter().all(|a| a.symbol.as_deref() == Some(sym.as_str()) && a.state != AlertStatus::Acknowledged));
+    assert!(alerts
+        .iter()
+        .all(|a| a.symbol.as_deref() == Some(sym.as_str()) && a.state != AlertStatus::Acknowledged));
     let id = alerts[0].id;
     engine.acknowledge(id, "1000").unwrap();
     engine.shutdown().unwrap();
@@ -84,7 +86,10 @@ fn price_cross_on_the_sample_capture_is_journaled_and_tailed() {
     let lines: Vec<&str> = out.lines().filter(|l| l.starts_with("alerts ")).collect();
     assert_eq!(lines.len(), fired.len() + resolved.len() + 1, "{out}");
     let field = |l: &str, k: &str| -> String {
-        l.split(' ').find_map(|w| w.strip_prefix(&format!("{k}="))).unwrap_or_else(|| panic!("{k} in {l}")).to_string()
+        l.split(' ')
+            .find_map(|w| w.strip_prefix(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} in {l}"))
+            .to_string()
     };
     // `alerts SEQ TIME alert field=value …`: the record's time is the third word.
     let fired_lines: Vec<(String, i64)> = lines
@@ -96,9 +101,15 @@ fn price_cross_on_the_sample_capture_is_journaled_and_tailed() {
     assert_eq!(fired_lines, want);
     for l in &lines {
         assert_eq!(field(l, "symbol"), sym, "{l}");
-        assert_eq!((field(l, "rule_kind"), field(l, "severity"), field(l, "threshold")), ("price_above".into(), "info".into(), threshold.to_string()));
+        assert_eq!(
+            (field(l, "rule_kind"), field(l, "severity"), field(l, "threshold")),
+            ("price_above".into(), "info".into(), threshold.to_string())
+        );
     }
     let ack = lines.last().unwrap();
-    assert_eq!((field(ack, "state"), field(ack, "alert_id"), field(ack, "by")), ("acknowledged".into(), id.to_string(), "1000".into()));
+    assert_eq!(
+        (field(ack, "state"), field(ack, "alert_id"), field(ack, "by")),
+        ("acknowledged".into(), id.to_string(), "1000".into())
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -45,8 +45,21 @@ fn price(sym: &str, px: f64) -> Facts {
 
 #[test]
 fn price_above_fires_on_a_cross_once_resolves_and_waits_for_the_cooldown() {
-    let mut e = engine(10.0, "[[rules]]\nname = \"up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n");
-    let seq = [(1, 101.0), (2, 102.0), (3, 99.0), (4, 101.0), (5, 103.0), (6, 99.5), (7, 100.5), (14, 101.0), (15, 102.0)];
+    let mut e = engine(
+        10.0,
+        "[[rules]]\nname = \"up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n",
+    );
+    let seq = [
+        (1, 101.0),
+        (2, 102.0),
+        (3, 99.0),
+        (4, 101.0),
+        (5, 103.0),
+        (6, 99.5),
+        (7, 100.5),
+        (14, 101.0),
+        (15, 102.0),
+    ];
     let got = events(&mut e, seq.iter().map(|&(t, p)| (t, price("BTC", p))).collect());
     // 1, 2: above from the start (no cross). 4: the cross fires; 5: still true, nothing.
     // 6: resolved. 7: true again 3 s after firing (cool-down 10 s): held back. 14: cool-down over
@@ -60,7 +73,10 @@ fn price_above_fires_on_a_cross_once_resolves_and_waits_for_the_cooldown() {
 
 #[test]
 fn price_below_mirrors_it_with_no_cooldown() {
-    let mut e = engine(0.0, "[[rules]]\nname = \"down\"\nkind = \"price_below\"\nsymbol = \"BTC\"\nthreshold = 100.0\n");
+    let mut e = engine(
+        0.0,
+        "[[rules]]\nname = \"down\"\nkind = \"price_below\"\nsymbol = \"BTC\"\nthreshold = 100.0\n",
+    );
     let seq = [(1, 100.0), (2, 99.0), (3, 98.0), (4, 100.0), (5, 99.9), (6, 100.1)];
     let got = events(&mut e, seq.iter().map(|&(t, p)| (t, price("BTC", p))).collect());
     assert_eq!(
@@ -68,17 +84,29 @@ fn price_below_mirrors_it_with_no_cooldown() {
         ev(&[(2, "fired", "BTC"), (4, "resolved", "BTC"), (5, "fired", "BTC"), (6, "resolved", "BTC")])
     );
     let a = &e.alerts()[0];
-    assert_eq!((a.value, a.resolved_value, a.threshold, a.kind), (99.0, Some(100.0), 100.0, RuleKind::PriceBelow));
+    assert_eq!(
+        (a.value, a.resolved_value, a.threshold, a.kind),
+        (99.0, Some(100.0), 100.0, RuleKind::PriceBelow)
+    );
     assert!(a.message.contains("below 100"), "{}", a.message);
 }
 
 #[test]
 fn drawdown_above_a_fraction_of_peak_equity() {
     let mut e = engine(0.0, "[[rules]]\nname = \"dd\"\nkind = \"drawdown_above\"\nthreshold = 0.1\n");
-    let eq = |t, eq: f64, peak: f64| (t, Facts { equity: Some(eq), peak_equity: Some(peak), ..Default::default() });
+    let eq = |t, eq: f64, peak: f64| {
+        (t, Facts { equity: Some(eq), peak_equity: Some(peak), ..Default::default() })
+    };
     let got = events(
         &mut e,
-        vec![(1, Facts::default()), eq(2, 1000.0, 1000.0), eq(3, 910.0, 1000.0), eq(4, 899.0, 1000.0), eq(5, 850.0, 1000.0), eq(6, 1100.0, 1100.0)],
+        vec![
+            (1, Facts::default()),
+            eq(2, 1000.0, 1000.0),
+            eq(3, 910.0, 1000.0),
+            eq(4, 899.0, 1000.0),
+            eq(5, 850.0, 1000.0),
+            eq(6, 1100.0, 1100.0),
+        ],
     );
     assert_eq!(got, ev(&[(4, "fired", ""), (6, "resolved", "")]));
     assert!((e.alerts()[0].value - 0.101).abs() < 1e-12, "{}", e.alerts()[0].value);
@@ -108,9 +136,13 @@ fn reject_rate_over_a_window_with_a_minimum_count() {
 
 #[test]
 fn tick_to_trade_p99_in_microseconds() {
-    let mut e = engine(0.0, "[[rules]]\nname = \"t2t\"\nkind = \"tick_to_trade_p99_above\"\nthreshold = 500.0\n");
+    let mut e =
+        engine(0.0, "[[rules]]\nname = \"t2t\"\nkind = \"tick_to_trade_p99_above\"\nthreshold = 500.0\n");
     let p = |t, ns: Option<u64>| (t, Facts { tick_to_trade_p99_ns: ns, ..Default::default() });
-    let got = events(&mut e, vec![p(1, Some(400_000)), p(2, Some(500_001)), p(3, None), p(4, Some(800_000)), p(5, Some(100))]);
+    let got = events(
+        &mut e,
+        vec![p(1, Some(400_000)), p(2, Some(500_001)), p(3, None), p(4, Some(800_000)), p(5, Some(100))],
+    );
     assert_eq!(got, ev(&[(2, "fired", ""), (5, "resolved", "")]));
     assert_eq!(e.alerts()[0].value, 500.001);
 }
@@ -131,7 +163,13 @@ fn feed_state_per_symbol_or_any() {
     use FeedState::*;
     let got = events(
         &mut e,
-        vec![f(1, Synced, Synced), f(2, Reconnecting, Synced), f(3, Stale, Resyncing), f(4, Synced, Resyncing), f(5, Synced, Synced)],
+        vec![
+            f(1, Synced, Synced),
+            f(2, Reconnecting, Synced),
+            f(3, Stale, Resyncing),
+            f(4, Synced, Resyncing),
+            f(5, Synced, Synced),
+        ],
     );
     // "any feed": one alert per symbol; "btc stale": only BTC, only stale.
     assert_eq!(
@@ -157,9 +195,23 @@ fn health_change_any_or_at_least_a_state() {
          [[rules]]\nname = \"bad\"\nkind = \"health_change\"\nto = \"degraded\"\n",
     );
     let h = |t, s: &str| (t, Facts { health: Some((s.into(), "why".into())), ..Default::default() });
-    let got = events(&mut e, vec![h(1, "Healthy"), h(2, "Warning"), h(3, "Warning"), h(4, "Critical"), h(5, "Degraded"), h(6, "Healthy")]);
+    let got = events(
+        &mut e,
+        vec![
+            h(1, "Healthy"),
+            h(2, "Warning"),
+            h(3, "Warning"),
+            h(4, "Critical"),
+            h(5, "Degraded"),
+            h(6, "Healthy"),
+        ],
+    );
     let by_rule = |name: &str| -> Vec<(u64, &str)> {
-        e.alerts().iter().filter(|a| a.rule_name == name).map(|a| (a.fired_ns / S, if a.active { "active" } else { "done" })).collect()
+        e.alerts()
+            .iter()
+            .filter(|a| a.rule_name == name)
+            .map(|a| (a.fired_ns / S, if a.active { "active" } else { "done" }))
+            .collect()
     };
     // "any": each change fires (its new state is its own condition) and resolves at the next
     // snapshot or change: 2 (W), 4 (C), 5 (D), 6 (H).
@@ -178,20 +230,34 @@ fn persist_lag_in_records_or_seconds() {
         "[[rules]]\nname = \"rows\"\nkind = \"persist_lag_above\"\nthreshold = 1000.0\n\
          [[rules]]\nname = \"secs\"\nkind = \"persist_lag_above\"\nthreshold = 5.0\nunit = \"seconds\"\n",
     );
-    let l = |t, records, seconds| (t, Facts { persist_lag: Some(PersistLag { records, seconds }), ..Default::default() });
-    events(&mut e, vec![(0, Facts::default()), l(1, 10, 0.1), l(2, 5000, 1.0), l(3, 6000, 6.0), l(4, 0, 0.0)]);
-    let got: Vec<(&str, u64, Option<u64>)> =
-        e.alerts().iter().map(|a| (a.rule_name.as_str(), a.fired_ns / S, a.resolved_ns.map(|r| r / S))).collect();
+    let l = |t, records, seconds| {
+        (t, Facts { persist_lag: Some(PersistLag { records, seconds }), ..Default::default() })
+    };
+    events(
+        &mut e,
+        vec![(0, Facts::default()), l(1, 10, 0.1), l(2, 5000, 1.0), l(3, 6000, 6.0), l(4, 0, 0.0)],
+    );
+    let got: Vec<(&str, u64, Option<u64>)> = e
+        .alerts()
+        .iter()
+        .map(|a| (a.rule_name.as_str(), a.fired_ns / S, a.resolved_ns.map(|r| r / S)))
+        .collect();
     assert_eq!(got, [("rows", 2, Some(4)), ("secs", 3, Some(4))]);
 }
 
 #[test]
 fn acknowledge_rules_api_and_errors() {
-    let mut e = engine(0.0, "[[rules]]\nname = \"up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n");
+    let mut e = engine(
+        0.0,
+        "[[rules]]\nname = \"up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n",
+    );
     events(&mut e, vec![(1, price("BTC", 99.0)), (2, price("BTC", 101.0))]);
     let id = e.alerts()[0].id;
     let a = e.acknowledge(id, "alice").unwrap();
-    assert_eq!((a.state, a.acknowledged_by.as_deref(), a.active), (AlertStatus::Acknowledged, Some("alice"), true));
+    assert_eq!(
+        (a.state, a.acknowledged_by.as_deref(), a.active),
+        (AlertStatus::Acknowledged, Some("alice"), true)
+    );
     // Again: unchanged.
     assert_eq!(e.acknowledge(id, "bob").unwrap().acknowledged_by.as_deref(), Some("alice"));
     assert!(matches!(e.acknowledge(999, "bob"), Err(AlertError::NoAlert(999))));
@@ -199,9 +265,13 @@ fn acknowledge_rules_api_and_errors() {
     // Resolving an acknowledged alert keeps who acknowledged it.
     events(&mut e, vec![(3, price("BTC", 99.0))]);
     let a = &e.alerts()[0];
-    assert_eq!((a.state, a.active, a.acknowledged_by.as_deref()), (AlertStatus::Resolved, false, Some("alice")));
+    assert_eq!(
+        (a.state, a.active, a.acknowledged_by.as_deref()),
+        (AlertStatus::Resolved, false, Some("alice"))
+    );
 
-    let spec: RuleSpec = serde_json::from_str(r#"{"name":"dn","kind":"price_below","symbol":"BTC","threshold":98}"#).unwrap();
+    let spec: RuleSpec =
+        serde_json::from_str(r#"{"name":"dn","kind":"price_below","symbol":"BTC","threshold":98}"#).unwrap();
     let v = e.create_rule(spec.clone()).unwrap();
     assert_eq!((v.id, e.rules().len()), (2, 2));
     let err = e.create_rule(spec.clone()).unwrap_err().to_string();
@@ -220,7 +290,10 @@ fn acknowledge_rules_api_and_errors() {
     assert!(matches!(e.update_rule(77, up.spec), Err(AlertError::NoRule(77))));
     // JSON shapes: snake_case.
     let j = serde_json::to_value(&e.alerts()[0]).unwrap();
-    assert_eq!((j["state"].as_str(), j["kind"].as_str(), j["severity"].as_str()), (Some("resolved"), Some("price_above"), Some("warning")));
+    assert_eq!(
+        (j["state"].as_str(), j["kind"].as_str(), j["severity"].as_str()),
+        (Some("resolved"), Some("price_above"), Some("warning"))
+    );
 }
 
 fn config_error(table: &str) -> String {
@@ -265,7 +338,11 @@ fn config_errors_name_the_key() {
     std::fs::write(&p, "[[alerts.rules]]\nname = \"r\"\nkind = \"price_above\"\nthreshold = 5.0\n").unwrap();
     let e = Config::load(&p).unwrap_err().to_string();
     assert!(e.contains("alerts.rules[0].symbol"), "{e}");
-    std::fs::write(&p, "[alerts.channels.webhook]\nurl = \"http://127.0.0.1:9/x\"\nauth_header = \"Bearer s3cret\"\n").unwrap();
+    std::fs::write(
+        &p,
+        "[alerts.channels.webhook]\nurl = \"http://127.0.0.1:9/x\"\nauth_header = \"Bearer s3cret\"\n",
+    )
+    .unwrap();
     let cfg = Config::load(&p).unwrap();
     // The secret is never written back (run.json holds the serialized config).
     let json = serde_json::to_string(&cfg.alerts).unwrap();

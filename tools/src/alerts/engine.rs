@@ -394,7 +394,11 @@ fn record(a: &Alert, inst: InstrumentId, by: u32) -> AlertRecord {
     AlertRecord {
         ts: a.updated_ns,
         alert_id: a.id,
-        value: scaled(if a.state == AlertStatus::Resolved { a.resolved_value.unwrap_or(a.value) } else { a.value }),
+        value: scaled(if a.state == AlertStatus::Resolved {
+            a.resolved_value.unwrap_or(a.value)
+        } else {
+            a.value
+        }),
         threshold: scaled(a.threshold),
         rule_id: a.rule_id,
         inst,
