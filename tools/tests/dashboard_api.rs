@@ -133,10 +133,6 @@ struct Server {
 }
 
 impl Server {
-    fn start(journal: &Path) -> Server {
-        Server::start_with(journal, "")
-    }
-
     /// With a `[dashboard]` table of `config` (TOML lines).
     fn start_with(journal: &Path, config: &str) -> Server {
         let cfg = journal.with_extension("dashboard.toml");
@@ -239,7 +235,10 @@ fn ws_read(port: u16, query: &str, until: u64) -> (Value, Vec<Value>) {
 fn server_answers_the_report_figures_refuses_bad_requests_and_resumes_the_websocket() {
     let dir = tmp("server");
     let journal = dir.join("journal");
-    let mut srv = Server::start(&journal);
+    let mut srv = Server::start_with(
+        &journal,
+        "[[alerts.rules]]\nname = \"health\"\nkind = \"health_change\"\ncooldown = 0.0",
+    );
     // Before the run: nothing yet; a WebSocket client sees cursor 0.
     let (hello, none) = ws_read(srv.port, "", 0);
     assert_eq!(hello["type"], "hello");
@@ -261,6 +260,10 @@ fn server_answers_the_report_figures_refuses_bad_requests_and_resumes_the_websoc
     let fills = all.iter().filter(|e| e["type"] == "fill").count() as u64;
     assert_eq!(fills, summary["fills"].as_u64().unwrap());
     assert!(all.iter().any(|e| e["type"] == "price") && all.iter().any(|e| e["type"] == "order"));
+    // The health changed as the run went (and ended): the configured rule fired, on the socket too.
+    let alerts = srv.get("/api/alerts");
+    assert!(!alerts["alerts"].as_array().unwrap().is_empty(), "{alerts}");
+    assert!(all.iter().any(|e| e["type"] == "alert"));
     // From the middle: exactly the rest, the same events.
     let (_, rest) = ws_read(srv.port, &format!("?since={}", n / 2), n);
     assert_eq!(rest.as_slice(), &all[(n / 2) as usize..]);
@@ -300,6 +303,28 @@ fn server_answers_the_report_figures_refuses_bad_requests_and_resumes_the_websoc
     let big = vec![b' '; 64 * 1024];
     assert_eq!(srv.req("POST", "/api/alerts", &[json_ct, ("authorization", &bearer)], &big).0, 413);
     assert_eq!(srv.req("POST", "/api/alerts/xyz/ack", &[("authorization", &bearer)], b"").0, 400);
+    assert_eq!(srv.req("POST", "/api/alerts", &[json_ct, ("authorization", &bearer)], b"{}").0, 422);
+    let rule = br#"{"name":"btc above","kind":"price_above","symbol":"BTCUSDT","threshold":1000000}"#;
+    let (st, body) = srv.req("POST", "/api/alerts", &[json_ct, ("authorization", &bearer)], rule);
+    assert!(st == 201 || st == 400, "{st} {body}");
+    let (st, body) = srv.req(
+        "POST",
+        "/api/alerts",
+        &[json_ct, ("authorization", &bearer)],
+        br#"{"name":"h2","kind":"health_change"}"#,
+    );
+    assert_eq!(st, 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).unwrap()["id"].as_u64().unwrap();
+    assert!(srv.get("/api/alerts")["rules"].as_array().unwrap().iter().any(|r| r["id"].as_u64() == Some(id)));
+    let first = srv.get("/api/alerts")["alerts"][0]["id"].as_u64().unwrap();
+    let (st, body) = srv.req(
+        "POST",
+        &format!("/api/alerts/{first}/ack"),
+        &[("authorization", &bearer)],
+        br#"{"by":"test"}"#,
+    );
+    assert_eq!(st, 200, "{body}");
+    assert_eq!(srv.req("POST", "/api/alerts/999999/ack", &[("authorization", &bearer)], b"").0, 404);
     // CORS is closed: no header for a foreign origin.
     let (_, _) = srv.req("GET", "/api/market/prices", &[("origin", "http://evil.example")], b"");
     assert!(!srv.bodies.last().unwrap().to_ascii_lowercase().contains("access-control-allow-origin"));

@@ -115,32 +115,57 @@ async fn status(s: St) -> R {
 async fn metrics_json(s: St) -> R {
     ok(s.lock().metrics())
 }
-async fn alerts_list(_s: St) -> R {
-    ok(json!({ "alerts": [], "rules": [] }))
+async fn alerts_list(s: St) -> R {
+    let e = s.alerts.lock().unwrap_or_else(|p| p.into_inner());
+    ok(json!({ "alerts": e.alerts(), "rules": e.rules() }))
 }
 
-/// The alert engine (`alerts::Engine`) is not hosted yet: state changes are refused plainly.
-fn no_engine() -> ApiErr {
-    ApiErr(StatusCode::NOT_IMPLEMENTED, "the alert engine is not built into this dashboard yet".into())
+fn alert_err(e: crate::alerts::AlertError) -> ApiErr {
+    use crate::alerts::AlertError as E;
+    match e {
+        E::NoRule(_) | E::NoAlert(_) => ApiErr(StatusCode::NOT_FOUND, e.to_string()),
+        _ => ApiErr(StatusCode::BAD_REQUEST, e.to_string()),
+    }
 }
-async fn alerts_create(_s: St, body: Result<Json<Value>, axum::extract::rejection::JsonRejection>) -> R {
-    let _ = body.map_err(|e| ApiErr(e.status(), format!("bad request body: {}", e.body_text())))?;
-    Err(no_engine())
+
+type Body = Result<Json<Value>, axum::extract::rejection::JsonRejection>;
+
+fn spec(body: Body) -> Result<crate::alerts::RuleSpec, ApiErr> {
+    let Json(v) = body.map_err(|e| ApiErr(e.status(), format!("bad request body: {}", e.body_text())))?;
+    serde_json::from_value(v).map_err(|e| ApiErr(StatusCode::UNPROCESSABLE_ENTITY, format!("bad rule: {e}")))
 }
-async fn alerts_update(
-    _s: St,
-    Path(id): Path<String>,
-    body: Result<Json<Value>, axum::extract::rejection::JsonRejection>,
-) -> R {
-    id.parse::<u32>()
+
+async fn alerts_create(s: St, body: Body) -> Result<(StatusCode, Json<Value>), ApiErr> {
+    let spec = spec(body)?;
+    let v = s.alerts.lock().unwrap_or_else(|p| p.into_inner()).create_rule(spec).map_err(alert_err)?;
+    Ok((StatusCode::CREATED, ok(v)?))
+}
+async fn alerts_update(s: St, Path(id): Path<String>, body: Body) -> R {
+    let id = id
+        .parse::<u32>()
         .map_err(|_| ApiErr(StatusCode::BAD_REQUEST, format!("rule id `{id}`: not a number")))?;
-    let _ = body.map_err(|e| ApiErr(e.status(), format!("bad request body: {}", e.body_text())))?;
-    Err(no_engine())
+    let spec = spec(body)?;
+    let v = s.alerts.lock().unwrap_or_else(|p| p.into_inner()).update_rule(id, spec).map_err(alert_err)?;
+    ok(v)
 }
-async fn alerts_ack(_s: St, Path(id): Path<String>) -> R {
-    id.parse::<u64>()
+async fn alerts_ack(s: St, Path(id): Path<String>, body: axum::body::Bytes) -> R {
+    let id = id
+        .parse::<u64>()
         .map_err(|_| ApiErr(StatusCode::BAD_REQUEST, format!("alert id `{id}`: not a number")))?;
-    Err(no_engine())
+    let by = if body.is_empty() {
+        "api".to_string()
+    } else {
+        let v: Value = serde_json::from_slice(&body)
+            .map_err(|e| ApiErr(StatusCode::BAD_REQUEST, format!("bad request body: {e}")))?;
+        v.get("by").and_then(Value::as_str).unwrap_or("api").chars().take(64).collect()
+    };
+    let a = s.alerts.lock().unwrap_or_else(|p| p.into_inner()).acknowledge(id, &by).map_err(alert_err)?;
+    if let Ok(v) = serde_json::to_value(&a) {
+        let mut m = s.lock();
+        let ts = m.as_of;
+        m.events.push(ts, crate::view::shapes::WsData::Alert(v));
+    }
+    ok(a)
 }
 async fn prometheus(s: St) -> Response {
     let text = super::metrics::render(&s.lock());

@@ -94,6 +94,8 @@ pub struct State {
     pub cfg: DashboardConfig,
     pub token: Option<String>,
     pub rate: security::RateLimiter,
+    /// The alert engine (rules from `[alerts]`), evaluated after every batch the tail applied.
+    pub alerts: Arc<Mutex<crate::alerts::Engine>>,
     /// Bumped after every batch the tail applied.
     pub changed: tokio::sync::watch::Receiver<u64>,
 }
@@ -101,6 +103,20 @@ pub struct State {
 impl State {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, Model> {
         self.model.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Read the `[alerts]` table of `file` (defaults: no rules).
+pub fn load_alerts(file: Option<&std::path::Path>) -> Result<crate::alerts::AlertsConfig, ConfigError> {
+    let Some(f) = file else { return Ok(Default::default()) };
+    let text = std::fs::read_to_string(f).map_err(|e| ConfigError::Usage(format!("{}: {e}", f.display())))?;
+    let v: toml::Value =
+        toml::from_str(&text).map_err(|e| ConfigError::Usage(format!("{}: {e}", f.display())))?;
+    match v.get("alerts") {
+        None => Ok(Default::default()),
+        Some(t) => {
+            t.clone().try_into().map_err(|e| ConfigError::Usage(format!("{}: [alerts]: {e}", f.display())))
+        }
     }
 }
 
@@ -147,11 +163,31 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let notify: Arc<dyn Fn() + Send + Sync> = Arc::new(move || {
         tx.send_modify(|n| *n += 1);
     });
+    let alerts_cfg = load_alerts(args.config.as_deref())?;
+    // The alerts stream goes into the run's journal folder when the run has started (its
+    // `run.json` is there): a folder made before the run must stay empty for it.
+    let started = args.journal.join(crate::run_journal::RUN_FILE).is_file();
+    let journal = if started { crate::alerts::AlertJournal::open(&args.journal).ok() } else { None };
+    let engine = crate::alerts::Engine::new(&alerts_cfg, journal)
+        .map_err(|e| ConfigError::Usage(format!("[alerts]: {e}")))?;
+    let alerts = Arc::new(Mutex::new(engine));
+    let hook: tail::BatchHook = {
+        let alerts = alerts.clone();
+        Box::new(move |m: &mut Model| {
+            let fired = alerts.lock().unwrap_or_else(|p| p.into_inner()).observe(&m.facts());
+            for a in fired {
+                if let Ok(v) = serde_json::to_value(&a) {
+                    let ts = m.as_of;
+                    m.events.push(ts, crate::view::shapes::WsData::Alert(v));
+                }
+            }
+        })
+    };
     let tail_thread = {
         let (m, s) = (model.clone(), stop.clone());
         std::thread::Builder::new()
             .name("dashboard-tail".into())
-            .spawn(move || tail::run(opts, m, Box::new(|_| {}), notify, s))?
+            .spawn(move || tail::run(opts, m, hook, notify, s))?
     };
     let poll_thread = {
         let (m, s, dir, sock) =
@@ -161,7 +197,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             .spawn(move || crate::view::poll::run(dir, sock, m, s))?
     };
     let rate = security::RateLimiter::new(cfg.rate_per_sec, cfg.rate_burst);
-    let state = Arc::new(State { model, cfg, token, rate, changed: rx });
+    let state = Arc::new(State { model, cfg, token, rate, alerts, changed: rx });
     let app = api::router(state);
     let served: anyhow::Result<()> = rt.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr).await?;
