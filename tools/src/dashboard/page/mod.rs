@@ -20,7 +20,11 @@ pub const ASSETS: [(&str, &str, &str); 5] = [
     ("/", "text/html; charset=utf-8", include_str!("index.html")),
     ("/page/app.js", "text/javascript; charset=utf-8", include_str!("app.js")),
     ("/page/style.css", "text/css; charset=utf-8", include_str!("style.css")),
-    ("/page/vendor/uPlot.iife.min.js", "text/javascript; charset=utf-8", include_str!("vendor/uPlot.iife.min.js")),
+    (
+        "/page/vendor/uPlot.iife.min.js",
+        "text/javascript; charset=utf-8",
+        include_str!("vendor/uPlot.iife.min.js"),
+    ),
     ("/page/vendor/uPlot.min.css", "text/css; charset=utf-8", include_str!("vendor/uPlot.min.css")),
 ];
 
