@@ -408,6 +408,8 @@ pub struct Status {
     /// counters), null when there is no reachable control socket.
     pub control: Option<serde_json::Value>,
     pub persist: Option<PersistView>,
+    /// Streams that could not be read (the error names the file and offset).
+    pub errors: Vec<String>,
 }
 
 /// A latency histogram's summary, ns.
