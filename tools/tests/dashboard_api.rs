@@ -138,7 +138,7 @@ impl Server {
         let cfg = journal.with_extension("dashboard.toml");
         std::fs::write(&cfg, format!("[dashboard]\n{config}\n")).unwrap();
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = common::bin()
+        let mut child = common::bin()
             .args([
                 "dashboard",
                 "--journal",
@@ -158,6 +158,8 @@ impl Server {
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
+        let _ = child.kill();
+        let _ = child.wait();
         panic!("the dashboard did not listen");
     }
 

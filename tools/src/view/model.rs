@@ -185,12 +185,11 @@ impl Model {
             Msg::Book(b) => self.feed_book(b, ts),
             Msg::FeedEvent(f) => self.feed_event(f, ts),
             Msg::Command(c) => self.command(c),
-            Msg::Strategy(s) => {
+            Msg::Strategy(s)
                 if s.event == alphapulse_types::StrategyEvent::Faulted
-                    && !self.stats.faulted.contains(&s.agent)
-                {
-                    self.stats.faulted.push(s.agent);
-                }
+                    && !self.stats.faulted.contains(&s.agent) =>
+            {
+                self.stats.faulted.push(s.agent);
             }
             _ => {}
         }
