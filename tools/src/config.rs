@@ -51,6 +51,8 @@ pub struct Config {
     pub journal: JournalConfig,
     /// The control socket of `run` and `backtest --control` (path, who may do what, limits).
     pub control: alphapulse_control::ControlConfig,
+    /// The slow path's alert rules and channels (`alphapulse dashboard` evaluates them).
+    pub alerts: crate::alerts::AlertsConfig,
 }
 
 /// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).
@@ -136,6 +138,9 @@ impl Config {
         self.journal.stream().validate().map_err(key("journal"))?;
         if let Err(e) = self.control.validate() {
             return Err(ConfigError::Invalid { key: e.key, message: e.message });
+        }
+        if let Err(e) = self.alerts.validate() {
+            return Err(ConfigError::Invalid { key: "alerts".into(), message: e.to_string() });
         }
         self.check_open_orders()?;
         self.check_level_capacity()

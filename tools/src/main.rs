@@ -6,7 +6,7 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, journal, record, run};
+use alphapulse_tools::{backtest, config, dashboard, journal, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -42,6 +42,9 @@ enum Command {
     /// Send a command to a running engine's control socket (status, halt, positions, set-limit, …;
     /// `alphapulse ctl --help` lists them with their levels and exit codes).
     Ctl(ctl::Args),
+    /// Serve a run's journal (live or finished) over HTTP: JSON API, WebSocket, Prometheus
+    /// /metrics and the web page; 127.0.0.1:8080 by default.
+    Dashboard(dashboard::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),
         Command::Ctl(args) => ctl::main(args),
+        Command::Dashboard(args) => dashboard::main(args),
     };
     match result {
         Ok(code) => code,

@@ -34,7 +34,7 @@
 //! [`Msg::visit_fields`] (the fields by name with typed values, for the journal tools' export and
 //! tail) all come from that list.
 //!
-//! Kinds (journal record type; 0 and 15.. are not messages):
+//! Kinds (journal record type; 0 and 19.. are not messages):
 //!
 //! | kind | message | | kind | message |
 //! |---|---|---|---|---|
@@ -48,6 +48,7 @@
 //! | | | | 15 | `FeedEvent` (`FeedEventRecord`), journal-only |
 //! | | | | 16 | `Command` (`CommandRecord`), journal-only |
 //! | | | | 17 | `Strategy` (`StrategyEventRecord`), journal-only |
+//! | | | | 18 | `Alert` (`AlertRecord`), journal-only |
 //!
 //! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
 //! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
@@ -65,6 +66,7 @@
 //! assert_eq!(Msg::decode(&buf), Ok(m));
 //! ```
 
+use crate::alert_record::*;
 use crate::msg::*;
 use crate::records::*;
 use crate::{InstrumentId, Money, OrderId, Price, Qty, StrategyId};
@@ -273,6 +275,18 @@ from_u8!(OperatorCommand {
 });
 from_u8!(CommandOutcome { Ok, Refused, Failed, BadRequest, UnknownCommand, Unavailable });
 from_u8!(StrategyEvent { Faulted, Disabled, Enabled, ParamSet, Loaded });
+from_u8!(AlertRuleKind {
+    PriceAbove,
+    PriceBelow,
+    DrawdownAbove,
+    RejectRateAbove,
+    TickToTradeP99Above,
+    FeedState,
+    HealthChange,
+    PersistLagAbove
+});
+from_u8!(AlertSeverity { Info, Warning, Critical });
+from_u8!(AlertState { Fired, Resolved, Acknowledged });
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
@@ -347,7 +361,10 @@ macro_rules! payload_enums {
             FeedReason,
             OperatorCommand,
             CommandOutcome,
-            StrategyEvent
+            StrategyEvent,
+            AlertRuleKind,
+            AlertSeverity,
+            AlertState
         );
     };
 }
@@ -420,6 +437,7 @@ wire! {
     FeedEventRecord { ts, detail, inst, conn, event as feed_event, reason } zero {};
     CommandRecord { ts, seq as command_seq, value, result, uid, inst, index, command, outcome, level } zero { _pad };
     StrategyEventRecord { ts, calls, overruns, worst_call_ns, agent, event as strategy_event } zero { _pad };
+    AlertRecord { ts, alert_id, value, threshold, rule_id, inst, by, rule_kind, severity, state } zero { _pad };
 }
 
 /// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
@@ -572,6 +590,7 @@ impl Msg {
             Msg::FeedEvent(p) => p.visit_fields(v),
             Msg::Command(p) => p.visit_fields(v),
             Msg::Strategy(p) => p.visit_fields(v),
+            Msg::Alert(p) => p.visit_fields(v),
         }
     }
 
@@ -598,6 +617,7 @@ impl Msg {
             Msg::FeedEvent(p) => p.put(&mut w),
             Msg::Command(p) => p.put(&mut w),
             Msg::Strategy(p) => p.put(&mut w),
+            Msg::Alert(p) => p.put(&mut w),
         }
     }
 
@@ -628,7 +648,8 @@ impl Msg {
             14 => Msg::Position(Wire::get(r, "")?),
             15 => Msg::FeedEvent(Wire::get(r, "")?),
             16 => Msg::Command(Wire::get(r, "")?),
-            _ => Msg::Strategy(Wire::get(r, "")?),
+            17 => Msg::Strategy(Wire::get(r, "")?),
+            _ => Msg::Alert(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

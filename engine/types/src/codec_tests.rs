@@ -199,6 +199,22 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                 _pad: [0; 5],
             })
         }),
+        ((u(), u(), i(), i()), (any::<u32>(), any::<u32>(), any::<u32>()), (0u8..8, 0u8..3, 0u8..3))
+            .prop_map(|((ts, alert_id, value, threshold), (rule_id, inst, by), (k, sev, st))| {
+                Msg::Alert(AlertRecord {
+                    ts,
+                    alert_id,
+                    value,
+                    threshold,
+                    rule_id,
+                    inst: InstrumentId(inst),
+                    by,
+                    rule_kind: AlertRuleKind::from_u8(k).unwrap(),
+                    severity: AlertSeverity::from_u8(sev).unwrap(),
+                    state: AlertState::from_u8(st).unwrap(),
+                    _pad: 0,
+                })
+            },),
     ]
 }
 
@@ -283,7 +299,7 @@ fn each_invalid_field_is_named() {
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 18, 255] {
+    for tag in [0u8, 19, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -351,7 +367,9 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::kind_name_of(15), Some("feed_event"));
     assert_eq!(Msg::kind_name_of(16), Some("command"));
     assert_eq!(Msg::kind_name_of(17), Some("strategy_event"));
-    assert_eq!(Msg::kind_name_of(18), None);
+    assert_eq!(Msg::Alert(AlertRecord::default()).kind(), 18);
+    assert_eq!(Msg::kind_name_of(18), Some("alert"));
+    assert_eq!(Msg::kind_name_of(19), None);
 }
 
 #[test]
@@ -407,6 +425,44 @@ fn journal_only_kinds_at_repr_c_offsets() {
         m.encode(&mut b);
         assert_eq!(Msg::decode(&b), Ok(m));
     }
+}
+
+#[test]
+fn alert_record_at_repr_c_offsets_and_checked() {
+    let m = Msg::Alert(AlertRecord {
+        ts: 1,
+        alert_id: 2,
+        value: -3,
+        threshold: 4,
+        rule_id: 5,
+        inst: InstrumentId(6),
+        by: 7,
+        rule_kind: AlertRuleKind::FeedState,
+        severity: AlertSeverity::Warning,
+        state: AlertState::Resolved,
+        _pad: 0,
+    });
+    let mut b = [0u8; ENCODED_LEN];
+    m.encode(&mut b);
+    assert_eq!(&b[..8], &[18, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[8..16], &1u64.to_le_bytes());
+    assert_eq!(&b[16..24], &2u64.to_le_bytes());
+    assert_eq!(&b[24..32], &(-3i64).to_le_bytes());
+    assert_eq!(&b[32..40], &4i64.to_le_bytes());
+    assert_eq!(&b[40..44], &5u32.to_le_bytes());
+    assert_eq!(&b[44..48], &6u32.to_le_bytes());
+    assert_eq!(&b[48..52], &7u32.to_le_bytes());
+    assert_eq!(&b[52..56], &[5, 1, 1, 0]);
+    assert_eq!(&b[56..], &[0; 8]);
+    assert_eq!(Msg::decode(&b), Ok(m));
+    for (off, field, bad) in [(52, "rule_kind", 8), (53, "severity", 3), (54, "state", 3)] {
+        let mut x = b;
+        x[off] = bad;
+        assert_eq!(Msg::decode(&x), Err(DecodeError::InvalidEnum { msg: "alert", field, value: bad }));
+    }
+    let mut x = b;
+    x[55] = 1;
+    assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "alert", offset: 55 }));
 }
 
 #[test]
@@ -560,6 +616,7 @@ fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
         15 => Msg::FeedEvent(FeedEventRecord::from_printed(it)?),
         16 => Msg::Command(CommandRecord::from_printed(it)?),
         17 => Msg::Strategy(StrategyEventRecord::from_printed(it)?),
+        18 => Msg::Alert(AlertRecord::from_printed(it)?),
         _ => return None,
     };
     it.next().is_none().then_some(m)
@@ -738,6 +795,19 @@ fn one_of_each_kind() -> Vec<Msg> {
             event: StrategyEvent::ParamSet,
             _pad: [0; 5],
         }),
+        Msg::Alert(AlertRecord {
+            ts: 1,
+            alert_id: 2,
+            value: -3,
+            threshold: 4,
+            rule_id: 5,
+            inst: InstrumentId(6),
+            by: 7,
+            rule_kind: AlertRuleKind::PersistLagAbove,
+            severity: AlertSeverity::Critical,
+            state: AlertState::Acknowledged,
+            _pad: 0,
+        }),
     ]
 }
 
@@ -841,6 +911,7 @@ fn enum_names_are_stable_and_distinct() {
         })*};
     }
     check!(Side, OrdType, Tif, Verdict, BookState, ExecKind, Liquidity, VenueReject, ControlCmd, Trigger);
+    check!(AlertRuleKind, AlertSeverity, AlertState);
     // Trigger's names are the stream names of the market data (journal and report).
     assert_eq!(Trigger::ALL.map(Trigger::name), ["none", "book_ticker", "trade", "depth"]);
 }

@@ -7,6 +7,8 @@
 //!   asserted at compile time), and its payload structs.
 //! - [`records`]: payloads of the journal-only messages (`Msg::Signal`, `Msg::OrderState`,
 //!   `Msg::Position`): facts an actor journals that are not chain messages.
+//! - `alert_record`: [`AlertRecord`], the payload of `Msg::Alert` (kind 18), the slow path's
+//!   alert events (journal-only).
 //! - [`idmap`]: [`IdMap`], the bounded open-addressing `u64 → V` map of order ids (router, risk
 //!   and the simulated exchange), allocated once.
 //! - [`control`]: the operator's commands as a hot actor takes them ([`CtlReq`]) and answers them
@@ -24,6 +26,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod alert_record;
 mod civil;
 pub mod codec;
 pub mod control;
@@ -38,6 +41,7 @@ pub mod mem;
 pub mod msg;
 pub mod records;
 
+pub use alert_record::{AlertRecord, AlertRuleKind, AlertSeverity, AlertState};
 pub use codec::{
     decode_levels, encode_levels, DecodeError, FieldValue, FieldVisitor, LevelsError, CODEC_VERSION,
     ENCODED_LEN, LEVEL_LEN,

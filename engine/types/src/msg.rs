@@ -9,8 +9,8 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition, PositionRecord, Price,
-    Qty, SignalRecord, StrategyEventRecord, StrategyId,
+    AlertRecord, CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition,
+    PositionRecord, Price, Qty, SignalRecord, StrategyEventRecord, StrategyId,
 };
 
 /// Order side; also the aggressor side of a trade and the side of a book level.
@@ -552,7 +552,7 @@ pub struct EndOfStream {
 
 /// The one message every ring carries.
 ///
-/// Tags 1..=11 are chain messages. Tags 12..=14 are **journal-only**: an actor emits them with
+/// Tags 1..=11 are chain messages. Tags 12..=18 are **journal-only**: an actor emits them with
 /// `Ctx::journal` (crate `alphapulse_runtime`), they go to its own journal stream and to no
 /// neighbour (payloads in [`crate::records`]). New kinds are appended with new tags, never
 /// renumbered: the tag is the journal's record type.
@@ -583,6 +583,8 @@ pub enum Msg {
     Command(CommandRecord) = 16,
     /// Journal-only: a strategy faulted, or the operator disabled, enabled or set it (host).
     Strategy(StrategyEventRecord) = 17,
+    /// Journal-only: an alert fired, resolved or acknowledged (the slow path's alert engine).
+    Alert(AlertRecord) = 18,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -599,9 +601,10 @@ const _: () = assert!(core::mem::size_of::<PositionRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<FeedEventRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<CommandRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<StrategyEventRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<AlertRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 17;
+pub const MSG_KINDS: usize = 18;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -627,6 +630,7 @@ impl Msg {
         "feed_event",
         "command",
         "strategy_event",
+        "alert",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -649,6 +653,7 @@ impl Msg {
             Msg::FeedEvent(_) => 14,
             Msg::Command(_) => 15,
             Msg::Strategy(_) => 16,
+            Msg::Alert(_) => 17,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -672,6 +677,7 @@ impl Msg {
             Msg::FeedEvent(m) => m.ts,
             Msg::Command(m) => m.ts,
             Msg::Strategy(m) => m.ts,
+            Msg::Alert(m) => m.ts,
         }
     }
     /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
@@ -685,6 +691,7 @@ impl Msg {
                 | Msg::FeedEvent(_)
                 | Msg::Command(_)
                 | Msg::Strategy(_)
+                | Msg::Alert(_)
         )
     }
     /// True for market data (quote, trade, depth, book status).

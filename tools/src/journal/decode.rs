@@ -146,6 +146,7 @@ pub fn one_of_each_kind() -> [Msg; MSG_KINDS] {
         Msg::FeedEvent(Default::default()),
         Msg::Command(Default::default()),
         Msg::Strategy(Default::default()),
+        Msg::Alert(Default::default()),
     ];
     debug_assert!(all.iter().enumerate().all(|(i, m)| m.kind() as usize == i + 1));
     all

@@ -1,0 +1,243 @@
+// AlphaPulse dashboard page: loads the JSON API (shapes: tools/src/view/shapes.rs), then follows
+// /ws, keeping the last cursor and reconnecting with ?since=<cursor>. Plain JS, no build step.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const MAX_POINTS = 5000;
+const S = {
+  cursor: null, epoch: null, ws: null, updates: 0, reconnects: 0, symbol: null,
+  prices: {},            // symbol -> {t: [], p: []} (seconds, last trade price)
+  fills: [],             // {t, symbol, side, price}
+  pnl: { t: [], eq: [] },
+  positions: {}, orders: {}, rejects: {}, alerts: [],
+  charts: {}, dirty: new Set(),
+};
+
+// ---- small helpers --------------------------------------------------------------------------
+const num = (v, d = 2) => (v === null || v === undefined ? '–' : Number(v).toFixed(d));
+function fig(id, value, digits = 2) {
+  const e = $(id);
+  e.dataset.value = value === null || value === undefined ? '' : String(value);
+  e.textContent = typeof value === 'number' ? num(value, digits) : String(value ?? '–');
+  e.classList.toggle('neg', typeof value === 'number' && value < 0);
+}
+function row(cells, attrs = {}) {
+  const tr = document.createElement('tr');
+  for (const [k, v] of Object.entries(attrs)) tr.setAttribute(k, v);
+  for (const c of cells) {
+    const td = document.createElement('td');
+    if (c && typeof c === 'object') { td.textContent = c.text; td.dataset.value = c.value; td.dataset.testid = c.id; }
+    else td.textContent = c;
+    tr.appendChild(td);
+  }
+  return tr;
+}
+function fillBody(id, rows, empty) {
+  const b = $(id);
+  b.replaceChildren(...(rows.length ? rows : [row([empty], { class: 'empty' })]));
+}
+async function api(path) {
+  const r = await fetch(path, { cache: 'no-store' });
+  if (!r.ok) throw new Error(`${path}: HTTP ${r.status}`);
+  return r.json();
+}
+function showError(e) { $('error').textContent = String(e && e.message ? e.message : e); }
+function mark(...what) { what.forEach((w) => S.dirty.add(w)); }
+
+// ---- state from REST snapshots and WebSocket events -------------------------------------------
+function applySummary(s) {
+  fig('equity', s.equity); fig('realized-pnl', s.realized_pnl); fig('unrealized-pnl', s.unrealized_pnl);
+  fig('cash', s.cash); fig('drawdown', s.drawdown); fig('fills', s.fills, 0);
+  $('equity').dataset.raw = s.raw.equity; $('realized-pnl').dataset.raw = s.raw.realized_pnl;
+  S.rejects = { ...s.rejected_by_reason };
+  mark('rejects');
+}
+function applyPosition(p) { S.positions[p.symbol] = p; mark('positions'); }
+function applyOrder(o) {
+  if (o.open) S.orders[o.order_id] = o; else delete S.orders[o.order_id];
+  mark('orders');
+}
+function applyHealth(h) {
+  const e = $('health');
+  e.className = 'badge ' + h.state;
+  fig('health', h.state);
+  $('health-reason').textContent = h.reason;
+}
+function addPrice(symbol, tNs, price) {
+  if (price === null || price === undefined) return;
+  const s = (S.prices[symbol] ||= { t: [], p: [] });
+  s.t.push(tNs / 1e9); s.p.push(price);
+  if (s.t.length > MAX_POINTS) { s.t.shift(); s.p.shift(); }
+  if (!S.symbol) chooseSymbol(symbol);
+  if (symbol === S.symbol) { fig('last-price', price); mark('price'); }
+}
+function addFill(f) {
+  S.fills.push({ t: f.ts_ns / 1e9, symbol: f.symbol, side: f.side, price: f.price });
+  if (S.fills.length > MAX_POINTS) S.fills.shift();
+  mark('price');
+}
+function addPnl(p) {
+  S.pnl.t.push(p.ts_ns / 1e9); S.pnl.eq.push(p.equity);
+  if (S.pnl.t.length > MAX_POINTS) { S.pnl.t.shift(); S.pnl.eq.shift(); }
+  mark('pnl');
+}
+function addAlert(a) {
+  const i = S.alerts.findIndex((x) => x.id === a.id);
+  if (i >= 0) S.alerts[i] = a; else S.alerts.unshift(a);
+  mark('alerts');
+}
+
+// One WebSocket event (shapes::WsEvent).
+function onEvent(ev) {
+  const d = ev.data;
+  switch (ev.type) {
+    case 'price': addPrice(d.symbol, d.trade_ts_ns || ev.ts_ns, d.last ?? d.mid); break;
+    case 'fill': addFill(d); refreshSummary(); break;
+    case 'pnl': addPnl(d); refreshSummary(); break;
+    case 'position': applyPosition(d); break;
+    case 'order': applyOrder(d); refreshSummary(); break;
+    case 'reject': S.rejects[d.reason] = d.total_for_reason; mark('rejects'); break;
+    case 'alert': addAlert(d); break;
+    case 'health': applyHealth(d); break;
+    default: break;
+  }
+}
+
+// ---- loading ------------------------------------------------------------------------------------
+let summaryTimer = null;
+function refreshSummary() {
+  // Figures derived server-side (equity, drawdown, open orders): refetched, at most 4 times a second.
+  if (summaryTimer) return;
+  summaryTimer = setTimeout(async () => {
+    summaryTimer = null;
+    try { applySummary(await api('/api/portfolio/summary')); } catch (e) { showError(e); }
+  }, 250);
+}
+async function loadSnapshots() {
+  const [sum, pos, ords, perf, status, metrics, prices, alerts, fills] = await Promise.all([
+    api('/api/portfolio/summary'), api('/api/portfolio/positions'),
+    api('/api/exchange/orders?status=open'), api('/api/portfolio/performance'),
+    api('/api/system/status'), api('/api/system/metrics'), api('/api/market/prices'),
+    api('/api/alerts').catch(() => ({ alerts: [] })), api('/api/exchange/fills?limit=5000'),
+  ]);
+  applySummary(sum);
+  S.positions = {}; pos.positions.forEach(applyPosition);
+  S.orders = {}; ords.orders.forEach(applyOrder);
+  S.pnl = { t: [], eq: [] }; perf.points.forEach(addPnl);
+  applyHealth(status.health);
+  S.fills = []; fills.fills.slice().reverse().forEach(addFill);
+  S.alerts = []; (alerts.alerts || []).forEach(addAlert);
+  renderLatency(metrics.latency || []);
+  const sel = $('symbol');
+  sel.replaceChildren(...status.symbols.map((s) => new Option(s, s)));
+  for (const p of prices.prices) {
+    if (!S.symbol) chooseSymbol(p.symbol);
+    if (p.symbol === S.symbol) fig('last-price', p.last ?? p.mid);
+  }
+  await loadHistory();
+  S.cursor = status.cursor; S.epoch = status.epoch;
+  $('cursor').textContent = S.cursor;
+}
+async function loadHistory() {
+  if (!S.symbol) return;
+  const h = await api(`/api/market/history?symbol=${encodeURIComponent(S.symbol)}&interval=1s`)
+    .catch(() => api(`/api/market/history?symbol=${encodeURIComponent(S.symbol)}&interval=1m`));
+  S.prices[S.symbol] = { t: h.bars.map((b) => b.close_ts_ns / 1e9), p: h.bars.map((b) => b.close) };
+  mark('price');
+}
+function chooseSymbol(s) { S.symbol = s; $('symbol').value = s; mark('price'); }
+
+function connect() {
+  const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const since = S.cursor === null ? '' : `?since=${S.cursor}`;
+  const ws = new WebSocket(`${proto}//${location.host}/ws${since}`);
+  S.ws = ws;
+  ws.onopen = () => { $('ws-state').textContent = 'live'; };
+  ws.onmessage = async (m) => {
+    const ev = JSON.parse(m.data);
+    if (ev.type === 'hello') {
+      // Another server epoch or a cursor too old: the snapshots are refetched, events follow.
+      if (!ev.resumed && S.cursor !== null) await loadSnapshots().catch(showError);
+      S.epoch = ev.epoch;
+      return;
+    }
+    if (S.cursor !== null && ev.cursor <= S.cursor) return; // already in the snapshot
+    onEvent(ev);
+    S.cursor = ev.cursor; S.updates += 1;
+    $('cursor').textContent = S.cursor; $('ws-count').textContent = S.updates;
+  };
+  ws.onclose = () => {
+    $('ws-state').textContent = 'reconnecting';
+    S.reconnects += 1;
+    setTimeout(connect, Math.min(5000, 250 * S.reconnects));
+  };
+}
+
+// ---- rendering (batched, 10 times a second) ------------------------------------------------
+function chart(id, opts, data) {
+  const el = $(id);
+  if (!S.charts[id]) S.charts[id] = new uPlot({ width: el.clientWidth || 600, height: opts.height || 220, ...opts }, data, el);
+  else S.charts[id].setData(data);
+}
+function renderPrice() {
+  const s = S.prices[S.symbol] || { t: [], p: [] };
+  const fills = S.fills.filter((f) => f.symbol === S.symbol);
+  // uPlot wants one x axis: merge trade times and fill times, nulls where a series has no point.
+  const pts = s.t.map((t, i) => [t, s.p[i], null, null])
+    .concat(fills.map((f) => [f.t, null, f.side === 'buy' ? f.price : null, f.side === 'sell' ? f.price : null]))
+    .sort((a, b) => a[0] - b[0]);
+  const cols = [0, 1, 2, 3].map((k) => pts.map((p) => p[k]));
+  $('fill-marks').textContent = fills.length;
+  const marker = (stroke) => ({ stroke, width: 0, paths: () => null, points: { show: true, size: 9, fill: stroke } });
+  chart('price-chart', {
+    series: [{}, { label: 'last', stroke: '#58a6ff', spanGaps: true, points: { show: false } },
+      { label: 'buy', ...marker('#3fb950') }, { label: 'sell', ...marker('#f85149') }],
+  }, cols);
+}
+function renderPositions() {
+  fillBody('positions', Object.values(S.positions).map((p) => row([
+    p.symbol, { text: num(p.qty, 5), value: p.qty, id: `position-${p.symbol}` }, num(p.avg_price),
+    num(p.realized_pnl), num(p.unrealized_pnl)], { 'data-symbol': p.symbol })), 'no position');
+}
+function renderOrders() {
+  const open = Object.values(S.orders);
+  fig('open-orders-count', open.length, 0);
+  fillBody('orders', open.map((o) => row([o.order_id, o.symbol, o.side, num(o.qty, 5), num(o.price), o.state])), 'no open order');
+}
+function renderRejects() {
+  const rows = Object.entries(S.rejects).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1])
+    .map(([r, n]) => row([r, { text: String(n), value: n, id: `reject-${r}` }], { 'data-reason': r }));
+  fillBody('rejects', rows, 'no reject');
+}
+function renderAlerts() {
+  fig('alerts-count', S.alerts.length, 0);
+  fillBody('alerts', S.alerts.slice(0, 50).map((a) => row([
+    a.fired_at || a.ts || '', a.rule_name || a.rule || a.rule_id || '', a.state || '', a.message || ''])), 'no alert');
+}
+function renderLatency(hops) {
+  const h = hops.find((x) => x.hop === 'feed→order') || hops[0];
+  if (!h) { $('t2t-note').textContent = 'no orders yet'; return; }
+  $('t2t-note').textContent = `${h.hop}: ${h.count} orders, p50 ${h.p50_ns} ns, p99 ${h.p99_ns} ns`;
+  $('t2t-note').dataset.value = h.count;
+  const xs = h.buckets.map((b, i) => i), ys = h.buckets.map((b) => b[1]);
+  chart('t2t-chart', {
+    height: 160,
+    scales: { x: { time: false } },
+    axes: [{ values: (u, v) => v.map((i) => (h.buckets[i] ? `≤${h.buckets[i][0]}ns` : '')) }, {}],
+    series: [{}, { label: 'orders', stroke: '#d29922', fill: '#d2992255', paths: uPlot.paths.bars({ size: [0.8] }) }],
+  }, [xs, ys]);
+}
+function renderPnl() { chart('pnl-chart', { series: [{}, { label: 'equity', stroke: '#3fb950' }] }, [S.pnl.t, S.pnl.eq]); }
+
+const RENDER = { price: renderPrice, positions: renderPositions, orders: renderOrders, rejects: renderRejects, alerts: renderAlerts, pnl: renderPnl };
+function frame() {
+  for (const w of S.dirty) RENDER[w]();
+  S.dirty.clear();
+}
+setInterval(frame, 100); // not requestAnimationFrame: it pauses in a hidden tab
+setInterval(() => api('/api/system/metrics').then((m) => renderLatency(m.latency || [])).catch(showError), 5000);
+
+$('symbol').onchange = (e) => { S.symbol = e.target.value; loadHistory().catch(showError); };
+window.alphapulse = { state: S, dropSocket: () => S.ws && S.ws.close() }; // for the browser test
+loadSnapshots().then(() => { $('error').textContent = ''; mark(...Object.keys(RENDER)); connect(); })
+  .catch((e) => { showError(e); setTimeout(() => location.reload(), 3000); });

@@ -1,0 +1,145 @@
+//! Counters the view keeps beside the portfolio: records by type, risk rejects by reason, signals
+//! per agent, latency histograms per hop (`ts − origin_ts` of intents, decisions and orders, as
+//! `alphapulse ctl latency` measures them), each stream's progress, and what the health derives
+//! from (halt/resume commands, strategy faults, feed events, ends of streams).
+
+use super::shapes::{LatencyView, StreamView};
+use alphapulse_types::{Msg, Verdict};
+use hdrhistogram::Histogram;
+use std::collections::BTreeMap;
+
+/// The hops, in chain order: (name, stream).
+pub const HOPS: [(&str, &str); 3] =
+    [("feed→intent", "strategy"), ("feed→decision", "risk"), ("feed→order", "router")];
+
+#[derive(Debug)]
+pub struct Stats {
+    pub events_by_type: BTreeMap<&'static str, u64>,
+    pub rejects: [u64; Verdict::REJECTS.len()],
+    pub decisions: u64,
+    pub signals: BTreeMap<u16, u64>,
+    pub last_score: BTreeMap<u16, i32>,
+    pub latency: Vec<Histogram<u64>>,
+    pub streams: BTreeMap<String, StreamView>,
+    pub halted: bool,
+    pub faulted: Vec<u16>,
+    /// Position records whose equity differed from the view's own portfolio after the same fill
+    /// (0 when the view reproduces risk's figures exactly).
+    pub position_mismatches: u64,
+    /// Fills checked against risk's position records.
+    pub positions_checked: u64,
+}
+
+impl Default for Stats {
+    fn default() -> Stats {
+        Stats {
+            events_by_type: BTreeMap::new(),
+            rejects: [0; Verdict::REJECTS.len()],
+            decisions: 0,
+            signals: BTreeMap::new(),
+            last_score: BTreeMap::new(),
+            // 1 ns .. 1 h at 3 significant digits (as `ctl latency`).
+            latency: HOPS
+                .iter()
+                .map(|_| Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds"))
+                .collect(),
+            streams: BTreeMap::new(),
+            halted: false,
+            faulted: Vec::new(),
+            position_mismatches: 0,
+            positions_checked: 0,
+        }
+    }
+}
+
+impl Stats {
+    /// Count one record of `stream`.
+    pub fn count(&mut self, stream: &str, seq: u64, ts: u64, m: &Msg) {
+        *self.events_by_type.entry(m.kind_name()).or_default() += 1;
+        let s = self
+            .streams
+            .entry(stream.to_string())
+            .or_insert_with(|| StreamView { name: stream.to_string(), ..Default::default() });
+        s.records += 1;
+        s.last_seq = Some(seq);
+        s.last_ts_ns = Some(s.last_ts_ns.map_or(ts, |t| t.max(ts)));
+    }
+
+    /// The stream's writer closed it.
+    pub fn end_stream(&mut self, stream: &str) {
+        let s = self
+            .streams
+            .entry(stream.to_string())
+            .or_insert_with(|| StreamView { name: stream.to_string(), ..Default::default() });
+        s.ended = true;
+    }
+
+    /// A hop's latency sample (`origin_ts` to `ts`; a clock that went backwards records 0).
+    pub fn hop(&mut self, stream: &str, ts: u64, origin_ts: u64) {
+        if let Some(i) = HOPS.iter().position(|(_, s)| *s == stream) {
+            let _ = self.latency[i].record(ts.saturating_sub(origin_ts));
+        }
+    }
+
+    pub fn reject(&mut self, v: Verdict) -> u64 {
+        match Verdict::REJECTS.iter().position(|r| *r == v) {
+            Some(i) => {
+                self.rejects[i] += 1;
+                self.rejects[i]
+            }
+            None => 0,
+        }
+    }
+
+    pub fn rejected_total(&self) -> u64 {
+        self.rejects.iter().sum()
+    }
+
+    pub fn rejects_by_reason(&self) -> BTreeMap<String, u64> {
+        Verdict::REJECTS.iter().zip(self.rejects).map(|(v, n)| (v.name().to_string(), n)).collect()
+    }
+
+    pub fn latency_views(&self) -> Vec<LatencyView> {
+        HOPS.iter()
+            .zip(&self.latency)
+            .map(|((name, _), h)| {
+                let q = |p: f64| if h.is_empty() { 0 } else { h.value_at_quantile(p) };
+                let mut buckets = Vec::new();
+                if !h.is_empty() {
+                    let mut upper = 1u64;
+                    let mut below = 0u64;
+                    loop {
+                        let n = h.count_between(0, upper);
+                        buckets.push((upper, n - below));
+                        below = n;
+                        if upper >= h.max() || upper >= 1 << 42 {
+                            break;
+                        }
+                        upper *= 2;
+                    }
+                }
+                LatencyView {
+                    hop: name.to_string(),
+                    count: h.len(),
+                    p50_ns: q(0.5),
+                    p90_ns: q(0.9),
+                    p99_ns: q(0.99),
+                    p999_ns: q(0.999),
+                    max_ns: h.max(),
+                    buckets,
+                }
+            })
+            .collect()
+    }
+
+    /// Tick-to-trade p99 (`feed→order`), None before the first order.
+    pub fn tick_to_trade_p99(&self) -> Option<u64> {
+        let h = &self.latency[2];
+        (!h.is_empty()).then(|| h.value_at_quantile(0.99))
+    }
+
+    /// Every stream seen has ended.
+    pub fn finished(&self) -> bool {
+        !self.streams.is_empty() && self.streams.values().all(|s| s.ended)
+    }
+}

@@ -1,0 +1,173 @@
+//! The dashboard's web page in headless Chromium (Debian's `chromium`; missing → FAIL naming
+//! `tools/setup.sh`, never a skip). A paced backtest of the shipped sample keeps writing its journal
+//! while `alphapulse dashboard` serves it and the page is open: the page must follow the WebSocket
+//! live (updates arrive without a reload, and a dropped socket resumes from its cursor), and once
+//! the run has ended every figure it shows (equity, realized PnL, position per symbol, open orders,
+//! rejects by reason, health state, fills marked on the chart) must equal what the API answers.
+//! Saves a screenshot: `$ALPHAPULSE_SCREENSHOT` if set (relative to the workspace root; the
+//! committed one is `latency-reports/dashboard.png`), else a path under the test's temp dir; the
+//! test prints it.
+
+#[path = "common/cdp.rs"]
+mod cdp;
+mod common;
+#[path = "common/served.rs"]
+mod served;
+
+use serde_json::Value;
+use served::{get_json, wait_until};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What the page shows, read from its `data-testid` elements' exact `data-value`s.
+const PAGE_FIGURES: &str = r#"(() => {
+  const v = (id) => { const e = document.querySelector(`[data-testid="${id}"]`); return e ? e.dataset.value : null; };
+  const pick = (prefix) => Object.fromEntries([...document.querySelectorAll(`[data-testid^="${prefix}"]`)]
+    .map((e) => [e.dataset.testid.slice(prefix.length), Number(e.dataset.value)]));
+  return { equity: Number(v('equity')), realized_pnl: Number(v('realized-pnl')),
+    open_orders: Number(v('open-orders-count')), health: v('health-state'),
+    positions: pick('position-'), rejects: pick('reject-'),
+    symbol: window.alphapulse.state.symbol,
+    fill_marks: Number(document.getElementById('fill-marks').textContent) };
+})()"#;
+
+/// Flattened figures, numbers as f64 (JSON `0` and `0.0` alike).
+type Figures = BTreeMap<String, String>;
+
+fn flat(v: &Value, prefix: &str, out: &mut Figures) {
+    match v {
+        Value::Object(o) => o.iter().for_each(|(k, x)| flat(x, &format!("{prefix}{k}."), out)),
+        Value::Number(n) => {
+            out.insert(prefix.trim_end_matches('.').into(), format!("{}", n.as_f64().unwrap_or(f64::NAN)));
+        }
+        other => {
+            out.insert(prefix.trim_end_matches('.').into(), other.to_string());
+        }
+    }
+}
+
+fn page_figures(b: &mut cdp::Browser) -> Figures {
+    let mut f = Figures::new();
+    flat(&b.eval(PAGE_FIGURES), "", &mut f);
+    f
+}
+
+/// The same figures from the API.
+fn api_figures(addr: &str, symbol: &str) -> Figures {
+    let s = get_json(addr, "/api/portfolio/summary");
+    let pos = get_json(addr, "/api/portfolio/positions");
+    let orders = get_json(addr, "/api/exchange/orders?status=open");
+    let status = get_json(addr, "/api/system/status");
+    let fills = get_json(addr, "/api/exchange/fills?limit=5000");
+    let positions: serde_json::Map<String, Value> = pos["positions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["symbol"].as_str().unwrap().into(), p["qty"].clone()))
+        .collect();
+    let rejects: serde_json::Map<String, Value> = s["rejected_by_reason"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, n)| n.as_u64() > Some(0))
+        .map(|(k, n)| (k.clone(), n.clone()))
+        .collect();
+    let marks = fills["fills"].as_array().unwrap().iter().filter(|f| f["symbol"] == symbol).count();
+    let v = serde_json::json!({
+        "equity": s["equity"], "realized_pnl": s["realized_pnl"], "open_orders": orders["open"],
+        "health": status["health"]["state"], "positions": positions, "rejects": rejects,
+        "symbol": symbol, "fill_marks": marks,
+    });
+    let mut f = Figures::new();
+    flat(&v, "", &mut f);
+    f
+}
+
+#[test]
+fn the_page_shows_the_apis_figures_live_and_after_the_run() {
+    let dir = served::private_dir("dashboard-page");
+    let mut run = served::paced_backtest(&dir, 20);
+    let (_dash, addr) = served::dashboard(&dir.join("journal"));
+    let mut b = cdp::Browser::open(&format!("http://{addr}/"), 1280, 1100);
+
+    // Loaded: the snapshots are in and the socket is live.
+    b.wait_for(
+        "its first figures",
+        "document.getElementById('equity').dataset.value !== ''",
+        Duration::from_secs(60),
+    );
+    b.wait_for(
+        "a live socket",
+        "document.getElementById('ws-state').textContent === 'live'",
+        Duration::from_secs(30),
+    );
+    assert_eq!(b.eval("document.getElementById('error').textContent"), "", "the page shows an error");
+    // Live: events arrive over the WebSocket while the run writes (no reload).
+    let c0 = b.eval("window.alphapulse.state.cursor").as_u64().expect("a cursor");
+    b.wait_for(
+        "updates over /ws",
+        &format!("window.alphapulse.state.cursor > {c0}"),
+        Duration::from_secs(60),
+    );
+    // Resume: drop the socket; the page reconnects with ?since=<cursor> and goes on.
+    b.eval("window.alphapulse.dropSocket()");
+    b.wait_for("a reconnect", "window.alphapulse.state.reconnects >= 1", Duration::from_secs(10));
+    b.wait_for(
+        "the socket live again",
+        "document.getElementById('ws-state').textContent === 'live'",
+        Duration::from_secs(30),
+    );
+    let c1 = b.eval("window.alphapulse.state.cursor").as_u64().unwrap();
+
+    // The data runs out (the journal's newest time stops moving), then the run is stopped.
+    let mut last = (0, Instant::now());
+    wait_until("the end of the sample", Duration::from_secs(180), || {
+        let t = get_json(&addr, "/api/portfolio/summary")["as_of_ns"].as_u64().unwrap_or(0);
+        if t != last.0 {
+            last = (t, Instant::now());
+        }
+        last.1.elapsed() > Duration::from_secs(3)
+    });
+    let st = std::process::Command::new("kill").args(["-TERM", &run.0.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    let _ = run.0.wait();
+    wait_until("the run finished in the API", Duration::from_secs(60), || {
+        get_json(&addr, "/api/portfolio/summary")["finished"] == true
+    });
+    let summary = get_json(&addr, "/api/portfolio/summary");
+    assert!(summary["fills"].as_u64() > Some(0), "the strategy traded on the sample: {summary}");
+    let symbol = b.eval("window.alphapulse.state.symbol").as_str().expect("a symbol shown").to_string();
+    assert!(b.eval("window.alphapulse.state.cursor").as_u64().unwrap() > c1, "events after the resume");
+
+    // Every figure equals the API's (the page catches up over the socket).
+    let start = Instant::now();
+    let (page, api) = loop {
+        let (page, api) = (page_figures(&mut b), api_figures(&addr, &symbol));
+        if page == api || start.elapsed() > Duration::from_secs(30) {
+            break (page, api);
+        }
+        std::thread::sleep(Duration::from_millis(250));
+    };
+    assert_eq!(page, api, "the page's figures against the API's");
+    assert!(page.keys().any(|k| k.starts_with("positions.")), "a position is shown: {page:?}");
+    assert_ne!(page["fill_marks"], "0", "our fills are marked on the price chart");
+    // The shown text is the value, rounded.
+    let text: f64 =
+        b.eval("document.getElementById('equity').textContent").as_str().unwrap().parse().unwrap();
+    assert!(
+        (text - summary["equity"].as_f64().unwrap()).abs() <= 0.005,
+        "equity text {text} against {summary}"
+    );
+    println!("page figures: {page:?}");
+
+    let png = b.screenshot();
+    assert!(png.starts_with(b"\x89PNG"), "a PNG");
+    let path = match std::env::var_os("ALPHAPULSE_SCREENSHOT") {
+        Some(p) => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(p),
+        None => PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png"),
+    };
+    std::fs::write(&path, &png).unwrap();
+    println!("screenshot: {} ({} bytes)", path.display(), png.len());
+    let _ = std::fs::remove_dir_all(&dir);
+}
