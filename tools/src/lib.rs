@@ -14,6 +14,7 @@ pub mod config;
 pub mod ctl;
 pub mod journal;
 pub mod operate;
+pub mod persist;
 mod progress;
 pub mod record;
 pub mod report;

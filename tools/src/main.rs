@@ -6,7 +6,7 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, journal, record, run};
+use alphapulse_tools::{backtest, config, journal, persist, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -42,6 +42,9 @@ enum Command {
     /// Send a command to a running engine's control socket (status, halt, positions, set-limit, …;
     /// `alphapulse ctl --help` lists them with their levels and exit codes).
     Ctl(ctl::Args),
+    /// Write a run's journal (orders, fills, positions, PnL, bars, signals, risk decisions) into a
+    /// database, exactly once; resumes after any stop.
+    Persist(persist::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +55,7 @@ fn main() -> ExitCode {
         Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),
         Command::Ctl(args) => ctl::main(args),
+        Command::Persist(args) => persist::main(args),
     };
     match result {
         Ok(code) => code,
