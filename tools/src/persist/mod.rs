@@ -98,7 +98,11 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if args.batch == 0 {
         return Err(usage("--batch must be at least 1".into()).into());
     }
-    let refs = streams(&args.journal, None)?;
+    let refs = if args.follow && args.journal.is_dir() {
+        crate::journal::streams_now(&args.journal, None)
+    } else {
+        streams(&args.journal, None)?
+    };
     let meta = run_journal::read_meta(&args.journal)?
         .ok_or_else(|| usage(format!("{}: not a run's journal (no run.json)", args.journal.display())))?;
     let initial_cash = meta
@@ -180,7 +184,16 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             );
             continue;
         }
-        if !args.follow || stop.load(Ordering::Relaxed) || ss.iter().all(|s| s.ended) {
+        if !args.follow || stop.load(Ordering::Relaxed) {
+            break;
+        }
+        // Streams a live writer created since (each new one from its cursor, if any).
+        for r in crate::journal::streams_now(&args.journal, None) {
+            if !ss.iter().any(|s| s.name == r.name) {
+                ss.push(open(&r)?);
+            }
+        }
+        if ss.iter().all(|s| s.ended) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
