@@ -15,6 +15,7 @@ pub mod ctl;
 pub mod dashboard;
 pub mod journal;
 pub mod operate;
+pub mod persist;
 mod progress;
 pub mod record;
 pub mod report;

@@ -6,7 +6,7 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, dashboard, journal, record, run};
+use alphapulse_tools::{backtest, config, dashboard, journal, persist, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -45,6 +45,9 @@ enum Command {
     /// Serve a run's journal (live or finished) over HTTP: JSON API, WebSocket, Prometheus
     /// /metrics and the web page; 127.0.0.1:8080 by default.
     Dashboard(dashboard::Args),
+    /// Write a run's journal (orders, fills, positions, PnL, bars, signals, risk decisions) into a
+    /// database, exactly once; resumes after any stop.
+    Persist(persist::Args),
 }
 
 fn main() -> ExitCode {
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
         Command::Journal(args) => journal::main(args),
         Command::Ctl(args) => ctl::main(args),
         Command::Dashboard(args) => dashboard::main(args),
+        Command::Persist(args) => persist::main(args),
     };
     match result {
         Ok(code) => code,

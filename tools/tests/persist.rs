@@ -1,0 +1,225 @@
+//! `alphapulse persist` on a real journal (the shipped sample's backtest): rows equal what the
+//! journal holds and the backtest's report; kill -9 ten times mid-journal and restart gives every row
+//! exactly once; follow mode ends with the batch run's rows; migrations (fresh, re-open, newer refused).
+//! PostgreSQL: not covered yet (see the branch's report).
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ap-persist-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Runs the sample backtest into `dir/journal`; returns its JSON report.
+fn backtest(dir: &Path) -> serde_json::Value {
+    let out = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["backtest", "--json", "-q", "--journal"])
+        .arg(dir.join("journal"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "backtest: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn persist(journal: &Path, db: &Path, extra: &[&str]) -> std::process::Output {
+    bin()
+        .args(["persist", "--journal"])
+        .arg(journal)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn count(db: &Path, sql: &str) -> i64 {
+    Connection::open(db).unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+/// Every table's rows (without run_id), sorted, as text: equal dumps mean equal tables.
+fn dump(db: &Path) -> Vec<String> {
+    let c = Connection::open(db).unwrap();
+    let mut out = Vec::new();
+    for t in alphapulse_tools::persist::schema::TABLES.iter().filter(|t| t.id != "order_state") {
+        let mut st = c.prepare(&format!("SELECT * FROM \"{}\"", t.id)).unwrap();
+        let n = st.column_count();
+        let mut rows: Vec<String> = st
+            .query_map([], |r| {
+                Ok((0..n).map(|i| format!("{:?}", r.get_ref(i).unwrap())).collect::<Vec<_>>().join("|"))
+            })
+            .unwrap()
+            .map(|r| format!("{}:{}", t.id, r.unwrap()))
+            .collect();
+        rows.sort();
+        out.extend(rows);
+    }
+    out
+}
+
+/// Records by type, counted from `journal export` (independent of persist).
+fn journal_counts(journal: &Path) -> std::collections::BTreeMap<String, i64> {
+    let out = bin().args(["journal", "export", "--format", "jsonl"]).arg(journal).output().unwrap();
+    assert!(out.status.success());
+    let mut m = std::collections::BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let (ty, stream) = (v["type"].as_str().unwrap_or(""), v["stream"].as_str().unwrap_or(""));
+        let key = match ty {
+            "exec_report" if v["exec_kind"] == "fill" && stream.ends_with("gateway") => "fill".to_string(),
+            _ => ty.to_string(),
+        };
+        *m.entry(key).or_insert(0) += 1;
+    }
+    m
+}
+
+#[test]
+fn rows_equal_the_journal_and_the_report() {
+    let d = tmp("rows");
+    let report = backtest(&d);
+    let j = d.join("journal");
+    let db = d.join("a.db");
+    let out = persist(&j, &db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let c = journal_counts(&j);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM execution"), c["fill"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM \"order\""), c["order_new"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM order_event"), c["order_state"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM position"), c["position"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM signal"), c["signal"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM risk_metric"), c["decision"]);
+    assert_eq!(count(&db, "SELECT SUM(trades) FROM market_data"), c["trade"]);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM execution"), report["fills"].as_i64().unwrap_or(-1));
+    let eq = count(&db, "SELECT equity FROM portfolio ORDER BY seq DESC LIMIT 1") as f64 / 1e8;
+    let realized = count(
+        &db,
+        "SELECT SUM(realized) FROM (SELECT realized FROM position p WHERE seq = \
+         (SELECT MAX(seq) FROM position q WHERE q.inst_id = p.inst_id))",
+    ) as f64
+        / 1e8;
+    let rep_realized = report["realized_pnl"].as_f64().unwrap();
+    assert!((realized - rep_realized).abs() < 1e-6, "realized {realized} vs report {rep_realized}");
+    // The last Position record marks at the last fill; the report marks at the end: equal when flat
+    // since, else within the unrealized move. Equity after fees and realized is exact here:
+    let cash_like = eq
+        - count(
+            &db,
+            "SELECT SUM(unrealized) FROM (SELECT unrealized FROM position p WHERE seq = \
+         (SELECT MAX(seq) FROM position q WHERE q.inst_id = p.inst_id))",
+        ) as f64
+            / 1e8;
+    let rep = report["equity"].as_f64().unwrap() - report["unrealized_pnl"].as_f64().unwrap();
+    assert!((cash_like - rep).abs() < 1e-6, "equity less unrealized {cash_like} vs report {rep}");
+    // A second run over a finished journal writes nothing and changes nothing.
+    let before = dump(&db);
+    assert!(persist(&j, &db, &[]).status.success());
+    assert_eq!(dump(&db), before);
+}
+
+#[test]
+fn kill_9_ten_times_gives_every_row_once() {
+    let d = tmp("kill");
+    backtest(&d);
+    let j = d.join("journal");
+    let (whole, killed) = (d.join("whole.db"), d.join("killed.db"));
+    assert!(persist(&j, &whole, &[]).status.success());
+    let mut killed_mid = 0;
+    for i in 0..10u64 {
+        let mut child = bin()
+            .args(["persist", "--batch", "20", "--journal"])
+            .arg(&j)
+            .arg("--db")
+            .arg(format!("sqlite:{}", killed.display()))
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(40 + 37 * i));
+        if child.try_wait().unwrap().is_none() {
+            killed_mid += 1;
+        }
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
+    assert!(persist(&j, &killed, &[]).status.success());
+    assert_eq!(dump(&killed), dump(&whole));
+}
+
+#[test]
+fn follow_mode_ends_with_the_batch_rows() {
+    let d = tmp("follow");
+    let j = d.join("journal");
+    let db = d.join("f.db");
+    // A paced backtest with its control socket: it stays up at the end of the data until SIGINT.
+    let mut bt = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["backtest", "-q", "--control", "--pace", "100", "--journal"])
+        .arg(&j)
+        .arg("--control-socket")
+        .arg(d.join("ctl.sock"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    for _ in 0..200 {
+        if j.join("run.json").is_file() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let follower = bin()
+        .args(["persist", "--follow", "--batch", "100", "--journal"])
+        .arg(&j)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(5));
+    let st = Command::new("kill").args(["-INT", &bt.id().to_string()]).status().unwrap();
+    assert!(st.success());
+    assert!(bt.wait().unwrap().success());
+    // The follower ends by itself on every stream's clean close.
+    let out = follower.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(count(&db, "SELECT COUNT(*) FROM market_quote") > 0);
+    let whole = d.join("whole.db");
+    assert!(persist(&j, &whole, &[]).status.success());
+    assert_eq!(dump(&db), dump(&whole));
+}
+
+#[test]
+fn migrations_fresh_reopen_and_newer_refused() {
+    let d = tmp("mig");
+    backtest(&d);
+    let j = d.join("journal");
+    let db = d.join("m.db");
+    assert!(persist(&j, &db, &[]).status.success());
+    let v = alphapulse_tools::persist::schema::LATEST;
+    assert_eq!(count(&db, "SELECT MAX(version) FROM schema_version"), v);
+    assert!(persist(&j, &db, &[]).status.success());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM schema_version"), 1);
+    Connection::open(&db).unwrap().execute("INSERT INTO schema_version VALUES (?1)", [v + 1]).unwrap();
+    let out = persist(&j, &db, &[]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("newer"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // Bad inputs: a URL we do not take, a folder that is not a journal.
+    let out = bin().args(["persist", "--journal"]).arg(&j).args(["--db", "mysql://x"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = persist(&d, &d.join("n.db"), &[]);
+    assert!(!out.status.success());
+}
