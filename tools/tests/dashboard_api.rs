@@ -373,7 +373,10 @@ fn a_non_loopback_bind_without_a_token_is_refused() {
 fn keeps_serving_while_a_backtest_writes_at_full_rate() {
     let dir = tmp("rate");
     let journal = dir.join("journal");
-    let mut srv = Server::start_with(&journal, "rate_per_sec = 1000000.0\nrate_burst = 1000000.0");
+    let mut srv = Server::start_with(
+        &journal,
+        "rate_per_sec = 1000000.0\nrate_burst = 1000000.0\nmerge_hold_ms = 1000",
+    );
     let data: Vec<PathBuf> = match alphapulse_feeds::testdata::shared_data_dir() {
         Some(d) => {
             ["btcusdt_20240808.gz", "btcusdt_20240809.gz", "ethusdt_20240808.gz", "ethusdt_20240809.gz"]

@@ -77,6 +77,9 @@ fn run() -> Result<String, String> {
     while got < total {
         let m = ws.read().map_err(|e| e.to_string())?;
         let at = now_ns();
+        if !m.is_text() {
+            continue;
+        }
         let Ok(text) = m.to_text() else { continue };
         let v: serde_json::Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
         if v["type"] != "price" {
