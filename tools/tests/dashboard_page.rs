@@ -88,7 +88,8 @@ fn api_figures(addr: &str, symbol: &str) -> Figures {
 fn the_page_shows_the_apis_figures_live_and_after_the_run() {
     let dir = served::private_dir("dashboard-page");
     let mut run = served::paced_backtest(&dir, 20);
-    let (_dash, addr) = served::dashboard(&dir.join("journal"));
+    let journal = dir.join("journal");
+    let (_dash, addr) = served::dashboard(&journal);
     let mut b = cdp::Browser::open(&format!("http://{addr}/"), 1280, 1100);
 
     // Loaded: the snapshots are in and the socket is live.
@@ -120,10 +121,14 @@ fn the_page_shows_the_apis_figures_live_and_after_the_run() {
     );
     let c1 = b.eval("window.alphapulse.state.cursor").as_u64().unwrap();
 
-    // The data runs out (the journal's newest time stops moving), then the run is stopped.
+    // The data runs out (the feed's journal stream, read directly, stops growing), then the run is stopped.
     let mut last = (0, Instant::now());
     wait_until("the end of the sample", Duration::from_secs(180), || {
-        let t = get_json(&addr, "/api/portfolio/summary")["as_of_ns"].as_u64().unwrap_or(0);
+        let o = common::ap(&["journal", "stat", "--json", journal.to_str().unwrap()]);
+        let stat: Value = serde_json::from_slice(&o.stdout).unwrap_or_default();
+        let streams = stat["streams"].as_array().cloned().unwrap_or_default();
+        let feed = streams.iter().find(|s| s["stream"] == "feed");
+        let t = feed.and_then(|s| s["records"].as_u64()).unwrap_or(0);
         if t != last.0 {
             last = (t, Instant::now());
         }

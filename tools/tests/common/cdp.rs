@@ -125,11 +125,13 @@ impl Browser {
         r["result"]["value"].clone()
     }
 
-    /// Evaluate `expr` until it gives a truthy value (polling every 100 ms) and return it.
+    /// Evaluate `expr` until it gives a truthy value (polling every 100 ms) and return it; an
+    /// exception (the page still loading) counts as not yet.
     pub fn wait_for(&mut self, what: &str, expr: &str, timeout: Duration) -> Value {
         let start = Instant::now();
+        let guarded = format!("(() => {{ try {{ return ({expr}); }} catch (e) {{ return null; }} }})()");
         loop {
-            let v = self.eval(expr);
+            let v = self.eval(&guarded);
             if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
                 return v;
             }

@@ -3,7 +3,7 @@
 'use strict';
 
 const $ = (id) => document.getElementById(id);
-const MAX_POINTS = 5000;
+const MAX_POINTS = 20000; // per series, oldest dropped first
 const S = {
   cursor: null, epoch: null, ws: null, updates: 0, reconnects: 0, symbol: null,
   prices: {},            // symbol -> {t: [], p: []} (seconds, last trade price)
@@ -66,7 +66,9 @@ function applyHealth(h) {
 function addPrice(symbol, tNs, price) {
   if (price === null || price === undefined) return;
   const s = (S.prices[symbol] ||= { t: [], p: [] });
-  s.t.push(tNs / 1e9); s.p.push(price);
+  const t = tNs / 1e9;
+  if (s.t.length && s.t[s.t.length - 1] === t && s.p[s.p.length - 1] === price) return; // a quote, same trade
+  s.t.push(t); s.p.push(price);
   if (s.t.length > MAX_POINTS) { s.t.shift(); s.p.shift(); }
   if (!S.symbol) chooseSymbol(symbol);
   if (symbol === S.symbol) { fig('last-price', price); mark('price'); }
@@ -91,7 +93,7 @@ function addAlert(a) {
 function onEvent(ev) {
   const d = ev.data;
   switch (ev.type) {
-    case 'price': addPrice(d.symbol, d.trade_ts_ns || ev.ts_ns, d.last ?? d.mid); break;
+    case 'price': addPrice(d.symbol, d.trade_ts_ns ?? ev.ts_ns, d.last ?? d.mid); break;
     case 'fill': addFill(d); refreshSummary(); break;
     case 'pnl': addPnl(d); refreshSummary(); break;
     case 'position': applyPosition(d); break;
@@ -190,6 +192,7 @@ function renderPrice() {
   $('fill-marks').textContent = fills.length;
   const marker = (stroke) => ({ stroke, width: 0, paths: () => null, points: { show: true, size: 9, fill: stroke } });
   chart('price-chart', {
+    axes: [{}, { size: 70 }],
     series: [{}, { label: 'last', stroke: '#58a6ff', spanGaps: true, points: { show: false } },
       { label: 'buy', ...marker('#3fb950') }, { label: 'sell', ...marker('#f85149') }],
   }, cols);
@@ -227,7 +230,7 @@ function renderLatency(hops) {
     series: [{}, { label: 'orders', stroke: '#d29922', fill: '#d2992255', paths: uPlot.paths.bars({ size: [0.8] }) }],
   }, [xs, ys]);
 }
-function renderPnl() { chart('pnl-chart', { series: [{}, { label: 'equity', stroke: '#3fb950' }] }, [S.pnl.t, S.pnl.eq]); }
+function renderPnl() { chart('pnl-chart', { axes: [{}, { size: 80 }], series: [{}, { label: 'equity', stroke: '#3fb950' }] }, [S.pnl.t, S.pnl.eq]); }
 
 const RENDER = { price: renderPrice, positions: renderPositions, orders: renderOrders, rejects: renderRejects, alerts: renderAlerts, pnl: renderPnl };
 function frame() {
@@ -235,7 +238,12 @@ function frame() {
   S.dirty.clear();
 }
 setInterval(frame, 100); // not requestAnimationFrame: it pauses in a hidden tab
-setInterval(() => api('/api/system/metrics').then((m) => renderLatency(m.latency || [])).catch(showError), 5000);
+// Every 2 s: the latency histogram (not pushed), and health, which can change with no journal record
+// (the control socket going away, the run ending) and so without a /ws event.
+setInterval(() => {
+  api('/api/system/metrics').then((m) => renderLatency(m.latency || [])).catch(showError);
+  api('/api/system/status').then((st) => applyHealth(st.health)).catch(showError);
+}, 2000);
 
 $('symbol').onchange = (e) => { S.symbol = e.target.value; loadHistory().catch(showError); };
 window.alphapulse = { state: S, dropSocket: () => S.ws && S.ws.close() }; // for the browser test
