@@ -53,6 +53,8 @@ pub struct Config {
     pub control: alphapulse_control::ControlConfig,
     /// The slow path's alert rules and channels (`alphapulse dashboard` evaluates them).
     pub alerts: crate::alerts::AlertsConfig,
+    /// `alphapulse dashboard`: bind address, token, limits (see `crate::dashboard`).
+    pub dashboard: crate::dashboard::DashboardConfig,
 }
 
 /// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).

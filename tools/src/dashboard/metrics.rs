@@ -1,5 +1,5 @@
 //! `/metrics`: Prometheus text exposition (prometheus-client), built from the view at each
-//! scrape: events by type, rejects by reason, latency per hop (quantile gauges and the count),
+//! scrape: events by type, rejects by reason, latency per hop (percentile gauges in seconds, and the count),
 //! PnL, positions, health state, feed state per symbol, ring depths (from the control socket's
 //! status), persist lag.
 
@@ -36,14 +36,14 @@ pub fn render(m: &Model) -> String {
         rejects.get_or_create(&l(&[("reason", &k)])).set(v as i64);
     }
     let lat = G::default();
-    reg.register("alphapulse_latency_ns", "Latency per hop (journal clock), by quantile", lat.clone());
+    reg.register("alphapulse_latency_seconds", "Latency per hop (journal clock), by percentile (50, 90, 99, 99.9, 100 = max)", lat.clone());
     let lat_n = GI::default();
     reg.register("alphapulse_latency_samples", "Latency samples per hop", lat_n.clone());
     for v in m.stats.latency_views() {
         for (q, x) in
-            [("0.5", v.p50_ns), ("0.9", v.p90_ns), ("0.99", v.p99_ns), ("0.999", v.p999_ns), ("1", v.max_ns)]
+            [("50", v.p50_ns), ("90", v.p90_ns), ("99", v.p99_ns), ("99.9", v.p999_ns), ("100", v.max_ns)]
         {
-            lat.get_or_create(&l(&[("hop", &v.hop), ("quantile", q)])).set(x as f64);
+            lat.get_or_create(&l(&[("hop", &v.hop), ("percentile", q)])).set(x as f64 * 1e-9);
         }
         lat_n.get_or_create(&l(&[("hop", &v.hop)])).set(v.count as i64);
     }

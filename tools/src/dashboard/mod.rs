@@ -28,13 +28,15 @@ use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Mutex};
 
 /// The `[dashboard]` table.
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Deserialize, serde::Serialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DashboardConfig {
     /// Where to listen (`--bind` overrides).
     pub bind: String,
     /// Bearer token for state changes (alerts rules, acknowledgements); env
-    /// `ALPHAPULSE_DASHBOARD_TOKEN` overrides. Never printed.
+    /// `ALPHAPULSE_DASHBOARD_TOKEN` overrides. Never printed, never serialised (a run's `run.json`
+    /// keeps the config without it).
+    #[serde(skip_serializing)]
     pub token: Option<String>,
     /// Origins allowed by CORS; empty: no CORS headers at all.
     pub cors_origins: Vec<String>,
@@ -49,6 +51,23 @@ pub struct DashboardConfig {
     pub ws_backlog: usize,
     /// How long a quiet journal stream holds the merge back, ms (see `view::tail`).
     pub merge_hold_ms: u64,
+}
+
+impl std::fmt::Debug for DashboardConfig {
+    /// Every field but the token, which shows only whether it is set.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardConfig")
+            .field("bind", &self.bind)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .field("cors_origins", &self.cors_origins)
+            .field("rate_per_sec", &self.rate_per_sec)
+            .field("rate_burst", &self.rate_burst)
+            .field("max_body", &self.max_body)
+            .field("max_ws_message", &self.max_ws_message)
+            .field("ws_backlog", &self.ws_backlog)
+            .field("merge_hold_ms", &self.merge_hold_ms)
+            .finish()
+    }
 }
 
 impl Default for DashboardConfig {
