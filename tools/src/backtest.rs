@@ -92,6 +92,11 @@ pub struct Args {
     pub pace: Option<f64>,
     #[command(flatten)]
     pub control_args: crate::cli::ControlArgs,
+    /// After the run, write its journal into this database exactly as `alphapulse persist
+    /// --journal DIR --db URL` does (orders, fills, positions, PnL, bars, signals, risk events):
+    /// `sqlite:PATH` (created if missing; several runs share one file). Needs a journal.
+    #[arg(long, value_name = "URL", conflicts_with = "no_journal")]
+    pub persist: Option<String>,
 }
 
 /// Exit status of a backtest that read a damaged input file (without `--accept-damaged`).
@@ -514,6 +519,15 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         eprintln!("note: {n}");
     }
     let opts = run_options(&args)?;
+    if let Some(db) = &args.persist {
+        // Refused before the run rather than after it.
+        if !["sqlite:", "postgres://", "postgresql://"].iter().any(|p| db.starts_with(p)) {
+            return Err(ConfigError::Usage(format!(
+                "--persist {db}: expected sqlite:PATH or postgres://USER@HOST:PORT/DB"
+            ))
+            .into());
+        }
+    }
     if args.journal.is_default() {
         // Only the default location is pruned; this run's folder does not exist yet.
         prune_default_runs(cfg.journal.keep_runs);
@@ -549,6 +563,20 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if report.journal_stopped_run {
         eprintln!("error: the run stopped early: its journal's disk is full (see the report)");
         return Ok(ExitCode::from(1));
+    }
+    if let (Some(db), Some(dir)) = (&args.persist, &opts.journal) {
+        // The slow path, after the run: the journal is closed, the hot threads have ended.
+        let code = crate::persist::main(crate::persist::Args {
+            journal: dir.clone(),
+            db: db.clone(),
+            follow: false,
+            batch: 5000,
+            interval: "1m".into(),
+            status: None,
+        })?;
+        if code != ExitCode::SUCCESS {
+            return Ok(code);
+        }
     }
     if report.has_damaged_input() && !args.accept_damaged {
         eprintln!(

@@ -36,7 +36,11 @@ pub fn render(m: &Model) -> String {
         rejects.get_or_create(&l(&[("reason", &k)])).set(v as i64);
     }
     let lat = G::default();
-    reg.register("alphapulse_latency_seconds", "Latency per hop (journal clock), by percentile (50, 90, 99, 99.9, 100 = max)", lat.clone());
+    reg.register(
+        "alphapulse_latency_seconds",
+        "Latency per hop (journal clock), by percentile (50, 90, 99, 99.9, 100 = max)",
+        lat.clone(),
+    );
     let lat_n = GI::default();
     reg.register("alphapulse_latency_samples", "Latency samples per hop", lat_n.clone());
     for v in m.stats.latency_views() {
