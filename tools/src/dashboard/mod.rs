@@ -183,10 +183,22 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         tx.send_modify(|n| *n += 1);
     });
     let alerts_cfg = load_alerts(args.config.as_deref())?;
-    // The alerts stream goes into the run's journal folder when the run has started (its
-    // `run.json` is there): a folder made before the run must stay empty for it.
+    // The alerts stream goes into the run's journal folder when rules are configured and the run
+    // has started (its `run.json` is there): a folder made before the run must stay empty for it,
+    // and without rules no stream is opened (an open stream would keep `persist --follow` waiting
+    // for its close).
     let started = args.journal.join(crate::run_journal::RUN_FILE).is_file();
-    let journal = if started { crate::alerts::AlertJournal::open(&args.journal).ok() } else { None };
+    let journal = if started && !alerts_cfg.rules.is_empty() {
+        match crate::alerts::AlertJournal::open(&args.journal) {
+            Ok(j) => Some(j),
+            Err(e) => {
+                eprintln!("warning: alerts are not journaled: {e}");
+                None
+            }
+        }
+    } else {
+        None
+    };
     let engine = crate::alerts::Engine::new(&alerts_cfg, journal)
         .map_err(|e| ConfigError::Usage(format!("[alerts]: {e}")))?;
     let alerts = Arc::new(Mutex::new(engine));
