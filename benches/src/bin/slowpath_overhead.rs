@@ -43,6 +43,17 @@ struct Opts {
     /// One trial on the repo's sample, report to a temporary file: a CI smoke test.
     #[arg(long)]
     smoke: bool,
+    /// Where the processes run: `pinned` (the design's placement: the backtest's one thread on
+    /// core 0 with `--threads one --cores 0`, the slow-path processes on core 1 with `taskset -c
+    /// 1`) or `shared` (no pinning: every process where the kernel puts it).
+    #[arg(long, value_enum, default_value = "pinned")]
+    placement: Placement,
+}
+
+#[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
+enum Placement {
+    Pinned,
+    Shared,
 }
 
 struct Trial {
@@ -72,11 +83,11 @@ fn main() -> Result<()> {
     for t in 0..trials {
         // Alternate which run goes first, so that a drift in the machine's load hits both alike.
         let (alone, attached) = if t % 2 == 0 {
-            let a = backtest(&bin, &data, &tmp.join(format!("a{t}")), None)?;
-            (a, backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp))?)
+            let a = backtest(&bin, &data, &tmp.join(format!("a{t}")), None, o.placement)?;
+            (a, backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), o.placement)?)
         } else {
-            let b = backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp))?;
-            (backtest(&bin, &data, &tmp.join(format!("a{t}")), None)?, b)
+            let b = backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), o.placement)?;
+            (backtest(&bin, &data, &tmp.join(format!("a{t}")), None, o.placement)?, b)
         };
         let r = Trial {
             alone: alone.frames_per_sec,
@@ -97,7 +108,7 @@ fn main() -> Result<()> {
         results.push(r);
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    let report = render(&data, &results);
+    let report = render(&data, &results, o.placement);
     print!("{report}");
     let out = match (o.out, o.smoke) {
         (Some(p), _) => p,
@@ -117,9 +128,18 @@ struct Run {
 }
 
 /// One backtest into `journal`; with `slow` (a scratch folder), a dashboard and persist attached.
-fn backtest(bin: &Path, data: &[PathBuf], journal: &Path, slow: Option<&Path>) -> Result<Run> {
+fn backtest(
+    bin: &Path,
+    data: &[PathBuf],
+    journal: &Path,
+    slow: Option<&Path>,
+    placement: Placement,
+) -> Result<Run> {
     let mut cmd = Command::new(bin);
     cmd.args(["backtest", "--json", "--quiet", "--journal"]).arg(journal).arg("--data").args(data);
+    if placement == Placement::Pinned {
+        cmd.args(["--threads", "one", "--cores", "0"]);
+    }
     let mut bt = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("starting the backtest")?;
     let mut attached = None;
     if let Some(scratch) = slow {
@@ -131,7 +151,7 @@ fn backtest(bin: &Path, data: &[PathBuf], journal: &Path, slow: Option<&Path>) -
             }
             std::thread::sleep(Duration::from_micros(200));
         }
-        attached = Some(Attached::start(bin, journal, scratch)?);
+        attached = Some(Attached::start(bin, journal, scratch, placement)?);
     }
     let mut out = String::new();
     bt.stdout.take().context("backtest stdout")?.read_to_string(&mut out)?;
@@ -161,9 +181,19 @@ struct Attached {
 }
 
 impl Attached {
-    fn start(bin: &Path, journal: &Path, scratch: &Path) -> Result<Self> {
+    fn start(bin: &Path, journal: &Path, scratch: &Path, placement: Placement) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
-        let dashboard = Command::new(bin)
+        // Pinned: the slow path on core 1, away from the backtest's core 0.
+        let slow_cmd = || {
+            if placement == Placement::Pinned {
+                let mut c = Command::new("taskset");
+                c.args(["-c", "1"]).arg(bin);
+                c
+            } else {
+                Command::new(bin)
+            }
+        };
+        let dashboard = slow_cmd()
             .args(["dashboard", "--journal"])
             .arg(journal)
             .args(["--bind", &format!("127.0.0.1:{port}")])
@@ -173,7 +203,7 @@ impl Attached {
             .context("starting the dashboard")?;
         let db = scratch
             .join(format!("persist-{}.db", journal.file_name().and_then(|n| n.to_str()).unwrap_or("x")));
-        let persist = Command::new(bin)
+        let persist = slow_cmd()
             .args(["persist", "--follow", "--journal"])
             .arg(journal)
             .arg("--db")
@@ -250,7 +280,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn render(data: &[PathBuf], r: &[Trial]) -> String {
+fn render(data: &[PathBuf], r: &[Trial], placement: Placement) -> String {
     let alone = median(r.iter().map(|t| t.alone).collect());
     let attached = median(r.iter().map(|t| t.attached).collect());
     let ratios = median(r.iter().map(|t| t.attached / t.alone).collect());
@@ -260,14 +290,19 @@ fn render(data: &[PathBuf], r: &[Trial]) -> String {
           `alphapulse dashboard` (polled every 50 ms) and `alphapulse persist --follow --db sqlite:` \
           tailing its journal; the figure is the backtest's own `frames_per_sec`.\n\n";
     s += &format!(
-        "Data: {}; {} frames per run; {} trials on a {}-core machine.\n\n",
+        "Data: {}; {} frames per run; {} trials on a {}-core machine; placement: {}.\n\n",
         data.iter()
             .map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or("?"))
             .collect::<Vec<_>>()
             .join(", "),
         r.first().map_or(0, |t| t.frames),
         r.len(),
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        match placement {
+            Placement::Pinned =>
+                "pinned (backtest `--threads one --cores 0`, dashboard and persist under `taskset -c 1`)",
+            Placement::Shared => "shared (nothing pinned)",
+        }
     );
     s += "| trial | alone (frames/s) | attached (frames/s) | change | persist caught up after | dashboard polls |\n|---|---|---|---|---|---|\n";
     for (i, t) in r.iter().enumerate() {
