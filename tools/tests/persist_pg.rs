@@ -47,7 +47,7 @@ fn pg_rows_equal_the_journal_and_sqlite() {
     assert!(pg_rows.len() > 100, "only {} rows", pg_rows.len());
     same(pg_rows.clone(), dump_sqlite(&sq));
     let url2 = cluster.create_db("small");
-    ok(&persist_url(&j, &url2, &["--batch", "7"]));
+    ok(&persist_url(&j, &url2, &["--batch", "25"]));
     same(dump_pg(&mut cluster.client("small")), pg_rows.clone());
     // A second run over a finished journal writes nothing and changes nothing.
     ok(&persist_url(&j, &url, &[]));

@@ -55,7 +55,7 @@ impl Cluster {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let c = Cluster { dir, bin, port, as_postgres };
         c.run("initdb", &["-A", "trust", "-U", "ap", "-E", "UTF8", "--no-sync", "-D"], Some(&c.data()));
-        let opts = format!("-c listen_addresses='' -k {} -p {} -c fsync=off", c.dir.display(), c.port);
+        let opts = format!("-c listen_addresses='' -k {} -p {}", c.dir.display(), c.port);
         let log = c.dir.join("log");
         c.run(
             "pg_ctl",
