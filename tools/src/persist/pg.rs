@@ -240,3 +240,18 @@ impl Pg {
         tx.commit().map_err(&e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redact_hides_the_password_only() {
+        assert_eq!(
+            redact("postgres://ap:s3cret@db:5432/x?sslmode=disable"),
+            "postgres://ap:***@db:5432/x?sslmode=disable"
+        );
+        assert_eq!(redact("postgres://ap@/x?host=/tmp/s"), "postgres://ap@/x?host=/tmp/s");
+        assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+    }
+}
