@@ -175,7 +175,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             e => e.into(),
         })?)),
     };
-    let (run, fresh) = db.run_id(&key)?;
+    let (run, _fresh) = db.run_id(&key)?;
     let cursors = db.cursors(run)?;
     let mut conv = rows::Rows::new(run, interval, initial_cash, db.peak_equity(run)?);
     let mut totals: BTreeMap<String, (u64, u64, u64)> =
@@ -195,7 +195,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let status = args.status.clone().unwrap_or_else(|| args.journal.join("persist.status.json"));
-    let mut first = fresh;
+    // The assets go in with every start's first batch (ON CONFLICT DO NOTHING), not only a fresh
+    // run's: a kill between registering the run and its first commit must not lose them.
+    let mut first = true;
     let mut written = 0u64;
     loop {
         let mut b = rows::Batch::new();
