@@ -1,35 +1,16 @@
 //! `alphapulse persist` on a real journal (the shipped sample's backtest): rows equal what the
 //! journal holds and the backtest's report; kill -9 ten times mid-journal and restart gives every row
 //! exactly once; follow mode ends with the batch run's rows; migrations (fresh, re-open, newer refused).
-//! PostgreSQL: not covered yet (see the branch's report).
+//! PostgreSQL: tools/tests/persist_pg.rs.
 
+#[path = "common/persist_util.rs"]
+mod persist_util;
+
+use persist_util::{backtest, bin, journal_counts, tmp};
 use rusqlite::Connection;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Duration;
-
-fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_alphapulse"))
-}
-
-fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-persist-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-/// Runs the sample backtest into `dir/journal`; returns its JSON report.
-fn backtest(dir: &Path) -> serde_json::Value {
-    let out = bin()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["backtest", "--json", "-q", "--journal"])
-        .arg(dir.join("journal"))
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "backtest: {}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
 
 fn persist(journal: &Path, db: &Path, extra: &[&str]) -> std::process::Output {
     bin()
@@ -64,23 +45,6 @@ fn dump(db: &Path) -> Vec<String> {
         out.extend(rows);
     }
     out
-}
-
-/// Records by type, counted from `journal export` (independent of persist).
-fn journal_counts(journal: &Path) -> std::collections::BTreeMap<String, i64> {
-    let out = bin().args(["journal", "export", "--format", "jsonl"]).arg(journal).output().unwrap();
-    assert!(out.status.success());
-    let mut m = std::collections::BTreeMap::new();
-    for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let v: serde_json::Value = serde_json::from_str(line).unwrap();
-        let (ty, stream) = (v["type"].as_str().unwrap_or(""), v["stream"].as_str().unwrap_or(""));
-        let key = match ty {
-            "exec_report" if v["exec_kind"] == "fill" && stream.ends_with("gateway") => "fill".to_string(),
-            _ => ty.to_string(),
-        };
-        *m.entry(key).or_insert(0) += 1;
-    }
-    m
 }
 
 #[test]

@@ -2,7 +2,8 @@
 //!
 //! - [`schema`]: the tables (after the original ER model) and the versioned migrations;
 //! - [`rows`]: journal records → rows, batch by batch;
-//! - [`sqlite`]: the SQLite back end (the embedded default).
+//! - [`sqlite`]: the SQLite back end (the embedded default);
+//! - [`pg`]: the PostgreSQL back end (binary COPY into staging tables, then conflict-handled inserts).
 //!
 //! **Exactly once.** Each batch's rows and every stream's cursor (the next sequence to read) are
 //! written in one transaction; at start the cursors are read back and each stream is read from
@@ -15,6 +16,7 @@
 //! rewritten atomically (temp + rename) after each commit: per stream the committed next sequence,
 //! that record's time and the records written, and `updated_at_ns`.
 
+pub mod pg;
 mod rows;
 pub mod schema;
 pub mod sqlite;
@@ -32,7 +34,7 @@ use std::sync::Arc;
 /// What can go wrong; each names the database, file or value at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum PersistError {
-    #[error("--db `{0}`: expected sqlite:PATH (postgres://… is not built into this version yet)")]
+    #[error("--db `{0}`: expected sqlite:PATH or postgres://USER@HOST:PORT/DB (?host=/socket/dir)")]
     BadUrl(String),
     #[error("{db}: {message}")]
     Db { db: String, message: String },
@@ -54,7 +56,7 @@ pub struct RunKey {
     pub initial_cash: i64,
 }
 
-/// Write a run's journal into a database (SQLite), exactly once; resumable after any stop.
+/// Write a run's journal into a database (SQLite or PostgreSQL), exactly once; resumable after any stop.
 #[derive(clap::Args, Debug)]
 #[command(after_help = "Tables: run, journal_cursor, strategy, asset, order, order_event, execution, \
 position, portfolio, performance_metric, market_data (OHLCV bars), market_quote (first quote per \
@@ -65,7 +67,8 @@ pub struct Args {
     /// The run's journal folder (stream sub-folders and run.json).
     #[arg(long, value_name = "DIR")]
     pub journal: PathBuf,
-    /// The database: `sqlite:PATH` (created if missing).
+    /// The database: `sqlite:PATH` (created if missing) or `postgres://USER[:PASS]@HOST:PORT/DB`
+    /// (a Unix socket: `postgres://USER@/DB?host=/socket/dir&port=PORT`); the database must exist.
     #[arg(long, value_name = "URL")]
     pub db: String,
     /// Keep tailing the journal until SIGINT/SIGTERM or every stream's clean close.
@@ -82,6 +85,44 @@ pub struct Args {
     pub status: Option<PathBuf>,
 }
 
+enum Target {
+    Sqlite(PathBuf),
+    Pg(String),
+}
+
+/// The open database, whichever back end.
+enum Db {
+    Sqlite(sqlite::Sqlite),
+    Pg(Box<pg::Pg>),
+}
+
+impl Db {
+    fn run_id(&mut self, k: &RunKey) -> Result<(i64, bool), PersistError> {
+        match self {
+            Db::Sqlite(d) => d.run_id(k),
+            Db::Pg(d) => d.run_id(k),
+        }
+    }
+    fn cursors(&mut self, run: i64) -> Result<BTreeMap<String, (u64, u64)>, PersistError> {
+        match self {
+            Db::Sqlite(d) => d.cursors(run),
+            Db::Pg(d) => d.cursors(run),
+        }
+    }
+    fn peak_equity(&mut self, run: i64) -> Result<Option<i64>, PersistError> {
+        match self {
+            Db::Sqlite(d) => d.peak_equity(run),
+            Db::Pg(d) => d.peak_equity(run),
+        }
+    }
+    fn commit(&mut self, run: i64, b: &rows::Batch) -> Result<(), PersistError> {
+        match self {
+            Db::Sqlite(d) => d.commit(run, b),
+            Db::Pg(d) => d.commit(run, b),
+        }
+    }
+}
+
 struct Stream {
     name: String,
     reader: Reader,
@@ -90,10 +131,13 @@ struct Stream {
 
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let usage = |m: String| crate::config::ConfigError::Usage(m);
-    let path = args
-        .db
-        .strip_prefix("sqlite:")
-        .ok_or_else(|| usage(PersistError::BadUrl(args.db.clone()).to_string()))?;
+    let target = if let Some(path) = args.db.strip_prefix("sqlite:") {
+        Target::Sqlite(PathBuf::from(path))
+    } else if args.db.starts_with("postgres://") || args.db.starts_with("postgresql://") {
+        Target::Pg(args.db.clone())
+    } else {
+        return Err(usage(PersistError::BadUrl(pg::redact(&args.db)).to_string()).into());
+    };
     let interval = Interval::parse(&args.interval).map_err(|e| usage(format!("--interval: {e}")))?;
     if args.batch == 0 {
         return Err(usage("--batch must be at least 1".into()).into());
@@ -124,8 +168,14 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         instruments: meta.instruments.clone(),
         initial_cash,
     };
-    let mut db = sqlite::Sqlite::open(Path::new(path))?;
-    let (run, fresh) = db.run_id(&key)?;
+    let mut db = match &target {
+        Target::Sqlite(p) => Db::Sqlite(sqlite::Sqlite::open(p)?),
+        Target::Pg(url) => Db::Pg(Box::new(pg::Pg::open(url).map_err(|e| match e {
+            PersistError::BadUrl(m) => anyhow::Error::from(usage(format!("--db {m}"))),
+            e => e.into(),
+        })?)),
+    };
+    let (run, _fresh) = db.run_id(&key)?;
     let cursors = db.cursors(run)?;
     let mut conv = rows::Rows::new(run, interval, initial_cash, db.peak_equity(run)?);
     let mut totals: BTreeMap<String, (u64, u64, u64)> =
@@ -145,7 +195,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         signal_hook::flag::register(sig, Arc::clone(&stop))?;
     }
     let status = args.status.clone().unwrap_or_else(|| args.journal.join("persist.status.json"));
-    let mut first = fresh;
+    // The assets go in with every start's first batch (ON CONFLICT DO NOTHING), not only a fresh
+    // run's: a kill between registering the run and its first commit must not lose them.
+    let mut first = true;
     let mut written = 0u64;
     loop {
         let mut b = rows::Batch::new();
@@ -198,7 +250,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         }
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
-    eprintln!("persist: done, {written} rows written this time into {}", args.db);
+    eprintln!("persist: done, {written} rows written this time into {}", pg::redact(&args.db));
     Ok(ExitCode::SUCCESS)
 }
 
