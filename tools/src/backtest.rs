@@ -573,6 +573,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
             batch: 5000,
             interval: "1m".into(),
             status: None,
+            priority: Default::default(), // not applied in-process
         })?;
         if code != ExitCode::SUCCESS {
             return Ok(code);

@@ -21,6 +21,7 @@ pub mod record;
 pub mod report;
 pub mod run;
 pub mod run_journal;
+pub mod slow_priority;
 pub mod stage;
 mod status;
 pub mod view;

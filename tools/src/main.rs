@@ -58,8 +58,13 @@ fn main() -> ExitCode {
         Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),
         Command::Ctl(args) => ctl::main(args),
-        Command::Dashboard(args) => dashboard::main(args),
-        Command::Persist(args) => persist::main(args),
+        // The slow path lowers its priority before it starts a thread (see `slow_priority`).
+        Command::Dashboard(args) => {
+            args.priority.apply().map_err(Into::into).and_then(|()| dashboard::main(args))
+        }
+        Command::Persist(args) => {
+            args.priority.apply().map_err(Into::into).and_then(|()| persist::main(args))
+        }
     };
     match result {
         Ok(code) => code,

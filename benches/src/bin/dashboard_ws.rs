@@ -33,6 +33,7 @@ fn run() -> Result<String, String> {
         bind: Some(format!("127.0.0.1:{port}")),
         config: None,
         control_socket: None,
+        priority: Default::default(), // not applied in-process
     };
     std::thread::spawn(move || alphapulse_tools::dashboard::main(args));
     let start = Instant::now();

@@ -109,6 +109,7 @@ fn measure(
             batch,
             interval: "1m".into(),
             status: Some(status.clone()),
+            priority: Default::default(), // not applied in-process
         };
         let t = Instant::now();
         alphapulse_tools::persist::main(args)?;

@@ -105,6 +105,8 @@ pub struct Args {
     /// configured socket, when it exists).
     #[arg(long, value_name = "PATH")]
     pub control_socket: Option<PathBuf>,
+    #[command(flatten)]
+    pub priority: crate::slow_priority::SlowPriority,
 }
 
 /// What the handlers share.

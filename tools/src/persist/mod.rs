@@ -83,6 +83,8 @@ pub struct Args {
     /// Where the progress file goes (default: DIR/persist.status.json).
     #[arg(long, value_name = "FILE")]
     pub status: Option<PathBuf>,
+    #[command(flatten)]
+    pub priority: crate::slow_priority::SlowPriority,
 }
 
 enum Target {
