@@ -9,6 +9,12 @@
 //! and how long persist took after the backtest ended to catch up (its `--follow` ends at every
 //! stream's clean close).
 //!
+//! Both slow-path processes run at their default priority (nice 10, `--nice` in `alphapulse
+//! dashboard --help`) unless `--nice N` is given here, which is passed on to both. Before they
+//! lowered themselves, the pinned placement lost ~25 % on a quiet machine: the backtest's
+//! `ap-inflate` threads (gzip decoding, placed by the kernel) shared core 1 with them at equal
+//! priority.
+//!
 //! The processes are the released binary next to this one (`cargo build --release -p
 //! alphapulse-tools`). `slowpath_overhead [--trials N] [--data FILE…] [--out FILE] [--smoke]`;
 //! by default the repo's sample, or every spot capture in `../shared/data/binance-spot` when
@@ -48,6 +54,9 @@ struct Opts {
     /// 1`) or `shared` (no pinning: every process where the kernel puts it).
     #[arg(long, value_enum, default_value = "pinned")]
     placement: Placement,
+    /// The slow-path processes' nice value (passed as `--nice N`; default: theirs, 10).
+    #[arg(long, value_name = "N")]
+    nice: Option<i32>,
 }
 
 #[derive(Clone, Copy, PartialEq, clap::ValueEnum)]
@@ -74,7 +83,7 @@ fn main() -> Result<()> {
     let data = if o.smoke {
         vec![root.join("feeds/testdata/btcusdt_20240808.gz")]
     } else {
-        default_data(&root, o.data)
+        default_data(&root, o.data.clone())
     };
     let trials = if o.smoke { 1 } else { o.trials.max(1) };
     let tmp = std::env::temp_dir().join(format!("slowpath-{}", std::process::id()));
@@ -83,11 +92,11 @@ fn main() -> Result<()> {
     for t in 0..trials {
         // Alternate which run goes first, so that a drift in the machine's load hits both alike.
         let (alone, attached) = if t % 2 == 0 {
-            let a = backtest(&bin, &data, &tmp.join(format!("a{t}")), None, o.placement)?;
-            (a, backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), o.placement)?)
+            let a = backtest(&bin, &data, &tmp.join(format!("a{t}")), None, &o)?;
+            (a, backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), &o)?)
         } else {
-            let b = backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), o.placement)?;
-            (backtest(&bin, &data, &tmp.join(format!("a{t}")), None, o.placement)?, b)
+            let b = backtest(&bin, &data, &tmp.join(format!("b{t}")), Some(&tmp), &o)?;
+            (backtest(&bin, &data, &tmp.join(format!("a{t}")), None, &o)?, b)
         };
         let r = Trial {
             alone: alone.frames_per_sec,
@@ -108,7 +117,7 @@ fn main() -> Result<()> {
         results.push(r);
     }
     let _ = std::fs::remove_dir_all(&tmp);
-    let report = render(&data, &results, o.placement);
+    let report = render(&data, &results, &o);
     print!("{report}");
     let out = match (o.out, o.smoke) {
         (Some(p), _) => p,
@@ -128,13 +137,8 @@ struct Run {
 }
 
 /// One backtest into `journal`; with `slow` (a scratch folder), a dashboard and persist attached.
-fn backtest(
-    bin: &Path,
-    data: &[PathBuf],
-    journal: &Path,
-    slow: Option<&Path>,
-    placement: Placement,
-) -> Result<Run> {
+fn backtest(bin: &Path, data: &[PathBuf], journal: &Path, slow: Option<&Path>, o: &Opts) -> Result<Run> {
+    let placement = o.placement;
     let mut cmd = Command::new(bin);
     cmd.args(["backtest", "--json", "--quiet", "--journal"]).arg(journal).arg("--data").args(data);
     if placement == Placement::Pinned {
@@ -151,7 +155,7 @@ fn backtest(
             }
             std::thread::sleep(Duration::from_micros(200));
         }
-        attached = Some(Attached::start(bin, journal, scratch, placement)?);
+        attached = Some(Attached::start(bin, journal, scratch, placement, o.nice)?);
     }
     let mut out = String::new();
     bt.stdout.take().context("backtest stdout")?.read_to_string(&mut out)?;
@@ -181,20 +185,31 @@ struct Attached {
 }
 
 impl Attached {
-    fn start(bin: &Path, journal: &Path, scratch: &Path, placement: Placement) -> Result<Self> {
+    fn start(
+        bin: &Path,
+        journal: &Path,
+        scratch: &Path,
+        placement: Placement,
+        nice: Option<i32>,
+    ) -> Result<Self> {
         let port = TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
         // Pinned: the slow path on core 1, away from the backtest's core 0.
-        let slow_cmd = || {
-            if placement == Placement::Pinned {
+        let slow_cmd = |sub: &str| {
+            let mut c = if placement == Placement::Pinned {
                 let mut c = Command::new("taskset");
                 c.args(["-c", "1"]).arg(bin);
                 c
             } else {
                 Command::new(bin)
+            };
+            c.arg(sub);
+            if let Some(n) = nice {
+                c.args(["--nice", &n.to_string()]);
             }
+            c
         };
-        let dashboard = slow_cmd()
-            .args(["dashboard", "--journal"])
+        let dashboard = slow_cmd("dashboard")
+            .arg("--journal")
             .arg(journal)
             .args(["--bind", &format!("127.0.0.1:{port}")])
             .stdout(Stdio::null())
@@ -203,8 +218,8 @@ impl Attached {
             .context("starting the dashboard")?;
         let db = scratch
             .join(format!("persist-{}.db", journal.file_name().and_then(|n| n.to_str()).unwrap_or("x")));
-        let persist = slow_cmd()
-            .args(["persist", "--follow", "--journal"])
+        let persist = slow_cmd("persist")
+            .args(["--follow", "--journal"])
             .arg(journal)
             .arg("--db")
             .arg(format!("sqlite:{}", db.display()))
@@ -280,7 +295,8 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn render(data: &[PathBuf], r: &[Trial], placement: Placement) -> String {
+fn render(data: &[PathBuf], r: &[Trial], o: &Opts) -> String {
+    let placement = o.placement;
     let alone = median(r.iter().map(|t| t.alone).collect());
     let attached = median(r.iter().map(|t| t.attached).collect());
     let ratios = median(r.iter().map(|t| t.attached / t.alone).collect());
@@ -290,7 +306,7 @@ fn render(data: &[PathBuf], r: &[Trial], placement: Placement) -> String {
           `alphapulse dashboard` (polled every 50 ms) and `alphapulse persist --follow --db sqlite:` \
           tailing its journal; the figure is the backtest's own `frames_per_sec`.\n\n";
     s += &format!(
-        "Data: {}; {} frames per run; {} trials on a {}-core machine; placement: {}.\n\n",
+        "Data: {}; {} frames per run; {} trials on a {}-core machine; placement: {}; slow path at nice {}.\n\n",
         data.iter()
             .map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or("?"))
             .collect::<Vec<_>>()
@@ -302,7 +318,8 @@ fn render(data: &[PathBuf], r: &[Trial], placement: Placement) -> String {
             Placement::Pinned =>
                 "pinned (backtest `--threads one --cores 0`, dashboard and persist under `taskset -c 1`)",
             Placement::Shared => "shared (nothing pinned)",
-        }
+        },
+        o.nice.unwrap_or(alphapulse_tools::slow_priority::DEFAULT_NICE)
     );
     s += "| trial | alone (frames/s) | attached (frames/s) | change | persist caught up after | dashboard polls |\n|---|---|---|---|---|---|\n";
     for (i, t) in r.iter().enumerate() {
