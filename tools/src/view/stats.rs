@@ -28,6 +28,10 @@ pub struct Stats {
     pub position_mismatches: u64,
     /// Fills checked against risk's position records.
     pub positions_checked: u64,
+    /// The tail looked for new streams after every stream it knew had ended, and found none. A
+    /// run creates its streams one by one at start: a look in the middle of that sees some of
+    /// them, and a short run can end them all before the next look finds the rest.
+    pub no_stream_after_end: bool,
 }
 
 impl Default for Stats {
@@ -48,6 +52,7 @@ impl Default for Stats {
             faulted: Vec::new(),
             position_mismatches: 0,
             positions_checked: 0,
+            no_stream_after_end: false,
         }
     }
 }
@@ -63,6 +68,14 @@ impl Stats {
         s.records += 1;
         s.last_seq = Some(seq);
         s.last_ts_ns = Some(s.last_ts_ns.map_or(ts, |t| t.max(ts)));
+    }
+
+    /// The tail opened `stream` (it may have no record yet).
+    pub fn open_stream(&mut self, stream: &str) {
+        self.streams
+            .entry(stream.to_string())
+            .or_insert_with(|| StreamView { name: stream.to_string(), ..Default::default() });
+        self.no_stream_after_end = false;
     }
 
     /// The stream's writer closed it.
@@ -138,8 +151,9 @@ impl Stats {
         (!h.is_empty()).then(|| h.value_at_quantile(0.99))
     }
 
-    /// Every stream seen has ended.
+    /// Every stream of the run has ended: every stream seen has, and a look for new streams made
+    /// after that found none.
     pub fn finished(&self) -> bool {
-        !self.streams.is_empty() && self.streams.values().all(|s| s.ended)
+        self.no_stream_after_end && !self.streams.is_empty() && self.streams.values().all(|s| s.ended)
     }
 }

@@ -95,11 +95,13 @@ struct Merge {
 }
 
 impl Merge {
-    /// Open streams that appeared since the last look (every 500 ms).
-    fn scan(&mut self, model: &Mutex<Model>, dir: &std::path::Path) {
-        if self.last_scan.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) {
-            return;
+    /// Open streams that appeared since the last look (every 500 ms, or now with `force`); how
+    /// many were opened.
+    fn scan(&mut self, model: &Mutex<Model>, dir: &std::path::Path, force: bool) -> usize {
+        if !force && self.last_scan.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) {
+            return 0;
         }
+        let mut opened = 0;
         self.last_scan = Some(Instant::now());
         lock(model).load_meta();
         for s in crate::journal::streams_now(dir, None) {
@@ -108,16 +110,30 @@ impl Merge {
             }
             let rank = crate::backtest::CHAIN.iter().position(|c| *c == s.name).unwrap_or(usize::MAX);
             match StreamReader::open(&s) {
-                Ok(reader) => self.srcs.push(Src {
-                    reader,
-                    rank,
-                    head: None,
-                    clock: 0,
-                    last_new: Instant::now(),
-                    ended: false,
-                }),
+                Ok(reader) => {
+                    opened += 1;
+                    lock(model).stats.open_stream(&s.name);
+                    self.srcs.push(Src {
+                        reader,
+                        rank,
+                        head: None,
+                        clock: 0,
+                        last_new: Instant::now(),
+                        ended: false,
+                    })
+                }
                 Err(e) => lock(model).note_error(format!("{e:#}")),
             }
+        }
+        opened
+    }
+
+    /// Once every stream known has ended, look again at once: the run is finished only if no
+    /// other stream appeared (see `Stats::no_stream_after_end`).
+    fn confirm_end(&mut self, model: &Mutex<Model>, dir: &std::path::Path) {
+        let all_ended = !self.srcs.is_empty() && self.srcs.iter().all(|s| s.ended);
+        if all_ended && !lock(model).stats.no_stream_after_end && self.scan(model, dir, true) == 0 {
+            lock(model).stats.no_stream_after_end = true;
         }
     }
 
@@ -173,7 +189,7 @@ pub fn run(
 ) {
     let mut m = Merge { srcs: Vec::new(), last_scan: None };
     while !stop.load(Ordering::Relaxed) {
-        m.scan(&model, &opts.dir);
+        m.scan(&model, &opts.dir, false);
         m.fill(&model);
         let mut applied = 0;
         {
@@ -207,6 +223,7 @@ pub fn run(
                 on_batch(&mut g);
             }
         }
+        m.confirm_end(&model, &opts.dir);
         if applied > 0 {
             notify();
         } else {
@@ -219,7 +236,7 @@ pub fn run(
 /// for tests and one-shot reads of a finished journal.
 pub fn read_all(dir: &std::path::Path, model: &Mutex<Model>) {
     let mut m = Merge { srcs: Vec::new(), last_scan: None };
-    m.scan(model, dir);
+    m.scan(model, dir, true);
     loop {
         m.fill(model);
         let mut g = lock(model);
@@ -228,5 +245,6 @@ pub fn read_all(dir: &std::path::Path, model: &Mutex<Model>) {
         let Some(r) = s.head.take() else { break };
         g.apply(&s.reader.name, r.seq, r.ts, &r.msg);
     }
+    m.confirm_end(model, dir);
     lock(model).refresh_health();
 }
