@@ -1,12 +1,25 @@
 //! `/metrics`: Prometheus text exposition (prometheus-client), built from the view at each
-//! scrape: events by type, rejects by reason, latency per hop (percentile gauges in seconds, and the count),
-//! PnL, positions, health state, feed state per symbol, ring depths (from the control socket's
-//! status), persist lag.
+//! scrape: events by type, rejects by reason, latency per hop, PnL, positions, health state, feed
+//! state per symbol, ring depths (from the control socket's status), persist lag.
+//!
+//! Latency per hop comes two ways:
+//! - `alphapulse_hop_latency_seconds{hop}`, a histogram (`_bucket{le}`, `_sum`, `_count`) with
+//!   exact counts over the bounds of [`HOP_BUCKETS_NS`] (100 ns … 5 s, 1–2.5–5 steps; why there)
+//!   and the exact sum of the samples: what to `rate()` over a window, aggregate across runs and
+//!   alert on (`histogram_quantile(0.99, …)`);
+//! - `alphapulse_latency_seconds{hop,percentile}` gauges (50, 90, 99, 99.9, 100 = max) from the
+//!   view's HdrHistogram, with `alphapulse_latency_samples{hop}`: kept because they are cheap
+//!   and exact to three significant digits over the whole run, where `histogram_quantile`
+//!   interpolates within a bucket (up to ×2.5 off); they cannot be aggregated or windowed.
 
+use crate::view::stats::{HopBuckets, HOPS, HOP_BUCKETS_NS};
 use crate::view::Model;
+use prometheus_client::collector::Collector;
 use prometheus_client::encoding::text::encode;
+use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 use std::sync::atomic::AtomicU64;
 
@@ -22,9 +35,46 @@ fn l(pairs: &[(&str, &str)]) -> Labels {
 const HEALTH: [&str; 7] =
     ["Initializing", "HealthCheck", "Healthy", "Warning", "Degraded", "Critical", "EmergencyStop"];
 
+/// `alphapulse_hop_latency_seconds`: a snapshot of each hop's [`HopBuckets`] taken at the scrape.
+#[derive(Debug)]
+struct HopHistograms(Vec<(&'static str, HopBuckets)>);
+
+impl Collector for HopHistograms {
+    fn encode(&self, mut enc: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let mut family = enc.encode_descriptor(
+            "alphapulse_hop_latency_seconds",
+            "Latency per hop (journal clock: ts - origin_ts of intents, decisions, orders), seconds",
+            None,
+            MetricType::Histogram,
+        )?;
+        for (hop, b) in &self.0 {
+            // Per-bucket counts; the encoder makes them cumulative. ns / 1e9 is correctly
+            // rounded, so `le` prints as the decimal bound (100 ns → 1e-7) and the sum is exact
+            // to f64's precision.
+            let buckets: Vec<(f64, u64)> = HOP_BUCKETS_NS
+                .iter()
+                .map(|&ns| ns as f64 / 1e9)
+                .chain([f64::MAX]) // +Inf
+                .zip(b.counts)
+                .collect();
+            let labels = l(&[("hop", hop)]);
+            family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
+                b.sum_ns as f64 / 1e9,
+                b.count,
+                &buckets,
+                None,
+            )?;
+        }
+        Ok(())
+    }
+}
+
 /// The exposition text.
 pub fn render(m: &Model) -> String {
     let mut reg = Registry::default();
+    reg.register_collector(Box::new(HopHistograms(
+        HOPS.iter().map(|(hop, _)| *hop).zip(m.stats.hop_buckets.iter().cloned()).collect(),
+    )));
     let events = GI::default();
     reg.register("alphapulse_journal_records", "Journal records read, by type", events.clone());
     for (k, v) in &m.stats.events_by_type {

@@ -2,6 +2,13 @@
 //! per agent, latency histograms per hop (`ts − origin_ts` of intents, decisions and orders, as
 //! `alphapulse ctl latency` measures them), each stream's progress, and what the health derives
 //! from (halt/resume commands, strategy faults, feed events, ends of streams).
+//!
+//! Each hop's samples go two ways: into an HdrHistogram (3 significant digits: the percentiles
+//! the API and `/metrics` gauges show) and into a [`HopBuckets`], exact counts over the fixed
+//! Prometheus bucket bounds [`HOP_BUCKETS_NS`] with the exact sum, which `/metrics` exports as the
+//! `alphapulse_hop_latency_seconds` histogram. The HdrHistogram cannot serve that histogram by
+//! itself: above 2048 ns its counts are per equivalence range (a range straddling a bound would
+//! count samples on the wrong side of `le`), and it keeps no exact sum.
 
 use super::shapes::{LatencyView, StreamView};
 use alphapulse_types::{Msg, Verdict};
@@ -12,6 +19,59 @@ use std::collections::BTreeMap;
 pub const HOPS: [(&str, &str); 3] =
     [("feed→intent", "strategy"), ("feed→decision", "risk"), ("feed→order", "router")];
 
+/// Upper bounds (`le`, inclusive) of the per-hop Prometheus histogram, in nanoseconds: 100 ns to
+/// 5 s in 1–2.5–5 steps (×2.5, ×2, ×2), 24 bounds (+Inf comes on top, as in prometheus-client's
+/// own bucket helpers). The hops of the pinned chain take hundreds of nanoseconds to tens of
+/// microseconds, so the ladder starts at 100 ns; three bounds per decade keep
+/// `histogram_quantile`'s interpolation within a factor of 2.5 of the truth at 25 series per hop;
+/// past a second a hop is a stall, not a latency to resolve, and anything beyond 5 s is +Inf.
+pub const HOP_BUCKETS_NS: [u64; 24] = [
+    100,
+    250,
+    500,
+    1_000,
+    2_500,
+    5_000,
+    10_000,
+    25_000,
+    50_000,
+    100_000,
+    250_000,
+    500_000,
+    1_000_000,
+    2_500_000,
+    5_000_000,
+    10_000_000,
+    25_000_000,
+    50_000_000,
+    100_000_000,
+    250_000_000,
+    500_000_000,
+    1_000_000_000,
+    2_500_000_000,
+    5_000_000_000,
+];
+
+/// One hop's samples counted exactly into [`HOP_BUCKETS_NS`] (not cumulative: `counts[i]` holds
+/// the samples in `(bound[i-1], bound[i]]`, the last slot those above every bound), their exact
+/// sum and number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HopBuckets {
+    pub counts: [u64; HOP_BUCKETS_NS.len() + 1],
+    pub sum_ns: u128,
+    pub count: u64,
+}
+
+impl HopBuckets {
+    pub fn observe(&mut self, ns: u64) {
+        // The first bound at or above the sample (le is inclusive); past the last: +Inf.
+        let i = HOP_BUCKETS_NS.partition_point(|&b| b < ns);
+        self.counts[i] += 1;
+        self.sum_ns += u128::from(ns);
+        self.count += 1;
+    }
+}
+
 #[derive(Debug)]
 pub struct Stats {
     pub events_by_type: BTreeMap<&'static str, u64>,
@@ -20,6 +80,8 @@ pub struct Stats {
     pub signals: BTreeMap<u16, u64>,
     pub last_score: BTreeMap<u16, i32>,
     pub latency: Vec<Histogram<u64>>,
+    /// The same samples as `latency`, hop by hop, in Prometheus buckets.
+    pub hop_buckets: [HopBuckets; HOPS.len()],
     pub streams: BTreeMap<String, StreamView>,
     pub halted: bool,
     pub faulted: Vec<u16>,
@@ -47,6 +109,7 @@ impl Default for Stats {
                 .iter()
                 .map(|_| Histogram::new_with_bounds(1, 3_600_000_000_000, 3).expect("valid histogram bounds"))
                 .collect(),
+            hop_buckets: Default::default(),
             streams: BTreeMap::new(),
             halted: false,
             faulted: Vec::new(),
@@ -87,10 +150,14 @@ impl Stats {
         s.ended = true;
     }
 
-    /// A hop's latency sample (`origin_ts` to `ts`; a clock that went backwards records 0).
+    /// A hop's latency sample (`origin_ts` to `ts`; a clock that went backwards records 0), into
+    /// both the HdrHistogram and the Prometheus buckets.
     pub fn hop(&mut self, stream: &str, ts: u64, origin_ts: u64) {
         if let Some(i) = HOPS.iter().position(|(_, s)| *s == stream) {
-            let _ = self.latency[i].record(ts.saturating_sub(origin_ts));
+            let ns = ts.saturating_sub(origin_ts);
+            // Clamped to the histogram's 1 h ceiling rather than dropped: both keep every sample.
+            self.latency[i].saturating_record(ns);
+            self.hop_buckets[i].observe(ns);
         }
     }
 
