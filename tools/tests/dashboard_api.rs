@@ -2,9 +2,12 @@
 //! sample, and the bigger real captures of ../shared/data when present); the server answers
 //! them over HTTP, refuses unauthorised, malformed and oversized requests, resumes a WebSocket
 //! from a cursor with exactly the missed events, never shows its token, and keeps answering while
-//! a backtest writes into the journal it tails.
+//! a backtest writes into the journal it tails, and pushes the health on the WebSocket when it
+//! changes with no record arriving (the writer stopped: stale).
 
 mod common;
+#[path = "common/served.rs"]
+mod served;
 
 use alphapulse_tools::view::{tail, Model};
 use serde_json::Value;
@@ -406,6 +409,63 @@ fn keeps_serving_while_a_backtest_writes_at_full_rate() {
     assert_figures_match(&summary, &positions, &report);
     println!("{answered} requests answered while the backtest wrote");
     assert!(answered > 0);
+    srv.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_websocket_client_sees_the_health_go_stale_when_the_writer_stops_and_come_back() {
+    let dir = served::private_dir("dash-stale");
+    let run = served::paced_backtest(&dir, 10);
+    let journal = dir.join("journal");
+    let mut srv = Server::start_with(&journal, "stale_after_ms = 1500");
+    // Records flow into the view.
+    let mut cursor = 0;
+    for _ in 0..1200 {
+        cursor = srv.get("/api/system/status")["cursor"].as_u64().unwrap();
+        if cursor > 100 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(cursor > 100, "no records reached the view");
+    let (mut ws, _) =
+        tungstenite::connect(format!("ws://127.0.0.1:{}/ws?since={cursor}&types=health", srv.port))
+            .expect("ws connect");
+    if let tungstenite::stream::MaybeTlsStream::Plain(s) = ws.get_ref() {
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60))).unwrap();
+    }
+    let mut next_health = |what: &str| -> Value {
+        loop {
+            let m = ws.read().unwrap_or_else(|e| panic!("waiting for {what}: {e}"));
+            if !m.is_text() {
+                continue;
+            }
+            let v: Value = serde_json::from_str(m.to_text().unwrap()).unwrap();
+            if v["type"] == "health" {
+                return v;
+            }
+        }
+    };
+    let pid = run.0.id().to_string();
+    let kill =
+        |sig: &str| assert!(std::process::Command::new("kill").args([sig, &pid]).status().unwrap().success());
+    kill("-STOP");
+    // Pushed with no record arriving (only the dashboard's clock can notice).
+    let stale = loop {
+        let h = next_health("the stale health");
+        if h["data"]["state"] == "Degraded" {
+            break h;
+        }
+    };
+    assert!(stale["data"]["reason"].as_str().unwrap().contains("stale"), "{stale}");
+    assert_eq!(srv.get("/api/system/status")["health"]["state"], "Degraded");
+    kill("-CONT");
+    // Records again: the health comes back, pushed too.
+    let back = next_health("the health back");
+    assert_ne!(back["data"]["state"], "Degraded", "{back}");
+    println!("stale: {stale}\nback: {back}");
+    drop(run);
     srv.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -4,6 +4,13 @@
 //! live (updates arrive without a reload, and a dropped socket resumes from its cursor), and once
 //! the run has ended every figure it shows (equity, realized PnL, position per symbol, open orders,
 //! rejects by reason, health state, fills marked on the chart) must equal what the API answers.
+//! The dashboard runs with `[alerts]` rules that certainly fire on the sample (a price cross at a
+//! level computed from the sample's own trades, a drawdown of half the run's own, health at or
+//! beyond degraded): the alerts panel (rule, severity, state, message, time, counts per rule) must
+//! equal `/api/alerts`, also after an acknowledgement through the API (bearer token) made while the
+//! page's socket is away, and after the resume. The run is stopped (SIGSTOP) for a while: the
+//! server's clock pushes the stale health on `/ws` (the page does not poll it) and the alert it
+//! fires reaches the page over the socket, without a reload.
 //! Saves a screenshot: `$ALPHAPULSE_SCREENSHOT` if set (relative to the workspace root; the
 //! committed one is `latency-reports/dashboard.png`), else a path under the test's temp dir; the
 //! test prints it.
@@ -11,9 +18,12 @@
 #[path = "common/cdp.rs"]
 mod cdp;
 mod common;
+#[path = "common/page_alerts.rs"]
+mod page_alerts;
 #[path = "common/served.rs"]
 mod served;
 
+use page_alerts::{alerts_agree, dashboard_with, post, sample_thresholds, signal, STALE_MS};
 use serde_json::Value;
 use served::{get_json, wait_until};
 use std::collections::BTreeMap;
@@ -85,11 +95,27 @@ fn api_figures(addr: &str, symbol: &str) -> Figures {
 }
 
 #[test]
-fn the_page_shows_the_apis_figures_live_and_after_the_run() {
+fn the_page_shows_the_apis_figures_and_alerts_live_and_after_the_run() {
     let dir = served::private_dir("dashboard-page");
-    let mut run = served::paced_backtest(&dir, 20);
+    let (symbol0, level, drawdown) = sample_thresholds(&dir);
+    println!("rules: {symbol0} price below {level}, drawdown above {drawdown}");
+    let config = dir.join("dashboard.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[dashboard]\nstale_after_ms = {STALE_MS}\n\n[alerts]\n[alerts.channels.log]\nenabled = false\n\n\
+             [[alerts.rules]]\nname = \"price cross\"\nkind = \"price_below\"\nsymbol = \"{symbol0}\"\n\
+             threshold = {level}\nseverity = \"warning\"\n\n\
+             [[alerts.rules]]\nname = \"drawdown\"\nkind = \"drawdown_above\"\nthreshold = {drawdown}\n\
+             severity = \"critical\"\n\n\
+             [[alerts.rules]]\nname = \"run health\"\nkind = \"health_change\"\nto = \"degraded\"\n\
+             severity = \"critical\"\ncooldown = 0.0\n"
+        ),
+    )
+    .unwrap();
+    let mut run = served::paced_backtest(&dir, 10);
     let journal = dir.join("journal");
-    let (_dash, addr) = served::dashboard(&journal);
+    let (_dash, addr) = dashboard_with(&journal, &config);
     let mut b = cdp::Browser::open(&format!("http://{addr}/"), 1280, 1100);
 
     // Loaded: the snapshots are in and the socket is live.
@@ -120,6 +146,43 @@ fn the_page_shows_the_apis_figures_live_and_after_the_run() {
         Duration::from_secs(30),
     );
     let c1 = b.eval("window.alphapulse.state.cursor").as_u64().unwrap();
+    b.eval("window.alphapulse.firstLoad = true"); // gone if the page reloads
+    alerts_agree(&mut b, &addr, "after the resume");
+
+    // The run stalls (SIGSTOP): no record arrives, the control socket stops answering. The
+    // server's clock pushes the stale health on /ws (the page does not poll it), and the health
+    // rule's new alert reaches the page over the socket.
+    let before = b.eval("window.alphapulse.state.healthEvents").as_u64().unwrap();
+    let alert_events = b.eval("window.alphapulse.state.alertEvents").as_u64().unwrap();
+    let health = b.eval("document.getElementById('health').dataset.value");
+    assert_ne!(health, "Degraded", "the run is still flowing before it is stopped");
+    let pid = run.0.id();
+    signal(pid, "-STOP");
+    let stale = b.wait_for(
+        "the stale health, pushed",
+        &format!(
+            "window.alphapulse.state.healthEvents > {before} && \
+             document.getElementById('health').dataset.value === 'Degraded' && \
+             document.getElementById('health-reason').textContent.includes('stale') && \
+             document.getElementById('health-reason').textContent"
+        ),
+        Duration::from_secs(60),
+    );
+    println!("stalled run on the page: Degraded, {stale}");
+    let status = get_json(&addr, "/api/system/status");
+    assert_eq!(status["health"]["state"], "Degraded", "{status}");
+    b.wait_for(
+        "the health rule's alert, over /ws",
+        &format!(
+            "window.alphapulse.state.alertEvents > {alert_events} && \
+             [...document.querySelectorAll('#alerts tr')].some((tr) => tr.dataset.rule === 'run health' && \
+             tr.dataset.state === 'fired' && tr.dataset.message.includes('Degraded'))"
+        ),
+        Duration::from_secs(30),
+    );
+    assert_eq!(b.eval("window.alphapulse.firstLoad === true"), true, "the page reloaded");
+    alerts_agree(&mut b, &addr, "while the run is stopped");
+    signal(pid, "-CONT");
 
     // The data runs out (the feed's journal stream, read directly, stops growing), then the run is stopped.
     let mut last = (0, Instant::now());
@@ -165,6 +228,44 @@ fn the_page_shows_the_apis_figures_live_and_after_the_run() {
         "equity text {text} against {summary}"
     );
     println!("page figures: {page:?}");
+
+    // Alerts: every configured rule fired; the panel equals the API.
+    let (alerts, _) = alerts_agree(&mut b, &addr, "after the run");
+    for rule in ["price cross", "drawdown", "run health"] {
+        assert!(alerts["rules"][rule].as_u64() > Some(0), "`{rule}` never fired: {alerts:#}");
+    }
+    // Acknowledge the price alert through the API while the page's socket is away; back, the
+    // page shows it acknowledged (and everything else still equal).
+    let price =
+        alerts["rows"].as_array().unwrap().iter().find(|r| r["rule"] == "price cross").unwrap().clone();
+    let id = price["id"].as_u64().unwrap();
+    let reconnects = b.eval("window.alphapulse.state.reconnects").as_u64().unwrap();
+    b.eval("window.alphapulse.dropSocket(3000)");
+    b.wait_for(
+        "the socket away",
+        "document.getElementById('ws-state').textContent === 'reconnecting'",
+        Duration::from_secs(10),
+    );
+    let (st, body) = post(&addr, &format!("/api/alerts/{id}/ack"), r#"{"by":"page-test"}"#);
+    assert_eq!(st, 200, "ack: {body}");
+    b.wait_for(
+        "the socket back",
+        &format!(
+            "window.alphapulse.state.reconnects > {reconnects} && \
+             document.getElementById('ws-state').textContent === 'live'"
+        ),
+        Duration::from_secs(30),
+    );
+    let (alerts, text) = alerts_agree(&mut b, &addr, "after the acknowledgement and the resume");
+    let row = alerts["rows"].as_array().unwrap().iter().find(|r| r["id"] == id).unwrap();
+    assert_eq!(
+        (row["state"].as_str(), row["acknowledged_by"].as_str()),
+        (Some("acknowledged"), Some("page-test"))
+    );
+    assert!(text[&id].contains("acknowledged") && text[&id].contains("by page-test"), "shown: {}", text[&id]);
+    assert!(text[&id].contains(price["message"].as_str().unwrap()), "shown: {}", text[&id]);
+    assert_eq!(b.eval("window.alphapulse.firstLoad === true"), true, "the page reloaded");
+    println!("alerts on the page: {alerts}");
 
     let png = b.screenshot();
     assert!(png.starts_with(b"\x89PNG"), "a PNG");

@@ -6,13 +6,15 @@
 //! - [`ws`]: `/ws?since=CURSOR`, the resumable event stream;
 //! - [`metrics`]: `/metrics`, Prometheus text (prometheus-client);
 //! - [`security`]: bearer token for state changes (constant time), rate limits, CORS;
-//! - [`page`]: the web page's routes (`/` and static assets).
+//! - [`page`]: the web page's routes (`/` and static assets);
+//! - [`clock`]: the thread that publishes health changes with no record arriving (stale).
 //!
 //! Binds 127.0.0.1:8080 by default; a non-loopback `--bind` without a token is refused (exit 2).
 //! Request bodies over `max_body` get 413, WebSocket messages over `max_ws_message` close the
 //! socket. The token is never printed, logged or served.
 
 pub mod api;
+pub mod clock;
 pub mod metrics;
 pub mod page;
 pub mod security;
@@ -51,6 +53,9 @@ pub struct DashboardConfig {
     pub ws_backlog: usize,
     /// How long a quiet journal stream holds the merge back, ms (see `view::tail`).
     pub merge_hold_ms: u64,
+    /// No journal record for this long while the run goes on: the health says stale (Degraded),
+    /// pushed on `/ws` (see [`clock`]); 0: never.
+    pub stale_after_ms: u64,
 }
 
 impl std::fmt::Debug for DashboardConfig {
@@ -66,6 +71,7 @@ impl std::fmt::Debug for DashboardConfig {
             .field("max_ws_message", &self.max_ws_message)
             .field("ws_backlog", &self.ws_backlog)
             .field("merge_hold_ms", &self.merge_hold_ms)
+            .field("stale_after_ms", &self.stale_after_ms)
             .finish()
     }
 }
@@ -82,6 +88,7 @@ impl Default for DashboardConfig {
             max_ws_message: 4 * 1024,
             ws_backlog: 200_000,
             merge_hold_ms: 20,
+            stale_after_ms: 5000,
         }
     }
 }
@@ -176,7 +183,9 @@ pub fn resolve(args: &Args) -> Result<(DashboardConfig, Option<String>, SocketAd
 pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let (cfg, token, addr) = resolve(&args)?;
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
-    let model = Arc::new(Mutex::new(Model::new(args.journal.clone(), cfg.ws_backlog)));
+    let mut view = Model::new(args.journal.clone(), cfg.ws_backlog);
+    view.stale_after = (cfg.stale_after_ms > 0).then(|| std::time::Duration::from_millis(cfg.stale_after_ms));
+    let model = Arc::new(Mutex::new(view));
     let (tx, rx) = tokio::sync::watch::channel(0u64);
     let stop = Arc::new(AtomicBool::new(false));
     let mut opts = tail::TailOptions::new(args.journal.clone());
@@ -206,15 +215,11 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let alerts = Arc::new(Mutex::new(engine));
     let hook: tail::BatchHook = {
         let alerts = alerts.clone();
-        Box::new(move |m: &mut Model| {
-            let fired = alerts.lock().unwrap_or_else(|p| p.into_inner()).observe(&m.facts());
-            for a in fired {
-                if let Ok(v) = serde_json::to_value(&a) {
-                    let ts = m.as_of;
-                    m.events.push(ts, crate::view::shapes::WsData::Alert(v));
-                }
-            }
-        })
+        Box::new(move |m: &mut Model| clock::evaluate_alerts(m, &alerts))
+    };
+    let clock_thread = {
+        let (m, a, n, s) = (model.clone(), alerts.clone(), notify.clone(), stop.clone());
+        std::thread::Builder::new().name("dashboard-clock".into()).spawn(move || clock::run(m, a, n, s))?
     };
     let tail_thread = {
         let (m, s) = (model.clone(), stop.clone());
@@ -244,6 +249,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     });
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let _ = tail_thread.join();
+    let _ = clock_thread.join();
     let _ = poll_thread.join();
     served?;
     Ok(ExitCode::SUCCESS)

@@ -2,13 +2,15 @@
 //! (per symbol: synced, resyncing, reconnecting, stale), operator halt/resume commands, strategy
 //! faults and the ends of streams, assessed by the engine's own rules
 //! ([`crate::operate::health::assess`]). When the control socket answers `status`, its health is
-//! used instead (it also knows ring depths and unanswered commands). Also the alert rules'
-//! [`Facts`].
+//! used instead (it also knows ring depths and unanswered commands). A run that goes on (its
+//! streams not closed) while no record has arrived for `Model::stale_after` is stale: the engine
+//! is stalled or gone without closing its journal (the dashboard's clock re-assesses this with no
+//! record arriving, `dashboard::clock`). Also the alert rules' [`Facts`].
 
 use super::model::Model;
 use super::shapes::{FeedChange, HealthView, WsData};
 use crate::alerts::{Facts, FeedState, PersistLag};
-use crate::operate::health::{assess, Inputs};
+use crate::operate::health::{assess, Health, Inputs};
 use alphapulse_types::{
     BookState, BookStatus, CommandOutcome, CommandRecord, FeedEvent, FeedEventRecord, OperatorCommand,
 };
@@ -118,12 +120,31 @@ impl Model {
             halted: self.stats.halted,
             faulted: self.stats.faulted.len(),
         };
-        let (state, reason) = assess(&inputs);
+        let (mut state, mut reason) = assess(&inputs);
+        if let Some(limit) = self.quiet_beyond() {
+            if matches!(state, Health::Initializing | Health::HealthCheck | Health::Healthy | Health::Warning)
+            {
+                state = Health::Degraded;
+                reason = format!(
+                    "stale: no journal record for over {:.1} s while the run goes on (the engine is stalled \
+                     or stopped without closing its journal)",
+                    limit.as_secs_f64()
+                );
+            }
+        }
         HealthView { state: format!("{state:?}"), reason, source: "journal".into(), since_ns: since }
     }
 
-    /// Re-assess the health; publish a `health` event when its state or reason changed.
-    pub fn refresh_health(&mut self) {
+    /// The stale limit, when the run goes on (some stream not closed) and no record has been
+    /// applied for longer than it.
+    fn quiet_beyond(&self) -> Option<std::time::Duration> {
+        let limit = self.stale_after?;
+        let last = self.last_record_at?;
+        (!self.stats.finished() && last.elapsed() > limit).then_some(limit)
+    }
+
+    /// Re-assess the health; publish a `health` event when its state or reason changed (true then).
+    pub fn refresh_health(&mut self) -> bool {
         let h = self.assess_health();
         let changed = self.health.as_ref().is_none_or(|(s, r, _)| *s != h.state || *r != h.reason);
         if changed {
@@ -131,6 +152,7 @@ impl Model {
             self.health = Some((h.state.clone(), h.reason.clone(), self.as_of));
             self.events.push(self.as_of, WsData::Health(h));
         }
+        changed
     }
 
     /// What the alert rules read.

@@ -47,6 +47,10 @@ pub struct Model {
     pending_position: Option<PositionRecord>,
     /// The health last published: (state, reason, since).
     pub health: Option<(String, String, u64)>,
+    /// When the tail last applied a record (wall clock), and how long the journal may then stay
+    /// quiet while the run goes on before the health says stale (None: never; see `view::health`).
+    pub last_record_at: Option<std::time::Instant>,
+    pub stale_after: Option<std::time::Duration>,
     /// Streams that could not be read (their error, naming file and offset), newest last.
     pub errors: Vec<String>,
 }
@@ -78,6 +82,8 @@ impl Model {
             persist: None,
             pending_position: None,
             health: None,
+            last_record_at: None,
+            stale_after: None,
             errors: Vec::new(),
         };
         m.load_meta();

@@ -219,6 +219,7 @@ pub fn run(
                 }
             }
             if applied > 0 {
+                g.last_record_at = Some(Instant::now());
                 g.refresh_health();
                 on_batch(&mut g);
             }

@@ -9,7 +9,8 @@ const S = {
   prices: {},            // symbol -> {t: [], p: []} (seconds, last trade price)
   fills: [],             // {t, symbol, side, price}
   pnl: { t: [], eq: [] },
-  positions: {}, orders: {}, rejects: {}, alerts: [],
+  positions: {}, orders: {}, rejects: {}, alerts: [], rules: [],
+  alertEvents: 0, healthEvents: 0, // counted as they arrive on /ws (the browser test reads them)
   charts: {}, dirty: new Set(),
 };
 
@@ -34,7 +35,9 @@ function row(cells, attrs = {}) {
 }
 function fillBody(id, rows, empty) {
   const b = $(id);
-  b.replaceChildren(...(rows.length ? rows : [row([empty], { class: 'empty' })]));
+  const none = row([empty], { class: 'empty' });
+  none.firstChild.colSpan = 12; // the whole width
+  b.replaceChildren(...(rows.length ? rows : [none]));
 }
 async function api(path) {
   const r = await fetch(path, { cache: 'no-store' });
@@ -79,13 +82,24 @@ function addFill(f) {
   mark('price');
 }
 function addPnl(p) {
-  S.pnl.t.push(p.ts_ns / 1e9); S.pnl.eq.push(p.equity);
+  // uPlot needs ascending times: a point older than the newest (fills are stamped with the market
+  // event risk was handling) goes into its place.
+  const t = p.ts_ns / 1e9;
+  let i = S.pnl.t.length;
+  while (i > 0 && S.pnl.t[i - 1] > t) i -= 1;
+  S.pnl.t.splice(i, 0, t); S.pnl.eq.splice(i, 0, p.equity);
   if (S.pnl.t.length > MAX_POINTS) { S.pnl.t.shift(); S.pnl.eq.shift(); }
   mark('pnl');
 }
 function addAlert(a) {
   const i = S.alerts.findIndex((x) => x.id === a.id);
-  if (i >= 0) S.alerts[i] = a; else S.alerts.unshift(a);
+  if (i >= 0) S.alerts[i] = a; else S.alerts.push(a);
+  S.alerts.sort((x, y) => y.id - x.id); // newest first
+  mark('alerts');
+}
+function applyAlerts(list) {
+  S.alerts = []; (list.alerts || []).forEach(addAlert);
+  S.rules = list.rules || [];
   mark('alerts');
 }
 
@@ -99,8 +113,8 @@ function onEvent(ev) {
     case 'position': applyPosition(d); break;
     case 'order': applyOrder(d); refreshSummary(); break;
     case 'reject': S.rejects[d.reason] = d.total_for_reason; mark('rejects'); break;
-    case 'alert': addAlert(d); break;
-    case 'health': applyHealth(d); break;
+    case 'alert': S.alertEvents += 1; addAlert(d); refreshAlerts(); break;
+    case 'health': S.healthEvents += 1; applyHealth(d); break;
     default: break;
   }
 }
@@ -108,11 +122,29 @@ function onEvent(ev) {
 // ---- loading ------------------------------------------------------------------------------------
 let summaryTimer = null;
 function refreshSummary() {
-  // Figures derived server-side (equity, drawdown, open orders): refetched, at most 4 times a second.
+  // Figures derived server-side (equity, drawdown): refetched, at most 4 times a second, with the
+  // open orders and positions (the events keep them live; the refetch repairs an order closed
+  // between the first snapshots and the socket's cursor, which would otherwise stay open here).
   if (summaryTimer) return;
   summaryTimer = setTimeout(async () => {
     summaryTimer = null;
-    try { applySummary(await api('/api/portfolio/summary')); } catch (e) { showError(e); }
+    try {
+      const [sum, ords, pos] = await Promise.all([api('/api/portfolio/summary'),
+        api('/api/exchange/orders?status=open'), api('/api/portfolio/positions')]);
+      applySummary(sum);
+      S.orders = {}; ords.orders.forEach(applyOrder); mark('orders');
+      S.positions = {}; pos.positions.forEach(applyPosition);
+    } catch (e) { showError(e); }
+  }, 250);
+}
+let alertsTimer = null;
+function refreshAlerts() {
+  // The alert itself came with the event; the rules' counts (and any alert whose event came
+  // before the snapshot's cursor) are refetched, at most 4 times a second.
+  if (alertsTimer) return;
+  alertsTimer = setTimeout(async () => {
+    alertsTimer = null;
+    try { applyAlerts(await api('/api/alerts')); } catch (e) { showError(e); }
   }, 250);
 }
 async function loadSnapshots() {
@@ -128,7 +160,7 @@ async function loadSnapshots() {
   S.pnl = { t: [], eq: [] }; perf.points.forEach(addPnl);
   applyHealth(status.health);
   S.fills = []; fills.fills.slice().reverse().forEach(addFill);
-  S.alerts = []; (alerts.alerts || []).forEach(addAlert);
+  applyAlerts(alerts);
   renderLatency(metrics.latency || []);
   const sel = $('symbol');
   sel.replaceChildren(...status.symbols.map((s) => new Option(s, s)));
@@ -161,6 +193,7 @@ function connect() {
       // Another server epoch or a cursor too old: the snapshots are refetched, events follow.
       if (!ev.resumed && S.cursor !== null) await loadSnapshots().catch(showError);
       S.epoch = ev.epoch;
+      refreshAlerts();
       return;
     }
     if (S.cursor !== null && ev.cursor <= S.cursor) return; // already in the snapshot
@@ -171,7 +204,9 @@ function connect() {
   ws.onclose = () => {
     $('ws-state').textContent = 'reconnecting';
     S.reconnects += 1;
-    setTimeout(connect, Math.min(5000, 250 * S.reconnects));
+    const wait = S.pauseMs || Math.min(5000, 250 * S.reconnects);
+    S.pauseMs = 0;
+    setTimeout(connect, wait);
   };
 }
 
@@ -192,6 +227,7 @@ function renderPrice() {
   $('fill-marks').textContent = fills.length;
   const marker = (stroke) => ({ stroke, width: 0, paths: () => null, points: { show: true, size: 9, fill: stroke } });
   chart('price-chart', {
+    height: 280,
     axes: [{}, { size: 70 }],
     series: [{}, { label: 'last', stroke: '#58a6ff', spanGaps: true, points: { show: false } },
       { label: 'buy', ...marker('#3fb950') }, { label: 'sell', ...marker('#f85149') }],
@@ -212,10 +248,36 @@ function renderRejects() {
     .map(([r, n]) => row([r, { text: String(n), value: n, id: `reject-${r}` }], { 'data-reason': r }));
   fillBody('rejects', rows, 'no reject');
 }
+const el = (tag, cls, text) => { const e = document.createElement(tag); if (cls) e.className = cls; e.textContent = text; return e; };
+const hms = (utc) => (utc || '').replace('T', ' ').replace(/(\.\d{3})\d*/, '$1').replace(/Z$/, '');
 function renderAlerts() {
   fig('alerts-count', S.alerts.length, 0);
-  fillBody('alerts', S.alerts.slice(0, 50).map((a) => row([
-    a.fired_at || a.ts || '', a.rule_name || a.rule || a.rule_id || '', a.state || '', a.message || ''])), 'no alert');
+  fig('alerts-active', S.alerts.filter((a) => a.active).length, 0);
+  fig('alerts-unacked', S.alerts.filter((a) => a.acknowledged_ns === null || a.acknowledged_ns === undefined).length, 0);
+  const rules = $('alert-rules');
+  rules.replaceChildren(...S.rules.map((r, i) => {
+    const s = el('span', '', `${i ? ' · ' : 'rules: '}${r.spec.name} `);
+    const b = el('b', '', `×${r.fired}`);
+    b.dataset.testid = `rule-fired-${r.id}`; b.dataset.value = r.fired; b.dataset.name = r.spec.name;
+    s.appendChild(b);
+    return s;
+  }));
+  const rows = S.alerts.slice(0, 200).map((a) => {
+    const tr = document.createElement('tr');
+    tr.dataset.testid = `alert-${a.id}`;
+    Object.assign(tr.dataset, {
+      rule: a.rule_name, severity: a.severity, state: a.state, active: String(a.active),
+      message: a.message, fired: a.fired_utc, ackBy: a.acknowledged_by ?? '',
+    });
+    if (!a.active) tr.className = 'inactive';
+    const td = (child, cls) => { const c = document.createElement('td'); if (cls) c.className = cls; c.append(child); return c; };
+    const ack = a.acknowledged_by ? `by ${a.acknowledged_by}` : '–';
+    tr.append(td(hms(a.fired_utc)), td(a.rule_name), td(el('span', `sev ${a.severity}`, a.severity)),
+      td(el('span', `st ${a.state}`, a.state + (a.active && a.state !== 'fired' ? ' (active)' : ''))),
+      td(a.message, 'msg'), td(ack));
+    return tr;
+  });
+  fillBody('alerts', rows, 'no alert');
 }
 function renderLatency(hops) {
   const h = hops.find((x) => x.hop === 'feed→order') || hops[0];
@@ -224,7 +286,7 @@ function renderLatency(hops) {
   $('t2t-note').dataset.value = h.count;
   const xs = h.buckets.map((b, i) => i), ys = h.buckets.map((b) => b[1]);
   chart('t2t-chart', {
-    height: 160,
+    height: 220,
     scales: { x: { time: false } },
     axes: [{ values: (u, v) => v.map((i) => (h.buckets[i] ? `≤${h.buckets[i][0]}ns` : '')) }, {}],
     series: [{}, { label: 'orders', stroke: '#d29922', fill: '#d2992255', paths: uPlot.paths.bars({ size: [0.8] }) }],
@@ -238,14 +300,14 @@ function frame() {
   S.dirty.clear();
 }
 setInterval(frame, 100); // not requestAnimationFrame: it pauses in a hidden tab
-// Every 2 s: the latency histogram (not pushed), and health, which can change with no journal record
-// (the control socket going away, the run ending) and so without a /ws event.
+// Every 2 s: the latency histogram (not pushed). Health is pushed on /ws, also when it changes with
+// no journal record (the server's clock: a stalled run goes stale, the control socket goes away).
 setInterval(() => {
   api('/api/system/metrics').then((m) => renderLatency(m.latency || [])).catch(showError);
-  api('/api/system/status').then((st) => applyHealth(st.health)).catch(showError);
 }, 2000);
 
 $('symbol').onchange = (e) => { S.symbol = e.target.value; loadHistory().catch(showError); };
-window.alphapulse = { state: S, dropSocket: () => S.ws && S.ws.close() }; // for the browser test
+// For the browser test: drop the socket (staying away `pauseMs` before reconnecting).
+window.alphapulse = { state: S, dropSocket: (pauseMs = 0) => { S.pauseMs = pauseMs; if (S.ws) S.ws.close(); } };
 loadSnapshots().then(() => { $('error').textContent = ''; mark(...Object.keys(RENDER)); connect(); })
   .catch((e) => { showError(e); setTimeout(() => location.reload(), 3000); });
