@@ -17,7 +17,7 @@
 //!
 //! The processes are the released binary next to this one (`cargo build --release -p
 //! alphapulse-tools`). `slowpath_overhead [--trials N] [--data FILE…] [--out FILE] [--smoke]`;
-//! by default the repo's sample, or every spot capture in `../shared/data/binance-spot` when
+//! by default the repo's sample, or every capture in `../shared/data/binance-{spot,usdm}` when
 //! present; the report goes to `latency-reports/slowpath.md` (a temporary file with `--smoke`).
 
 #![forbid(unsafe_code)]
@@ -40,7 +40,8 @@ struct Opts {
     /// Trials (each runs the backtest once alone and once with the slow path attached).
     #[arg(long, default_value_t = 5)]
     trials: usize,
-    /// Capture files (default: ../shared/data/binance-spot/*.gz when present, else the repo's sample).
+    /// Capture files (default: ../shared/data/binance-{spot,usdm}/*.gz when present, else the repo's
+    /// sample).
     #[arg(long, num_args = 1..)]
     data: Vec<PathBuf>,
     /// Where the report goes (default latency-reports/slowpath.md; a temporary file with --smoke).
@@ -344,14 +345,13 @@ fn default_data(root: &Path, given: Vec<PathBuf>) -> Vec<PathBuf> {
     if !given.is_empty() {
         return given;
     }
-    let spot = root.join("../shared/data/binance-spot");
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&spot)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "gz"))
-                .collect()
-        })
-        .unwrap_or_default();
+    // Every real capture, spot and USD-M (273,272 frames): the longest run the data allows.
+    let mut v: Vec<PathBuf> = ["binance-spot", "binance-usdm"]
+        .iter()
+        .filter_map(|d| std::fs::read_dir(root.join("../shared/data").join(d)).ok())
+        .flat_map(|d| d.filter_map(|e| e.ok().map(|e| e.path())))
+        .filter(|p| p.extension().is_some_and(|x| x == "gz"))
+        .collect();
     v.sort();
     if v.is_empty() {
         vec![root.join("feeds/testdata/btcusdt_20240808.gz")]
