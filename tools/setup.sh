@@ -3,7 +3,10 @@
 #   - PostgreSQL's server (initdb, pg_ctl): `alphapulse persist` is tested against a real server that
 #     the tests start themselves in a temporary folder (tools/tests/common/pg.rs);
 #   - Chromium: the dashboard's web page is tested in headless Chromium (tools/tests/dashboard_page.rs);
-#   - promtool (package `prometheus`): `/metrics` is checked with `promtool check metrics`.
+#   - promtool (package `prometheus`): `/metrics` is checked with `promtool check metrics`, and the
+#     alerting rules in tools/prometheus/ with `promtool check rules` / `test rules`;
+#   - openssl: the alert channels' TLS tests make a throw-away CA and server certificate with it
+#     (tools/tests/alerts_tls.rs).
 # Idempotent and quick when everything is there. Needs root, or sudo without a password.
 # The README's test command runs it first: `tools/setup.sh && cargo test --workspace`.
 set -euo pipefail
@@ -12,9 +15,10 @@ need=()
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || need+=(postgresql)
 command -v chromium >/dev/null || need+=(chromium fonts-liberation)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v openssl >/dev/null || need+=(openssl)
 
 if [ ${#need[@]} -eq 0 ]; then
-    echo "setup: PostgreSQL server, Chromium and promtool are installed"
+    echo "setup: PostgreSQL server, Chromium, promtool and openssl are installed"
     exit 0
 fi
 
@@ -51,4 +55,5 @@ fi
 compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || { echo "setup: initdb still missing after install" >&2; exit 1; }
 command -v chromium >/dev/null || { echo "setup: chromium still missing after install" >&2; exit 1; }
 command -v promtool >/dev/null || { echo "setup: promtool still missing after install" >&2; exit 1; }
+command -v openssl >/dev/null || { echo "setup: openssl still missing after install" >&2; exit 1; }
 echo "setup: done"
