@@ -1,12 +1,17 @@
 //! `alphapulse persist` on a real journal (the shipped sample's backtest): rows equal what the
 //! journal holds and the backtest's report; kill -9 ten times mid-journal and restart gives every row
-//! exactly once; follow mode ends with the batch run's rows; migrations (fresh, re-open, newer refused).
-//! PostgreSQL: tools/tests/persist_pg.rs.
+//! exactly once; follow mode ends with the batch run's rows, and waits while the `alerts` stream is
+//! open; migrations (fresh, re-open, newer refused, version 1 brought forward with its data). The
+//! journals carry alert events made the real way (the dashboard's alert engine over the run's
+//! trades; common/persist_util.rs); the `alert` rows equal those decoded from the journal.
+//! PostgreSQL: tools/tests/persist_pg.rs; the `[persist]` config table: tools/tests/persist_config.rs.
 
 #[path = "common/persist_util.rs"]
 mod persist_util;
 
-use persist_util::{backtest, bin, journal_counts, tmp};
+use persist_util::{
+    alert_rows, backtest, backtest_only, bin, dump_sqlite, journal_alerts, journal_counts, tmp, Alerts,
+};
 use rusqlite::Connection;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -64,6 +69,12 @@ fn rows_equal_the_journal_and_the_report() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM risk_metric"), c["decision"]);
     assert_eq!(count(&db, "SELECT SUM(trades) FROM market_data"), c["trade"]);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM execution"), report["fills"].as_i64().unwrap_or(-1));
+    // The alert events: one row each, equal to the records decoded from the journal.
+    let want = journal_alerts(&j);
+    assert!(want.len() >= 3, "the rule fired, resolved and was acknowledged: {want:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM alert"), c["alert"]);
+    assert_eq!(alert_rows(&dump_sqlite(&db)), want);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM alert WHERE state = 'acknowledged' AND ack_by = 1000"), 1);
     let eq = count(&db, "SELECT equity FROM portfolio ORDER BY seq DESC LIMIT 1") as f64 / 1e8;
     let realized = count(
         &db,
@@ -117,6 +128,7 @@ fn kill_9_ten_times_gives_every_row_once() {
     assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
     assert!(persist(&j, &killed, &[]).status.success());
     assert_eq!(dump(&killed), dump(&whole));
+    assert_eq!(alert_rows(&dump_sqlite(&killed)), journal_alerts(&j));
 }
 
 #[test]
@@ -172,7 +184,7 @@ fn migrations_fresh_reopen_and_newer_refused() {
     let v = alphapulse_tools::persist::schema::LATEST;
     assert_eq!(count(&db, "SELECT MAX(version) FROM schema_version"), v);
     assert!(persist(&j, &db, &[]).status.success());
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM schema_version"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM schema_version"), v, "one row per migration");
     Connection::open(&db).unwrap().execute("INSERT INTO schema_version VALUES (?1)", [v + 1]).unwrap();
     let out = persist(&j, &db, &[]);
     assert!(!out.status.success());
@@ -186,4 +198,90 @@ fn migrations_fresh_reopen_and_newer_refused() {
     assert_eq!(out.status.code(), Some(2));
     let out = persist(&d, &d.join("n.db"), &[]);
     assert!(!out.status.success());
+}
+
+#[test]
+fn version_1_database_migrates_forward_with_its_data() {
+    let d = tmp("v1");
+    backtest(&d);
+    let j = d.join("journal");
+    let db = d.join("v1.db");
+    assert!(persist(&j, &db, &[]).status.success());
+    let whole = dump(&db);
+    // The database as schema version 1 left it: no alert table, and the alerts stream's cursor
+    // at its end (version 1 read the stream and wrote no rows for it). A mark in the run's row
+    // shows the data is kept, not rewritten.
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch(
+        "DROP VIEW alert_v; DROP TABLE alert; DELETE FROM schema_version WHERE version = 2; \
+         UPDATE run SET instruments = instruments || ',kept'",
+    )
+    .unwrap();
+    assert_eq!(
+        count(&db, "SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'"),
+        journal_alerts(&j).len() as i64
+    );
+    drop(c);
+    let out = persist(&j, &db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&db, "SELECT MAX(version) FROM schema_version"), 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM run WHERE instruments LIKE '%,kept'"), 1);
+    assert_eq!(dump(&db), whole);
+    assert_eq!(alert_rows(&dump_sqlite(&db)), journal_alerts(&j));
+}
+
+/// `[persist] follow = true` from a config file: the run's streams have closed, the `alerts`
+/// stream is still open (a dashboard attached): persist writes the alerts as they come and keeps
+/// waiting; the stream's clean close (the dashboard exiting) ends it. `--no-follow` overrides the
+/// file and stops at the current end.
+#[test]
+fn follow_waits_for_an_open_alerts_stream() {
+    let d = tmp("follow-alerts");
+    backtest_only(&d);
+    let j = d.join("journal");
+    let cfg = d.join("persist.toml");
+    std::fs::write(&cfg, "[persist]\ndb = \"sqlite:follow.db\"\nfollow = true\nbatch = 50\n").unwrap();
+    let db = d.join("follow.db");
+    let mut alerts = Alerts::new(&j);
+    let half = alerts.trades() / 2;
+    alerts.observe(0..half);
+    let mut follower = bin()
+        .args(["persist", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&j)
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut seen = 0;
+    for _ in 0..600 {
+        seen = if db.is_file() { count(&db, "SELECT COUNT(*) FROM alert") } else { 0 };
+        if seen > 0 && seen == journal_alerts(&j).len() as i64 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(seen > 0, "the open stream's alerts were not written");
+    assert!(follower.try_wait().unwrap().is_none(), "follow ended while the alerts stream is open");
+    // --no-follow over the file's follow = true: stops at the current end.
+    let once = d.join("once.db");
+    let out = bin()
+        .args(["persist", "--no-follow", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&j)
+        .arg("--db")
+        .arg(format!("sqlite:{}", once.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&once, "SELECT COUNT(*) FROM alert"), seen);
+    alerts.observe(half..alerts.trades());
+    alerts.finish();
+    let st = follower.wait().unwrap();
+    assert!(st.success());
+    assert_eq!(alert_rows(&dump_sqlite(&db)), journal_alerts(&j));
+    let whole = d.join("whole.db");
+    assert!(persist(&j, &whole, &[]).status.success());
+    assert_eq!(dump(&db), dump(&whole));
 }

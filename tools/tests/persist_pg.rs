@@ -2,14 +2,18 @@
 //! (common/pg.rs: initdb + pg_ctl in a temp folder; fails naming tools/setup.sh if the server is not
 //! installed). Rows equal what the journal holds and what the SQLite back end writes; a second run
 //! writes nothing; kill -9 ten times mid-journal and restart gives the uninterrupted run's tables;
-//! migrations are versioned; bad and unreachable URLs are refused by name.
+//! migrations are versioned, and a version-1 database is brought forward with its data; bad and
+//! unreachable URLs are refused by name. The journals carry alert events made by the dashboard's
+//! alert engine (common/persist_util.rs): the `alert` rows equal those decoded from the journal.
 
 #[path = "common/persist_util.rs"]
 mod persist_util;
 #[path = "common/pg.rs"]
 mod pg;
 
-use persist_util::{backtest, bin, dump_pg, dump_sqlite, journal_counts, persist_url, tmp};
+use persist_util::{
+    alert_rows, backtest, bin, dump_pg, dump_sqlite, journal_alerts, journal_counts, persist_url, tmp,
+};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -39,6 +43,10 @@ fn pg_rows_equal_the_journal_and_sqlite() {
     assert_eq!(count(&mut c, "SELECT COUNT(*) FROM risk_metric"), n["decision"]);
     assert_eq!(count(&mut c, "SELECT SUM(trades)::BIGINT FROM market_data"), n["trade"]);
     assert_eq!(count(&mut c, "SELECT COUNT(*) FROM execution"), report["fills"].as_i64().unwrap_or(-1));
+    let want = journal_alerts(&j);
+    assert!(want.len() >= 3, "the rule fired, resolved and was acknowledged: {want:?}");
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM alert"), n["alert"]);
+    assert_eq!(alert_rows(&dump_pg(&mut c)), want);
     // The same rows, keys and figures as the SQLite back end (small batches on one side: the bars'
     // merge across batches and the order state updates must agree too).
     let sq = d.join("same.db");
@@ -55,7 +63,7 @@ fn pg_rows_equal_the_journal_and_sqlite() {
     // Migrations: at LATEST, recorded once; a newer database is refused.
     let v = alphapulse_tools::persist::schema::LATEST;
     assert_eq!(count(&mut c, "SELECT MAX(version) FROM schema_version"), v);
-    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM schema_version"), 1);
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM schema_version"), v, "one row per migration");
     c.execute("INSERT INTO schema_version VALUES ($1)", &[&(v + 1)]).unwrap();
     let out = persist_url(&j, &url, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -118,6 +126,36 @@ fn pg_kill_9_ten_times_gives_every_row_once() {
     assert!(before > 0, "the killed runs committed nothing");
     ok(&persist_url(&j, &killed, &[]));
     same(dump_pg(&mut c), dump_pg(&mut cluster.client("whole")));
+    assert_eq!(alert_rows(&dump_pg(&mut c)), journal_alerts(&j));
+}
+
+#[test]
+fn pg_version_1_database_migrates_forward_with_its_data() {
+    let cluster = pg::Cluster::start("v1");
+    let d = tmp("pg-v1");
+    backtest(&d);
+    let j = d.join("journal");
+    let url = cluster.create_db("v1");
+    ok(&persist_url(&j, &url, &[]));
+    let mut c = cluster.client("v1");
+    let whole = dump_pg(&mut c);
+    // As schema version 1 left it: no alert table, the alerts stream's cursor at its end (read,
+    // no rows written); a mark in the run's row shows the data is kept, not rewritten.
+    c.batch_execute(
+        "DROP VIEW alert_v; DROP TABLE alert; DELETE FROM schema_version WHERE version = 2; \
+         UPDATE run SET instruments = instruments || ',kept'",
+    )
+    .unwrap();
+    let alerts = journal_alerts(&j);
+    assert_eq!(
+        count(&mut c, "SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'"),
+        alerts.len() as i64
+    );
+    ok(&persist_url(&j, &url, &[]));
+    assert_eq!(count(&mut c, "SELECT MAX(version) FROM schema_version"), 2);
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM run WHERE instruments LIKE '%,kept'"), 1);
+    same(dump_pg(&mut c), whole);
+    assert_eq!(alert_rows(&dump_pg(&mut c)), alerts);
 }
 
 /// Equal dumps, or a failure that shows the first rows only one side has.
