@@ -9,6 +9,7 @@
 #[path = "common/persist_util.rs"]
 mod persist_util;
 
+use alphapulse_shm::Reader;
 use persist_util::{
     alert_rows, backtest, backtest_only, bin, dump_sqlite, journal_alerts, journal_counts, tmp, Alerts,
 };
@@ -240,29 +241,66 @@ fn follow_waits_for_an_open_alerts_stream() {
     backtest_only(&d);
     let j = d.join("journal");
     let cfg = d.join("persist.toml");
-    std::fs::write(&cfg, "[persist]\ndb = \"sqlite:follow.db\"\nfollow = true\nbatch = 50\n").unwrap();
+    std::fs::write(&cfg, "[persist]\ndb = \"sqlite:follow.db\"\nfollow = true\nbatch = 500\n").unwrap();
     let db = d.join("follow.db");
     let mut alerts = Alerts::new(&j);
-    let half = alerts.trades() / 2;
-    alerts.observe(0..half);
+    // Up to the first alert fired (then the stream holds a record and stays open).
+    let mut half = 0;
+    while alerts.engine.alerts().is_empty() {
+        alerts.observe(half..half + 1);
+        half += 1;
+    }
+    let log = d.join("follower.log");
     let mut follower = bin()
         .args(["persist", "--config"])
         .arg(&cfg)
         .arg("--journal")
         .arg(&j)
-        .stderr(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
         .spawn()
         .unwrap();
-    let mut seen = 0;
-    for _ in 0..600 {
-        seen = if db.is_file() { count(&db, "SELECT COUNT(*) FROM alert") } else { 0 };
-        if seen > 0 && seen == journal_alerts(&j).len() as i64 {
+    let log = || std::fs::read_to_string(&log).unwrap_or_default();
+    // Wait until every other stream (closed) is committed to its end, and the alerts so far.
+    let ends: i64 = alphapulse_tools::journal::streams(&j, None)
+        .unwrap()
+        .iter()
+        .filter(|s| s.name != "alerts")
+        .map(|s| {
+            let (mut r, mut next) = (Reader::open(&s.dir).unwrap(), 0);
+            while let Some(x) = r.next().unwrap() {
+                next = x.seq as i64 + 1;
+            }
+            next
+        })
+        .sum();
+    let want = journal_alerts(&j).len() as i64;
+    let q = |sql: &str| Connection::open(&db).ok()?.query_row(sql, [], |r| r.get::<_, i64>(0)).ok();
+    let mut seen = None;
+    for _ in 0..1200 {
+        seen = q("SELECT COUNT(*) FROM alert");
+        if seen == Some(want)
+            && q("SELECT SUM(next_seq) FROM journal_cursor WHERE stream <> 'alerts'") == Some(ends)
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(seen > 0, "the open stream's alerts were not written");
-    assert!(follower.try_wait().unwrap().is_none(), "follow ended while the alerts stream is open");
+    assert_eq!(seen, Some(want), "the open stream's alerts were not all written: {}", log());
+    assert_eq!(
+        q("SELECT SUM(next_seq) FROM journal_cursor WHERE stream <> 'alerts'"),
+        Some(ends),
+        "{}",
+        log()
+    );
+    // Everything else is written and closed: only the open alerts stream keeps follow running
+    // (it polls every 50 ms; a follow that ignored the open stream would have ended by now).
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        follower.try_wait().unwrap().is_none(),
+        "follow ended while the alerts stream is open: {}",
+        log()
+    );
+    let seen = want;
     // --no-follow over the file's follow = true: stops at the current end.
     let once = d.join("once.db");
     let out = bin()
@@ -279,7 +317,7 @@ fn follow_waits_for_an_open_alerts_stream() {
     alerts.observe(half..alerts.trades());
     alerts.finish();
     let st = follower.wait().unwrap();
-    assert!(st.success());
+    assert!(st.success(), "{}", log());
     assert_eq!(alert_rows(&dump_sqlite(&db)), journal_alerts(&j));
     let whole = d.join("whole.db");
     assert!(persist(&j, &whole, &[]).status.success());
