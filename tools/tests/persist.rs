@@ -110,23 +110,49 @@ fn kill_9_ten_times_gives_every_row_once() {
     let (whole, killed) = (d.join("whole.db"), d.join("killed.db"));
     assert!(persist(&j, &whole, &[]).status.success());
     let mut killed_mid = 0;
-    for i in 0..10u64 {
+    let alerts = journal_alerts(&j).len() as i64;
+    let alerts_at = || {
+        Connection::open(&killed)
+            .ok()?
+            .query_row("SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .ok()
+    };
+    let mut mid_alerts = Vec::new();
+    // Three kills aimed at the alerts stream (a dozen records, else all in the first transaction):
+    // one record per stream per transaction, killed as soon as more of it is committed. Then ten
+    // at growing times.
+    for i in 0..13u64 {
+        let batch = if i < 3 { "1" } else { "20" };
         let mut child = bin()
-            .args(["persist", "--batch", "20", "--journal"])
+            .args(["persist", "--batch", batch, "--journal"])
             .arg(&j)
             .arg("--db")
             .arg(format!("sqlite:{}", killed.display()))
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(40 + 37 * i));
+        if i < 3 {
+            let before = alerts_at().unwrap_or(0);
+            for _ in 0..50_000 {
+                if alerts_at().unwrap_or(0) > before || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(40 + 37 * (i - 3)));
+        }
         if child.try_wait().unwrap().is_none() {
             killed_mid += 1;
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        mid_alerts.extend(alerts_at().filter(|n| *n > 0 && *n < alerts));
     }
     assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
+    assert!(!mid_alerts.is_empty(), "no kill landed inside the alerts stream ({alerts} records)");
     assert!(persist(&j, &killed, &[]).status.success());
     assert_eq!(dump(&killed), dump(&whole));
     assert_eq!(alert_rows(&dump_sqlite(&killed)), journal_alerts(&j));

@@ -104,23 +104,51 @@ fn pg_kill_9_ten_times_gives_every_row_once() {
     let (whole, killed) = (cluster.create_db("whole"), cluster.create_db("killed"));
     ok(&persist_url(&j, &whole, &[]));
     let mut killed_mid = 0;
-    for i in 0..10u64 {
+    let alerts = journal_alerts(&j).len() as i64;
+    let mut watch = cluster.client("killed");
+    // Before the first run migrates, the table is not there: None.
+    let mut alerts_at = || -> Option<i64> {
+        watch
+            .query_opt("SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'", &[])
+            .ok()
+            .flatten()
+            .map(|r| r.get(0))
+    };
+    let mut mid_alerts = Vec::new();
+    // Three kills aimed at the alerts stream (a dozen records, else all in the first transaction):
+    // one record per stream per transaction, killed as soon as more of it is committed. Then ten
+    // at growing times.
+    for i in 0..13u64 {
+        let batch = if i < 3 { "1" } else { "20" };
         let mut child = bin()
-            .args(["persist", "--batch", "20", "--journal"])
+            .args(["persist", "--batch", batch, "--journal"])
             .arg(&j)
             .arg("--db")
             .arg(&killed)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(60 + 37 * i));
+        if i < 3 {
+            let before = alerts_at().unwrap_or(0);
+            for _ in 0..50_000 {
+                if alerts_at().unwrap_or(0) > before || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(60 + 37 * (i - 3)));
+        }
         if child.try_wait().unwrap().is_none() {
             killed_mid += 1;
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        // (A killed client's last COMMIT may land after this read: the kill still fell inside.)
+        mid_alerts.extend(alerts_at().filter(|n| *n > 0 && *n < alerts));
     }
     assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
+    assert!(!mid_alerts.is_empty(), "no kill landed inside the alerts stream ({alerts} records)");
     let mut c = cluster.client("killed");
     let before = count(&mut c, "SELECT COALESCE(SUM(rows), 0)::BIGINT FROM journal_cursor");
     assert!(before > 0, "the killed runs committed nothing");
