@@ -150,8 +150,16 @@ fn a_password_never_shows() {
     // --help explains the table, the precedence, the alerts stream and the redaction.
     let o = bin().args(["persist", "--help"]).output().unwrap();
     let help = String::from_utf8_lossy(&o.stdout);
-    for want in ["[persist]", "Flags override the file", "--no-follow", "alert", "alerts", "***", "--config"]
-    {
+    for want in [
+        "[persist]",
+        "Flags override the file",
+        "--no-follow",
+        "alert (",
+        "alerts",
+        "recover",
+        "***",
+        "--config",
+    ] {
         assert!(help.contains(want), "help lacks {want}: {help}");
     }
 }

@@ -138,9 +138,12 @@ same journal and database resumes where the last commit ended; schema migrations
 older database is brought forward with its data (version 2 adds `alert` and reads the alerts stream \
 again).
 
---follow ends when every stream present has closed cleanly (end record) or on SIGINT/SIGTERM. The \
-`alerts` stream is written by `alphapulse dashboard` and closed when the dashboard exits: while a \
-dashboard is attached, follow keeps waiting for it (its alerts are written as they come).
+--follow ends when every stream present has closed (its end record: a clean close, or `alphapulse \
+journal recover`) or on SIGINT/SIGTERM. The `alerts` stream is written by `alphapulse dashboard` (when \
+it has alert rules) and closed when the dashboard exits on Ctrl-C: while a dashboard is attached, \
+follow keeps waiting (its alerts are written as they come). A writer killed without closing its \
+stream (kill -9, or the dashboard on SIGTERM) leaves the stream open: follow waits until `alphapulse \
+journal recover DIR` closes it, or until SIGINT/SIGTERM.
 
 Config file (--config FILE), table [persist], every key optional:
   db = \"sqlite:run.db\"       database URL (default: none, then --db is needed)
@@ -224,7 +227,7 @@ impl clap::FromArgMatches for Args {
     fn from_arg_matches(m: &clap::ArgMatches) -> Result<Self, clap::Error> {
         Cli::from_arg_matches(m)?
             .resolve()
-            .map_err(|e| clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{e}\n")))
+            .map_err(|e| clap::Error::raw(clap::error::ErrorKind::ValueValidation, e.trim_end()))
     }
     fn update_from_arg_matches(&mut self, m: &clap::ArgMatches) -> Result<(), clap::Error> {
         *self = Self::from_arg_matches(m)?;

@@ -14,8 +14,10 @@
 //! database that holds another run of the same journal folder is refused.
 //!
 //! **Alerts.** The `alerts` stream (`Msg::Alert`, written by the dashboard's alert engine) goes to
-//! the `alert` table like any other stream. `--follow` ends at every stream's clean close; the
-//! dashboard closes `alerts` when it exits, so while a dashboard is attached follow keeps waiting.
+//! the `alert` table like any other stream. `--follow` ends when every stream has its end record;
+//! the dashboard closes `alerts` when it exits on Ctrl-C, so while a dashboard is attached follow
+//! keeps waiting. A stream whose writer died without closing it keeps follow waiting until
+//! `alphapulse journal recover` closes it (or SIGINT/SIGTERM).
 //!
 //! Progress goes to stderr; `persist.status.json` (in the journal folder, or `--status FILE`) is
 //! rewritten atomically (temp + rename) after each commit: per stream the committed next sequence,
