@@ -55,6 +55,9 @@ pub struct Config {
     pub alerts: crate::alerts::AlertsConfig,
     /// `alphapulse dashboard`: bind address, token, limits (see `crate::dashboard`).
     pub dashboard: crate::dashboard::DashboardConfig,
+    /// `alphapulse persist --config FILE`: database, follow, batch, interval, status file (see
+    /// `crate::persist::config`); serialised with the database password as `***`.
+    pub persist: crate::persist::config::PersistConfig,
 }
 
 /// The `[journal]` table: how each actor's stream is written (the folder is a command-line choice).
@@ -143,6 +146,9 @@ impl Config {
         }
         if let Err(e) = self.alerts.validate() {
             return Err(ConfigError::Invalid { key: "alerts".into(), message: e.to_string() });
+        }
+        if let Err((key, message)) = self.persist.validate() {
+            return Err(ConfigError::Invalid { key: format!("persist.{key}"), message });
         }
         self.check_open_orders()?;
         self.check_level_capacity()

@@ -1,12 +1,18 @@
 //! `alphapulse persist` on a real journal (the shipped sample's backtest): rows equal what the
 //! journal holds and the backtest's report; kill -9 ten times mid-journal and restart gives every row
-//! exactly once; follow mode ends with the batch run's rows; migrations (fresh, re-open, newer refused).
-//! PostgreSQL: tools/tests/persist_pg.rs.
+//! exactly once; follow mode ends with the batch run's rows, and waits while the `alerts` stream is
+//! open; migrations (fresh, re-open, newer refused, version 1 brought forward with its data). The
+//! journals carry alert events made the real way (the dashboard's alert engine over the run's
+//! trades; common/persist_util.rs); the `alert` rows equal those decoded from the journal.
+//! PostgreSQL: tools/tests/persist_pg.rs; the `[persist]` config table: tools/tests/persist_config.rs.
 
 #[path = "common/persist_util.rs"]
 mod persist_util;
 
-use persist_util::{backtest, bin, journal_counts, tmp};
+use alphapulse_shm::Reader;
+use persist_util::{
+    alert_rows, backtest, backtest_only, bin, dump_sqlite, journal_alerts, journal_counts, tmp, Alerts,
+};
 use rusqlite::Connection;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -64,6 +70,12 @@ fn rows_equal_the_journal_and_the_report() {
     assert_eq!(count(&db, "SELECT COUNT(*) FROM risk_metric"), c["decision"]);
     assert_eq!(count(&db, "SELECT SUM(trades) FROM market_data"), c["trade"]);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM execution"), report["fills"].as_i64().unwrap_or(-1));
+    // The alert events: one row each, equal to the records decoded from the journal.
+    let want = journal_alerts(&j);
+    assert!(want.len() >= 3, "the rule fired, resolved and was acknowledged: {want:?}");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM alert"), c["alert"]);
+    assert_eq!(alert_rows(&dump_sqlite(&db)), want);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM alert WHERE state = 'acknowledged' AND ack_by = 1000"), 1);
     let eq = count(&db, "SELECT equity FROM portfolio ORDER BY seq DESC LIMIT 1") as f64 / 1e8;
     let realized = count(
         &db,
@@ -98,25 +110,52 @@ fn kill_9_ten_times_gives_every_row_once() {
     let (whole, killed) = (d.join("whole.db"), d.join("killed.db"));
     assert!(persist(&j, &whole, &[]).status.success());
     let mut killed_mid = 0;
-    for i in 0..10u64 {
+    let alerts = journal_alerts(&j).len() as i64;
+    let alerts_at = || {
+        Connection::open(&killed)
+            .ok()?
+            .query_row("SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .ok()
+    };
+    let mut mid_alerts = Vec::new();
+    // Three kills aimed at the alerts stream (a dozen records, else all in the first transaction):
+    // one record per stream per transaction, killed as soon as more of it is committed. Then ten
+    // at growing times.
+    for i in 0..13u64 {
+        let batch = if i < 3 { "1" } else { "20" };
         let mut child = bin()
-            .args(["persist", "--batch", "20", "--journal"])
+            .args(["persist", "--batch", batch, "--journal"])
             .arg(&j)
             .arg("--db")
             .arg(format!("sqlite:{}", killed.display()))
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(40 + 37 * i));
+        if i < 3 {
+            let before = alerts_at().unwrap_or(0);
+            for _ in 0..50_000 {
+                if alerts_at().unwrap_or(0) > before || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(40 + 37 * (i - 3)));
+        }
         if child.try_wait().unwrap().is_none() {
             killed_mid += 1;
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        mid_alerts.extend(alerts_at().filter(|n| *n > 0 && *n < alerts));
     }
     assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
+    assert!(!mid_alerts.is_empty(), "no kill landed inside the alerts stream ({alerts} records)");
     assert!(persist(&j, &killed, &[]).status.success());
     assert_eq!(dump(&killed), dump(&whole));
+    assert_eq!(alert_rows(&dump_sqlite(&killed)), journal_alerts(&j));
 }
 
 #[test]
@@ -172,7 +211,7 @@ fn migrations_fresh_reopen_and_newer_refused() {
     let v = alphapulse_tools::persist::schema::LATEST;
     assert_eq!(count(&db, "SELECT MAX(version) FROM schema_version"), v);
     assert!(persist(&j, &db, &[]).status.success());
-    assert_eq!(count(&db, "SELECT COUNT(*) FROM schema_version"), 1);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM schema_version"), v, "one row per migration");
     Connection::open(&db).unwrap().execute("INSERT INTO schema_version VALUES (?1)", [v + 1]).unwrap();
     let out = persist(&j, &db, &[]);
     assert!(!out.status.success());
@@ -186,4 +225,127 @@ fn migrations_fresh_reopen_and_newer_refused() {
     assert_eq!(out.status.code(), Some(2));
     let out = persist(&d, &d.join("n.db"), &[]);
     assert!(!out.status.success());
+}
+
+#[test]
+fn version_1_database_migrates_forward_with_its_data() {
+    let d = tmp("v1");
+    backtest(&d);
+    let j = d.join("journal");
+    let db = d.join("v1.db");
+    assert!(persist(&j, &db, &[]).status.success());
+    let whole = dump(&db);
+    // The database as schema version 1 left it: no alert table, and the alerts stream's cursor
+    // at its end (version 1 read the stream and wrote no rows for it). A mark in the run's row
+    // shows the data is kept, not rewritten.
+    let c = Connection::open(&db).unwrap();
+    c.execute_batch(
+        "DROP VIEW alert_v; DROP TABLE alert; DELETE FROM schema_version WHERE version = 2; \
+         UPDATE run SET instruments = instruments || ',kept'",
+    )
+    .unwrap();
+    assert_eq!(
+        count(&db, "SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'"),
+        journal_alerts(&j).len() as i64
+    );
+    drop(c);
+    let out = persist(&j, &db, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&db, "SELECT MAX(version) FROM schema_version"), 2);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM run WHERE instruments LIKE '%,kept'"), 1);
+    assert_eq!(dump(&db), whole);
+    assert_eq!(alert_rows(&dump_sqlite(&db)), journal_alerts(&j));
+}
+
+/// `[persist] follow = true` from a config file: the run's streams have closed, the `alerts`
+/// stream is still open (a dashboard attached): persist writes the alerts as they come and keeps
+/// waiting; the stream's clean close (the dashboard exiting) ends it. `--no-follow` overrides the
+/// file and stops at the current end.
+#[test]
+fn follow_waits_for_an_open_alerts_stream() {
+    let d = tmp("follow-alerts");
+    backtest_only(&d);
+    let j = d.join("journal");
+    let cfg = d.join("persist.toml");
+    std::fs::write(&cfg, "[persist]\ndb = \"sqlite:follow.db\"\nfollow = true\nbatch = 500\n").unwrap();
+    let db = d.join("follow.db");
+    let mut alerts = Alerts::new(&j);
+    // Up to the first alert fired (then the stream holds a record and stays open).
+    let mut half = 0;
+    while alerts.engine.alerts().is_empty() {
+        alerts.observe(half..half + 1);
+        half += 1;
+    }
+    let log = d.join("follower.log");
+    let mut follower = bin()
+        .args(["persist", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&j)
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(&log).unwrap_or_default();
+    // Wait until every other stream (closed) is committed to its end, and the alerts so far.
+    let ends: i64 = alphapulse_tools::journal::streams(&j, None)
+        .unwrap()
+        .iter()
+        .filter(|s| s.name != "alerts")
+        .map(|s| {
+            let (mut r, mut next) = (Reader::open(&s.dir).unwrap(), 0);
+            while let Some(x) = r.next().unwrap() {
+                next = x.seq as i64 + 1;
+            }
+            next
+        })
+        .sum();
+    let want = journal_alerts(&j).len() as i64;
+    let q = |sql: &str| Connection::open(&db).ok()?.query_row(sql, [], |r| r.get::<_, i64>(0)).ok();
+    let mut seen = None;
+    for _ in 0..1200 {
+        seen = q("SELECT COUNT(*) FROM alert");
+        if seen == Some(want)
+            && q("SELECT SUM(next_seq) FROM journal_cursor WHERE stream <> 'alerts'") == Some(ends)
+        {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(seen, Some(want), "the open stream's alerts were not all written: {}", log());
+    assert_eq!(
+        q("SELECT SUM(next_seq) FROM journal_cursor WHERE stream <> 'alerts'"),
+        Some(ends),
+        "{}",
+        log()
+    );
+    // Everything else is written and closed: only the open alerts stream keeps follow running
+    // (it polls every 50 ms; a follow that ignored the open stream would have ended by now).
+    std::thread::sleep(Duration::from_secs(1));
+    assert!(
+        follower.try_wait().unwrap().is_none(),
+        "follow ended while the alerts stream is open: {}",
+        log()
+    );
+    let seen = want;
+    // --no-follow over the file's follow = true: stops at the current end.
+    let once = d.join("once.db");
+    let out = bin()
+        .args(["persist", "--no-follow", "--config"])
+        .arg(&cfg)
+        .arg("--journal")
+        .arg(&j)
+        .arg("--db")
+        .arg(format!("sqlite:{}", once.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(count(&once, "SELECT COUNT(*) FROM alert"), seen);
+    alerts.observe(half..alerts.trades());
+    alerts.finish();
+    let st = follower.wait().unwrap();
+    assert!(st.success(), "{}", log());
+    assert_eq!(alert_rows(&dump_sqlite(&db)), journal_alerts(&j));
+    let whole = d.join("whole.db");
+    assert!(persist(&j, &whole, &[]).status.success());
+    assert_eq!(dump(&db), dump(&whole));
 }

@@ -2,14 +2,18 @@
 //! (common/pg.rs: initdb + pg_ctl in a temp folder; fails naming tools/setup.sh if the server is not
 //! installed). Rows equal what the journal holds and what the SQLite back end writes; a second run
 //! writes nothing; kill -9 ten times mid-journal and restart gives the uninterrupted run's tables;
-//! migrations are versioned; bad and unreachable URLs are refused by name.
+//! migrations are versioned, and a version-1 database is brought forward with its data; bad and
+//! unreachable URLs are refused by name. The journals carry alert events made by the dashboard's
+//! alert engine (common/persist_util.rs): the `alert` rows equal those decoded from the journal.
 
 #[path = "common/persist_util.rs"]
 mod persist_util;
 #[path = "common/pg.rs"]
 mod pg;
 
-use persist_util::{backtest, bin, dump_pg, dump_sqlite, journal_counts, persist_url, tmp};
+use persist_util::{
+    alert_rows, backtest, bin, dump_pg, dump_sqlite, journal_alerts, journal_counts, persist_url, tmp,
+};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -39,6 +43,10 @@ fn pg_rows_equal_the_journal_and_sqlite() {
     assert_eq!(count(&mut c, "SELECT COUNT(*) FROM risk_metric"), n["decision"]);
     assert_eq!(count(&mut c, "SELECT SUM(trades)::BIGINT FROM market_data"), n["trade"]);
     assert_eq!(count(&mut c, "SELECT COUNT(*) FROM execution"), report["fills"].as_i64().unwrap_or(-1));
+    let want = journal_alerts(&j);
+    assert!(want.len() >= 3, "the rule fired, resolved and was acknowledged: {want:?}");
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM alert"), n["alert"]);
+    assert_eq!(alert_rows(&dump_pg(&mut c)), want);
     // The same rows, keys and figures as the SQLite back end (small batches on one side: the bars'
     // merge across batches and the order state updates must agree too).
     let sq = d.join("same.db");
@@ -55,7 +63,7 @@ fn pg_rows_equal_the_journal_and_sqlite() {
     // Migrations: at LATEST, recorded once; a newer database is refused.
     let v = alphapulse_tools::persist::schema::LATEST;
     assert_eq!(count(&mut c, "SELECT MAX(version) FROM schema_version"), v);
-    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM schema_version"), 1);
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM schema_version"), v, "one row per migration");
     c.execute("INSERT INTO schema_version VALUES ($1)", &[&(v + 1)]).unwrap();
     let out = persist_url(&j, &url, &[]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -96,28 +104,86 @@ fn pg_kill_9_ten_times_gives_every_row_once() {
     let (whole, killed) = (cluster.create_db("whole"), cluster.create_db("killed"));
     ok(&persist_url(&j, &whole, &[]));
     let mut killed_mid = 0;
-    for i in 0..10u64 {
+    let alerts = journal_alerts(&j).len() as i64;
+    let mut watch = cluster.client("killed");
+    // Before the first run migrates, the table is not there: None.
+    let mut alerts_at = || -> Option<i64> {
+        watch
+            .query_opt("SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'", &[])
+            .ok()
+            .flatten()
+            .map(|r| r.get(0))
+    };
+    let mut mid_alerts = Vec::new();
+    // Three kills aimed at the alerts stream (a dozen records, else all in the first transaction):
+    // one record per stream per transaction, killed as soon as more of it is committed. Then ten
+    // at growing times.
+    for i in 0..13u64 {
+        let batch = if i < 3 { "1" } else { "20" };
         let mut child = bin()
-            .args(["persist", "--batch", "20", "--journal"])
+            .args(["persist", "--batch", batch, "--journal"])
             .arg(&j)
             .arg("--db")
             .arg(&killed)
             .stderr(Stdio::null())
             .spawn()
             .unwrap();
-        std::thread::sleep(Duration::from_millis(60 + 37 * i));
+        if i < 3 {
+            let before = alerts_at().unwrap_or(0);
+            for _ in 0..50_000 {
+                if alerts_at().unwrap_or(0) > before || child.try_wait().unwrap().is_some() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_micros(100));
+            }
+        } else {
+            std::thread::sleep(Duration::from_millis(60 + 37 * (i - 3)));
+        }
         if child.try_wait().unwrap().is_none() {
             killed_mid += 1;
         }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
+        // (A killed client's last COMMIT may land after this read: the kill still fell inside.)
+        mid_alerts.extend(alerts_at().filter(|n| *n > 0 && *n < alerts));
     }
     assert!(killed_mid > 0, "no run was killed mid-journal: make the batches smaller");
+    assert!(!mid_alerts.is_empty(), "no kill landed inside the alerts stream ({alerts} records)");
     let mut c = cluster.client("killed");
     let before = count(&mut c, "SELECT COALESCE(SUM(rows), 0)::BIGINT FROM journal_cursor");
     assert!(before > 0, "the killed runs committed nothing");
     ok(&persist_url(&j, &killed, &[]));
     same(dump_pg(&mut c), dump_pg(&mut cluster.client("whole")));
+    assert_eq!(alert_rows(&dump_pg(&mut c)), journal_alerts(&j));
+}
+
+#[test]
+fn pg_version_1_database_migrates_forward_with_its_data() {
+    let cluster = pg::Cluster::start("v1");
+    let d = tmp("pg-v1");
+    backtest(&d);
+    let j = d.join("journal");
+    let url = cluster.create_db("v1");
+    ok(&persist_url(&j, &url, &[]));
+    let mut c = cluster.client("v1");
+    let whole = dump_pg(&mut c);
+    // As schema version 1 left it: no alert table, the alerts stream's cursor at its end (read,
+    // no rows written); a mark in the run's row shows the data is kept, not rewritten.
+    c.batch_execute(
+        "DROP VIEW alert_v; DROP TABLE alert; DELETE FROM schema_version WHERE version = 2; \
+         UPDATE run SET instruments = instruments || ',kept'",
+    )
+    .unwrap();
+    let alerts = journal_alerts(&j);
+    assert_eq!(
+        count(&mut c, "SELECT next_seq FROM journal_cursor WHERE stream = 'alerts'"),
+        alerts.len() as i64
+    );
+    ok(&persist_url(&j, &url, &[]));
+    assert_eq!(count(&mut c, "SELECT MAX(version) FROM schema_version"), 2);
+    assert_eq!(count(&mut c, "SELECT COUNT(*) FROM run WHERE instruments LIKE '%,kept'"), 1);
+    same(dump_pg(&mut c), whole);
+    assert_eq!(alert_rows(&dump_pg(&mut c)), alerts);
 }
 
 /// Equal dumps, or a failure that shows the first rows only one side has.

@@ -3,6 +3,7 @@
 //! - [`schema`]: the tables (after the original ER model) and the versioned migrations;
 //! - [`rows`]: journal records → rows, batch by batch;
 //! - [`sqlite`]: the SQLite back end (the embedded default);
+//! - [`config`]: the `[persist]` config table and the command line (flags override the file);
 //! - [`pg`]: the PostgreSQL back end (binary COPY into staging tables, then conflict-handled inserts).
 //!
 //! **Exactly once.** Each batch's rows and every stream's cursor (the next sequence to read) are
@@ -12,10 +13,17 @@
 //! by `run.json`'s start time and the journal's path; two runs in one database never mix, and a
 //! database that holds another run of the same journal folder is refused.
 //!
+//! **Alerts.** The `alerts` stream (`Msg::Alert`, written by the dashboard's alert engine) goes to
+//! the `alert` table like any other stream. `--follow` ends when every stream has its end record;
+//! the dashboard closes `alerts` when it exits on Ctrl-C, so while a dashboard is attached follow
+//! keeps waiting. A stream whose writer died without closing it keeps follow waiting until
+//! `alphapulse journal recover` closes it (or SIGINT/SIGTERM).
+//!
 //! Progress goes to stderr; `persist.status.json` (in the journal folder, or `--status FILE`) is
 //! rewritten atomically (temp + rename) after each commit: per stream the committed next sequence,
 //! that record's time and the records written, and `updated_at_ns`.
 
+pub mod config;
 pub mod pg;
 mod rows;
 pub mod schema;
@@ -56,35 +64,37 @@ pub struct RunKey {
     pub initial_cash: i64,
 }
 
-/// Write a run's journal into a database (SQLite or PostgreSQL), exactly once; resumable after any stop.
-#[derive(clap::Args, Debug)]
-#[command(after_help = "Tables: run, journal_cursor, strategy, asset, order, order_event, execution, \
-position, portfolio, performance_metric, market_data (OHLCV bars), market_quote (first quote per \
-second per symbol), signal, risk_metric (+ view risk_reject_by_reason). Money, prices and quantities \
-are integers on the engine's 1e-8 scale. Re-running on the same journal and database resumes where \
-the last commit ended. Exit codes: 0 ok, 1 failed (journal or database), 2 bad usage.")]
+/// What `alphapulse persist` runs with: the command line ([`config::Cli`]) resolved with the
+/// config file's `[persist]` table (flags win), or built directly (`backtest --persist`, benches).
 pub struct Args {
     /// The run's journal folder (stream sub-folders and run.json).
-    #[arg(long, value_name = "DIR")]
     pub journal: PathBuf,
-    /// The database: `sqlite:PATH` (created if missing) or `postgres://USER[:PASS]@HOST:PORT/DB`
-    /// (a Unix socket: `postgres://USER@/DB?host=/socket/dir&port=PORT`); the database must exist.
-    #[arg(long, value_name = "URL")]
+    /// `sqlite:PATH` or `postgres://USER[:PASS]@HOST:PORT/DB`.
     pub db: String,
     /// Keep tailing the journal until SIGINT/SIGTERM or every stream's clean close.
-    #[arg(long)]
     pub follow: bool,
     /// Records per stream per transaction.
-    #[arg(long, default_value_t = 5000, value_name = "N")]
     pub batch: usize,
-    /// Bar interval for market_data (1s, 5s, 1m, 5m, 15m, 1h, 4h, 1d).
-    #[arg(long, default_value = "1m")]
+    /// Bar interval for market_data.
     pub interval: String,
-    /// Where the progress file goes (default: DIR/persist.status.json).
-    #[arg(long, value_name = "FILE")]
+    /// Where the progress file goes (default: `<journal>/persist.status.json`).
     pub status: Option<PathBuf>,
     #[command(flatten)]
     pub priority: crate::slow_priority::SlowPriority,
+}
+
+impl std::fmt::Debug for Args {
+    /// Every field, the database URL with its password as `***`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Args")
+            .field("journal", &self.journal)
+            .field("db", &pg::redact(&self.db))
+            .field("follow", &self.follow)
+            .field("batch", &self.batch)
+            .field("interval", &self.interval)
+            .field("status", &self.status)
+            .finish()
+    }
 }
 
 enum Target {
@@ -180,6 +190,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let (run, _fresh) = db.run_id(&key)?;
     let cursors = db.cursors(run)?;
     let mut conv = rows::Rows::new(run, interval, initial_cash, db.peak_equity(run)?);
+    conv.symbols = meta.instruments.clone();
     let mut totals: BTreeMap<String, (u64, u64, u64)> =
         cursors.iter().map(|(s, (n, c))| (s.clone(), (*n, 0, *c))).collect();
     let mut open = |s: &StreamRef| -> anyhow::Result<Stream> {

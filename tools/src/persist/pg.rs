@@ -21,18 +21,30 @@ pub struct Pg {
     name: String,
 }
 
-/// The URL as errors show it: any password replaced by `***`.
+/// The URL as errors and logs show it: a password (`USER:PASS@`, or a `password=` parameter)
+/// replaced by `***`. The user part runs to the *last* `@` (a password may hold `/`, `?` or `@`
+/// unencoded): at worst more is hidden than needed, never less.
 pub fn redact(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let auth_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (auth, tail) = rest.split_at(auth_end);
-    match auth.rsplit_once('@') {
+    let rest = match rest.rsplit_once('@') {
         Some((user, host)) => match user.split_once(':') {
-            Some((u, _)) => format!("{scheme}://{u}:***@{host}{tail}"),
-            None => url.to_string(),
+            Some((u, _)) => format!("{u}:***@{host}"),
+            None => rest.to_string(),
         },
-        None => url.to_string(),
+        None => rest.to_string(),
+    };
+    // `password=` in the query (the client takes it there too), up to the next `&`.
+    let mut out = String::with_capacity(rest.len());
+    let mut tail = rest.as_str();
+    while let Some(i) = tail.find("password=") {
+        let start = i + "password=".len();
+        out.push_str(&tail[..start]);
+        out.push_str("***");
+        tail = &tail[start..];
+        tail = &tail[tail.find('&').unwrap_or(tail.len())..];
     }
+    out.push_str(tail);
+    format!("{scheme}://{out}")
 }
 
 fn err(db: &str) -> impl Fn(postgres::Error) -> PersistError + '_ {
@@ -253,5 +265,11 @@ mod tests {
         );
         assert_eq!(redact("postgres://ap@/x?host=/tmp/s"), "postgres://ap@/x?host=/tmp/s");
         assert_eq!(redact("postgres://db/x"), "postgres://db/x");
+        assert_eq!(redact("postgres://ap:a/b?c@d@db/x"), "postgres://ap:***@db/x");
+        assert_eq!(
+            redact("postgres://ap@db/x?password=s3cret&port=5"),
+            "postgres://ap@db/x?password=***&port=5"
+        );
+        assert_eq!(redact("postgres://ap@db/x?password=s3cret"), "postgres://ap@db/x?password=***");
     }
 }

@@ -35,6 +35,8 @@ pub struct Rows {
     pub interval: Interval,
     pub initial_cash: i64,
     pub peak_equity: Option<i64>,
+    /// The run's symbols by instrument id (`run.json`), for the alert rows.
+    pub symbols: Vec<String>,
     last_quote_sec: BTreeMap<u32, u64>,
 }
 
@@ -50,7 +52,14 @@ fn state_name(v: u8) -> &'static str {
 
 impl Rows {
     pub fn new(run_id: i64, interval: Interval, initial_cash: i64, peak_equity: Option<i64>) -> Rows {
-        Rows { run_id, interval, initial_cash, peak_equity, last_quote_sec: BTreeMap::new() }
+        Rows {
+            run_id,
+            interval,
+            initial_cash,
+            peak_equity,
+            symbols: Vec::new(),
+            last_quote_sec: BTreeMap::new(),
+        }
     }
 
     /// The rows of the run itself (instruments), written with the first batch.
@@ -187,6 +196,24 @@ impl Rows {
                 let mut r = ev(p.ts);
                 r.extend([i(eq), i(peak), i(dd), i(dd_bp)]);
                 b.rows[t::PERFORMANCE].push(r);
+            }
+            Msg::Alert(a) => {
+                let sym = self.symbols.get(a.inst.0 as usize);
+                let mut r = ev(a.ts);
+                r.extend([
+                    i(a.alert_id),
+                    i(a.rule_id),
+                    s(a.rule_kind.name()),
+                    s(a.severity.name()),
+                    s(a.state.name()),
+                    // No symbol (u32::MAX, or an id outside the run's instruments): -1 and ''.
+                    i(if sym.is_some() { i64::from(a.inst.0) } else { -1 }),
+                    s(sym.map_or("", String::as_str)),
+                    i(a.value),
+                    i(a.threshold),
+                    i(a.by),
+                ]);
+                b.rows[t::ALERT].push(r);
             }
             _ => {}
         }

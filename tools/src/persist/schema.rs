@@ -11,11 +11,14 @@
 //! journal cursor.
 
 /// Migrations in order: (version, SQLite text, PostgreSQL text).
-pub const MIGRATIONS: &[(i64, &str, &str)] =
-    &[(1, include_str!("migrations/sqlite_001.sql"), include_str!("migrations/postgres_001.sql"))];
+/// Version 2 adds the `alert` table (and re-reads the `alerts` stream, which version 1 skipped).
+pub const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (1, include_str!("migrations/sqlite_001.sql"), include_str!("migrations/postgres_001.sql")),
+    (2, include_str!("migrations/sqlite_002.sql"), include_str!("migrations/postgres_002.sql")),
+];
 
 /// The newest schema version this binary knows.
-pub const LATEST: i64 = 1;
+pub const LATEST: i64 = 2;
 
 /// A column's type: every figure is a 64-bit integer (1e-8 scale for money); names are text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -154,6 +157,14 @@ const RISK: (&str, &str) = insert!(
     "ON CONFLICT DO NOTHING",
     "ON CONFLICT DO NOTHING"
 );
+/// One row per alert event, keyed by its journal position: a replay after kill -9 writes it once.
+const ALERT: (&str, &str) = insert!(
+    "alert",
+    "run_id, stream, seq, ts, alert_id, rule_id, rule_kind, severity, state, inst_id, symbol, value, threshold, ack_by",
+    "?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14",
+    "ON CONFLICT DO NOTHING",
+    "ON CONFLICT DO NOTHING"
+);
 
 /// An order's state moves forward only (a transition already applied, by its sequence, is not).
 const ORDER_STATE_SQLITE: &str =
@@ -179,12 +190,13 @@ pub mod t {
     pub const MARKET_QUOTE: usize = 10;
     pub const SIGNAL: usize = 11;
     pub const RISK: usize = 12;
+    pub const ALERT: usize = 13;
 }
 
 const EV: [(&str, Ty); 4] = [("run_id", I), ("stream", T), ("seq", I), ("ts", I)];
 
 /// Every table, in the order a batch applies them (orders before their state updates).
-pub static TABLES: [Table; 13] = [
+pub static TABLES: [Table; 14] = [
     Table {
         id: "asset",
         cols: &[("run_id", I), ("inst_id", I), ("symbol", T)],
@@ -369,6 +381,27 @@ pub static TABLES: [Table; 13] = [
         ],
         sqlite: RISK.0,
         pg: RISK.1,
+    },
+    Table {
+        id: "alert",
+        cols: &[
+            EV[0],
+            EV[1],
+            EV[2],
+            EV[3],
+            ("alert_id", I),
+            ("rule_id", I),
+            ("rule_kind", T),
+            ("severity", T),
+            ("state", T),
+            ("inst_id", I),
+            ("symbol", T),
+            ("value", I),
+            ("threshold", I),
+            ("ack_by", I),
+        ],
+        sqlite: ALERT.0,
+        pg: ALERT.1,
     },
 ];
 
