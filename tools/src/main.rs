@@ -45,8 +45,9 @@ enum Command {
     /// Serve a run's journal (live or finished) over HTTP: JSON API, WebSocket, Prometheus
     /// /metrics and the web page; 127.0.0.1:8080 by default.
     Dashboard(dashboard::Args),
-    /// Write a run's journal (orders, fills, positions, PnL, bars, signals, risk decisions) into a
-    /// database, exactly once; resumes after any stop.
+    /// Write a run's journal (orders, fills, positions, PnL, bars, signals, risk decisions, alerts)
+    /// into SQLite or PostgreSQL, exactly once; resumes after any stop. Options from flags or the
+    /// `[persist]` table of --config.
     Persist(persist::Args),
 }
 

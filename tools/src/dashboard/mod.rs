@@ -95,8 +95,10 @@ impl Default for DashboardConfig {
 
 /// `alphapulse dashboard` options.
 #[derive(clap::Args, Debug)]
-#[command(after_help = "Exit codes: 0 stopped (Ctrl-C), 1 the server failed, 2 bad usage or config (e.g. a \
-                        non-loopback --bind without a token).")]
+#[command(
+    after_help = "Exit codes: 0 stopped (Ctrl-C or SIGTERM; the alerts stream is closed cleanly), 1 the server failed, 2 bad usage or config (e.g. a \
+                        non-loopback --bind without a token)."
+)]
 pub struct Args {
     /// The run's journal folder (it may still be written, or not exist yet).
     #[arg(long, value_name = "DIR")]
@@ -114,6 +116,25 @@ pub struct Args {
     pub control_socket: Option<PathBuf>,
     #[command(flatten)]
     pub priority: crate::slow_priority::SlowPriority,
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM (what systemd and docker send): either stops the server, then the
+/// threads, and the alert engine closes the `alerts` stream cleanly (so `persist --follow` ends).
+async fn stop_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let term = async {
+        match signal(SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            // No SIGTERM handler could be installed: Ctrl-C alone stops the server.
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
 }
 
 /// What the handlers share.
@@ -241,9 +262,7 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         let listener = tokio::net::TcpListener::bind(addr).await?;
         eprintln!("dashboard: http://{} (journal {})", listener.local_addr()?, args.journal.display());
         axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(stop_signal())
             .await?;
         Ok(())
     });

@@ -188,6 +188,8 @@ pub struct Cli {
     /// Where the progress file goes [default: DIR/persist.status.json].
     #[arg(long, value_name = "FILE")]
     pub status: Option<PathBuf>,
+    #[command(flatten)]
+    pub priority: crate::slow_priority::SlowPriority,
 }
 
 impl Cli {
@@ -210,6 +212,7 @@ impl Cli {
             batch: self.batch.unwrap_or(f.batch),
             interval: self.interval.unwrap_or(f.interval),
             status: self.status.or(f.status),
+            priority: self.priority,
         })
     }
 }

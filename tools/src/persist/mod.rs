@@ -79,7 +79,8 @@ pub struct Args {
     pub interval: String,
     /// Where the progress file goes (default: `<journal>/persist.status.json`).
     pub status: Option<PathBuf>,
-    #[command(flatten)]
+    /// The CPU priority `alphapulse persist` sets before it starts (`--nice`; not applied when
+    /// persist runs inside another command).
     pub priority: crate::slow_priority::SlowPriority,
 }
 
