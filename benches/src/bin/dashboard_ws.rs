@@ -2,7 +2,7 @@
 //! in-process on its own threads: the tail thread and the tokio runtime). Trades are appended to a
 //! `feed` stream with their journal timestamp = the wall clock at the append; the client (on
 //! `/ws?types=price`) takes the wall clock at receipt: same clock, so the difference is the
-//! latency. p50/p99/max go to `latency-reports/dashboard.md` (`--smoke`: a short run, no file).
+//! latency. The dashboard runs with `[dashboard] price_event_ms = 0`, so every trade is an event. p50/p99/max go to `latency-reports/dashboard.md` (`--smoke`: a short run, no file).
 #![forbid(unsafe_code)]
 
 use alphapulse_shm::{StreamConfig, Writer};
@@ -28,10 +28,14 @@ fn run() -> Result<String, String> {
         .and_then(|l| l.local_addr())
         .map_err(|e| e.to_string())?
         .port();
+    // Every trade its own price event (the default sends at most one per symbol per 100 ms): the
+    // figure is the pipeline's latency, record by record.
+    let cfg = dir.join("dashboard.toml");
+    std::fs::write(&cfg, "[dashboard]\nprice_event_ms = 0\n").map_err(|e| e.to_string())?;
     let args = alphapulse_tools::dashboard::Args {
         journal: journal.clone(),
         bind: Some(format!("127.0.0.1:{port}")),
-        config: None,
+        config: Some(cfg),
         control_socket: None,
         priority: Default::default(), // not applied in-process
     };

@@ -56,6 +56,9 @@ pub struct DashboardConfig {
     /// No journal record for this long while the run goes on: the health says stale (Degraded),
     /// pushed on `/ws` (see [`clock`]); 0: never.
     pub stale_after_ms: u64,
+    /// At most one price event per symbol per this many ms on `/ws` (journal time, and held
+    /// prices go out after this much wall-clock time; see `view::price_gate`); 0: every update.
+    pub price_event_ms: u64,
 }
 
 impl std::fmt::Debug for DashboardConfig {
@@ -72,6 +75,7 @@ impl std::fmt::Debug for DashboardConfig {
             .field("ws_backlog", &self.ws_backlog)
             .field("merge_hold_ms", &self.merge_hold_ms)
             .field("stale_after_ms", &self.stale_after_ms)
+            .field("price_event_ms", &self.price_event_ms)
             .finish()
     }
 }
@@ -89,6 +93,7 @@ impl Default for DashboardConfig {
             ws_backlog: 200_000,
             merge_hold_ms: 20,
             stale_after_ms: 5000,
+            price_event_ms: 100,
         }
     }
 }
@@ -206,6 +211,8 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
     let mut view = Model::new(args.journal.clone(), cfg.ws_backlog);
     view.stale_after = (cfg.stale_after_ms > 0).then(|| std::time::Duration::from_millis(cfg.stale_after_ms));
+    view.prices =
+        crate::view::price_gate::PriceGate::new(Some(std::time::Duration::from_millis(cfg.price_event_ms)));
     let model = Arc::new(Mutex::new(view));
     let (tx, rx) = tokio::sync::watch::channel(0u64);
     let stop = Arc::new(AtomicBool::new(false));

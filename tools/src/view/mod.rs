@@ -18,6 +18,7 @@ pub mod market;
 pub mod model;
 pub mod orders;
 pub mod poll;
+pub mod price_gate;
 pub mod query;
 pub mod shapes;
 pub mod stats;

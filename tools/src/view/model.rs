@@ -51,6 +51,8 @@ pub struct Model {
     /// quiet while the run goes on before the health says stale (None: never; see `view::health`).
     pub last_record_at: Option<std::time::Instant>,
     pub stale_after: Option<std::time::Duration>,
+    /// How often a symbol's price goes out on `/ws` (see `view::price_gate`; default: always).
+    pub prices: super::price_gate::PriceGate,
     /// Streams that could not be read (their error, naming file and offset), newest last.
     pub errors: Vec<String>,
 }
@@ -84,6 +86,7 @@ impl Model {
             health: None,
             last_record_at: None,
             stale_after: None,
+            prices: Default::default(),
             errors: Vec::new(),
         };
         m.load_meta();
@@ -144,13 +147,15 @@ impl Model {
                     self.pf.on_mark(q.inst, alphapulse_types::fixed::mid(q.bid_px, q.ask_px));
                     self.mark_point(ts);
                 }
-                let p = self.market.price(q.inst.index(), &self.symbol(q.inst));
-                self.events.push(ts, WsData::Price(p));
+                if self.prices.update(q.inst.index(), ts) {
+                    self.push_price(q.inst.index(), ts);
+                }
             }
             Msg::Trade(t) => {
                 self.market.on_trade(t);
-                let p = self.market.price(t.inst.index(), &self.symbol(t.inst));
-                self.events.push(ts, WsData::Price(p));
+                if self.prices.update(t.inst.index(), ts) {
+                    self.push_price(t.inst.index(), ts);
+                }
             }
             Msg::Intent(i) => self.stats.hop(stream, i.ts, i.origin_ts),
             Msg::Decision(d) => {
@@ -265,6 +270,21 @@ impl Model {
             market_value: qty.to_f64() * mark.map_or(0.0, |m| m.to_f64()),
             updated_ns,
         }
+    }
+
+    fn push_price(&mut self, inst: usize, ts: u64) {
+        let sym = self.symbols.get(inst).cloned().unwrap_or_else(|| format!("#{inst}"));
+        let p = self.market.price(inst, &sym);
+        self.events.push(ts, WsData::Price(p));
+    }
+
+    /// Push the prices held back by the gate that are due (`all`: every one held); true if any.
+    pub fn flush_prices(&mut self, all: bool) -> bool {
+        let due = self.prices.due(self.as_of, all);
+        for &inst in &due {
+            self.push_price(inst, self.as_of);
+        }
+        !due.is_empty()
     }
 
     fn mark_point(&mut self, ts: u64) {

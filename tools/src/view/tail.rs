@@ -225,7 +225,13 @@ pub fn run(
             }
         }
         m.confirm_end(&model, &opts.dir);
-        if applied > 0 {
+        // Prices held back by the gate go out when due, and all of them once the run is finished.
+        let flushed = {
+            let mut g = lock(&model);
+            let finished = g.stats.finished();
+            g.flush_prices(finished)
+        };
+        if applied > 0 || flushed {
             notify();
         } else {
             std::thread::sleep(opts.idle);
@@ -247,5 +253,6 @@ pub fn read_all(dir: &std::path::Path, model: &Mutex<Model>) {
         g.apply(&s.reader.name, r.seq, r.ts, &r.msg);
     }
     m.confirm_end(model, dir);
+    lock(model).flush_prices(true);
     lock(model).refresh_health();
 }
