@@ -202,6 +202,59 @@ fn follow_mode_ends_with_the_batch_rows() {
 }
 
 #[test]
+fn follow_started_before_the_run_waits_for_it_and_ends_with_its_rows() {
+    let d = tmp("follow-before");
+    let j = d.join("journal");
+    let db = d.join("f.db");
+    // No journal yet: persist opens the database and waits.
+    let mut follower = bin()
+        .args(["persist", "--follow", "--journal"])
+        .arg(&j)
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(follower.try_wait().unwrap().is_none(), "persist --follow gave up on a journal not there yet");
+    assert!(db.is_file(), "the database is opened before the wait");
+    let o = bin()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["backtest", "-q", "--journal"])
+        .arg(&j)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = follower.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let whole = d.join("whole.db");
+    assert!(persist(&j, &whole, &[]).status.success());
+    assert_eq!(dump(&db), dump(&whole));
+    assert!(count(&db, "SELECT COUNT(*) FROM \"order\"") > 0);
+
+    // Without --follow a missing journal is still an error (exit 2), and a waiting follower
+    // stops cleanly on SIGTERM.
+    let o = bin()
+        .args(["persist", "--journal"])
+        .arg(d.join("nothing"))
+        .arg("--db")
+        .arg(format!("sqlite:{}", db.display()))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{}", String::from_utf8_lossy(&o.stderr));
+    let waiting = bin()
+        .args(["persist", "--follow", "--journal"])
+        .arg(d.join("nothing"))
+        .arg("--db")
+        .arg(format!("sqlite:{}", d.join("w.db").display()))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(Command::new("kill").args(["-TERM", &waiting.id().to_string()]).status().unwrap().success());
+    assert!(waiting.wait_with_output().unwrap().status.success());
+}
+
+#[test]
 fn migrations_fresh_reopen_and_newer_refused() {
     let d = tmp("mig");
     backtest(&d);

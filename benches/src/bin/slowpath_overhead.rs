@@ -4,7 +4,8 @@
 //! Each trial runs `alphapulse backtest --json --journal DIR` over the same capture twice, in
 //! alternating order: once alone, once with `alphapulse dashboard --journal DIR` (polled over HTTP
 //! every 50 ms, as a page would) and `alphapulse persist --journal DIR --follow --db sqlite:…`
-//! started as soon as the run's `run.json` appears, so both tail the journal while it is written.
+//! attached: both started before the backtest and waiting for its journal (as a desk keeps them
+//! running), so both tail the journal while it is written.
 //! The figure is the backtest's own `frames_per_sec`; the report gives the medians, their ratio,
 //! and how long persist took after the backtest ended to catch up (its `--follow` ends at every
 //! stream's clean close).
@@ -145,19 +146,14 @@ fn backtest(bin: &Path, data: &[PathBuf], journal: &Path, slow: Option<&Path>, o
     if placement == Placement::Pinned {
         cmd.args(["--threads", "one", "--cores", "0"]);
     }
+    // Attached as a desk runs them: started first, waiting for the run (the dashboard on a
+    // journal folder that does not exist yet, persist --follow until run.json appears), so their
+    // start-up is not part of the run.
+    let attached = match slow {
+        Some(scratch) => Some(Attached::start(bin, journal, scratch, placement, o.nice)?),
+        None => None,
+    };
     let mut bt = cmd.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().context("starting the backtest")?;
-    let mut attached = None;
-    if let Some(scratch) = slow {
-        let run_file = journal.join("run.json");
-        let t0 = Instant::now();
-        while !run_file.exists() {
-            if t0.elapsed() > Duration::from_secs(30) || bt.try_wait()?.is_some() {
-                bail!("{} never appeared", run_file.display());
-            }
-            std::thread::sleep(Duration::from_micros(200));
-        }
-        attached = Some(Attached::start(bin, journal, scratch, placement, o.nice)?);
-    }
     let mut out = String::new();
     bt.stdout.take().context("backtest stdout")?.read_to_string(&mut out)?;
     let status = bt.wait()?;
@@ -228,6 +224,13 @@ impl Attached {
             .stderr(Stdio::null())
             .spawn()
             .context("starting persist")?;
+        let t0 = Instant::now();
+        while get(port, "/api/system/status").is_none() {
+            if t0.elapsed() > Duration::from_secs(30) {
+                bail!("the dashboard never answered on port {port}");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
         let stop = Arc::new(AtomicBool::new(false));
         let polls = Arc::new(AtomicU64::new(0));
         let poller = {
@@ -309,7 +312,14 @@ fn render(data: &[PathBuf], r: &[Trial], o: &Opts) -> String {
     s += &format!(
         "Data: {}; {} frames per run; {} trials on a {}-core machine; placement: {}; slow path at nice {}.\n\n",
         data.iter()
-            .map(|p| p.file_name().and_then(|n| n.to_str()).unwrap_or("?"))
+            .map(|p| {
+                // folder/name: the spot and USD-M captures share file names.
+                let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+                match p.parent().and_then(|d| d.file_name()).and_then(|n| n.to_str()) {
+                    Some(dir) => format!("{dir}/{name}"),
+                    None => name.to_string(),
+                }
+            })
             .collect::<Vec<_>>()
             .join(", "),
         r.first().map_or(0, |t| t.frames),

@@ -173,7 +173,8 @@ pub struct Cli {
     /// ignored); flags override it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Keep tailing the journal until SIGINT/SIGTERM or every stream's clean close.
+    /// Keep tailing the journal until SIGINT/SIGTERM or every stream's clean close. The journal
+    /// may not exist yet: persist opens the database, then waits for the run's run.json.
     #[arg(long, overrides_with = "no_follow")]
     pub follow: bool,
     /// Stop at the journal's current end even if the config file says `follow = true`.
@@ -256,6 +257,7 @@ mod tests {
             batch: 1,
             interval: "1m".into(),
             status: None,
+            priority: Default::default(),
         };
         let dbg = format!("{a:?}");
         assert!(!dbg.contains("hunter2") && dbg.contains("ap:***@db/x"), "{dbg}");

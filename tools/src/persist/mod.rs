@@ -155,6 +155,28 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     if args.batch == 0 {
         return Err(usage("--batch must be at least 1".into()).into());
     }
+    // The database first (a bad URL or an unreachable server is reported before any wait), then,
+    // with --follow, the run: persist may start before the engine (as a dashboard may), and waits
+    // for the run's `run.json` until SIGINT/SIGTERM.
+    let mut db = match &target {
+        Target::Sqlite(p) => Db::Sqlite(sqlite::Sqlite::open(p)?),
+        Target::Pg(url) => Db::Pg(Box::new(pg::Pg::open(url).map_err(|e| match e {
+            PersistError::BadUrl(m) => anyhow::Error::from(usage(format!("--db {m}"))),
+            e => e.into(),
+        })?)),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(sig, Arc::clone(&stop))?;
+    }
+    if args.follow {
+        while !args.journal.join(run_journal::RUN_FILE).exists() {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(ExitCode::SUCCESS);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
     let refs = if args.follow && args.journal.is_dir() {
         crate::journal::streams_now(&args.journal, None)
     } else {
@@ -181,13 +203,6 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         instruments: meta.instruments.clone(),
         initial_cash,
     };
-    let mut db = match &target {
-        Target::Sqlite(p) => Db::Sqlite(sqlite::Sqlite::open(p)?),
-        Target::Pg(url) => Db::Pg(Box::new(pg::Pg::open(url).map_err(|e| match e {
-            PersistError::BadUrl(m) => anyhow::Error::from(usage(format!("--db {m}"))),
-            e => e.into(),
-        })?)),
-    };
     let (run, _fresh) = db.run_id(&key)?;
     let cursors = db.cursors(run)?;
     let mut conv = rows::Rows::new(run, interval, initial_cash, db.peak_equity(run)?);
@@ -204,10 +219,6 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         Ok(Stream { name: s.name.clone(), reader, ended: false })
     };
     let mut ss: Vec<Stream> = refs.iter().map(&mut open).collect::<anyhow::Result<_>>()?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for sig in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(sig, Arc::clone(&stop))?;
-    }
     let status = args.status.clone().unwrap_or_else(|| args.journal.join("persist.status.json"));
     // The assets go in with every start's first batch (ON CONFLICT DO NOTHING), not only a fresh
     // run's: a kill between registering the run and its first commit must not lose them.
