@@ -101,7 +101,10 @@ fn accept_tls(tcp: TcpStream, cfg: &Arc<rustls::ServerConfig>) -> Tls {
 
 /// An https receiver for one connection: sends (request head, body) if the handshake and the
 /// request succeed, or the error that ended it.
-fn https_receiver(cfg: Arc<rustls::ServerConfig>) -> (u16, mpsc::Receiver<Result<(String, String), String>>) {
+/// What the https receiver saw: (request head, body), or the error that ended the connection.
+type Received = Result<(String, String), String>;
+
+fn https_receiver(cfg: Arc<rustls::ServerConfig>) -> (u16, mpsc::Receiver<Received>) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = l.local_addr().unwrap().port();
     let (tx, rx) = mpsc::channel();

@@ -100,8 +100,8 @@ mod tests {
         // Quotes every 10 ms of journal time for 1 s on two symbols: one in ten goes out at once.
         let mut sent = [0, 0];
         for k in 0..100u64 {
-            for inst in 0..2 {
-                sent[inst] += g.update(inst, k * 10 * MS) as usize;
+            for (inst, n) in sent.iter_mut().enumerate() {
+                *n += g.update(inst, k * 10 * MS) as usize;
             }
         }
         assert_eq!(sent, [10, 10]);
