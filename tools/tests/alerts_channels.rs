@@ -7,27 +7,11 @@ use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
 
-use alphapulse_tools::alerts::{Alert, AlertsConfig, Engine, Facts, FeedState};
+#[path = "common/alert_fire.rs"]
+mod alert_fire;
 
-fn engine(toml_text: &str) -> Engine {
-    let cfg: AlertsConfig = toml::from_str(toml_text).unwrap();
-    Engine::new(&cfg, None).unwrap()
-}
-
-const RULE: &str =
-    "[[rules]]\nname = \"btc up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n";
-
-/// 99 then 101: one alert fired.
-fn fire(e: &mut Engine) -> Alert {
-    let mut f = Facts { now_ns: 1, ..Default::default() };
-    f.last_price.insert("BTC".into(), 99.0);
-    assert!(e.observe(&f).is_empty());
-    f.now_ns = 2;
-    f.last_price.insert("BTC".into(), 101.25);
-    let mut got = e.observe(&f);
-    assert_eq!(got.len(), 1);
-    got.remove(0)
-}
+use alert_fire::{engine, fire, RULE};
+use alphapulse_tools::alerts::{Alert, Facts, FeedState};
 
 /// Accepts `n` requests; answers each with the next status of `statuses`; sends (head, body).
 fn http_receiver(statuses: Vec<u16>) -> (u16, mpsc::Receiver<(String, String)>) {

@@ -10,29 +10,13 @@ use std::process::Command;
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use alphapulse_tools::alerts::{Alert, AlertsConfig, Engine, Facts};
+#[path = "common/alert_fire.rs"]
+mod alert_fire;
+
+use alert_fire::{engine, fire, RULE};
+use alphapulse_tools::alerts::Alert;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-
-const RULE: &str =
-    "[[rules]]\nname = \"btc up\"\nkind = \"price_above\"\nsymbol = \"BTC\"\nthreshold = 100.0\n";
-
-fn engine(toml_text: &str) -> Engine {
-    let cfg: AlertsConfig = toml::from_str(toml_text).unwrap();
-    Engine::new(&cfg, None).unwrap()
-}
-
-/// 99 then 101.25: one alert fired.
-fn fire(e: &mut Engine) -> Alert {
-    let mut f = Facts { now_ns: 1, ..Default::default() };
-    f.last_price.insert("BTC".into(), 99.0);
-    assert!(e.observe(&f).is_empty());
-    f.now_ns = 2;
-    f.last_price.insert("BTC".into(), 101.25);
-    let mut got = e.observe(&f);
-    assert_eq!(got.len(), 1);
-    got.remove(0)
-}
 
 /// A CA and a server certificate it signed for `localhost` and 127.0.0.1, in a fresh folder:
 /// (folder, ca.pem, server.pem, server.key).
