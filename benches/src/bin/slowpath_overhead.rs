@@ -178,7 +178,21 @@ struct Attached {
     persist: Child,
     stop: Arc<AtomicBool>,
     polls: Arc<AtomicU64>,
-    poller: std::thread::JoinHandle<()>,
+    poller: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Whatever ends a trial (an error too), the slow-path processes do not outlive it.
+impl Drop for Attached {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for c in [&mut self.persist, &mut self.dashboard] {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        if let Some(p) = self.poller.take() {
+            let _ = p.join();
+        }
+    }
 }
 
 impl Attached {
@@ -244,7 +258,7 @@ impl Attached {
                 }
             })
         };
-        Ok(Attached { dashboard, persist, stop, polls, poller })
+        Ok(Attached { dashboard, persist, stop, polls, poller: Some(poller) })
     }
 
     /// Waits up to 60 s for persist to end on its own (every stream closed), then stops everything.
@@ -260,12 +274,7 @@ impl Attached {
             }
             std::thread::sleep(Duration::from_millis(2));
         }
-        let _ = self.persist.kill();
-        let _ = self.persist.wait();
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.poller.join();
-        let _ = self.dashboard.kill();
-        let _ = self.dashboard.wait();
+        // Drop stops persist (if still running), the poller and the dashboard.
         Ok((catch_up, self.polls.load(Ordering::Relaxed)))
     }
 }
