@@ -60,7 +60,7 @@ impl Collector for HopHistograms {
             let labels = l(&[("hop", hop)]);
             family.encode_family(&labels)?.encode_histogram::<NoLabelSet>(
                 b.sum_ns as f64 / 1e9,
-                b.count,
+                b.count(),
                 &buckets,
                 None,
             )?;

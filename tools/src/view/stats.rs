@@ -53,13 +53,12 @@ pub const HOP_BUCKETS_NS: [u64; 24] = [
 ];
 
 /// One hop's samples counted exactly into [`HOP_BUCKETS_NS`] (not cumulative: `counts[i]` holds
-/// the samples in `(bound[i-1], bound[i]]`, the last slot those above every bound), their exact
-/// sum and number.
+/// the samples in `(bound[i-1], bound[i]]`, the last slot those above every bound) and their exact
+/// sum.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct HopBuckets {
     pub counts: [u64; HOP_BUCKETS_NS.len() + 1],
     pub sum_ns: u128,
-    pub count: u64,
 }
 
 impl HopBuckets {
@@ -68,7 +67,11 @@ impl HopBuckets {
         let i = HOP_BUCKETS_NS.partition_point(|&b| b < ns);
         self.counts[i] += 1;
         self.sum_ns += u128::from(ns);
-        self.count += 1;
+    }
+
+    /// Samples observed.
+    pub fn count(&self) -> u64 {
+        self.counts.iter().sum()
     }
 }
 
