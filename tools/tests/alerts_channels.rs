@@ -2,7 +2,7 @@
 //! server (enough SMTP to accept one message), the log file; a dead webhook never holds up
 //! `observe`; secrets stay out of logs and errors.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::sync::mpsc;
 use std::time::Duration;
@@ -10,7 +10,7 @@ use std::time::Duration;
 #[path = "common/alert_fire.rs"]
 mod alert_fire;
 
-use alert_fire::{engine, fire, RULE};
+use alert_fire::{engine, fire, read_request, RULE};
 use alphapulse_tools::alerts::{Alert, Facts, FeedState};
 
 /// Accepts `n` requests; answers each with the next status of `statuses`; sends (head, body).
@@ -22,26 +22,10 @@ fn http_receiver(statuses: Vec<u16>) -> (u16, mpsc::Receiver<(String, String)>) 
         for code in statuses {
             let (s, _) = l.accept().unwrap();
             let mut r = BufReader::new(s);
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                r.read_line(&mut line).unwrap();
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap())
-                })
-                .unwrap();
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).unwrap();
+            let (head, body) = read_request(&mut r).unwrap();
             let mut s = r.into_inner();
             write!(s, "HTTP/1.1 {code} X\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
-            tx.send((head, String::from_utf8(body).unwrap())).unwrap();
+            tx.send((head, body)).unwrap();
         }
     });
     (port, rx)

@@ -3,7 +3,7 @@
 //! when `[alerts.channels] ca_file` trusts that CA, refused (and counted, nothing sent in clear)
 //! when it does not; the SMTP password goes only inside TLS.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,7 +13,7 @@ use std::time::Duration;
 #[path = "common/alert_fire.rs"]
 mod alert_fire;
 
-use alert_fire::{engine, fire, RULE};
+use alert_fire::{engine, fire, read_request, RULE};
 use alphapulse_tools::alerts::Alert;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -96,32 +96,14 @@ fn https_receiver(cfg: Arc<rustls::ServerConfig>) -> (u16, mpsc::Receiver<Receiv
         let (s, _) = l.accept().unwrap();
         let got = (|| -> Result<(String, String), String> {
             let mut r = BufReader::new(accept_tls(s, &cfg));
-            let mut head = String::new();
-            loop {
-                let mut line = String::new();
-                r.read_line(&mut line).map_err(|e| e.to_string())?;
-                if line == "\r\n" || line.is_empty() {
-                    break;
-                }
-                head.push_str(&line);
-            }
-            let len: usize = head
-                .lines()
-                .find_map(|l| {
-                    l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().to_string())
-                })
-                .ok_or("no content-length")?
-                .parse()
-                .map_err(|_| "bad content-length")?;
-            let mut body = vec![0; len];
-            r.read_exact(&mut body).map_err(|e| e.to_string())?;
+            let (head, body) = read_request(&mut r)?;
             let s = r.get_mut();
             s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                 .and_then(|_| s.flush())
                 .map_err(|e| e.to_string())?;
             s.conn.send_close_notify();
             let _ = s.flush();
-            Ok((head, String::from_utf8(body).map_err(|e| e.to_string())?))
+            Ok((head, body))
         })();
         let _ = tx.send(got);
     });
