@@ -264,7 +264,8 @@ mod tests {
     }
 
     fn check(bytes: &[u8], name: &str) -> Option<Damage> {
-        let p = std::env::temp_dir().join(format!("ap-gzcheck-{}-{name}", std::process::id()));
+        let p =
+            alphapulse_shm::test_scratch::root().join(format!("ap-gzcheck-{}-{name}", std::process::id()));
         std::fs::write(&p, bytes).unwrap();
         let r = verify(&p).unwrap();
         let _ = std::fs::remove_file(&p);

@@ -248,7 +248,7 @@ mod tests {
 
     #[test]
     fn reads_every_byte_of_every_member_in_order() {
-        let dir = std::env::temp_dir().join(format!("ap-inflate-{}", std::process::id()));
+        let dir = alphapulse_shm::test_scratch::root().join(format!("ap-inflate-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("a.gz");
         // Several chunks' worth, in two members, with a pattern that shows any reordering.
@@ -274,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_cut_file_ends_with_an_error_after_its_good_bytes() {
-        let dir = std::env::temp_dir().join(format!("ap-inflate-cut-{}", std::process::id()));
+        let dir = alphapulse_shm::test_scratch::root().join(format!("ap-inflate-cut-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("cut.gz");
         let a: Vec<u8> = (0..2 * CHUNK).map(|i| (i * 7 % 256) as u8).collect();

@@ -319,7 +319,7 @@ mod tests {
     fn in_place_gzip_lines_match_plain_reading() {
         use flate2::write::GzEncoder;
         use std::io::Write;
-        let dir = std::env::temp_dir().join(format!("ap-lines-{}", std::process::id()));
+        let dir = alphapulse_shm::test_scratch::root().join(format!("ap-lines-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let max_line = 100;
         let limit = LineReader::limit_for(max_line);

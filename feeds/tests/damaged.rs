@@ -9,7 +9,8 @@ use std::io::Read;
 use std::path::PathBuf;
 
 fn tmp_file(tag: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("alphapulse-feeds-{}-{tag}", std::process::id()));
+    let dir =
+        alphapulse_shm::test_scratch::root().join(format!("alphapulse-feeds-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("btcusdt_20240808.gz");
     std::fs::write(&p, bytes).unwrap();

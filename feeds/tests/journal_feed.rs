@@ -10,7 +10,8 @@ use alphapulse_types::{
 use std::path::PathBuf;
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-journal-feed-{}-{name}", std::process::id()));
+    let d =
+        alphapulse_shm::test_scratch::root().join(format!("ap-journal-feed-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

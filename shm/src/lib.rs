@@ -80,6 +80,7 @@ mod reader;
 mod recovery;
 mod retention;
 mod segment;
+pub mod test_scratch;
 mod writer;
 
 pub use config::{Durability, Retention, StreamConfig, MAX_SEGMENT_SIZE, MIN_SEGMENT_SIZE};

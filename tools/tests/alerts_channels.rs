@@ -35,7 +35,7 @@ fn http_receiver(statuses: Vec<u16>) -> (u16, mpsc::Receiver<(String, String)>) 
 fn webhook_posts_the_alert_as_json_with_the_auth_header_and_retries() {
     let (port, rx) = http_receiver(vec![500, 200]);
     std::env::set_var("AP_TEST_WEBHOOK_AUTH", "Bearer t0ps3cret");
-    let log = std::env::temp_dir().join(format!("ap-alerts-log-{}.txt", std::process::id()));
+    let log = alphapulse_shm::test_scratch::root().join(format!("ap-alerts-log-{}.txt", std::process::id()));
     let _ = std::fs::remove_file(&log);
     let mut e = engine(&format!(
         "cooldown = 0.0\n[channels.log]\nfile = {:?}\n[channels.webhook]\nurl = \"http://127.0.0.1:{port}/hook/abc\"\n\

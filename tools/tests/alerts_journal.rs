@@ -12,7 +12,7 @@ use alphapulse_types::{Msg, ENCODED_LEN};
 
 #[test]
 fn price_cross_on_the_sample_capture_is_journaled_and_tailed() {
-    let dir = std::env::temp_dir().join(format!("ap-alerts-journal-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-alerts-journal-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let journal = dir.join("journal");
     let o = common::ap(&["backtest", "--journal", journal.to_str().unwrap()]);

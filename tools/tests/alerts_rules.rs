@@ -332,7 +332,7 @@ fn config_errors_name_the_key() {
     assert!(rule("kind = \"price_sideways\"").contains("price_sideways"));
     assert!(config_error("[channels.log]\nfiel = \"x\"").contains("fiel"));
     // Through the run's config file, under [alerts].
-    let dir = std::env::temp_dir().join(format!("ap-alerts-config-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-alerts-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join("c.toml");
     std::fs::write(&p, "[[alerts.rules]]\nname = \"r\"\nkind = \"price_above\"\nthreshold = 5.0\n").unwrap();

@@ -21,7 +21,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 /// A CA and a server certificate it signed for `localhost` and 127.0.0.1, in a fresh folder:
 /// (folder, ca.pem, server.pem, server.key).
 fn certs(name: &str) -> (PathBuf, PathBuf, PathBuf, PathBuf) {
-    let d = std::env::temp_dir().join(format!("ap-alerts-tls-{name}-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-alerts-tls-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     let run = |args: &[&str]| {

@@ -17,7 +17,8 @@ fn sample_lines() -> Vec<Vec<u8>> {
 
 /// `lines` as a plain capture `btcusdt_<tag>.txt` in a fresh temp folder.
 fn write(tag: &str, lines: &[Vec<u8>]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("alphapulse-badts-{}-{tag}", std::process::id()));
+    let dir =
+        alphapulse_shm::test_scratch::root().join(format!("alphapulse-badts-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("btcusdt_{tag}.txt"));
     std::fs::write(&p, lines.join(&b'\n')).unwrap();

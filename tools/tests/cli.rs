@@ -12,7 +12,7 @@ fn alphapulse(args: &[&str]) -> Output {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-cli-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-cli-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }

@@ -14,7 +14,7 @@ fn example_config_is_the_defaults() {
 }
 
 fn load_str(text: &str) -> String {
-    let dir = std::env::temp_dir().join(format!("ap-config-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(format!("c{}.toml", text.len()));
     std::fs::write(&p, text).unwrap();

@@ -36,7 +36,7 @@ struct Dir(PathBuf);
 
 impl Dir {
     fn new(tag: &str) -> Dir {
-        let p = std::env::temp_dir().join(format!("ap-ctl-{}-{tag}", std::process::id()));
+        let p = alphapulse_shm::test_scratch::root().join(format!("ap-ctl-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&p);
         std::fs::create_dir_all(&p).unwrap();
         Dir(p)

@@ -16,7 +16,7 @@ use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-ctl-engine-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-ctl-engine-{}", std::process::id()));
     std::fs::create_dir_all(&d).unwrap();
     d.join(name)
 }
@@ -64,7 +64,7 @@ fn engine(args: &[&str], sock: &Path, journal: &Path) -> Child {
         .arg(sock)
         .arg("--journal")
         .arg(journal)
-        .current_dir(std::env::temp_dir())
+        .current_dir(alphapulse_shm::test_scratch::root())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -60,7 +60,7 @@ fn stop_with(journal: &Path, cfg: &Path, sig: &str) -> (Option<i32>, u64, bool) 
 
 #[test]
 fn sigterm_and_sigint_stop_the_dashboard_cleanly_with_the_alerts_stream_closed() {
-    let dir = std::env::temp_dir().join(format!("ap-dash-signals-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-dash-signals-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let journal = dir.join("journal");

@@ -13,7 +13,9 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-journal-cli-{}", std::process::id())).join(name);
+    let d = alphapulse_shm::test_scratch::root()
+        .join(format!("ap-journal-cli-{}", std::process::id()))
+        .join(name);
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(d.parent().unwrap()).unwrap();
     d
@@ -155,7 +157,8 @@ fn rows_of(stream: &str) -> Vec<serde_json::Value> {
 #[test]
 fn bad_usage_exits_2() {
     // A folder that is not a journal (not the shared temp dir: other tests leave journals there).
-    let not_journal = std::env::temp_dir().join(format!("ap-not-a-journal-{}", std::process::id()));
+    let not_journal =
+        alphapulse_shm::test_scratch::root().join(format!("ap-not-a-journal-{}", std::process::id()));
     std::fs::create_dir_all(&not_journal).unwrap();
     std::fs::write(not_journal.join("notes.txt"), "not a journal").unwrap();
     for args in [
@@ -284,7 +287,12 @@ fn tail_follows_a_live_writer_in_another_process() {
 
 #[test]
 fn from_journal_refuses_a_folder_that_is_not_a_journal() {
-    let o = ap(&["backtest", "--no-journal", "--from-journal", std::env::temp_dir().to_str().unwrap()]);
+    let o = ap(&[
+        "backtest",
+        "--no-journal",
+        "--from-journal",
+        alphapulse_shm::test_scratch::root().to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
     assert!(err(&o).contains("no `feed` stream"), "{}", err(&o));
     // And a journal folder is never reused.

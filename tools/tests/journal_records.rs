@@ -33,7 +33,7 @@ fn messages(dir: &Path) -> Vec<Msg> {
 }
 
 fn tmp() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-journal-records-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-journal-records-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 const ADMIN: Peer = Peer { uid: 4242, level: 3 };
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-operate-{name}-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-operate-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

@@ -36,7 +36,7 @@ fn a_paper_run_and_the_backtest_of_its_recording_give_the_same_report() {
     sc.wait_for_clients = 1;
     sc.max_queue_frames = 64;
     let h = alphapulse_exsim::start(sc).expect("simulator");
-    let dir = std::env::temp_dir().join(format!("ap-paper-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-paper-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let mut cfg = Config::default();
     cfg.live.ws_url = format!("ws://{}", h.ws_addr());

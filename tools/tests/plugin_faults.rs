@@ -48,7 +48,8 @@ fn strategies_when(o: &mut Operator, ok: impl Fn(&[Value]) -> bool) -> Vec<Value
 
 #[test]
 fn a_panicking_plugin_is_disabled_reported_and_the_others_trade_on() {
-    let journal = std::env::temp_dir().join(format!("ap-plugin-faults-{}", std::process::id()));
+    let journal =
+        alphapulse_shm::test_scratch::root().join(format!("ap-plugin-faults-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&journal);
     let toml_text = format!(
         "[[strategy.plugins]]\nname = \"faulty\"\npath = \"{}\"\nweight = 1\nparams = {{ panic_at = \"3000\" }}\n\n\

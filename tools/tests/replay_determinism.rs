@@ -23,7 +23,7 @@ fn records(dir: &Path) -> Vec<Record> {
 }
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-replay-{}", std::process::id())).join(name);
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-replay-{}", std::process::id())).join(name);
     let _ = std::fs::remove_dir_all(&d);
     d
 }

@@ -6,7 +6,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn scratch(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-slow-priority-{name}-{}", std::process::id()));
+    let d =
+        alphapulse_shm::test_scratch::root().join(format!("ap-slow-priority-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).expect("a scratch folder");
     d

@@ -18,7 +18,8 @@ static A: CountingAllocator = CountingAllocator;
 #[test]
 fn journaled_replay_does_not_allocate() {
     let (_, _, actors, placement) = common::windowed_chain();
-    let dir = std::env::temp_dir().join(format!("ap-zero-alloc-journal-{}", std::process::id()));
+    let dir =
+        alphapulse_shm::test_scratch::root().join(format!("ap-zero-alloc-journal-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let spec = JournalSpec {
         dir: dir.clone(),

@@ -114,7 +114,8 @@ fn journal_rolls_do_not_allocate_on_the_hot_thread() {
         .map(|(i, a)| Box::new(Counted { inner: a, source: i == 0, polls: 0 }) as Box<dyn Actor>)
         .collect();
     let placement = cfg.placement.resolve(&CHAIN).unwrap();
-    let dir = std::env::temp_dir().join(format!("ap-zero-alloc-rolls-{}", std::process::id()));
+    let dir =
+        alphapulse_shm::test_scratch::root().join(format!("ap-zero-alloc-rolls-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let spec = JournalSpec {
         dir: dir.clone(),

@@ -73,7 +73,7 @@ fn a_plugin_built_with_panic_abort_is_refused() {
 
 #[test]
 fn missing_files_and_non_plugins_give_clear_errors() {
-    let dir = std::env::temp_dir().join(format!("ap-plugin-test-{}", std::process::id()));
+    let dir = alphapulse_shm::test_scratch::root().join(format!("ap-plugin-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let missing = dir.join("libnothing.so");
     let e = load(&missing).expect_err("refused");

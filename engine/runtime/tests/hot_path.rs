@@ -18,7 +18,7 @@ use std::any::Any;
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-rt-hot-{}-{name}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-rt-hot-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

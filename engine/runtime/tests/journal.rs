@@ -108,7 +108,7 @@ impl Actor for Venue {
 const NAMES: [&str; 3] = ["source", "middle", "venue"];
 
 fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-rt-journal-{}-{name}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-rt-journal-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     d
 }

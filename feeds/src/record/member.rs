@@ -161,7 +161,8 @@ mod tests {
 
     #[test]
     fn members_decode_and_pass_the_check() {
-        let p = std::env::temp_dir().join(format!("ap-record-member-{}.gz", std::process::id()));
+        let p =
+            alphapulse_shm::test_scratch::root().join(format!("ap-record-member-{}.gz", std::process::id()));
         let mut w = MemberWriter::new(6);
         w.open(File::create(&p).unwrap());
         let mut want = Vec::new();

@@ -108,7 +108,8 @@ pub fn lines_of(path: &std::path::Path) -> Vec<Vec<u8>> {
 
 /// Write `lines` as a plain-text capture named `name` in a fresh temp folder.
 pub fn write_capture(tag: &str, name: &str, lines: &[Vec<u8>]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("alphapulse-feeds-{}-{tag}", std::process::id()));
+    let dir =
+        alphapulse_shm::test_scratch::root().join(format!("alphapulse-feeds-{}-{tag}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     let mut text = Vec::new();

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// A fresh, empty temp folder for one test.
 pub fn tmp_dir(tag: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-record-{}-{tag}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-record-{}-{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

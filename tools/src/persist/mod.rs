@@ -270,7 +270,9 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
                 ss.push(open(&r)?);
             }
         }
-        if ss.iter().all(|s| s.ended) {
+        // Ended when every stream has closed cleanly; run.json may appear before the engine has
+        // made its first stream, so no stream yet is a wait, not an end.
+        if !ss.is_empty() && ss.iter().all(|s| s.ended) {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

@@ -32,7 +32,11 @@ impl Browser {
             Path::new(CHROMIUM).exists(),
             "{CHROMIUM} is missing: run `tools/setup.sh` (it installs Debian's `chromium` package)"
         );
-        let profile = std::env::temp_dir().join(format!("ap-chromium-{}-{}", std::process::id(), nanos()));
+        let profile = alphapulse_shm::test_scratch::root().join(format!(
+            "ap-chromium-{}-{}",
+            std::process::id(),
+            nanos()
+        ));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).unwrap();
         // --no-sandbox: the tests run as root on CI, where Chromium refuses its sandbox; the page is

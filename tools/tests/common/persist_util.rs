@@ -17,7 +17,7 @@ pub fn bin() -> Command {
 }
 
 pub fn tmp(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("ap-persist-{}-{name}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-persist-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

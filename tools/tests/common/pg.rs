@@ -45,7 +45,7 @@ impl Cluster {
     pub fn start(name: &str) -> Cluster {
         let bin = initdb_dir();
         let as_postgres = is_root();
-        let dir = std::env::temp_dir().join(format!("ap-pg-{}-{name}", std::process::id()));
+        let dir = alphapulse_shm::test_scratch::root().join(format!("ap-pg-{}-{name}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         if as_postgres {

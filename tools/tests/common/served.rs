@@ -21,7 +21,7 @@ impl Drop for Proc {
 /// A fresh private folder for one test (0700: the control socket refuses a shared one).
 pub fn private_dir(name: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
-    let d = std::env::temp_dir().join(format!("ap-{name}-{}", std::process::id()));
+    let d = alphapulse_shm::test_scratch::root().join(format!("ap-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o700)).unwrap();
