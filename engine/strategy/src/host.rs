@@ -7,7 +7,9 @@
 //! only, no neighbour) and evaluates each instrument that got a new signal, stamping each intent with the kind of event
 //! that caused it (`Intent::trigger`: quote, trade or depth, counted in
 //! [`StrategyStats::intents_by_trigger`]), then (4) sends the
-//! intents it made `Down`, so risk sees the market event before any intent made from it. A depth
+//! intents it made `Down`, so risk sees the market event before any intent made from it. Every
+//! decision of the aggregator past its entry threshold (sent or held back, with its confidence
+//! and which signals it weighed) is journaled as a `Msg::Aggregate` just before the intents. A depth
 //! update (one message, its levels in the thread's store) calls `on_book` once. `Exec` reports of
 //! the aggregator's strategy id go to every strategy and the aggregator (the runtime passes them
 //! up, where nobody takes them). `Control` Halt/Resume stops/restarts intents (signals are still
@@ -26,8 +28,8 @@ use crate::{
 };
 use alphapulse_runtime::{levels_in, Actor, Books, Ctx, Kinds, Replies};
 use alphapulse_types::{
-    Control, ControlCmd, CtlReq, CtlStatus, Depth, InstrumentTable, Intent, Msg, PxQty, SignalRecord,
-    StrategyEvent, StrategyEventRecord, Trigger,
+    AggregateRecord, Control, ControlCmd, CtlReq, CtlStatus, Depth, InstrumentTable, Intent, Msg, PxQty,
+    SignalRecord, StrategyEvent, StrategyEventRecord, Trigger,
 };
 use std::any::Any;
 
@@ -67,6 +69,9 @@ pub struct StrategyHost {
     pub(crate) agents: Vec<AgentStats>,
     pub(crate) agg: Aggregator,
     pending: Vec<Intent>,
+    /// The aggregator's decisions made from the market event being handled (at most one per
+    /// instrument), journaled as `Msg::Aggregate` before the intents go down.
+    decisions: Vec<AggregateRecord>,
     intents_by_trigger: [u64; TRIGGERS],
     /// Bit `k`: strategy `k` can fault (asked `take_fault` after each call).
     fallible: u64,
@@ -131,6 +136,7 @@ impl StrategyHost {
             agents: Vec::with_capacity(MAX_STRATEGIES),
             agg: Aggregator::new(&cfg.aggregator, instruments)?,
             pending: Vec::with_capacity(n),
+            decisions: Vec::with_capacity(n),
             intents_by_trigger: [0; TRIGGERS],
             fallible: 0,
             disabled: 0,
@@ -329,7 +335,13 @@ impl StrategyHost {
     fn evaluate(&mut self, event_ts: u64, now: u64, trigger: Trigger, books: Option<&dyn Books>) {
         let view = self.view.view(books);
         while let Some(inst) = self.agg.take_dirty() {
-            if let Some(mut intent) = self.agg.evaluate(inst, event_ts, now, &view) {
+            let intent = self.agg.evaluate(inst, event_ts, now, &view);
+            if let Some(d) = self.agg.take_decision() {
+                if self.decisions.len() < self.decisions.capacity() {
+                    self.decisions.push(d);
+                }
+            }
+            if let Some(mut intent) = intent {
                 intent.trigger = trigger;
                 self.intents_by_trigger[trigger as usize] += 1;
                 if self.pending.len() < self.pending.capacity() {
@@ -343,6 +355,9 @@ impl StrategyHost {
     /// event already).
     #[inline]
     fn flush(&mut self, ctx: &mut Ctx<'_>) {
+        for d in self.decisions.drain(..) {
+            ctx.journal(Msg::Aggregate(d));
+        }
         for intent in self.pending.drain(..) {
             let _ = ctx.down(Msg::Intent(intent));
         }

@@ -196,8 +196,20 @@ fn every_signal_is_journaled_and_sent_to_no_neighbour() {
     let want = |ts, origin_ts| {
         Msg::Signal(SignalRecord { ts, origin_ts, inst: I, score: MAX_SCORE, agent: 0, _pad: [0; 6] })
     };
-    assert_eq!(out.journal, vec![want(SEC + 3, SEC), want(2 * SEC + 5, 2 * SEC)]);
-    assert_eq!(h.stats().agents[0].signals, out.journal.len() as u64);
+    let signals: Vec<Msg> = out.journal.iter().filter(|m| matches!(m, Msg::Signal(_))).copied().collect();
+    assert_eq!(signals, vec![want(SEC + 3, SEC), want(2 * SEC + 5, 2 * SEC)]);
+    assert_eq!(h.stats().agents[0].signals, signals.len() as u64);
+    // Each signal at full strength is past the entry threshold: a decision follows it, journaled
+    // after the signal it weighed (the first sent, the second held back by the outstanding one).
+    let kinds: Vec<u16> = out.journal.iter().map(Msg::kind).collect();
+    assert_eq!(kinds, vec![12, 19, 12, 19]);
+    let Msg::Aggregate(first) = out.journal[1] else { unreachable!() };
+    assert_eq!((first.inst, first.combined, first.agents, first.origin_ts), (I, MAX_SCORE, 1, SEC));
+    assert_eq!(first.outcome, alphapulse_types::AggregateOutcome::Sent);
+    assert!(
+        first.intent_id != 0
+            && out.down.iter().any(|m| matches!(m, Msg::Intent(i) if i.intent_id == first.intent_id))
+    );
     // A quote the view refuses (other instrument) makes no signal.
     out.clear();
     out.handle(&mut h, &Msg::Quote(Quote { inst: InstrumentId(9), ..quote(3 * SEC) }), 3 * SEC);
@@ -225,7 +237,12 @@ fn builtin_agents_are_journaled_with_their_index() {
     let stats: Vec<u64> = h.stats().agents.iter().map(|a| a.signals).collect();
     assert_eq!(per_agent, stats);
     assert!(stats.iter().sum::<u64>() > 0, "{stats:?}");
-    assert!(out.journal.iter().all(|m| matches!(m, Msg::Signal(s) if s.score.abs() <= MAX_SCORE)));
+    assert!(
+        out.journal
+            .iter()
+            .all(|m| matches!(m, Msg::Signal(s) if s.score.abs() <= MAX_SCORE)
+                || matches!(m, Msg::Aggregate(_)))
+    );
 }
 
 /// A quote alone makes an intent through the host: the EMA agent's strong trend signal trades on

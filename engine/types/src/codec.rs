@@ -34,7 +34,7 @@
 //! [`Msg::visit_fields`] (the fields by name with typed values, for the journal tools' export and
 //! tail) all come from that list.
 //!
-//! Kinds (journal record type; 0 and 19.. are not messages):
+//! Kinds (journal record type; 0 and 20.. are not messages):
 //!
 //! | kind | message | | kind | message |
 //! |---|---|---|---|---|
@@ -49,13 +49,15 @@
 //! | | | | 16 | `Command` (`CommandRecord`), journal-only |
 //! | | | | 17 | `Strategy` (`StrategyEventRecord`), journal-only |
 //! | | | | 18 | `Alert` (`AlertRecord`), journal-only |
+//! | | | | 19 | `Aggregate` (`AggregateRecord`), journal-only |
 //!
 //! Kinds 12..=14 were added to version 1 without changing kinds 1..=11 (a reader that predates them
 //! reports them as unknown tags). Their checked values: `OrderTransition::from`/`to` below
 //! [`ORDER_STATES`], `event` below [`LIFECYCLE_EVENTS`], `refused` 0 or 1 (and `to == from` when
 //! it is 1); `SignalRecord::score` and the position's numbers are plain integers. Kind 15 (a live
 //! feed's state change) was added to version 3 the same way; its `event` and `reason` are checked
-//! enums.
+//! enums. Kinds 16..=19 were added to version 3 the same way (19: the aggregator's decisions, whose
+//! `outcome` is a checked enum).
 //!
 //! ```
 //! use alphapulse_types::{EndOfStream, Msg, ENCODED_LEN};
@@ -66,6 +68,7 @@
 //! assert_eq!(Msg::decode(&buf), Ok(m));
 //! ```
 
+use crate::aggregate_record::*;
 use crate::alert_record::*;
 use crate::msg::*;
 use crate::records::*;
@@ -287,6 +290,18 @@ from_u8!(AlertRuleKind {
 });
 from_u8!(AlertSeverity { Info, Warning, Critical });
 from_u8!(AlertState { Fired, Resolved, Acknowledged });
+from_u8!(AggregateOutcome {
+    Sent,
+    Halted,
+    Outstanding,
+    Cooldown,
+    NoMarket,
+    PositionCap,
+    TooSmall,
+    LowConfidence,
+    RiskBackoff,
+    IdsExhausted
+});
 
 /// A value's place in the encoding: written at its natural alignment ([`W`]), read back strictly
 /// ([`R`]). Implemented for the field types and, through [`wire!`], for every payload, so each
@@ -364,7 +379,8 @@ macro_rules! payload_enums {
             StrategyEvent,
             AlertRuleKind,
             AlertSeverity,
-            AlertState
+            AlertState,
+            AggregateOutcome
         );
     };
 }
@@ -438,6 +454,9 @@ wire! {
     CommandRecord { ts, seq as command_seq, value, result, uid, inst, index, command, outcome, level } zero { _pad };
     StrategyEventRecord { ts, calls, overruns, worst_call_ns, agent, event as strategy_event } zero { _pad };
     AlertRecord { ts, alert_id, value, threshold, rule_id, inst, by, rule_kind, severity, state } zero { _pad };
+    AggregateRecord {
+        ts, origin_ts, intent_id, agents, inst, combined, confidence, agreement, accuracy, freshness, outcome, solo
+    } zero { _pad };
 }
 
 /// One field's value, typed, for the journal tools ([`Msg::visit_fields`]): integers and ids as
@@ -591,6 +610,7 @@ impl Msg {
             Msg::Command(p) => p.visit_fields(v),
             Msg::Strategy(p) => p.visit_fields(v),
             Msg::Alert(p) => p.visit_fields(v),
+            Msg::Aggregate(p) => p.visit_fields(v),
         }
     }
 
@@ -618,6 +638,7 @@ impl Msg {
             Msg::Command(p) => p.put(&mut w),
             Msg::Strategy(p) => p.put(&mut w),
             Msg::Alert(p) => p.put(&mut w),
+            Msg::Aggregate(p) => p.put(&mut w),
         }
     }
 
@@ -649,7 +670,8 @@ impl Msg {
             15 => Msg::FeedEvent(Wire::get(r, "")?),
             16 => Msg::Command(Wire::get(r, "")?),
             17 => Msg::Strategy(Wire::get(r, "")?),
-            _ => Msg::Alert(Wire::get(r, "")?),
+            18 => Msg::Alert(Wire::get(r, "")?),
+            _ => Msg::Aggregate(Wire::get(r, "")?),
         };
         r.zeros_to(ENCODED_LEN)?;
         Ok(m)

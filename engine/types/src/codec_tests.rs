@@ -215,6 +215,30 @@ pub(crate) fn any_msg() -> impl Strategy<Value = Msg> {
                     _pad: 0,
                 })
             },),
+        (
+            (u(), u(), u(), u()),
+            (any::<u32>(), any::<i32>(), any::<u16>()),
+            (any::<[u16; 3]>(), 0u8..10, any::<u8>())
+        )
+            .prop_map(
+                |((ts, origin_ts, intent_id, agents), (inst, combined, confidence), (parts, o, solo))| {
+                    Msg::Aggregate(AggregateRecord {
+                        ts,
+                        origin_ts,
+                        intent_id,
+                        agents,
+                        inst: InstrumentId(inst),
+                        combined,
+                        confidence,
+                        agreement: parts[0],
+                        accuracy: parts[1],
+                        freshness: parts[2],
+                        outcome: AggregateOutcome::from_u8(o).unwrap(),
+                        solo,
+                        _pad: [0; 6],
+                    })
+                },
+            ),
     ]
 }
 
@@ -232,7 +256,7 @@ proptest! {
     #[test]
     fn random_bytes_decode_to_the_same_bytes_or_an_error(
         mut b in proptest::collection::vec(any::<u8>(), ENCODED_LEN),
-        tag in 0u8..19,
+        tag in 0u8..20,
         sparse in any::<bool>(),
     ) {
         // Mostly-zero buffers with a valid tag reach deep into the field checks.
@@ -299,7 +323,7 @@ fn each_invalid_field_is_named() {
     let mut x = b;
     x[3] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "exec_report", offset: 3 }));
-    for tag in [0u8, 19, 255] {
+    for tag in [0u8, 20, 255] {
         let mut x = b;
         x[0] = tag;
         assert_eq!(Msg::decode(&x), Err(DecodeError::UnknownTag(tag)));
@@ -369,7 +393,9 @@ fn kinds_are_the_documented_numbers() {
     assert_eq!(Msg::kind_name_of(17), Some("strategy_event"));
     assert_eq!(Msg::Alert(AlertRecord::default()).kind(), 18);
     assert_eq!(Msg::kind_name_of(18), Some("alert"));
-    assert_eq!(Msg::kind_name_of(19), None);
+    assert_eq!(Msg::Aggregate(AggregateRecord::default()).kind(), 19);
+    assert_eq!(Msg::kind_name_of(19), Some("aggregate"));
+    assert_eq!(Msg::kind_name_of(20), None);
 }
 
 #[test]
@@ -463,6 +489,51 @@ fn alert_record_at_repr_c_offsets_and_checked() {
     let mut x = b;
     x[55] = 1;
     assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "alert", offset: 55 }));
+}
+
+#[test]
+fn aggregate_record_at_repr_c_offsets_and_checked() {
+    let m = Msg::Aggregate(AggregateRecord {
+        ts: 1,
+        origin_ts: 2,
+        intent_id: 3,
+        agents: 0b101,
+        inst: InstrumentId(4),
+        combined: -5,
+        confidence: 6,
+        agreement: 7,
+        accuracy: 8,
+        freshness: 9,
+        outcome: AggregateOutcome::RiskBackoff,
+        solo: 1,
+        _pad: [0; 6],
+    });
+    let mut b = [0u8; ENCODED_LEN];
+    m.encode(&mut b);
+    assert_eq!(&b[..8], &[19, 0, 0, 0, 0, 0, 0, 0]);
+    assert_eq!(&b[8..16], &1u64.to_le_bytes());
+    assert_eq!(&b[16..24], &2u64.to_le_bytes());
+    assert_eq!(&b[24..32], &3u64.to_le_bytes());
+    assert_eq!(&b[32..40], &5u64.to_le_bytes());
+    assert_eq!(&b[40..44], &4u32.to_le_bytes());
+    assert_eq!(&b[44..48], &(-5i32).to_le_bytes());
+    assert_eq!(&b[48..56], &[6, 0, 7, 0, 8, 0, 9, 0]);
+    assert_eq!(&b[56..58], &[8, 1]);
+    assert_eq!(&b[58..], &[0; 6]);
+    assert_eq!(Msg::decode(&b), Ok(m));
+    let mut x = b;
+    x[56] = AggregateOutcome::COUNT as u8;
+    assert_eq!(
+        Msg::decode(&x),
+        Err(DecodeError::InvalidEnum {
+            msg: "aggregate",
+            field: "outcome",
+            value: AggregateOutcome::COUNT as u8
+        })
+    );
+    let mut x = b;
+    x[60] = 1;
+    assert_eq!(Msg::decode(&x), Err(DecodeError::NonZeroPadding { msg: "aggregate", offset: 60 }));
 }
 
 #[test]
@@ -617,6 +688,7 @@ fn msg_from_printed(kind: u16, values: &[String]) -> Option<Msg> {
         16 => Msg::Command(CommandRecord::from_printed(it)?),
         17 => Msg::Strategy(StrategyEventRecord::from_printed(it)?),
         18 => Msg::Alert(AlertRecord::from_printed(it)?),
+        19 => Msg::Aggregate(AggregateRecord::from_printed(it)?),
         _ => return None,
     };
     it.next().is_none().then_some(m)
@@ -807,6 +879,21 @@ fn one_of_each_kind() -> Vec<Msg> {
             severity: AlertSeverity::Critical,
             state: AlertState::Acknowledged,
             _pad: 0,
+        }),
+        Msg::Aggregate(AggregateRecord {
+            ts: 1,
+            origin_ts: 2,
+            intent_id: 3,
+            agents: 4,
+            inst: InstrumentId(5),
+            combined: -6,
+            confidence: 7,
+            agreement: 8,
+            accuracy: 9,
+            freshness: 10,
+            outcome: AggregateOutcome::Sent,
+            solo: 0,
+            _pad: [0; 6],
         }),
     ]
 }

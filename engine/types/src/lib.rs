@@ -7,6 +7,8 @@
 //!   asserted at compile time), and its payload structs.
 //! - [`records`]: payloads of the journal-only messages (`Msg::Signal`, `Msg::OrderState`,
 //!   `Msg::Position`): facts an actor journals that are not chain messages.
+//! - `aggregate_record`: [`AggregateRecord`], the payload of `Msg::Aggregate` (kind 19), the
+//!   aggregator's decisions with their confidence, inputs and outcome (journal-only).
 //! - `alert_record`: [`AlertRecord`], the payload of `Msg::Alert` (kind 18), the slow path's
 //!   alert events (journal-only).
 //! - [`idmap`]: [`IdMap`], the bounded open-addressing `u64 → V` map of order ids (router, risk
@@ -26,6 +28,7 @@
 //! ```
 #![forbid(unsafe_code)]
 
+mod aggregate_record;
 mod alert_record;
 mod civil;
 pub mod codec;
@@ -41,6 +44,7 @@ pub mod mem;
 pub mod msg;
 pub mod records;
 
+pub use aggregate_record::{AggregateOutcome, AggregateRecord};
 pub use alert_record::{AlertRecord, AlertRuleKind, AlertSeverity, AlertState};
 pub use codec::{
     decode_levels, encode_levels, DecodeError, FieldValue, FieldVisitor, LevelsError, CODEC_VERSION,

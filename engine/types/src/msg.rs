@@ -9,8 +9,8 @@
 //! event that caused it, for tick-to-trade) and `ts` (when the emitting actor made it, from its clock).
 
 use crate::{
-    AlertRecord, CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId, OrderTransition,
-    PositionRecord, Price, Qty, SignalRecord, StrategyEventRecord, StrategyId,
+    AggregateRecord, AlertRecord, CommandRecord, FeedEventRecord, InstrumentId, Money, OrderId,
+    OrderTransition, PositionRecord, Price, Qty, SignalRecord, StrategyEventRecord, StrategyId,
 };
 
 /// Order side; also the aggressor side of a trade and the side of a book level.
@@ -552,7 +552,7 @@ pub struct EndOfStream {
 
 /// The one message every ring carries.
 ///
-/// Tags 1..=11 are chain messages. Tags 12..=18 are **journal-only**: an actor emits them with
+/// Tags 1..=11 are chain messages. Tags 12..=19 are **journal-only**: an actor emits them with
 /// `Ctx::journal` (crate `alphapulse_runtime`), they go to its own journal stream and to no
 /// neighbour (payloads in [`crate::records`]). New kinds are appended with new tags, never
 /// renumbered: the tag is the journal's record type.
@@ -585,6 +585,8 @@ pub enum Msg {
     Strategy(StrategyEventRecord) = 17,
     /// Journal-only: an alert fired, resolved or acknowledged (the slow path's alert engine).
     Alert(AlertRecord) = 18,
+    /// Journal-only: an aggregate decision, its confidence, inputs and outcome (strategy host).
+    Aggregate(AggregateRecord) = 19,
 }
 
 const _: () = assert!(core::mem::size_of::<Msg>() == 64);
@@ -602,9 +604,10 @@ const _: () = assert!(core::mem::size_of::<FeedEventRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<CommandRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<StrategyEventRecord>() <= 56);
 const _: () = assert!(core::mem::size_of::<AlertRecord>() <= 56);
+const _: () = assert!(core::mem::size_of::<AggregateRecord>() <= 56);
 
 /// Number of `Msg` kinds (tags are 1..=KINDS).
-pub const MSG_KINDS: usize = 18;
+pub const MSG_KINDS: usize = 19;
 
 impl Msg {
     /// Stable name of the message kind (report keys).
@@ -631,6 +634,7 @@ impl Msg {
         "command",
         "strategy_event",
         "alert",
+        "aggregate",
     ];
     /// Dense index 0..MSG_KINDS of the kind, for counting by kind.
     #[inline(always)]
@@ -654,6 +658,7 @@ impl Msg {
             Msg::Command(_) => 15,
             Msg::Strategy(_) => 16,
             Msg::Alert(_) => 17,
+            Msg::Aggregate(_) => 18,
         }
     }
     /// The event time of the message: local receive time for market events, emit time otherwise.
@@ -678,6 +683,7 @@ impl Msg {
             Msg::Command(m) => m.ts,
             Msg::Strategy(m) => m.ts,
             Msg::Alert(m) => m.ts,
+            Msg::Aggregate(m) => m.ts,
         }
     }
     /// True for the journal-only kinds (signal, order state, position): never sent on a ring.
@@ -692,6 +698,7 @@ impl Msg {
                 | Msg::Command(_)
                 | Msg::Strategy(_)
                 | Msg::Alert(_)
+                | Msg::Aggregate(_)
         )
     }
     /// True for market data (quote, trade, depth, book status).

@@ -147,6 +147,7 @@ pub fn one_of_each_kind() -> [Msg; MSG_KINDS] {
         Msg::Command(Default::default()),
         Msg::Strategy(Default::default()),
         Msg::Alert(Default::default()),
+        Msg::Aggregate(Default::default()),
     ];
     debug_assert!(all.iter().enumerate().all(|(i, m)| m.kind() as usize == i + 1));
     all

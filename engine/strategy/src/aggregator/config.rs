@@ -76,6 +76,9 @@ pub struct AggregatorConfig {
     /// An order under the instrument's minimum quantity or notional: `raise` it to the minimum
     /// (within `max_position`) or `drop` it.
     pub min_order: MinOrder,
+    /// `[strategy.aggregator.confidence]`: accuracy tracking, learned weights, the confidence
+    /// floor and the back-off after a risk refusal (see `aggregator::confidence`).
+    pub confidence: super::ConfidenceConfig,
 }
 
 impl Default for AggregatorConfig {
@@ -97,6 +100,7 @@ impl Default for AggregatorConfig {
             style: OrderStyle::Aggressive,
             slippage_ticks: 0,
             min_order: MinOrder::Raise,
+            confidence: super::ConfidenceConfig::default(),
         }
     }
 }
@@ -156,6 +160,6 @@ impl AggregatorConfig {
         if self.slippage_ticks > 1_000_000 {
             return Err(e("aggregator.slippage_ticks", "must be at most 1000000"));
         }
-        Ok(())
+        self.confidence.validate()
     }
 }

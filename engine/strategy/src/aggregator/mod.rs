@@ -15,6 +15,15 @@
 //! evaluations (one per new signal while the score is past the threshold), not distinct intents
 //! lost: a suppressed instrument is evaluated again at its next signal.
 //!
+//! **Confidence and decisions.** Each decision past the threshold gets a confidence from the
+//! agreement between strategies, their freshness and their recent accuracy (each strategy's hit
+//! rate, tracked here against the mid; with `confidence.weighting = "accuracy"` it also scales
+//! the weights): see [`confidence`]. Below `confidence.min_confidence_bps` nothing is sent. A
+//! `RiskRefused` report is fed back: the instrument waits `confidence.risk_backoff_ns` (from the
+//! refused intent's event time) before its next intent. Every decision, sent or held back (the
+//! check that held it), is kept as an [`AggregateRecord`] for the host to journal
+//! ([`Aggregator::take_decision`]).
+//!
 //! **Clock.** Every time decision (TTL, cooldown, intent timeout) uses event time: the
 //! `local_ts` of the market event being handled (`event_ts`). The intent's `ts` is the host's
 //! `ctx.now()`; its `origin_ts` is `event_ts`.
@@ -46,10 +55,16 @@
 //! prices and minimums: `order_qty = 0.001` is $60 of BTCUSDT, and ETHUSDT (0.001 ETH ≈ $2.6,
 //! under its $10 minimum notional) trades its minimum, 0.0039 ETH at $2,600.
 
+mod confidence;
 mod config;
 mod operator;
+mod stats;
 
+pub use confidence::{AgentAccuracy, Breakdown, ConfidenceConfig, Weighting, COIN_BPS};
 pub use config::{AggregatorConfig, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT};
+pub use stats::AggregatorStats;
+
+use confidence::{breakdown, Input, Tracker};
 
 use crate::view::two_sided;
 use crate::{MarketView, Signal, MAX_SCORE};
@@ -57,8 +72,8 @@ use crate::{MarketView, Signal, MAX_SCORE};
 /// Most strategies one aggregator weighs (the signal table is sized for them at construction).
 pub const MAX_AGENTS: usize = 64;
 use alphapulse_types::{
-    ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable, Intent, OrdType, OrderId, Price, Qty,
-    Quote, Side, StrategyId, Tif, VenueReject,
+    AggregateOutcome, AggregateRecord, ExecKind, ExecReport, Instrument, InstrumentId, InstrumentTable,
+    Intent, OrdType, OrderId, Price, Qty, Quote, Side, StrategyId, Tif, VenueReject,
 };
 
 /// An intent about to be sent: what [`Aggregator::issue`] needs of it.
@@ -71,46 +86,6 @@ struct Ticket {
     side: Side,
     confidence: u16,
     tif: Tif,
-}
-
-/// Counters of the aggregator (all monotonic).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AggregatorStats {
-    pub intents: u64,
-    pub suppressed_halted: u64,
-    /// Intents the operator's `flatten` made (also counted in `intents`).
-    pub flatten_intents: u64,
-    pub suppressed_outstanding: u64,
-    pub suppressed_cooldown: u64,
-    pub suppressed_no_market: u64,
-    pub suppressed_position_cap: u64,
-    /// Below the instrument's minimums: `suppressed_below_min_qty + suppressed_below_min_notional`.
-    pub suppressed_too_small: u64,
-    /// Under `LOT_SIZE.minQty` (or zero after rounding to the lot).
-    pub suppressed_below_min_qty: u64,
-    /// Quantity valid but `qty × limit price` under `MIN_NOTIONAL`.
-    pub suppressed_below_min_notional: u64,
-    /// Intents whose size was raised to the instrument's minimum (`min_order = "raise"`).
-    pub raised_to_minimum: u64,
-    /// Intents declared dead after `intent_timeout_ns` without a report.
-    pub intents_timed_out: u64,
-    /// Intents refused before the venue and freed at once by their `Rejected` report:
-    /// `refused_by_risk + refused_by_router`.
-    pub intents_refused: u64,
-    /// Of `intents_refused`: refused by risk (`VenueReject::RiskRefused`).
-    pub refused_by_risk: u64,
-    /// Of `intents_refused`: refused by the order manager (table full, duplicate id).
-    pub refused_by_router: u64,
-    /// Intents not made because the strategy's 48-bit intent sequence is used up (not reachable
-    /// in practice: 2.8e14 intents).
-    pub ids_exhausted: u64,
-    /// Signals for an instrument outside the table, or from an unknown strategy index (ignored).
-    pub signals_ignored: u64,
-    /// Fill reports seen (the position itself is risk's, read from the reports).
-    pub fills: u64,
-    /// Of `intents`: made on one strategy's conviction alone (`solo_entry_bps`), the combined
-    /// score being below the entry threshold.
-    pub solo_intents: u64,
 }
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -134,6 +109,8 @@ struct InstAgg {
     position: i64,
     last_intent: Option<u64>,
     outstanding: Option<Outstanding>,
+    /// No intent before this event time: risk refused the last one (`risk_backoff_ns`).
+    backoff_until: u64,
 }
 
 /// Signal aggregator and intent generator; see the module docs.
@@ -153,6 +130,10 @@ pub struct Aggregator {
     next_seq: u64,
     halted: bool,
     stats: AggregatorStats,
+    /// Each strategy's accuracy (see [`confidence`]).
+    tracker: Tracker,
+    /// The latest decision, until the host takes it to journal ([`Aggregator::take_decision`]).
+    decision: Option<AggregateRecord>,
 }
 
 impl Aggregator {
@@ -175,6 +156,8 @@ impl Aggregator {
             next_seq: 1,
             halted: false,
             stats: AggregatorStats::default(),
+            tracker: Tracker::new(&cfg.confidence, n),
+            decision: None,
         })
     }
 
@@ -275,10 +258,11 @@ impl Aggregator {
     pub fn combined(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
         let slots = self.row(inst)?;
         let (mut sum, mut wsum) = (0i64, 0i64);
-        for (s, &w) in slots.iter().zip(&self.weights) {
+        for (k, (s, &w)) in slots.iter().zip(&self.weights).enumerate() {
             if s.live && event_ts.saturating_sub(s.ts) < self.cfg.signal_ttl_ns {
-                sum += w as i64 * s.score as i64;
-                wsum += w as i64;
+                let w = self.tracker.weight(k, w) as i64;
+                sum += w * s.score as i64;
+                wsum += w;
             }
         }
         (wsum > 0).then(|| (sum / wsum) as i32)
@@ -294,6 +278,7 @@ impl Aggregator {
         now: u64,
         view: &MarketView,
     ) -> Option<Intent> {
+        self.observe(inst, event_ts, view);
         let mut combined = self.combined(inst, event_ts)?;
         let mut solo = false;
         if combined.unsigned_abs() < self.cfg.entry_threshold_bps {
@@ -306,11 +291,47 @@ impl Aggregator {
                 _ => return None,
             }
         }
+        let b = self.breakdown(inst, event_ts, combined);
+        let decided = self.decide(inst, event_ts, now, view, combined, solo, b.confidence);
+        let (intent_id, outcome) = match &decided {
+            Ok(intent) => (intent.intent_id, AggregateOutcome::Sent),
+            Err(outcome) => (0, *outcome),
+        };
+        self.decision = Some(AggregateRecord {
+            ts: now,
+            origin_ts: event_ts,
+            intent_id,
+            agents: b.agents,
+            inst,
+            combined,
+            confidence: b.confidence,
+            agreement: b.agreement,
+            accuracy: b.accuracy,
+            freshness: b.freshness,
+            outcome,
+            solo: solo as u8,
+            _pad: [0; 6],
+        });
+        decided.ok()
+    }
+
+    /// The checks after the threshold, in order (each refusal counted, and named by the outcome).
+    #[allow(clippy::too_many_arguments)]
+    fn decide(
+        &mut self,
+        inst: InstrumentId,
+        event_ts: u64,
+        now: u64,
+        view: &MarketView,
+        combined: i32,
+        solo: bool,
+        confidence: u16,
+    ) -> Result<Intent, AggregateOutcome> {
         let i = inst.index();
         let st = &mut self.insts[i];
         if self.halted {
             self.stats.suppressed_halted += 1;
-            return None;
+            return Err(AggregateOutcome::Halted);
         }
         if let Some(o) = st.outstanding {
             if !o.acked && event_ts.saturating_sub(o.sent_at) >= self.cfg.intent_timeout_ns {
@@ -318,15 +339,22 @@ impl Aggregator {
                 self.stats.intents_timed_out += 1;
             } else {
                 self.stats.suppressed_outstanding += 1;
-                return None;
+                return Err(AggregateOutcome::Outstanding);
             }
         }
         if st.last_intent.is_some_and(|t| event_ts.saturating_sub(t) < self.cfg.min_interval_ns) {
             self.stats.suppressed_cooldown += 1;
-            return None;
+            return Err(AggregateOutcome::Cooldown);
+        }
+        if event_ts < st.backoff_until {
+            self.stats.suppressed_risk_backoff += 1;
+            return Err(AggregateOutcome::RiskBackoff);
+        }
+        if (confidence as u32) < self.cfg.confidence.min_confidence_bps {
+            self.stats.suppressed_low_confidence += 1;
+            return Err(AggregateOutcome::LowConfidence);
         }
         let side = if combined > 0 { Side::Buy } else { Side::Sell };
-        let confidence = combined.unsigned_abs().min(MAX_SCORE as u32) as u16;
         let rules = &self.rules[i];
         let Some(px) = view
             .quote(inst)
@@ -334,7 +362,7 @@ impl Aggregator {
             .and_then(|q| limit_price(self.cfg.style, self.cfg.slippage_ticks, rules, q, side))
         else {
             self.stats.suppressed_no_market += 1;
-            return None;
+            return Err(AggregateOutcome::NoMarket);
         };
         let mut qty = self.cfg.order_qty.raw();
         if self.cfg.scale_by_confidence {
@@ -354,6 +382,7 @@ impl Aggregator {
         if !rules.order_valid(px, Qty::from_raw(qty)) {
             if capped {
                 self.stats.suppressed_position_cap += 1;
+                return Err(AggregateOutcome::PositionCap);
             } else if !rules.qty_valid(Qty::from_raw(qty)) {
                 self.stats.suppressed_below_min_qty += 1;
                 self.stats.suppressed_too_small += 1;
@@ -361,11 +390,11 @@ impl Aggregator {
                 self.stats.suppressed_below_min_notional += 1;
                 self.stats.suppressed_too_small += 1;
             }
-            return None;
+            return Err(AggregateOutcome::TooSmall);
         }
         let Some(id) = OrderId::compose(self.strategy, self.next_seq) else {
             self.stats.ids_exhausted += 1;
-            return None;
+            return Err(AggregateOutcome::IdsExhausted);
         };
         self.next_seq += 1;
         if raised {
@@ -376,7 +405,51 @@ impl Aggregator {
             OrderStyle::Aggressive => Tif::Ioc,
             OrderStyle::Passive => Tif::Gtc,
         };
-        Some(self.issue(Ticket { inst, id, px, qty, side, confidence, tif }, event_ts, now))
+        Ok(self.issue(Ticket { inst, id, px, qty, side, confidence, tif }, event_ts, now))
+    }
+
+    /// Score the accuracy checks of `inst` due at `event_ts` and start new ones (see [`confidence`]).
+    fn observe(&mut self, inst: InstrumentId, event_ts: u64, view: &MarketView) {
+        if self.tracker.config().horizon_ns == 0 {
+            return;
+        }
+        let Some(q) = view.quote(inst).filter(|q| two_sided(q)) else { return };
+        let mid = ((q.bid_px.raw() as i128 + q.ask_px.raw() as i128) / 2) as i64;
+        let start = inst.index() * MAX_AGENTS;
+        let n = self.weights.len();
+        let Some(slots) = self.slots.get(start..start + n) else { return };
+        self.tracker.observe(inst.index(), event_ts, mid, n, |a| {
+            let s = slots[a];
+            (s.live && s.ts == event_ts).then_some(s.score)
+        });
+    }
+
+    /// The confidence of a decision on `inst` following `combined`, from its live signals.
+    pub fn breakdown(&self, inst: InstrumentId, event_ts: u64, combined: i32) -> Breakdown {
+        let Some(slots) = self.row(inst) else { return Breakdown::default() };
+        let ttl = self.cfg.signal_ttl_ns;
+        let live = slots.iter().zip(&self.weights).enumerate().filter_map(|(k, (s, &w))| {
+            let age_ns = event_ts.saturating_sub(s.ts);
+            (s.live && age_ns < ttl).then(|| Input {
+                agent: k,
+                weight: self.tracker.weight(k, w),
+                score: s.score,
+                age_ns,
+                hit_rate_bps: self.tracker.accuracy(k).hit_rate_bps,
+            })
+        });
+        breakdown(combined, ttl, live)
+    }
+
+    /// Strategy `agent`'s accuracy record (see [`confidence`]).
+    pub fn accuracy(&self, agent: usize) -> AgentAccuracy {
+        self.tracker.accuracy(agent)
+    }
+
+    /// The latest decision (an evaluation past the entry threshold) not yet taken, for the journal.
+    #[inline]
+    pub fn take_decision(&mut self) -> Option<AggregateRecord> {
+        self.decision.take()
     }
 
     /// Send `t`: it becomes the instrument's outstanding intent and its last one (the cooldown's
@@ -426,10 +499,13 @@ impl Aggregator {
             }
             ExecKind::Cancelled => st.outstanding = None,
             ExecKind::Rejected => {
+                let sent_at = o.sent_at;
                 st.outstanding = None;
                 if r.reason.is_before_venue() {
                     self.stats.intents_refused += 1;
                     if r.reason == VenueReject::RiskRefused {
+                        // Fed back: the instrument waits before the next intent (`risk_backoff_ns`).
+                        st.backoff_until = sent_at.saturating_add(self.cfg.confidence.risk_backoff_ns);
                         self.stats.refused_by_risk += 1;
                     } else {
                         self.stats.refused_by_router += 1;
@@ -504,5 +580,7 @@ fn limit_price(
     (px.raw() > 0).then_some(px)
 }
 
+#[cfg(test)]
+mod confidence_tests;
 #[cfg(test)]
 mod tests;

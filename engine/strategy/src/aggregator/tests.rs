@@ -3,10 +3,10 @@ use crate::MarketState;
 use alphapulse_types::{Money, Quote};
 use proptest::prelude::*;
 
-const I: InstrumentId = InstrumentId(0);
-const SEC: u64 = 1_000_000_000;
+pub(super) const I: InstrumentId = InstrumentId(0);
+pub(super) const SEC: u64 = 1_000_000_000;
 
-fn table() -> InstrumentTable {
+pub(super) fn table() -> InstrumentTable {
     let mut t = InstrumentTable::new();
     t.add(Instrument {
         id: I,
@@ -22,7 +22,7 @@ fn table() -> InstrumentTable {
     t
 }
 
-fn view() -> MarketState {
+pub(super) fn view() -> MarketState {
     let mut v = MarketState::new(1, 10);
     v.apply_quote(&Quote {
         inst: I,
@@ -35,7 +35,7 @@ fn view() -> MarketState {
     v
 }
 
-fn cfg() -> AggregatorConfig {
+pub(super) fn cfg() -> AggregatorConfig {
     AggregatorConfig {
         signal_ttl_ns: 5 * SEC,
         entry_threshold_bps: 4_000,
@@ -47,7 +47,7 @@ fn cfg() -> AggregatorConfig {
     }
 }
 
-fn agg(c: &AggregatorConfig, weights: &[u32]) -> Aggregator {
+pub(super) fn agg(c: &AggregatorConfig, weights: &[u32]) -> Aggregator {
     let mut a = Aggregator::new(c, &table()).unwrap();
     for &w in weights {
         a.add_agent(w).unwrap();
@@ -55,12 +55,12 @@ fn agg(c: &AggregatorConfig, weights: &[u32]) -> Aggregator {
     a
 }
 
-fn sig(score: i32, ts: u64) -> Signal {
+pub(super) fn sig(score: i32, ts: u64) -> Signal {
     Signal { inst: I, score, ts }
 }
 
 /// A report for `it`'s order, stamped with risk's position `pos` (raw).
-fn exec(it: &Intent, kind: ExecKind, qty: &str, pos: i64) -> ExecReport {
+pub(super) fn exec(it: &Intent, kind: ExecKind, qty: &str, pos: i64) -> ExecReport {
     ExecReport {
         order_id: it.order_id(),
         inst: I,
@@ -73,12 +73,12 @@ fn exec(it: &Intent, kind: ExecKind, qty: &str, pos: i64) -> ExecReport {
 }
 
 /// `it` refused before the venue for `reason`.
-fn refused(it: &Intent, reason: VenueReject) -> ExecReport {
+pub(super) fn refused(it: &Intent, reason: VenueReject) -> ExecReport {
     ExecReport { reason, ..exec(it, ExecKind::Rejected, "0", 0) }
 }
 
 /// Feed a signal and evaluate at its time.
-fn step(a: &mut Aggregator, v: &MarketState, agent: usize, score: i32, ts: u64) -> Option<Intent> {
+pub(super) fn step(a: &mut Aggregator, v: &MarketState, agent: usize, score: i32, ts: u64) -> Option<Intent> {
     a.on_signal(agent, sig(score, ts));
     let inst = a.take_dirty()?;
     assert_eq!(a.take_dirty(), None, "an instrument is dirty once");
@@ -98,7 +98,9 @@ fn weighting_threshold_and_ttl() {
     assert_eq!(a.combined(I, 6 * SEC), Some(9_000), "the −6000 from t=1s expired at 6s");
     assert_eq!(a.combined(I, 7 * SEC), None, "all expired");
     let it = a.evaluate(I, 2 * SEC, 2 * SEC + 5, &v.view(None)).unwrap();
-    assert_eq!((it.side, it.confidence, it.intent_id), (Side::Buy, 4_000, 1));
+    // Confidence: 4000 × agreement (2·9000 of 2·9000 + 6000: ¾) × freshness ((2·1 + 1·⅘)/3 =
+    // 0.9333, in whole bps): 2799.
+    assert_eq!((it.side, it.confidence, it.intent_id), (Side::Buy, 2_799, 1));
     assert_eq!(it.order_id(), OrderId::compose(StrategyId(0), 1).unwrap());
     assert_eq!((it.origin_ts, it.ts, it.strategy), (2 * SEC, 2 * SEC + 5, StrategyId(0)));
     assert_eq!((it.px, it.qty), (Price::parse(b"60000.01").unwrap(), Qty::parse(b"0.001").unwrap()));
@@ -148,7 +150,9 @@ fn cooldown_outstanding_and_timeout() {
 fn refused_intent_is_freed_at_once() {
     let v = view();
     // Cooldown 0.1 s, timeout 5 s: without the refusal report the next intent waits 5 s.
-    let c = AggregatorConfig { min_interval_ns: SEC / 10, intent_timeout_ns: 5 * SEC, ..cfg() };
+    // No back-off after a risk refusal here (see `confidence_tests.rs` for it).
+    let mut c = AggregatorConfig { min_interval_ns: SEC / 10, intent_timeout_ns: 5 * SEC, ..cfg() };
+    c.confidence.risk_backoff_ns = 0;
     let mut a = agg(&c, &[1]);
     let first = step(&mut a, &v, 0, 5_000, SEC).unwrap();
     assert_eq!(step(&mut a, &v, 0, 5_000, SEC + SEC / 5), None, "outstanding");
@@ -401,11 +405,14 @@ fn solo_entry_trades_a_fresh_strong_signal_alone() {
     let mut a = agg(&cfg(), &[2, 1]);
     a.set_solo_entry(0, 6_000);
     // Agent 1 live at −9000: with agent 0 at +7000 the combined is (14000 − 9000)/3 = 1666, below
-    // 4000 but on agent 0's side: the fresh +7000 trades alone, with its own confidence.
+    // 4000 but on agent 0's side: the fresh +7000 trades alone, its confidence from its own score
+    // (scaled by agreement 14000/23000 and freshness (2·1 + 1·⅘)/3).
     note(&mut a, 1, -9_000, SEC);
     let it = step(&mut a, &v, 0, 7_000, 2 * SEC).expect("the fresh +7000 trades alone");
     assert_eq!(a.combined(I, 2 * SEC), Some(1_666));
-    assert_eq!((it.side, it.confidence, it.origin_ts), (Side::Buy, 7_000, 2 * SEC));
+    assert_eq!((it.side, it.confidence, it.origin_ts), (Side::Buy, 3_976, 2 * SEC));
+    let d = a.take_decision().unwrap();
+    assert_eq!((d.combined, d.solo, d.agents, d.intent_id), (7_000, 1, 0b11, it.intent_id));
     assert_eq!((a.stats().intents, a.stats().solo_intents), (1, 1));
     a.on_exec(&exec(&it, ExecKind::Cancelled, "0", 0));
     // Below its own threshold: nothing (combined (11000 − 9000)/3 = 666).
