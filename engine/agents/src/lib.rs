@@ -1,0 +1,56 @@
+//! Slow-path agents over SEC filings and daily prices (issue 13, item 2): fundamental, value,
+//! Buffett and activist/event. They never run on a hot thread; floats are fine here. Each agent
+//! answers [`signal_at`](fundamental::FundamentalAgent::signal_at)`(ticker, date)` with an
+//! [`AgentSignal`]: a score on the engine's signal scale (±10 000 bps, as
+//! `alphapulse_strategy::Signal`), the date of the filing or event it rests on (so staleness is
+//! visible), and the reasons in words.
+//!
+//! No look-ahead: at a date `D` an agent sees only facts with `filed ≤ D`, filings with
+//! `filingDate ≤ D` acting from the next trading day, and closes on or before `D`.
+//!
+//! - [`sec`]: loaders (company facts, submissions, Schedule 13D/13G XML) with edge validation.
+//! - [`pit`]: point-in-time facts (latest `filed ≤ D` per period; annual, trailing, instants;
+//!   concept fallback chains in [`concepts`]); [`splits`]: the split table.
+//! - [`ratios`]: per fiscal year and trailing-four-quarter ratios.
+//! - [`prices`]: daily price series (kaggle and stocknet CSV).
+//! - [`fundamental`], [`value`], [`buffett`], [`activist`]: the agents.
+//! - [`Date`], [`LoadError`], [`Refusal`].
+#![forbid(unsafe_code)]
+
+pub mod activist;
+pub mod buffett;
+pub mod concepts;
+mod date;
+mod error;
+pub mod fundamental;
+pub mod pit;
+pub mod prices;
+pub mod ratios;
+pub mod sec;
+pub mod splits;
+pub mod value;
+
+pub use date::Date;
+pub use error::{LoadError, Refusal};
+
+/// Largest magnitude of a score: the engine's `MAX_SCORE` (+10 000 bps = full-strength buy).
+pub const MAX_SCORE: i32 = 10_000;
+
+/// One agent's opinion on one ticker at one date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AgentSignal {
+    /// −10 000 (strong sell) … +10 000 (strong buy) bps.
+    pub score: i32,
+    /// The filing or event date the signal rests on (the latest one used).
+    pub as_of: Date,
+    /// Why, one line per component.
+    pub reasons: Vec<String>,
+}
+
+impl AgentSignal {
+    /// A signal with `score` (a fraction in −1…1, clamped) scaled to bps.
+    pub fn from_unit(score: f64, as_of: Date, reasons: Vec<String>) -> AgentSignal {
+        let s = if score.is_finite() { score.clamp(-1.0, 1.0) } else { 0.0 };
+        AgentSignal { score: (s * f64::from(MAX_SCORE)).round() as i32, as_of, reasons }
+    }
+}
