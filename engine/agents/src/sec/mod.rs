@@ -9,6 +9,7 @@
 //!   body string; a Python literal), read into the same JSON value.
 
 mod cassette;
+pub use cassette::response_body as cassette_body;
 pub mod facts;
 mod pylit;
 pub mod schedule13;

@@ -1,6 +1,8 @@
 //! Where the test data is.
 #![allow(dead_code)]
 
+pub mod raw;
+
 use std::path::PathBuf;
 
 /// The shared real-data folder: `$ALPHAPULSE_SHARED_DATA`, else `<workspace>/../shared/data`;
