@@ -104,6 +104,24 @@ fn aapl_trailing_golden() {
     let g = |cs: &[&str], p: (Option<&str>, &str)| usd_any(&doc, cs, p.0, p.1, asof).expect("q");
     let yoy = (g(&["SalesRevenueNet", "Revenues"], q1) - g(&["SalesRevenueNet", "Revenues"], q1_prior)) / g(&["SalesRevenueNet", "Revenues"], q1_prior);
     assert!(close(t.revenue_growth.expect("growth"), yoy));
+    // The score: the mean of the nine components, each (x − center) / scale clamped to ±1.
+    let u = |x: f64, c: f64, s: f64| ((x - c) / s).clamp(-1.0, 1.0);
+    let parts = [
+        u(t.gross_margin.expect("gm"), 0.30, 0.20),
+        u(t.operating_margin.expect("om"), 0.10, 0.15),
+        u(ni / rev, 0.05, 0.15),
+        u(ni / eq, 0.10, 0.15),
+        u(t.roic.expect("roic"), 0.08, 0.12),
+        u(fcf / rev, 0.0, 0.15),
+        u(yoy, 0.0, 0.15),
+        u(t.earnings_growth.expect("eg"), 0.0, 0.25),
+        u(-t.debt_to_equity.expect("de"), -1.0, 1.0),
+    ];
+    let want = parts.iter().sum::<f64>() / 9.0 * 10_000.0;
+    let s = a.signal_at("AAPL", d(asof)).expect("signal");
+    assert_eq!(s.score, want.round() as i32);
+    assert_eq!(s.as_of, d("2018-02-02"));
+    assert_eq!(s.reasons.len(), 10);
 }
 
 #[test]
@@ -188,4 +206,58 @@ fn snow_loss_maker_and_tsla_pydict() {
     assert_eq!(fy20.net_income, Some(721e6));
     assert_eq!(fy20.revenue, Some(31_536e6));
     let _ = latest;
+}
+
+#[test]
+fn aapl_buffett_golden() {
+    let Some(base) = equities("aapl_buffett_golden") else { return };
+    let (path, doc) = aapl(&base);
+    let asof = "2018-02-07";
+    // Fiscal years: the annual NetIncomeLoss periods of 10-Ks filed by then, the last ten.
+    let mut periods: Vec<(String, String)> = doc["facts"]["us-gaap"]["NetIncomeLoss"]["units"]["USD"]
+        .as_array()
+        .expect("NI")
+        .iter()
+        .filter(|e| e["form"].as_str().is_some_and(|f| f.starts_with("10-K")) && e["filed"].as_str().is_some_and(|f| f <= asof))
+        .filter_map(|e| Some((e["start"].as_str()?.to_string(), e["end"].as_str()?.to_string())))
+        .filter(|(s, e)| (350..=380).contains(&(d(s).days_until(d(e)) + 1)))
+        .collect();
+    periods.sort_by(|a, b| a.1.cmp(&b.1));
+    periods.dedup();
+    let periods = &periods[periods.len() - 10..];
+    assert_eq!(periods[9].1, "2017-09-30");
+    let rev_chain = ["SalesRevenueNet", "Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax"];
+    let da_chain = ["DepreciationDepletionAndAmortization", "DepreciationAmortizationAndAccretionNet", "DepreciationAndAmortization", "Depreciation"];
+    let (mut pass, mut margins, mut oe) = (0, Vec::new(), Vec::new());
+    for (s, e) in periods {
+        let g = |cs: &[&str]| usd_any(&doc, cs, Some(s), e, asof).unwrap_or_else(|| panic!("{cs:?} {s}..{e}"));
+        let ni = g(&["NetIncomeLoss"]);
+        let eq = usd(&doc, "StockholdersEquity", None, e, asof).expect("equity");
+        pass += usize::from(ni / eq > 0.15);
+        margins.push(g(&["OperatingIncomeLoss"]) / g(&rev_chain));
+        oe.push(ni + g(&da_chain) - g(&["PaymentsToAcquirePropertyPlantAndEquipment", "PaymentsToAcquireProductiveAssets"]));
+    }
+    let end = &periods[9].1;
+    let de = usd_any(&doc, &["LongTermDebt", "LongTermDebtNoncurrent"], None, end, asof).expect("debt")
+        / usd(&doc, "StockholdersEquity", None, end, asof).expect("eq");
+    let mean = margins.iter().sum::<f64>() / 10.0;
+    let sd = (margins.iter().map(|m| (m - mean).powi(2)).sum::<f64>() / 9.0).sqrt();
+    let cagr = (oe[9] / oe[0]).powf(1.0 / 9.0) - 1.0;
+    let want = [
+        ("roe", 2.0 * pass as f64 / 10.0 - 1.0),
+        ("leverage", (1.0 - de).clamp(-1.0, 1.0)),
+        ("margins", (1.0 - sd / 0.05).clamp(-1.0, 1.0)),
+        ("owner_earnings", (cagr / 0.10).clamp(-1.0, 1.0)),
+    ];
+    let b = BuffettAgent::new(agent(&path, &doc));
+    let (subs, filed) = b.sub_scores("AAPL", d(asof)).expect("scores");
+    // The 10-Q of 2018-02-02 repeats the FY2017 balance sheet: the latest filing used.
+    assert_eq!(filed, d("2018-02-02"));
+    for ((name, w), s) in want.iter().zip(&subs) {
+        assert_eq!(*name, s.name);
+        assert!(close(*w, s.score), "{name}: {} vs {w} ({})", s.score, s.reason);
+        assert!(!s.reason.is_empty());
+    }
+    let mean_score = want.iter().map(|w| w.1).sum::<f64>() / 4.0;
+    assert_eq!(b.signal_at("AAPL", d(asof)).expect("signal").score, (mean_score * 10_000.0).round() as i32);
 }
