@@ -128,7 +128,10 @@ pub fn history(pit: &Pit<'_>) -> Vec<Ratios> {
 pub fn trailing(pit: &Pit<'_>, p: Period) -> Ratios {
     let ytd = pit.ytd_after(c::NET_INCOME, p).or_else(|| pit.ytd_after(c::REVENUE, p));
     let Some((yp, _)) = ytd else {
-        let mut r = annual(pit, p, None);
+        let mut chain: Vec<&'static str> = c::NET_INCOME.to_vec();
+        chain.extend_from_slice(c::REVENUE);
+        let prev = pit.annual_periods(&chain).into_iter().rfind(|q| q.end < p.end);
+        let mut r = annual(pit, p, prev);
         r.label = "TTM".into();
         return r;
     };
