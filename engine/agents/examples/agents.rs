@@ -47,14 +47,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let date = Date::parse_iso(&args[2]).ok_or_else(|| format!("date {:?} is not YYYY-MM-DD", args[2]))?;
     let lower = ticker.to_ascii_lowercase();
     let sec = dir.join("sec");
-    let facts_path = first_existing(&sec, &format!("{lower}_companyfacts"), &["json", "cassette.yaml", "pydict"]);
+    let facts_path =
+        first_existing(&sec, &format!("{lower}_companyfacts"), &["json", "cassette.yaml", "pydict"]);
     let prices_path = dir.join(format!("prices-kaggle/{ticker}_data.csv"));
     let prices = if prices_path.is_file() { Some(PriceSeries::load(&prices_path)?) } else { None };
     if let Some(p) = facts_path {
         let t = Instant::now();
         let facts = CompanyFacts::load(&p)?;
         let load = t.elapsed();
-        println!("{}: {} facts in {} concepts, {} refused, loaded in {load:.2?}", p.display(), facts.accepted, facts.concepts(), facts.refused.len());
+        println!(
+            "{}: {} facts in {} concepts, {} refused, loaded in {load:.2?}",
+            p.display(),
+            facts.accepted,
+            facts.concepts(),
+            facts.refused.len()
+        );
         let mut f = FundamentalAgent::new();
         f.add(&ticker, facts.clone());
         let t = Instant::now();

@@ -25,22 +25,26 @@ pub struct EventConfig {
 impl Default for EventConfig {
     fn default() -> Self {
         let w = [
-            ("1.01", 0.2),  // entry into a material definitive agreement
-            ("1.02", -0.2), // termination of one
-            ("2.02", 0.0),  // results of operations: direction unknown from the form
-            ("2.03", -0.1), // a new direct financial obligation
-            ("2.05", -0.2), // exit or disposal costs
-            ("2.06", -0.3), // material impairments
-            ("3.01", -0.5), // delisting notice
-            ("4.01", -0.2), // change of accountant
-            ("4.02", -0.6), // non-reliance on past statements (restatement)
+            ("1.01", 0.2),   // entry into a material definitive agreement
+            ("1.02", -0.2),  // termination of one
+            ("2.02", 0.0),   // results of operations: direction unknown from the form
+            ("2.03", -0.1),  // a new direct financial obligation
+            ("2.05", -0.2),  // exit or disposal costs
+            ("2.06", -0.3),  // material impairments
+            ("3.01", -0.5),  // delisting notice
+            ("4.01", -0.2),  // change of accountant
+            ("4.02", -0.6),  // non-reliance on past statements (restatement)
             ("5.02", -0.15), // departure / appointment of officers or directors
-            ("8.01", 0.0),  // other events
-            ("425", 0.1),   // business-combination communication
-            ("13D", 0.4),   // activist stake (Schedule 13D and amendments)
-            ("13G", 0.05),  // passive stake above 5 % (Schedule 13G and amendments)
+            ("8.01", 0.0),   // other events
+            ("425", 0.1),    // business-combination communication
+            ("13D", 0.4),    // activist stake (Schedule 13D and amendments)
+            ("13G", 0.05),   // passive stake above 5 % (Schedule 13G and amendments)
         ];
-        EventConfig { half_life_days: 10.0, horizon_half_lives: 6.0, weights: w.iter().map(|(k, v)| ((*k).to_string(), *v)).collect() }
+        EventConfig {
+            half_life_days: 10.0,
+            horizon_half_lives: 6.0,
+            weights: w.iter().map(|(k, v)| ((*k).to_string(), *v)).collect(),
+        }
     }
 }
 
@@ -76,12 +80,24 @@ pub fn events_of(f: &Filing, cfg: &EventConfig, acts_from: Date) -> Vec<Event> {
     if is_8k {
         for item in &f.items {
             if let Some(w) = weight(item) {
-                out.push(Event { key: format!("8-K {item}"), form: f.form.clone(), filed: f.filing_date, acts_from, weight: w });
+                out.push(Event {
+                    key: format!("8-K {item}"),
+                    form: f.form.clone(),
+                    filed: f.filing_date,
+                    acts_from,
+                    weight: w,
+                });
             }
         }
     } else if let Some(k) = form_key(&f.form) {
         if let Some(w) = weight(k) {
-            out.push(Event { key: k.to_string(), form: f.form.clone(), filed: f.filing_date, acts_from, weight: w });
+            out.push(Event {
+                key: k.to_string(),
+                form: f.form.clone(),
+                filed: f.filing_date,
+                acts_from,
+                weight: w,
+            });
         }
     }
     out
@@ -115,7 +131,9 @@ impl ActivistAgent {
             .filings
             .iter()
             .flat_map(|f| {
-                let next = calendar.and_then(|c| c.next_trading_day(f.filing_date)).unwrap_or_else(|| next_weekday(f.filing_date));
+                let next = calendar
+                    .and_then(|c| c.next_trading_day(f.filing_date))
+                    .unwrap_or_else(|| next_weekday(f.filing_date));
                 events_of(f, &self.config, next)
             })
             .collect();
@@ -133,14 +151,20 @@ impl ActivistAgent {
     pub fn signal_at(&self, ticker: &str, date: Date) -> Option<AgentSignal> {
         let hl = self.config.half_life_days.max(0.1);
         let horizon = hl * self.config.horizon_half_lives;
-        let live = self.events(ticker).iter().filter(|e| e.acts_from <= date && f64::from(e.acts_from.days_until(date)) <= horizon);
+        let live = self
+            .events(ticker)
+            .iter()
+            .filter(|e| e.acts_from <= date && f64::from(e.acts_from.days_until(date)) <= horizon);
         let mut sum = 0.0;
         let mut as_of = None;
         let mut reasons = Vec::new();
         for e in live {
             let age = f64::from(e.acts_from.days_until(date));
             let w = e.weight * 0.5f64.powf(age / hl);
-            reasons.push(format!("{} ({}) filed {}, acting from {}: weight {:+.2} decayed to {w:+.3}", e.key, e.form, e.filed, e.acts_from, e.weight));
+            reasons.push(format!(
+                "{} ({}) filed {}, acting from {}: weight {:+.2} decayed to {w:+.3}",
+                e.key, e.form, e.filed, e.acts_from, e.weight
+            ));
             if e.weight != 0.0 {
                 sum += w;
                 as_of = as_of.max(Some(e.filed));

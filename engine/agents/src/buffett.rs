@@ -51,16 +51,27 @@ impl BuffettAgent {
         out.push(SubScore {
             name: "roe",
             score: 2.0 * f - 1.0,
-            reason: format!("ROE above 15 % in {pass} of {} fiscal years ({span}; {negative} without a positive equity)", roes.len()),
+            reason: format!(
+                "ROE above 15 % in {pass} of {} fiscal years ({span}; {negative} without a positive equity)",
+                roes.len()
+            ),
         });
         let last = &hist[hist.len() - 1];
         let lev = match last.debt_to_equity {
             Some(de) => SubScore {
                 name: "leverage",
                 score: unit(-de, -1.0, 1.0),
-                reason: format!("{} long-term debt / equity {de:.2}{}", last.label, if last.debt_reported { "" } else { " (no debt concept reported)" }),
+                reason: format!(
+                    "{} long-term debt / equity {de:.2}{}",
+                    last.label,
+                    if last.debt_reported { "" } else { " (no debt concept reported)" }
+                ),
             },
-            None => SubScore { name: "leverage", score: -1.0, reason: format!("{}: equity not positive", last.label) },
+            None => SubScore {
+                name: "leverage",
+                score: -1.0,
+                reason: format!("{}: equity not positive", last.label),
+            },
         };
         out.push(lev);
         let m: Vec<f64> = hist.iter().filter_map(|r| r.operating_margin).collect();
@@ -68,19 +79,41 @@ impl BuffettAgent {
             let mean = m.iter().sum::<f64>() / m.len() as f64;
             let sd = (m.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (m.len() - 1) as f64).sqrt();
             let s = if mean < 0.0 { -1.0 } else { unit(-sd, -0.05, 0.05) };
-            let reason = format!("operating margin mean {} with standard deviation {:.1} pp over {} years", pct(mean), sd * 100.0, m.len());
+            let reason = format!(
+                "operating margin mean {} with standard deviation {:.1} pp over {} years",
+                pct(mean),
+                sd * 100.0,
+                m.len()
+            );
             out.push(SubScore { name: "margins", score: s, reason });
         }
-        let oe: Vec<(String, f64)> = hist.iter().filter_map(|r| Some((r.label.clone(), r.owner_earnings?))).collect();
+        let oe: Vec<(String, f64)> =
+            hist.iter().filter_map(|r| Some((r.label.clone(), r.owner_earnings?))).collect();
         if let (Some(first), Some(latest)) = (oe.first(), oe.last()) {
             let n = (oe.len() - 1) as f64;
             let (s, reason) = if latest.1 <= 0.0 {
                 (-1.0, format!("owner earnings negative in {}: {:.2} bn", latest.0, latest.1 / 1e9))
             } else if first.1 > 0.0 && n > 0.0 {
                 let g = (latest.1 / first.1).powf(1.0 / n) - 1.0;
-                (unit(g, 0.0, 0.10), format!("owner earnings {:.2} bn in {}, growing {} a year since {}", latest.1 / 1e9, latest.0, pct(g), first.0))
+                (
+                    unit(g, 0.0, 0.10),
+                    format!(
+                        "owner earnings {:.2} bn in {}, growing {} a year since {}",
+                        latest.1 / 1e9,
+                        latest.0,
+                        pct(g),
+                        first.0
+                    ),
+                )
             } else {
-                (0.5, format!("owner earnings positive in {} ({:.2} bn) after a non-positive start", latest.0, latest.1 / 1e9))
+                (
+                    0.5,
+                    format!(
+                        "owner earnings positive in {} ({:.2} bn) after a non-positive start",
+                        latest.0,
+                        latest.1 / 1e9
+                    ),
+                )
             };
             out.push(SubScore { name: "owner_earnings", score: s, reason });
         }

@@ -9,7 +9,8 @@ pub const REVENUE: &[&str] = &[
     "us-gaap:RevenueFromContractWithCustomerIncludingAssessedTax",
 ];
 pub const GROSS_PROFIT: &[&str] = &["us-gaap:GrossProfit"];
-pub const COST_OF_REVENUE: &[&str] = &["us-gaap:CostOfGoodsAndServicesSold", "us-gaap:CostOfRevenue", "us-gaap:CostOfGoodsSold"];
+pub const COST_OF_REVENUE: &[&str] =
+    &["us-gaap:CostOfGoodsAndServicesSold", "us-gaap:CostOfRevenue", "us-gaap:CostOfGoodsSold"];
 pub const OPERATING_INCOME: &[&str] = &["us-gaap:OperatingIncomeLoss"];
 pub const NET_INCOME: &[&str] = &["us-gaap:NetIncomeLoss", "us-gaap:ProfitLoss"];
 pub const PRETAX_INCOME: &[&str] = &[
@@ -17,8 +18,10 @@ pub const PRETAX_INCOME: &[&str] = &[
     "us-gaap:IncomeLossFromContinuingOperationsBeforeIncomeTaxesMinorityInterestAndIncomeLossFromEquityMethodInvestments",
 ];
 pub const INCOME_TAX: &[&str] = &["us-gaap:IncomeTaxExpenseBenefit"];
-pub const EQUITY: &[&str] =
-    &["us-gaap:StockholdersEquity", "us-gaap:StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest"];
+pub const EQUITY: &[&str] = &[
+    "us-gaap:StockholdersEquity",
+    "us-gaap:StockholdersEquityIncludingPortionAttributableToNoncontrollingInterest",
+];
 pub const LONG_TERM_DEBT: &[&str] = &["us-gaap:LongTermDebt", "us-gaap:LongTermDebtNoncurrent"];
 pub const CASH: &[&str] = &["us-gaap:CashAndCashEquivalentsAtCarryingValue"];
 pub const OPERATING_CASH_FLOW: &[&str] = &[
@@ -34,4 +37,5 @@ pub const DEPRECIATION: &[&str] = &[
     "us-gaap:Depreciation",
 ];
 /// Share counts (unit `shares`): the cover page count, else diluted weighted average.
-pub const SHARES: &[&str] = &["dei:EntityCommonStockSharesOutstanding", "us-gaap:WeightedAverageNumberOfDilutedSharesOutstanding"];
+pub const SHARES: &[&str] =
+    &["dei:EntityCommonStockSharesOutstanding", "us-gaap:WeightedAverageNumberOfDilutedSharesOutstanding"];

@@ -112,7 +112,10 @@ mod tests {
         assert_eq!(d.weekday(), 0, "2014-06-09 was a Monday");
         assert_eq!(Date::parse_iso("1970-01-01"), Some(Date(0)));
         assert_eq!(Date::parse_us("12/31/2024"), Date::parse_iso("2024-12-31"));
-        assert_eq!(Date::parse_iso("2024-02-29").map(|d| d.add_days(1).to_string()), Some("2024-03-01".into()));
+        assert_eq!(
+            Date::parse_iso("2024-02-29").map(|d| d.add_days(1).to_string()),
+            Some("2024-03-01".into())
+        );
         for bad in ["2023-02-29", "2023-13-01", "2023-1-01", "20230101", "2023-01-0x", ""] {
             assert_eq!(Date::parse_iso(bad), None, "{bad}");
         }

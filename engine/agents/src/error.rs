@@ -21,7 +21,11 @@ impl LoadError {
     pub(crate) fn format(file: &std::path::Path, what: impl Into<String>) -> LoadError {
         LoadError::Format { file: file.to_path_buf(), what: what.into() }
     }
-    pub(crate) fn field(file: &std::path::Path, field: impl Into<String>, what: impl Into<String>) -> LoadError {
+    pub(crate) fn field(
+        file: &std::path::Path,
+        field: impl Into<String>,
+        what: impl Into<String>,
+    ) -> LoadError {
         LoadError::Field { file: file.to_path_buf(), field: field.into(), what: what.into() }
     }
 }

@@ -86,7 +86,8 @@ pub fn score(r: &Ratios) -> Option<AgentSignal> {
         return None;
     }
     let mean = parts.iter().map(|p| p.0).sum::<f64>() / parts.len() as f64;
-    let mut reasons = vec![format!("{} to {}: mean of {} components {mean:+.3}", r.label, r.end, parts.len())];
+    let mut reasons =
+        vec![format!("{} to {}: mean of {} components {mean:+.3}", r.label, r.end, parts.len())];
     reasons.extend(parts.into_iter().map(|p| p.1));
     Some(AgentSignal::from_unit(mean, r.filed, reasons))
 }

@@ -61,7 +61,9 @@ impl<'a> Pit<'a> {
 
     /// The first concept of `chain` with a value for `p`.
     pub fn value(&self, chain: &[&'static str], unit: &str, p: Period) -> Option<Value> {
-        chain.iter().find_map(|&c| self.fact(c, unit, p).map(|f| Value { val: f.val, filed: f.filed, concept: c }))
+        chain
+            .iter()
+            .find_map(|&c| self.fact(c, unit, p).map(|f| Value { val: f.val, filed: f.filed, concept: c }))
     }
 
     /// A USD value for `p`.
@@ -123,7 +125,9 @@ impl<'a> Pit<'a> {
                 .get(c, "USD")
                 .iter()
                 .filter(|f| f.filed <= self.as_of && f.end > annual.end)
-                .filter(|f| f.start.is_some_and(|s| (s.0 - next.0).abs() <= 7) && (80..340).contains(&f.days()))
+                .filter(|f| {
+                    f.start.is_some_and(|s| (s.0 - next.0).abs() <= 7) && (80..340).contains(&f.days())
+                })
                 .max_by(|a, b| (a.end, a.filed, &a.accn).cmp(&(b.end, b.filed, &b.accn)))?;
             let p = Period { start: f.start, end: f.end };
             Some((p, Value { val: f.val, filed: f.filed, concept: c }))
@@ -140,7 +144,9 @@ impl<'a> Pit<'a> {
                 .get(c, "USD")
                 .iter()
                 .filter(|f| f.filed <= self.as_of)
-                .filter(|f| f.start.is_some_and(|s| (s.0 - start.0).abs() <= 7) && (f.days() - ytd.days()).abs() <= 7)
+                .filter(|f| {
+                    f.start.is_some_and(|s| (s.0 - start.0).abs() <= 7) && (f.days() - ytd.days()).abs() <= 7
+                })
                 .max_by(|a, b| (a.filed, &a.accn).cmp(&(b.filed, &b.accn)))?;
             Some(Value { val: f.val, filed: f.filed, concept: c })
         })

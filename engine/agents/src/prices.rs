@@ -17,7 +17,8 @@ pub struct PriceSeries {
 impl PriceSeries {
     /// Loads a kaggle or stocknet CSV (chosen by the header).
     pub fn load(path: &Path) -> Result<PriceSeries, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
         Self::parse(path, &text)
     }
 
@@ -25,9 +26,13 @@ impl PriceSeries {
     /// `refused`; dates out of order are an error.
     pub fn parse(path: &Path, text: &str) -> Result<PriceSeries, LoadError> {
         let mut lines = text.lines();
-        let header: Vec<String> = lines.next().unwrap_or("").split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
+        let header: Vec<String> =
+            lines.next().unwrap_or("").split(',').map(|h| h.trim().to_ascii_lowercase()).collect();
         let col = |name: &str| {
-            header.iter().position(|h| h == name).ok_or_else(|| LoadError::field(path, name, "column missing from the header"))
+            header
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| LoadError::field(path, name, "column missing from the header"))
         };
         let (di, oi, ci) = (col("date")?, col("open")?, col("close")?);
         let mut out = PriceSeries::default();
@@ -37,17 +42,29 @@ impl PriceSeries {
             }
             let f: Vec<&str> = line.split(',').collect();
             let row = n + 2;
-            let px = |i: usize| f.get(i).and_then(|s| s.trim().parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0);
+            let px = |i: usize| {
+                f.get(i).and_then(|s| s.trim().parse::<f64>().ok()).filter(|v| v.is_finite() && *v > 0.0)
+            };
             let Some(d) = f.get(di).and_then(|s| Date::parse_iso(s.trim())) else {
-                out.refused.push(Refusal { field: format!("line {row}: date"), why: "not a YYYY-MM-DD date".into() });
+                out.refused.push(Refusal {
+                    field: format!("line {row}: date"),
+                    why: "not a YYYY-MM-DD date".into(),
+                });
                 continue;
             };
             let (Some(o), Some(c)) = (px(oi), px(ci)) else {
-                out.refused.push(Refusal { field: format!("line {row}: open/close"), why: "not a positive number".into() });
+                out.refused.push(Refusal {
+                    field: format!("line {row}: open/close"),
+                    why: "not a positive number".into(),
+                });
                 continue;
             };
             if out.dates.last().is_some_and(|&last| last >= d) {
-                return Err(LoadError::field(path, format!("line {row}: date"), format!("{d} is not after the previous row")));
+                return Err(LoadError::field(
+                    path,
+                    format!("line {row}: date"),
+                    format!("{d} is not after the previous row"),
+                ));
             }
             out.dates.push(d);
             out.open.push(o);

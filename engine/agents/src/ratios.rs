@@ -58,7 +58,12 @@ fn growth(now: Option<f64>, before: Option<f64>) -> Option<f64> {
 
 /// Computes a window's ratios; `flow` gives a flow concept's value over the window, the balance
 /// sheet is read at `end`.
-fn compute(pit: &Pit<'_>, label: String, end: Date, flow: &dyn Fn(&[&'static str]) -> Option<Value>) -> Ratios {
+fn compute(
+    pit: &Pit<'_>,
+    label: String,
+    end: Date,
+    flow: &dyn Fn(&[&'static str]) -> Option<Value>,
+) -> Ratios {
     let mut filed = Date(i32::MIN);
     let mut take = |v: Option<Value>| {
         v.map(|v| {

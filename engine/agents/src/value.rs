@@ -35,7 +35,15 @@ pub struct ValueConfig {
 
 impl Default for ValueConfig {
     fn default() -> Self {
-        ValueConfig { growth: 0.05, years: 10, discount: 0.09, terminal_growth: 0.025, hurdle: 0.06, full_margin: 0.5, dcf_weight: 0.7 }
+        ValueConfig {
+            growth: 0.05,
+            years: 10,
+            discount: 0.09,
+            terminal_growth: 0.025,
+            hurdle: 0.06,
+            full_margin: 0.5,
+            dcf_weight: 0.7,
+        }
     }
 }
 
@@ -104,7 +112,17 @@ impl ValueAgent {
         let margin_of_safety = if intrinsic > 0.0 { (intrinsic - market_cap) / intrinsic } else { -1.0 };
         let earnings_yield = r.net_income? / market_cap;
         let filed = r.filed.max(sh.filed);
-        Some(Valuation { price_date, close, shares, market_cap, fcf, intrinsic, margin_of_safety, earnings_yield, filed })
+        Some(Valuation {
+            price_date,
+            close,
+            shares,
+            market_cap,
+            fcf,
+            intrinsic,
+            margin_of_safety,
+            earnings_yield,
+            filed,
+        })
     }
 
     /// The signal at the end of `date`.

@@ -13,8 +13,10 @@ use std::path::Path;
 #[test]
 fn cassette_body_equals_the_plain_json() {
     let from_yaml = read_json(&fixture("aapl_companyfacts_fy2008.cassette.yaml")).expect("cassette");
-    let plain: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(fixture("aapl_companyfacts_fy2008.json")).expect("read")).expect("json");
+    let plain: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(fixture("aapl_companyfacts_fy2008.json")).expect("read"),
+    )
+    .expect("json");
     assert_eq!(from_yaml, plain);
 }
 
@@ -24,7 +26,9 @@ fn restatement_is_seen_only_from_its_filing_date() {
     assert!(f.refused.is_empty());
     // FY2008: 2007-09-30 … 2008-09-27, as in the raw entries.
     let raw = f.get("us-gaap:NetIncomeLoss", "USD");
-    let fy = |filed: &str| raw.iter().find(|x| x.end == d("2008-09-27") && x.days() > 350 && x.filed == d(filed)).map(|x| x.val);
+    let fy = |filed: &str| {
+        raw.iter().find(|x| x.end == d("2008-09-27") && x.days() > 350 && x.filed == d(filed)).map(|x| x.val)
+    };
     let (orig, restated) = (fy("2009-10-27").expect("original 10-K"), fy("2010-01-25").expect("10-K/A"));
     assert_ne!(orig, restated);
     let p = Period { start: Some(d("2007-09-30")), end: d("2008-09-27") };
@@ -59,16 +63,25 @@ fn submissions_and_8k_items() {
 fn schedule_13_both_schemas() {
     let g = Stake::load(&fixture("jushi_marex_13g_2025-11-19.xml")).expect("13G with a leading blank line");
     assert!(!g.activist);
-    assert_eq!((g.event_date, g.issuer_name.as_str(), g.max_percent()), (d("2025-11-19"), "Jushi Holdings Inc.", 5.1));
+    assert_eq!(
+        (g.event_date, g.issuer_name.as_str(), g.max_percent()),
+        (d("2025-11-19"), "Jushi Holdings Inc.", 5.1)
+    );
     let dd = Stake::load(&fixture("aadi_bml_2024-12-31.xml")).expect("13D");
     assert!(dd.activist);
     assert_eq!(dd.holders.iter().map(|h| h.percent).collect::<Vec<_>>(), vec![8.5, 9.9]);
     assert_eq!(dd.holders[0].shares, 2_100_000.0);
-    let bad = std::fs::read_to_string(fixture("aadi_bml_2024-12-31.xml")).expect("read").replace("12/31/2024", "2024-12-31");
+    let bad = std::fs::read_to_string(fixture("aadi_bml_2024-12-31.xml"))
+        .expect("read")
+        .replace("12/31/2024", "2024-12-31");
     let e = Stake::parse(Path::new("x.xml"), &bad).expect_err("bad date");
     assert!(e.to_string().contains("dateOfEvent") && e.to_string().contains("x.xml"), "{e}");
-    let bad = std::fs::read_to_string(fixture("aadi_bml_2024-12-31.xml")).expect("read").replace(">8.5<", ">lots<");
-    assert!(Stake::parse(Path::new("x.xml"), &bad).expect_err("bad pct").to_string().contains("percentOfClass"));
+    let bad =
+        std::fs::read_to_string(fixture("aadi_bml_2024-12-31.xml")).expect("read").replace(">8.5<", ">lots<");
+    assert!(Stake::parse(Path::new("x.xml"), &bad)
+        .expect_err("bad pct")
+        .to_string()
+        .contains("percentOfClass"));
 }
 
 #[test]
@@ -88,7 +101,11 @@ fn malformed_facts_are_refused_and_counted() {
     let base = "facts.us-gaap.NetIncomeLoss.units.USD";
     assert_eq!(
         fields,
-        [1, 2, 3, 4, 5].iter().zip([".end", ".val", ".val", ".start", ".filed"]).map(|(i, k)| format!("{base}[{i}]{k}")).collect::<Vec<_>>()
+        [1, 2, 3, 4, 5]
+            .iter()
+            .zip([".end", ".val", ".val", ".start", ".filed"])
+            .map(|(i, k)| format!("{base}[{i}]{k}"))
+            .collect::<Vec<_>>()
     );
     let e = CompanyFacts::from_value(p, &serde_json::json!({"facts": []})).expect_err("facts not an object");
     assert!(e.to_string().contains("bad.json") && e.to_string().contains("facts"), "{e}");

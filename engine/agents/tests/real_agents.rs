@@ -29,22 +29,34 @@ fn value_agent_golden_and_split() {
     let csv = std::fs::read_to_string(&ppath).expect("csv");
     let cfg = ValueConfig::default();
     let mut agent = ValueAgent::new(cfg.clone());
-    agent.add("AAPL", CompanyFacts::from_value(&fpath, &doc).expect("facts"), PriceSeries::load(&ppath).expect("prices"));
+    agent.add(
+        "AAPL",
+        CompanyFacts::from_value(&fpath, &doc).expect("facts"),
+        PriceSeries::load(&ppath).expect("prices"),
+    );
 
     let asof = "2018-02-07";
     let v = agent.valuation("AAPL", d(asof)).expect("valuation");
     // Shares: the 10-Q filed 2018-02-02 cover page (2018-01-19), after the 2014 split.
-    let shares = latest(&doc, "dei", "EntityCommonStockSharesOutstanding", "shares", None, "2018-01-19", asof).expect("shares");
+    let shares =
+        latest(&doc, "dei", "EntityCommonStockSharesOutstanding", "shares", None, "2018-01-19", asof)
+            .expect("shares");
     let px = csv_close(&csv, asof);
     assert!(close(v.shares, shares) && close(v.close, px));
-    let (fy, q1, q0) = ((Some("2016-09-25"), "2017-09-30"), (Some("2017-10-01"), "2017-12-30"), (Some("2016-09-25"), "2016-12-31"));
+    let (fy, q1, q0) = (
+        (Some("2016-09-25"), "2017-09-30"),
+        (Some("2017-10-01"), "2017-12-30"),
+        (Some("2016-09-25"), "2016-12-31"),
+    );
     let ttm = |c: &str| {
         let g = |p: (Option<&str>, &str)| usd(&doc, c, p.0, p.1, asof).expect(c);
         g(fy) + g(q1) - g(q0)
     };
-    let fcf = ttm("NetCashProvidedByUsedInOperatingActivities") - ttm("PaymentsToAcquirePropertyPlantAndEquipment");
+    let fcf =
+        ttm("NetCashProvidedByUsedInOperatingActivities") - ttm("PaymentsToAcquirePropertyPlantAndEquipment");
     let cash = usd(&doc, "CashAndCashEquivalentsAtCarryingValue", None, "2017-12-30", asof).expect("cash");
-    let debt = usd_any(&doc, &["LongTermDebt", "LongTermDebtNoncurrent"], None, "2017-12-30", asof).expect("debt");
+    let debt =
+        usd_any(&doc, &["LongTermDebt", "LongTermDebtNoncurrent"], None, "2017-12-30", asof).expect("debt");
     let (g, r, tg) = (cfg.growth, cfg.discount, cfg.terminal_growth);
     let mut pv = 0.0;
     for t in 1..=cfg.years as i32 {
@@ -58,7 +70,8 @@ fn value_agent_golden_and_split() {
     let mos = (intrinsic - mcap) / intrinsic;
     let ey = ttm("NetIncomeLoss") / mcap;
     assert!(close(v.margin_of_safety, mos) && close(v.earnings_yield, ey));
-    let want = (0.7 * (mos / 0.5).clamp(-1.0, 1.0) + 0.3 * ((ey - 0.06) / 0.06).clamp(-1.0, 1.0)) * f64::from(MAX_SCORE);
+    let want = (0.7 * (mos / 0.5).clamp(-1.0, 1.0) + 0.3 * ((ey - 0.06) / 0.06).clamp(-1.0, 1.0))
+        * f64::from(MAX_SCORE);
     let s = agent.signal_at("AAPL", d(asof)).expect("signal");
     assert_eq!(s.score, want.round() as i32);
     assert_eq!(s.as_of, d("2018-02-02"), "rests on the 10-Q");
@@ -66,7 +79,9 @@ fn value_agent_golden_and_split() {
     // Before the 7:1 split: the as-reported count (10-Q filed 2014-01-28) times 7 matches the
     // split-adjusted closes.
     let v = agent.valuation("AAPL", d("2014-03-03")).expect("2014 valuation");
-    let raw = latest(&doc, "dei", "EntityCommonStockSharesOutstanding", "shares", None, "2014-01-10", "2014-03-03").expect("raw");
+    let raw =
+        latest(&doc, "dei", "EntityCommonStockSharesOutstanding", "shares", None, "2014-01-10", "2014-03-03")
+            .expect("raw");
     assert!(close(v.shares, raw * 7.0), "{} vs {}", v.shares, raw * 7.0);
     assert!((3.0e11..7.0e11).contains(&v.market_cap), "AAPL was worth about $470 bn: {}", v.market_cap);
     assert!(agent.valuation("AAPL", d("2013-02-07")).is_none(), "no close before the series starts");
@@ -86,7 +101,19 @@ fn raw_count(doc: &Value, cfg: &EventConfig, to: &str) -> usize {
         let form = forms[i].as_str().expect("form");
         if form == "8-K" || form == "8-K/A" {
             n += items[i].as_str().expect("items").split(',').filter(|x| known(x)).count();
-        } else if ["SC 13D", "SC 13D/A", "SCHEDULE 13D", "SCHEDULE 13D/A", "SC 13G", "SC 13G/A", "SCHEDULE 13G", "SCHEDULE 13G/A", "425"].contains(&form) {
+        } else if [
+            "SC 13D",
+            "SC 13D/A",
+            "SCHEDULE 13D",
+            "SCHEDULE 13D/A",
+            "SC 13G",
+            "SC 13G/A",
+            "SCHEDULE 13G",
+            "SCHEDULE 13G/A",
+            "425",
+        ]
+        .contains(&form)
+        {
             n += 1;
         }
     }
@@ -133,7 +160,8 @@ fn activist_decay_golden() {
     let subs = Submissions::load(&base.join("sec/aapl_submissions.cassette.yaml")).expect("aapl");
     let prices = PriceSeries::load(&base.join("prices-kaggle/AAPL_data.csv")).expect("prices");
     // Only 5.02 counts; AAPL filed an 8-K with item 5.02 on Thursday 2017-10-12.
-    let cfg = EventConfig { half_life_days: 10.0, horizon_half_lives: 6.0, weights: vec![("5.02".into(), -0.15)] };
+    let cfg =
+        EventConfig { half_life_days: 10.0, horizon_half_lives: 6.0, weights: vec![("5.02".into(), -0.15)] };
     let filing = subs.filings.iter().find(|f| f.filing_date == d("2017-10-12")).expect("the 8-K");
     assert!(filing.items.iter().any(|i| i == "5.02"));
     let mut a = ActivistAgent::new(cfg);
@@ -145,7 +173,8 @@ fn activist_decay_golden() {
     let gone = Date::add_days(d("2017-10-13"), 61);
     assert_eq!(at(&gone.to_string()), None, "past six half-lives");
     // A Friday filing acts from the Monday (the Tuesday after a Monday holiday).
-    let fridays: Vec<_> = a.events("AAPL").iter().filter(|e| e.filed.weekday() == 4 && e.filed < d("2018-02-01")).collect();
+    let fridays: Vec<_> =
+        a.events("AAPL").iter().filter(|e| e.filed.weekday() == 4 && e.filed < d("2018-02-01")).collect();
     assert!(!fridays.is_empty());
     for e in fridays {
         assert_eq!(Some(e.acts_from), prices.next_trading_day(e.filed));
@@ -163,7 +192,9 @@ fn schedule_13_real_files() {
     let text = std::fs::read_to_string(dir.join("seaport_arch_2026-05-04.xml")).expect("read");
     assert_eq!(s.holders.len(), text.matches("<reportingPersonInfo>").count());
     let g = Stake::load(&dir.join("jushi_marex_13g_2025-11-19.xml")).expect("jushi");
-    assert!(std::fs::read_to_string(dir.join("jushi_marex_13g_2025-11-19.xml")).expect("read").starts_with('\n'));
+    assert!(std::fs::read_to_string(dir.join("jushi_marex_13g_2025-11-19.xml"))
+        .expect("read")
+        .starts_with('\n'));
     assert_eq!(g.holders.len(), 2);
     assert!(g.holders.iter().all(|h| h.shares == 10_000_000.0));
 }

@@ -29,7 +29,8 @@ fn cassette_body_has_the_recorded_length() {
     let Some(base) = equities("cassette_body_has_the_recorded_length") else { return };
     for f in ["aapl_companyfacts.cassette.yaml", "aapl_submissions.cassette.yaml"] {
         let text = std::fs::read_to_string(base.join("sec").join(f)).expect("read");
-        let at = text.find("content-length:\n      - '").expect("header") + "content-length:\n      - '".len();
+        let at =
+            text.find("content-length:\n      - '").expect("header") + "content-length:\n      - '".len();
         let len: usize = text[at..].split('\'').next().and_then(|n| n.parse().ok()).expect("number");
         let body = cassette_body(&text).expect("body");
         assert_eq!(body.len(), len, "{f}");
@@ -47,11 +48,19 @@ fn aapl_fy2017_golden() {
         let g = |c: &str| usd(&doc, c, s, e, asof).expect(c);
         let rev = g("SalesRevenueNet");
         let (gross, op, ni) = (g("GrossProfit"), g("OperatingIncomeLoss"), g("NetIncomeLoss"));
-        let (tax, pretax) = (g("IncomeTaxExpenseBenefit"), g("IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest"));
-        let (cfo, capex, da) = (g("NetCashProvidedByUsedInOperatingActivities"), g("PaymentsToAcquirePropertyPlantAndEquipment"), g("DepreciationDepletionAndAmortization"));
+        let (tax, pretax) = (
+            g("IncomeTaxExpenseBenefit"),
+            g("IncomeLossFromContinuingOperationsBeforeIncomeTaxesExtraordinaryItemsNoncontrollingInterest"),
+        );
+        let (cfo, capex, da) = (
+            g("NetCashProvidedByUsedInOperatingActivities"),
+            g("PaymentsToAcquirePropertyPlantAndEquipment"),
+            g("DepreciationDepletionAndAmortization"),
+        );
         let eq = usd(&doc, "StockholdersEquity", None, e, asof).expect("equity");
         let debt = usd_any(&doc, &["LongTermDebt", "LongTermDebtNoncurrent"], None, e, asof).expect("debt");
-        let rev16 = usd(&doc, "SalesRevenueNet", Some("2015-09-27"), "2016-09-24", asof).expect("FY2016 revenue");
+        let rev16 =
+            usd(&doc, "SalesRevenueNet", Some("2015-09-27"), "2016-09-24", asof).expect("FY2016 revenue");
         let ni16 = usd(&doc, "NetIncomeLoss", Some("2015-09-27"), "2016-09-24", asof).expect("FY2016 NI");
         let years = a.fiscal_years("AAPL", d(asof));
         let r = years.iter().find(|r| r.label == "FY2017").expect("FY2017 known");
@@ -73,9 +82,14 @@ fn aapl_fy2017_golden() {
         }
     }
     // The 2018 10-K restated FY2017 operating cash flow: the two dates must differ.
-    let fcf = |asof: &str| a.fiscal_years("AAPL", d(asof)).into_iter().find(|r| r.label == "FY2017").and_then(|r| r.fcf);
+    let fcf = |asof: &str| {
+        a.fiscal_years("AAPL", d(asof)).into_iter().find(|r| r.label == "FY2017").and_then(|r| r.fcf)
+    };
     assert_ne!(fcf("2017-11-03"), fcf("2019-01-01"));
-    assert!(a.fiscal_years("AAPL", d("2017-11-02")).iter().all(|r| r.label != "FY2017"), "FY2017 before its 10-K");
+    assert!(
+        a.fiscal_years("AAPL", d("2017-11-02")).iter().all(|r| r.label != "FY2017"),
+        "FY2017 before its 10-K"
+    );
 }
 
 #[test]
@@ -95,14 +109,16 @@ fn aapl_trailing_golden() {
     };
     let ni = ttm(&["NetIncomeLoss"]);
     let rev = ttm(&["SalesRevenueNet", "Revenues"]);
-    let fcf = ttm(&["NetCashProvidedByUsedInOperatingActivities"]) - ttm(&["PaymentsToAcquirePropertyPlantAndEquipment"]);
+    let fcf = ttm(&["NetCashProvidedByUsedInOperatingActivities"])
+        - ttm(&["PaymentsToAcquirePropertyPlantAndEquipment"]);
     assert!(close(t.net_income.expect("ni"), ni));
     assert!(close(t.revenue.expect("rev"), rev));
     assert!(close(t.fcf.expect("fcf"), fcf));
     let eq = usd(&doc, "StockholdersEquity", None, "2017-12-30", asof).expect("equity");
     assert!(close(t.roe.expect("roe"), ni / eq));
     let g = |cs: &[&str], p: (Option<&str>, &str)| usd_any(&doc, cs, p.0, p.1, asof).expect("q");
-    let yoy = (g(&["SalesRevenueNet", "Revenues"], q1) - g(&["SalesRevenueNet", "Revenues"], q1_prior)) / g(&["SalesRevenueNet", "Revenues"], q1_prior);
+    let yoy = (g(&["SalesRevenueNet", "Revenues"], q1) - g(&["SalesRevenueNet", "Revenues"], q1_prior))
+        / g(&["SalesRevenueNet", "Revenues"], q1_prior);
     assert!(close(t.revenue_growth.expect("growth"), yoy));
     // The score: the mean of the nine components, each (x − center) / scale clamped to ±1.
     let u = |x: f64, c: f64, s: f64| ((x - c) / s).clamp(-1.0, 1.0);
@@ -130,15 +146,26 @@ fn no_look_ahead_truncated_data_gives_the_same_signals() {
     let (path, doc) = aapl(&base);
     let full = agent(&path, &doc);
     let buffett_full = BuffettAgent::new(agent(&path, &doc));
-    for asof in ["2010-01-24", "2010-01-25", "2014-06-09", "2016-03-01", "2017-11-02", "2018-02-07", "2024-06-30"] {
+    for asof in
+        ["2010-01-24", "2010-01-25", "2014-06-09", "2016-03-01", "2017-11-02", "2018-02-07", "2024-06-30"]
+    {
         let cut = agent(&path, &truncate(&doc, asof));
         let at = d(asof);
         assert_eq!(full.signal_at("AAPL", at), cut.signal_at("AAPL", at), "fundamental at {asof}");
         assert_eq!(full.fiscal_years("AAPL", at), cut.fiscal_years("AAPL", at), "history at {asof}");
-        assert_eq!(buffett_full.signal_at("AAPL", at), BuffettAgent::new(cut).signal_at("AAPL", at), "buffett at {asof}");
+        assert_eq!(
+            buffett_full.signal_at("AAPL", at),
+            BuffettAgent::new(cut).signal_at("AAPL", at),
+            "buffett at {asof}"
+        );
     }
     // The restatement: FY2008 net income before and on the 10-K/A's filing date.
-    let fy08 = |asof: &str| full.fiscal_years("AAPL", d(asof)).into_iter().find(|r| r.label == "FY2008").and_then(|r| r.net_income);
+    let fy08 = |asof: &str| {
+        full.fiscal_years("AAPL", d(asof))
+            .into_iter()
+            .find(|r| r.label == "FY2008")
+            .and_then(|r| r.net_income)
+    };
     let raw = |asof: &str| usd(&doc, "NetIncomeLoss", Some("2007-09-30"), "2008-09-27", asof);
     assert_eq!(fy08("2010-01-24"), raw("2010-01-24"));
     assert_eq!(fy08("2010-01-25"), raw("2010-01-25"));
@@ -156,8 +183,11 @@ fn no_look_ahead_truncated_data_gives_the_same_signals() {
 /// Consecutive cover-page share counts, scaled by the split table, move by less than 35 % (TSLA issued 11 % more shares in 2016);
 /// unscaled, the split shows as a jump.
 fn check_split_continuity(doc: &Value, ticker: &str, through: &str, split_ratio: f64) {
-    let list = doc["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"].as_array().expect("dei shares");
-    let mut pts: Vec<(String, f64)> = list.iter().filter_map(|e| Some((e["filed"].as_str()?.to_string(), e["val"].as_f64()?))).collect();
+    let list = doc["facts"]["dei"]["EntityCommonStockSharesOutstanding"]["units"]["shares"]
+        .as_array()
+        .expect("dei shares");
+    let mut pts: Vec<(String, f64)> =
+        list.iter().filter_map(|e| Some((e["filed"].as_str()?.to_string(), e["val"].as_f64()?))).collect();
     pts.sort_by(|a, b| a.0.cmp(&b.0));
     let mut max_raw_jump: f64 = 1.0;
     for w in pts.windows(2) {
@@ -201,7 +231,8 @@ fn snow_loss_maker_and_tsla_pydict() {
 
     let mut t = FundamentalAgent::new();
     t.add("TSLA", CompanyFacts::load(&base.join("sec/tsla_companyfacts.pydict")).expect("pydict"));
-    let fy20 = t.fiscal_years("TSLA", d("2021-12-31")).into_iter().find(|r| r.label == "FY2020").expect("FY2020");
+    let fy20 =
+        t.fiscal_years("TSLA", d("2021-12-31")).into_iter().find(|r| r.label == "FY2020").expect("FY2020");
     // Tesla's 2020 10-K: net income attributable to common stockholders $721 M, revenue $31,536 M.
     assert_eq!(fy20.net_income, Some(721e6));
     assert_eq!(fy20.revenue, Some(31_536e6));
@@ -218,7 +249,10 @@ fn aapl_buffett_golden() {
         .as_array()
         .expect("NI")
         .iter()
-        .filter(|e| e["form"].as_str().is_some_and(|f| f.starts_with("10-K")) && e["filed"].as_str().is_some_and(|f| f <= asof))
+        .filter(|e| {
+            e["form"].as_str().is_some_and(|f| f.starts_with("10-K"))
+                && e["filed"].as_str().is_some_and(|f| f <= asof)
+        })
         .filter_map(|e| Some((e["start"].as_str()?.to_string(), e["end"].as_str()?.to_string())))
         .filter(|(s, e)| (350..=380).contains(&(d(s).days_until(d(e)) + 1)))
         .collect();
@@ -227,15 +261,24 @@ fn aapl_buffett_golden() {
     let periods = &periods[periods.len() - 10..];
     assert_eq!(periods[9].1, "2017-09-30");
     let rev_chain = ["SalesRevenueNet", "Revenues", "RevenueFromContractWithCustomerExcludingAssessedTax"];
-    let da_chain = ["DepreciationDepletionAndAmortization", "DepreciationAmortizationAndAccretionNet", "DepreciationAndAmortization", "Depreciation"];
+    let da_chain = [
+        "DepreciationDepletionAndAmortization",
+        "DepreciationAmortizationAndAccretionNet",
+        "DepreciationAndAmortization",
+        "Depreciation",
+    ];
     let (mut pass, mut margins, mut oe) = (0, Vec::new(), Vec::new());
     for (s, e) in periods {
-        let g = |cs: &[&str]| usd_any(&doc, cs, Some(s), e, asof).unwrap_or_else(|| panic!("{cs:?} {s}..{e}"));
+        let g =
+            |cs: &[&str]| usd_any(&doc, cs, Some(s), e, asof).unwrap_or_else(|| panic!("{cs:?} {s}..{e}"));
         let ni = g(&["NetIncomeLoss"]);
         let eq = usd(&doc, "StockholdersEquity", None, e, asof).expect("equity");
         pass += usize::from(ni / eq > 0.15);
         margins.push(g(&["OperatingIncomeLoss"]) / g(&rev_chain));
-        oe.push(ni + g(&da_chain) - g(&["PaymentsToAcquirePropertyPlantAndEquipment", "PaymentsToAcquireProductiveAssets"]));
+        oe.push(
+            ni + g(&da_chain)
+                - g(&["PaymentsToAcquirePropertyPlantAndEquipment", "PaymentsToAcquireProductiveAssets"]),
+        );
     }
     let end = &periods[9].1;
     let de = usd_any(&doc, &["LongTermDebt", "LongTermDebtNoncurrent"], None, end, asof).expect("debt")

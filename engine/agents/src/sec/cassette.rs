@@ -17,8 +17,13 @@ pub fn response_body(text: &str) -> Result<String, String> {
     let scalar = &rest[at + key.len()..];
     match scalar.as_bytes().first() {
         Some(b'\'') => single_quoted(&scalar[1..]),
-        Some(b'"') => Err("response.body.string is double-quoted: only single-quoted bodies are supported".into()),
-        _ => Err("response.body.string is not a quoted scalar (binary or block bodies are not supported)".into()),
+        Some(b'"') => {
+            Err("response.body.string is double-quoted: only single-quoted bodies are supported".into())
+        }
+        _ => {
+            Err("response.body.string is not a quoted scalar (binary or block bodies are not supported)"
+                .into())
+        }
     }
 }
 

@@ -113,7 +113,9 @@ fn parse_fact(e: &Value) -> Result<Fact, FieldErr> {
         match obj.get(k) {
             None | Some(Value::Null) if !required => Ok(None),
             None | Some(Value::Null) => Err((format!(".{k}"), "missing")),
-            Some(Value::String(s)) => Date::parse_iso(s).map(Some).ok_or((format!(".{k}"), "not a YYYY-MM-DD date")),
+            Some(Value::String(s)) => {
+                Date::parse_iso(s).map(Some).ok_or((format!(".{k}"), "not a YYYY-MM-DD date"))
+            }
             Some(_) => Err((format!(".{k}"), "not a string")),
         }
     };
@@ -131,13 +133,17 @@ fn parse_fact(e: &Value) -> Result<Fact, FieldErr> {
         return Err((".start".into(), "after end"));
     }
     let val = match obj.get("val") {
-        Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()).ok_or((".val".to_string(), "not finite"))?,
+        Some(Value::Number(n)) => {
+            n.as_f64().filter(|v| v.is_finite()).ok_or((".val".to_string(), "not finite"))?
+        }
         None | Some(Value::Null) => return Err((".val".into(), "missing")),
         Some(_) => return Err((".val".into(), "not a number")),
     };
     let fy = match obj.get("fy") {
         None | Some(Value::Null) => None,
-        Some(v) => Some(v.as_i64().and_then(|y| i32::try_from(y).ok()).ok_or((".fy".to_string(), "not an integer"))?),
+        Some(v) => Some(
+            v.as_i64().and_then(|y| i32::try_from(y).ok()).ok_or((".fy".to_string(), "not an integer"))?,
+        ),
     };
     let fp = match obj.get("fp") {
         None | Some(Value::Null) => None,

@@ -23,7 +23,8 @@ use std::path::Path;
 /// cassette whose response body is the JSON), `*.pydict` (a Python literal), anything else
 /// plain JSON.
 pub fn read_json(path: &Path) -> Result<Value, LoadError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
+    let text =
+        std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
     parse_json_text(path, &text)
 }
 
@@ -32,7 +33,8 @@ pub fn parse_json_text(path: &Path, text: &str) -> Result<Value, LoadError> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
     if name.ends_with(".yaml") || name.ends_with(".yml") {
         let body = cassette::response_body(text).map_err(|e| LoadError::format(path, e))?;
-        serde_json::from_str(&body).map_err(|e| LoadError::format(path, format!("cassette body is not JSON: {e}")))
+        serde_json::from_str(&body)
+            .map_err(|e| LoadError::format(path, format!("cassette body is not JSON: {e}")))
     } else if name.ends_with(".pydict") {
         pylit::parse(text).map_err(|e| LoadError::format(path, format!("not a Python literal: {e}")))
     } else {

@@ -116,7 +116,8 @@ impl Parser<'_> {
         while let Some(&c) = self.s.get(self.i) {
             self.i += 1;
             if c == q {
-                return String::from_utf8(out).map_err(|_| format!("invalid UTF-8 in string ending at byte {}", self.i));
+                return String::from_utf8(out)
+                    .map_err(|_| format!("invalid UTF-8 in string ending at byte {}", self.i));
             }
             if c == b'\n' {
                 return self.err("newline inside a string");
@@ -157,7 +158,9 @@ impl Parser<'_> {
 
     fn number(&mut self) -> Result<Value, String> {
         let start = self.i;
-        while self.i < self.s.len() && matches!(self.s[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' | b'_') {
+        while self.i < self.s.len()
+            && matches!(self.s[self.i], b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E' | b'_')
+        {
             self.i += 1;
         }
         let text: String = String::from_utf8_lossy(&self.s[start..self.i]).replace('_', "");
@@ -183,7 +186,8 @@ mod tests {
 
     #[test]
     fn reads_python_literals() {
-        let v = parse("{'a': [1, -2.5, None, True, (3,)], \"b\": 'it\\'s \\u00e9', 'c': {},}").expect("valid");
+        let v =
+            parse("{'a': [1, -2.5, None, True, (3,)], \"b\": 'it\\'s \\u00e9', 'c': {},}").expect("valid");
         assert_eq!(v, serde_json::json!({"a": [1, -2.5, null, true, [3]], "b": "it's é", "c": {}}));
     }
 

@@ -40,7 +40,8 @@ impl Stake {
 
     /// Loads and parses a file.
     pub fn load(path: &Path) -> Result<Stake, LoadError> {
-        let text = std::fs::read_to_string(path).map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| LoadError::Io { file: path.to_path_buf(), source })?;
         Self::parse(path, &text)
     }
 
@@ -48,7 +49,10 @@ impl Stake {
     pub fn parse(path: &Path, text: &str) -> Result<Stake, LoadError> {
         let body = text.trim_start();
         if !(body.starts_with("<?xml") || body.starts_with("<edgarSubmission")) {
-            return Err(LoadError::format(path, "does not start with an XML declaration or <edgarSubmission>"));
+            return Err(LoadError::format(
+                path,
+                "does not start with an XML declaration or <edgarSubmission>",
+            ));
         }
         let activist = if body.contains("edgar/schedule13D\"") {
             true
@@ -80,13 +84,12 @@ impl Stake {
             let at = |t: &str| format!("{person_tag}[{i}].{t}");
             let num = |t: &str| -> Result<f64, LoadError> {
                 let s = element(block, t).ok_or_else(|| LoadError::field(path, at(t), "missing"))?;
-                s.replace(',', "")
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|v| v.is_finite() && *v >= 0.0)
-                    .ok_or_else(|| LoadError::field(path, at(t), format!("{s:?} is not a non-negative number")))
+                s.replace(',', "").parse::<f64>().ok().filter(|v| v.is_finite() && *v >= 0.0).ok_or_else(
+                    || LoadError::field(path, at(t), format!("{s:?} is not a non-negative number")),
+                )
             };
-            let name = element(block, "reportingPersonName").ok_or_else(|| LoadError::field(path, at("reportingPersonName"), "missing"))?;
+            let name = element(block, "reportingPersonName")
+                .ok_or_else(|| LoadError::field(path, at("reportingPersonName"), "missing"))?;
             let percent = num(pct_tag)?;
             if percent > 100.0 {
                 return Err(LoadError::field(path, at(pct_tag), format!("{percent} is above 100")));
@@ -96,7 +99,14 @@ impl Stake {
         if holders.is_empty() {
             return Err(LoadError::field(path, person_tag, "no reporting person"));
         }
-        Ok(Stake { form, activist, event_date, issuer_cik: need(cik_tag)?, issuer_name: need("issuerName")?, holders })
+        Ok(Stake {
+            form,
+            activist,
+            event_date,
+            issuer_cik: need(cik_tag)?,
+            issuer_name: need("issuerName")?,
+            holders,
+        })
     }
 }
 
@@ -131,5 +141,9 @@ fn blocks<'a>(s: &'a str, tag: &'a str) -> impl Iterator<Item = &'a str> + 'a {
 }
 
 fn unescape(s: &str) -> String {
-    s.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&apos;", "'").replace("&amp;", "&")
+    s.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }

@@ -45,16 +45,17 @@ impl Submissions {
             .and_then(Value::as_object)
             .ok_or_else(|| LoadError::field(path, "filings.recent", "missing or not an object"))?;
         let column = |k: &str| -> Result<&Vec<Value>, LoadError> {
-            recent
-                .get(k)
-                .and_then(Value::as_array)
-                .ok_or_else(|| LoadError::field(path, format!("filings.recent.{k}"), "missing or not an array"))
+            recent.get(k).and_then(Value::as_array).ok_or_else(|| {
+                LoadError::field(path, format!("filings.recent.{k}"), "missing or not an array")
+            })
         };
         let acc = column("accessionNumber")?;
         let n = acc.len();
         let cols = ["filingDate", "reportDate", "acceptanceDateTime", "form", "items"].map(column);
         let mut c = Vec::with_capacity(cols.len());
-        for (col, name) in cols.into_iter().zip(["filingDate", "reportDate", "acceptanceDateTime", "form", "items"]) {
+        for (col, name) in
+            cols.into_iter().zip(["filingDate", "reportDate", "acceptanceDateTime", "form", "items"])
+        {
             let col = col?;
             if col.len() != n {
                 let what = format!("has {} entries, accessionNumber has {n}", col.len());
@@ -103,7 +104,8 @@ impl Submissions {
                 refuse(&mut out, "items", "not a string");
                 continue;
             };
-            let items = items.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect();
+            let items =
+                items.split(',').map(str::trim).filter(|x| !x.is_empty()).map(str::to_string).collect();
             let acceptance = s(c[2]).unwrap_or_default();
             out.filings.push(Filing { accession, filing_date, report_date, acceptance, form, items });
         }

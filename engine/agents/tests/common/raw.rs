@@ -5,7 +5,15 @@ use serde_json::Value;
 
 /// The value of `tax:concept` in `unit` for exactly `start`..`end` (instant if `start` is None),
 /// latest filed on or before `asof`.
-pub fn latest(doc: &Value, tax: &str, concept: &str, unit: &str, start: Option<&str>, end: &str, asof: &str) -> Option<f64> {
+pub fn latest(
+    doc: &Value,
+    tax: &str,
+    concept: &str,
+    unit: &str,
+    start: Option<&str>,
+    end: &str,
+    asof: &str,
+) -> Option<f64> {
     let list = doc["facts"][tax][concept]["units"][unit].as_array()?;
     let mut best: Option<(&str, &str, f64)> = None;
     for e in list {
