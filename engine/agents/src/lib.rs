@@ -53,4 +53,9 @@ impl AgentSignal {
         let s = if score.is_finite() { score.clamp(-1.0, 1.0) } else { 0.0 };
         AgentSignal { score: (s * f64::from(MAX_SCORE)).round() as i32, as_of, reasons }
     }
+
+    /// `as_of` as the engine's timestamp: nanoseconds since the Unix epoch at 00:00 UTC.
+    pub fn as_of_ns(&self) -> u64 {
+        u64::try_from(self.as_of.unix_seconds()).map_or(0, |s| s.saturating_mul(1_000_000_000))
+    }
 }

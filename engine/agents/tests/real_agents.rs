@@ -198,3 +198,31 @@ fn schedule_13_real_files() {
     assert_eq!(g.holders.len(), 2);
     assert!(g.holders.iter().all(|h| h.shares == 10_000_000.0));
 }
+
+#[test]
+fn stocknet_and_kaggle_prices_agree() {
+    let Some(base) = equities("stocknet_and_kaggle_prices_agree") else { return };
+    let k = PriceSeries::load(&base.join("prices-kaggle/AAPL_data.csv")).expect("kaggle");
+    let s = PriceSeries::load(&base.join("stocknet/price/raw/AAPL.csv")).expect("stocknet");
+    let text = std::fs::read_to_string(base.join("stocknet/price/raw/AAPL.csv")).expect("read");
+    assert_eq!(s.dates.len() + s.refused.len(), text.lines().count() - 1);
+    assert!(s.refused.is_empty() && k.refused.is_empty());
+    // Both split-adjusted (an unadjusted one would be 7× off before 2014-06-09): on common days
+    // the closes agree within 0.1 % (two vendors, rounding differs).
+    // One kaggle row is corrupt: 2017-08-01 carries 2017-08-07's open/high/low and a close of
+    // 158.59 (the real close, as stocknet has it, was 150.05; the jump came on 08-02 after results).
+    let mut n = 0;
+    let mut off = Vec::new();
+    for (i, day) in k.dates.iter().enumerate() {
+        if let Some((sd, sc)) = s.close_at(*day).filter(|(sd, _)| sd == day) {
+            if (sc / k.close[i] - 1.0).abs() >= 1e-3 {
+                off.push(sd.to_string());
+            }
+            n += 1;
+        }
+    }
+    assert!(n > 1000, "{n} common days");
+    assert_eq!(off, ["2017-08-01"]);
+    let sig = alphapulse_agents::AgentSignal::from_unit(0.5, d("2018-02-02"), vec![]);
+    assert_eq!((sig.score, sig.as_of_ns()), (5000, 1_517_529_600_000_000_000));
+}
