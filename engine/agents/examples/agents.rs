@@ -50,10 +50,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let facts_path =
         first_existing(&sec, &format!("{lower}_companyfacts"), &["json", "cassette.yaml", "pydict"]);
     let prices_path = dir.join(format!("prices-kaggle/{ticker}_data.csv"));
-    let prices = if prices_path.is_file() { Some(PriceSeries::load(&prices_path)?) } else { None };
+    let prices = if prices_path.is_file() {
+        Some(std::sync::Arc::new(PriceSeries::load(&prices_path)?))
+    } else {
+        None
+    };
     if let Some(p) = facts_path {
         let t = Instant::now();
-        let facts = CompanyFacts::load(&p)?;
+        let facts = std::sync::Arc::new(CompanyFacts::load(&p)?);
         let load = t.elapsed();
         println!(
             "{}: {} facts in {} concepts, {} refused, loaded in {load:.2?}",
@@ -69,7 +73,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("    (computed in {:.2?})", t.elapsed());
         if let Some(px) = &prices {
             let mut v = ValueAgent::new(ValueConfig::default());
-            v.add(&ticker, facts, px.clone());
+            v.add(&ticker, facts, std::sync::Arc::clone(px));
             show("value", v.signal_at(&ticker, date));
         }
         let t = Instant::now();
@@ -80,7 +84,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let subs = Submissions::load(&p)?;
         println!("{}: {} filings, {} refused", p.display(), subs.filings.len(), subs.refused.len());
         let mut a = ActivistAgent::new(EventConfig::default());
-        a.add(&ticker, &subs, prices.as_ref());
+        a.add(&ticker, &subs, prices.as_deref());
         show("activist", a.signal_at(&ticker, date));
     }
     Ok(())

@@ -7,6 +7,7 @@ use crate::ratios::{self, Ratios};
 use crate::sec::facts::CompanyFacts;
 use crate::{AgentSignal, Date};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// `(value − center) / scale`, clamped to −1…1.
 pub(crate) fn unit(v: f64, center: f64, scale: f64) -> f64 {
@@ -20,7 +21,7 @@ pub(crate) fn pct(v: f64) -> String {
 /// The fundamental agent over the company facts of several tickers.
 #[derive(Debug, Default)]
 pub struct FundamentalAgent {
-    companies: HashMap<String, CompanyFacts>,
+    companies: HashMap<String, Arc<CompanyFacts>>,
 }
 
 impl FundamentalAgent {
@@ -28,14 +29,14 @@ impl FundamentalAgent {
         FundamentalAgent::default()
     }
 
-    /// Adds (or replaces) a ticker's facts.
-    pub fn add(&mut self, ticker: &str, facts: CompanyFacts) {
-        self.companies.insert(ticker.to_ascii_uppercase(), facts);
+    /// Adds (or replaces) a ticker's facts (an `Arc` shares them with the other agents).
+    pub fn add(&mut self, ticker: &str, facts: impl Into<Arc<CompanyFacts>>) {
+        self.companies.insert(ticker.to_ascii_uppercase(), facts.into());
     }
 
     /// The facts of `ticker`.
     pub fn facts(&self, ticker: &str) -> Option<&CompanyFacts> {
-        self.companies.get(&ticker.to_ascii_uppercase())
+        self.companies.get(&ticker.to_ascii_uppercase()).map(|f| &**f)
     }
 
     /// Ratios of every fiscal year known at `date`, oldest first.

@@ -13,6 +13,7 @@ use crate::sec::facts::CompanyFacts;
 use crate::splits::share_factor;
 use crate::{ratios, AgentSignal, Date};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// DCF and hurdle parameters.
 #[derive(Clone, Debug, PartialEq)]
@@ -65,7 +66,7 @@ pub fn dcf(cfg: &ValueConfig, fcf0: f64) -> f64 {
 #[derive(Debug, Default)]
 pub struct ValueAgent {
     pub config: ValueConfig,
-    data: HashMap<String, (CompanyFacts, PriceSeries)>,
+    data: HashMap<String, (Arc<CompanyFacts>, Arc<PriceSeries>)>,
 }
 
 /// What the value agent found, before scoring.
@@ -88,8 +89,14 @@ impl ValueAgent {
         ValueAgent { config, data: HashMap::new() }
     }
 
-    pub fn add(&mut self, ticker: &str, facts: CompanyFacts, prices: PriceSeries) {
-        self.data.insert(ticker.to_ascii_uppercase(), (facts, prices));
+    /// Adds (or replaces) a ticker's facts and daily prices.
+    pub fn add(
+        &mut self,
+        ticker: &str,
+        facts: impl Into<Arc<CompanyFacts>>,
+        prices: impl Into<Arc<PriceSeries>>,
+    ) {
+        self.data.insert(ticker.to_ascii_uppercase(), (facts.into(), prices.into()));
     }
 
     /// The valuation at the end of `date`.

@@ -226,3 +226,59 @@ fn stocknet_and_kaggle_prices_agree() {
     let sig = alphapulse_agents::AgentSignal::from_unit(0.5, d("2018-02-02"), vec![]);
     assert_eq!((sig.score, sig.as_of_ns()), (5000, 1_517_529_600_000_000_000));
 }
+
+#[test]
+fn no_look_ahead_value_and_activist() {
+    let Some(base) = equities("no_look_ahead_value_and_activist") else { return };
+    let fpath = base.join("sec/aapl_companyfacts.cassette.yaml");
+    let doc = read_json(&fpath).expect("facts");
+    let ppath = base.join("prices-kaggle/AAPL_data.csv");
+    let spath = base.join("sec/aapl_submissions.cassette.yaml");
+    let sdoc = read_json(&spath).expect("submissions");
+    let prices = PriceSeries::load(&ppath).expect("prices");
+    let mut full = ValueAgent::new(ValueConfig::default());
+    full.add("AAPL", CompanyFacts::from_value(&fpath, &doc).expect("facts"), prices.clone());
+    let mut events = ActivistAgent::new(EventConfig::default());
+    events.add("AAPL", &Submissions::from_value(&spath, &sdoc).expect("subs"), Some(&prices));
+    for asof in
+        ["2014-06-06", "2014-06-09", "2015-04-28", "2016-10-26", "2017-08-01", "2017-11-03", "2018-02-07"]
+    {
+        // Facts filed after the date removed. The full price series stays: its split adjustment
+        // is that of the file (made after the last split it covers), and only closes on or
+        // before the date are read.
+        let mut cut = ValueAgent::new(ValueConfig::default());
+        cut.add(
+            "AAPL",
+            CompanyFacts::from_value(&fpath, &common::raw::truncate(&doc, asof)).expect("facts"),
+            prices.clone(),
+        );
+        assert_eq!(full.signal_at("AAPL", d(asof)), cut.signal_at("AAPL", d(asof)), "value at {asof}");
+        assert!(full
+            .valuation("AAPL", d(asof))
+            .is_some_and(|v| v.price_date <= d(asof) && v.filed <= d(asof)));
+        // Filings after the date removed (the trading calendar stays: it is known in advance).
+        let mut s = sdoc.clone();
+        let keep: Vec<bool> = s["filings"]["recent"]["filingDate"]
+            .as_array()
+            .expect("dates")
+            .iter()
+            .map(|x| x.as_str().is_some_and(|f| f <= asof))
+            .collect();
+        if let Some(cols) = s["filings"]["recent"].as_object_mut() {
+            for col in cols.values_mut().filter_map(Value::as_array_mut) {
+                let mut i = 0;
+                col.retain(|_| {
+                    i += 1;
+                    keep[i - 1]
+                });
+            }
+        }
+        let mut cut_events = ActivistAgent::new(EventConfig::default());
+        cut_events.add("AAPL", &Submissions::from_value(&spath, &s).expect("cut subs"), Some(&prices));
+        assert_eq!(
+            events.signal_at("AAPL", d(asof)),
+            cut_events.signal_at("AAPL", d(asof)),
+            "events at {asof}"
+        );
+    }
+}
