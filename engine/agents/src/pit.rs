@@ -152,18 +152,24 @@ impl<'a> Pit<'a> {
         })
     }
 
-    /// Trailing four quarters of a flow `chain` at `as_of`: last annual + latest YTD − prior YTD
-    /// (the annual alone when no quarter has been filed since). Returns the value and the end
-    /// of the trailing window.
-    pub fn trailing(&self, chain: &[&'static str], annual: Period) -> Option<(Date, Value)> {
+    /// Trailing four quarters of a flow `chain` ending with the year-to-date period `ytd`:
+    /// the annual + `ytd` − the same period a year before (each from the chain's first concept
+    /// that has it).
+    pub fn trailing_at(&self, chain: &[&'static str], annual: Period, ytd: Period) -> Option<Value> {
         let a = self.usd(chain, annual)?;
+        let y = self.usd(chain, ytd)?;
+        let prior = self.prior_ytd(chain, annual, ytd)?;
+        let filed = a.filed.max(y.filed).max(prior.filed);
+        Some(Value { val: a.val + y.val - prior.val, filed, concept: y.concept })
+    }
+
+    /// Trailing four quarters of a flow `chain` at `as_of` after the fiscal year `annual`, over
+    /// the chain's latest year-to-date period (the annual alone when no quarter has been filed
+    /// since). Returns the value and the end of the trailing window.
+    pub fn trailing(&self, chain: &[&'static str], annual: Period) -> Option<(Date, Value)> {
         match self.ytd_after(chain, annual) {
-            Some((p, ytd)) => {
-                let prior = self.prior_ytd(chain, annual, p)?;
-                let filed = a.filed.max(ytd.filed).max(prior.filed);
-                Some((p.end, Value { val: a.val + ytd.val - prior.val, filed, concept: ytd.concept }))
-            }
-            None => Some((annual.end, a)),
+            Some((p, _)) => Some((p.end, self.trailing_at(chain, annual, p)?)),
+            None => Some((annual.end, self.usd(chain, annual)?)),
         }
     }
 }

@@ -140,10 +140,10 @@ pub fn trailing(pit: &Pit<'_>, p: Period) -> Ratios {
         r.label = "TTM".into();
         return r;
     };
-    let flow = |ch: &[&'static str]| pit.trailing(ch, p).filter(|(end, _)| *end == yp.end).map(|(_, v)| v);
+    let flow = |ch: &[&'static str]| pit.trailing_at(ch, p, yp);
     let mut r = compute(pit, "TTM".into(), yp.end, &flow);
     let yoy = |ch: &[&'static str]| {
-        let now = pit.ytd_after(ch, p).filter(|(q, _)| *q == yp).map(|(_, v)| v.val);
+        let now = pit.usd(ch, yp).map(|v| v.val);
         growth(now, pit.prior_ytd(ch, p, yp).map(|v| v.val))
     };
     r.revenue_growth = yoy(c::REVENUE);

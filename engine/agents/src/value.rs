@@ -77,6 +77,9 @@ pub struct Valuation {
     /// Split-adjusted to the series.
     pub shares: f64,
     pub market_cap: f64,
+    /// The window the cash flow and earnings come from (`TTM to …`, or `FY…` when the trailing
+    /// figure is missing).
+    pub window: String,
     pub fcf: f64,
     pub intrinsic: f64,
     pub margin_of_safety: f64,
@@ -113,17 +116,24 @@ impl ValueAgent {
             .or_else(|| pit.value(&c::SHARES[1..], "shares", last).map(|v| (last.end, v)))?;
         let shares = sh.val * share_factor(ticker, sh.filed, prices.adjusted_through());
         let market_cap = close * shares;
-        let fcf = r.fcf?;
+        // A 10-Q may lack one of the year-to-date figures: fall back to the fiscal year.
+        let fy = (r.fcf.is_none() || r.net_income.is_none()).then(|| ratios::annual(&pit, last, None));
+        let (window, fcf, net_income) = match (&fy, r.fcf, r.net_income) {
+            (None, Some(f), Some(n)) => (format!("TTM to {}", r.end), f, n),
+            (Some(a), _, _) => (a.label.clone(), a.fcf?, a.net_income?),
+            _ => return None,
+        };
+        let filed = fy.as_ref().map_or(r.filed, |a| a.filed).max(sh.filed);
         let net_cash = r.cash.unwrap_or(0.0) - r.debt;
         let intrinsic = if fcf > 0.0 { dcf(&self.config, fcf) + net_cash } else { net_cash };
         let margin_of_safety = if intrinsic > 0.0 { (intrinsic - market_cap) / intrinsic } else { -1.0 };
-        let earnings_yield = r.net_income? / market_cap;
-        let filed = r.filed.max(sh.filed);
+        let earnings_yield = net_income / market_cap;
         Some(Valuation {
             price_date,
             close,
             shares,
             market_cap,
+            window,
             fcf,
             intrinsic,
             margin_of_safety,
@@ -143,7 +153,8 @@ impl ValueAgent {
         let reasons = vec![
             format!("close {:.2} on {} × {:.0} M shares = market value {:.1} bn", v.close, v.price_date, v.shares / 1e6, v.market_cap / b),
             format!(
-                "DCF of trailing FCF {:.1} bn (growth {}, {} y, discount {}, terminal {}) plus net cash = {:.1} bn: margin of safety {} ({m:+.2})",
+                "DCF of {} FCF {:.1} bn (growth {}, {} y, discount {}, terminal {}) plus net cash = {:.1} bn: margin of safety {} ({m:+.2})",
+                v.window,
                 v.fcf / b,
                 pct(cfg.growth),
                 cfg.years,
