@@ -77,8 +77,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             show("value", v.signal_at(&ticker, date));
         }
         let t = Instant::now();
-        show("buffett", BuffettAgent::new(f).signal_at(&ticker, date));
+        let buffett = BuffettAgent::new(f);
+        show("buffett", buffett.signal_at(&ticker, date));
         println!("    (computed in {:.2?})", t.elapsed());
+        if let Some(px) = &prices {
+            // Every trading day of the series, as a daily backtest would ask.
+            let t = Instant::now();
+            let n =
+                px.dates.iter().filter(|d| buffett.fundamentals.signal_at(&ticker, **d).is_some()).count();
+            let f_time = t.elapsed();
+            let t = Instant::now();
+            let m = px.dates.iter().filter(|d| buffett.signal_at(&ticker, **d).is_some()).count();
+            println!(
+                "sweep over {} trading days: fundamental {n} signals in {f_time:.2?}, buffett {m} in {:.2?}",
+                px.dates.len(),
+                t.elapsed()
+            );
+        }
     }
     if let Some(p) = first_existing(&sec, &format!("{lower}_submissions"), &["json", "cassette.yaml"]) {
         let subs = Submissions::load(&p)?;
