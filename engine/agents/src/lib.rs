@@ -15,6 +15,18 @@
 //! - [`prices`]: daily price series (kaggle and stocknet CSV).
 //! - [`fundamental`], [`value`], [`buffett`], [`activist`]: the agents.
 //! - [`Date`], [`LoadError`], [`Refusal`].
+//!
+//! ```
+//! use alphapulse_agents::{concepts, pit::{Period, Pit}, sec::facts::CompanyFacts, Date};
+//! let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/aapl_companyfacts_fy2008.cassette.yaml");
+//! let facts = CompanyFacts::load(path.as_ref()).unwrap();
+//! let d = |s| Date::parse_iso(s).unwrap();
+//! let fy2008 = Period { start: Some(d("2007-09-30")), end: d("2008-09-27") };
+//! let net_income = |at| Pit::new(&facts, d(at)).usd(concepts::NET_INCOME, fy2008).map(|v| v.val);
+//! // The 10-K of 2009-10-27 said 4,834 M; the 10-K/A of 2010-01-25 restated it to 6,119 M.
+//! assert_eq!(net_income("2010-01-24"), Some(4_834e6));
+//! assert_eq!(net_income("2010-01-25"), Some(6_119e6));
+//! ```
 #![forbid(unsafe_code)]
 
 pub mod activist;
@@ -57,5 +69,19 @@ impl AgentSignal {
     /// `as_of` as the engine's timestamp: nanoseconds since the Unix epoch at 00:00 UTC.
     pub fn as_of_ns(&self) -> u64 {
         u64::try_from(self.as_of.unix_seconds()).map_or(0, |s| s.saturating_mul(1_000_000_000))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// The agents are read from slow threads: they must be shareable.
+    #[test]
+    fn agents_are_send_and_sync() {
+        fn check<T: Send + Sync>() {}
+        check::<crate::fundamental::FundamentalAgent>();
+        check::<crate::value::ValueAgent>();
+        check::<crate::buffett::BuffettAgent>();
+        check::<crate::activist::ActivistAgent>();
+        check::<crate::AgentSignal>();
     }
 }

@@ -11,6 +11,8 @@ pub struct PriceSeries {
     pub dates: Vec<Date>,
     pub open: Vec<f64>,
     pub close: Vec<f64>,
+    /// The file it came from (refusals name lines inside it).
+    pub source: std::path::PathBuf,
     pub refused: Vec<Refusal>,
 }
 
@@ -35,7 +37,7 @@ impl PriceSeries {
                 .ok_or_else(|| LoadError::field(path, name, "column missing from the header"))
         };
         let (di, oi, ci) = (col("date")?, col("open")?, col("close")?);
-        let mut out = PriceSeries::default();
+        let mut out = PriceSeries { source: path.to_path_buf(), ..PriceSeries::default() };
         for (n, line) in lines.enumerate() {
             if line.trim().is_empty() {
                 continue;

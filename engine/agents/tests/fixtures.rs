@@ -97,6 +97,7 @@ fn malformed_facts_are_refused_and_counted() {
     ]}}}}}"#;
     let f = CompanyFacts::from_value(p, &parse_json_text(p, text).expect("json")).expect("file usable");
     assert_eq!(f.accepted, 1);
+    assert_eq!(f.source, p);
     let fields: Vec<&str> = f.refused.iter().map(|r| r.field.as_str()).collect();
     let base = "facts.us-gaap.NetIncomeLoss.units.USD";
     assert_eq!(

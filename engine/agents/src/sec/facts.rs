@@ -36,6 +36,8 @@ pub struct CompanyFacts {
     pub entity_name: String,
     facts: HashMap<String, HashMap<String, Vec<Fact>>>,
     /// Entries skipped as malformed (the rest of the file was used).
+    /// The file it came from (refusals name fields inside it).
+    pub source: std::path::PathBuf,
     pub refused: Vec<Refusal>,
     /// Entries kept.
     pub accepted: usize,
@@ -52,6 +54,7 @@ impl CompanyFacts {
         let facts = doc.get("facts").ok_or_else(|| LoadError::field(path, "facts", "missing"))?;
         let facts = facts.as_object().ok_or_else(|| LoadError::field(path, "facts", "not an object"))?;
         let mut out = CompanyFacts {
+            source: path.to_path_buf(),
             cik: doc.get("cik").and_then(|c| c.as_u64().or_else(|| c.as_str()?.parse().ok())),
             entity_name: doc.get("entityName").and_then(Value::as_str).unwrap_or("").to_string(),
             ..CompanyFacts::default()

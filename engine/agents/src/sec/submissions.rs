@@ -28,6 +28,8 @@ pub struct Submissions {
     pub name: String,
     pub tickers: Vec<String>,
     pub filings: Vec<Filing>,
+    /// The file it came from (refusals name fields inside it).
+    pub source: std::path::PathBuf,
     pub refused: Vec<Refusal>,
 }
 
@@ -64,6 +66,7 @@ impl Submissions {
             c.push(col);
         }
         let mut out = Submissions {
+            source: path.to_path_buf(),
             cik: doc.get("cik").and_then(|c| c.as_u64().or_else(|| c.as_str()?.parse().ok())),
             name: doc.get("name").and_then(Value::as_str).unwrap_or("").to_string(),
             tickers: doc
