@@ -176,6 +176,7 @@ fn ticker_report(
     Ok(TickerReport {
         ticker: t.ticker.clone(),
         prices: px.source.display().to_string(),
+        inputs: inputs(t),
         first_date: dates[0].to_string(),
         last_date: dates[dates.len() - 1].to_string(),
         days: dates.len(),
@@ -185,6 +186,26 @@ fn ticker_report(
         agents: reports,
         skipped,
     })
+}
+
+/// What the SEC files of `t` cover: an agent is silent before its input starts.
+fn inputs(t: &TickerData) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Some((p, f)) = &t.facts {
+        out.push(format!("{}: {} facts in {} concepts", p.display(), f.accepted, f.concepts()));
+    }
+    if let Some((p, s)) = &t.submissions {
+        let first = s.filings.iter().map(|f| f.filing_date).min();
+        let last = s.filings.iter().map(|f| f.filing_date).max();
+        if let (Some(a), Some(b)) = (first, last) {
+            out.push(format!(
+                "{}: {} filings {a} … {b} (the activist agent is silent before {a})",
+                p.display(),
+                s.filings.len()
+            ));
+        }
+    }
+    out
 }
 
 fn notes(tickers: usize) -> Vec<String> {

@@ -31,6 +31,8 @@ pub struct Report {
 pub struct TickerReport {
     pub ticker: String,
     pub prices: String,
+    /// The SEC files read for this ticker and what they cover.
+    pub inputs: Vec<String>,
     /// First and last trading day inside the period, and their number.
     pub first_date: String,
     pub last_date: String,

@@ -55,6 +55,9 @@ fn ticker(o: &mut String, t: &TickerReport) {
         "\n{}: {} … {} ({} trading days; {})",
         t.ticker, t.first_date, t.last_date, t.days, t.prices
     );
+    for i in &t.inputs {
+        let _ = writeln!(o, "  {i}");
+    }
     let _ = writeln!(
         o,
         "  buy-and-hold (open {:.4} → {:.4}): {}",
