@@ -4,7 +4,8 @@
 //! [`run_journal`] (a run's journal folder and `run.json`), [`journal`] (`stat`, `tail`, `export`),
 //! [`run`] (paper trading on the live feed), [`record`] (live frames to capture files),
 //! [`operate`] (what each operator command does to a running chain, behind the control socket)
-//! and [`ctl`] (one command to a running engine's control socket).
+//! and [`ctl`] (one command to a running engine's control socket); [`evaluate`] (the slow agents
+//! against forward returns on daily prices).
 
 pub mod alerts;
 pub mod backtest;
@@ -13,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod ctl;
 pub mod dashboard;
+pub mod evaluate;
 pub mod journal;
 pub mod operate;
 pub mod persist;

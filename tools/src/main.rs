@@ -6,7 +6,7 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, dashboard, journal, persist, record, run};
+use alphapulse_tools::{backtest, config, dashboard, evaluate, journal, persist, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -49,6 +49,10 @@ enum Command {
     /// into SQLite or PostgreSQL, exactly once; resumes after any stop. Options from flags or the
     /// `[persist]` table of --config.
     Persist(persist::Args),
+    /// Evaluate the slow agents (fundamental, value, Buffett, activist) on daily prices: hit rate
+    /// and information coefficient against forward returns per horizon, and a daily long/flat/short
+    /// backtest with costs against buy-and-hold; with the period and sample size.
+    Evaluate(evaluate::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Persist(args) => {
             args.priority.apply().map_err(Into::into).and_then(|()| persist::main(args))
         }
+        Command::Evaluate(args) => evaluate::main(args),
     };
     match result {
         Ok(code) => code,
