@@ -121,6 +121,14 @@ fn live_threads_contain_a_panic_and_a_stall() {
     while !h.stats()[1].panicked {
         std::thread::yield_now();
     }
+    // The stuck agent shows as stalled once its call outlasts a period (1 ms).
+    let waited = Instant::now();
+    while h.stats()[2].stalled_ns == 0 && waited.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let stats = h.stats();
+    assert!(stats[2].stalled_ns > 1_000_000 && stats[0].stalled_ns == 0, "{stats:?}");
+    assert_eq!((stats[2].polls, stats[1].polls, stats[1].published), (0, 0, 0), "{stats:?}");
     let report = h.stop(Duration::from_millis(200));
     assert_eq!(report.stopped, vec!["steady".to_string(), "crashy".to_string()]);
     assert_eq!(report.abandoned, vec!["stuck".to_string()]);
