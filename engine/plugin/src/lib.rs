@@ -13,7 +13,8 @@
 //!   when one is set) and the fault;
 //! - [`view`]: the engine's `MarketView` as the SDK's view (a trait object, or a C table over it);
 //! - [`registry`]: `[[strategy.plugins]]` entries to strategies ([`strategy_from`],
-//!   [`add_configured`]; [`BUILTINS`]).
+//!   [`add_configured`]; [`BUILTINS`]); [`board`](mod@board): `builtin = "board"` entries, a slow
+//!   agent's publications on the board ([`board_for`], [`add_configured_with`]).
 //!
 //! **Faults.** A call that panics (caught inside the plugin, or here for a built-in) disables the
 //! strategy: it is never called again, its message is kept, and the host gets a `Fault` from
@@ -29,6 +30,7 @@
 
 pub mod adapter;
 mod agents;
+pub mod board;
 mod error;
 pub mod guard;
 pub mod load;
@@ -37,8 +39,9 @@ pub mod registry;
 pub mod view;
 
 pub use adapter::PluginStrategy;
+pub use board::board_for;
 pub use error::PluginError;
 pub use guard::Guard;
 pub use load::{entry_symbol, load, load_entry, Plugin};
 pub use native::NativeStrategy;
-pub use registry::{add_configured, strategy_from, BUILTINS};
+pub use registry::{add_configured, add_configured_with, strategy_from, strategy_from_with, BUILTINS};

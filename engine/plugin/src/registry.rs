@@ -2,15 +2,26 @@
 //! in (`builtin`, the registry below), behind the same guard, so the two are interchangeable.
 
 use crate::{load, NativeStrategy, PluginError, PluginStrategy};
-use alphapulse_strategy::{PluginEntry, Strategy, StrategyConfig, StrategyHost};
+use alphapulse_strategy::{Board, PluginEntry, Strategy, StrategyConfig, StrategyHost};
 use alphapulse_types::InstrumentTable;
+use std::sync::Arc;
 
 /// The strategies linked in, by `builtin` name: the built-in agents (their `params` are their
-/// `[strategy.<agent>]` keys; see `agents`) and the example plugins as rlibs.
-pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "microprice", "momentum"];
+/// `[strategy.<agent>]` keys; see `agents`), the example plugins as rlibs, and `board` (a slow
+/// agent's publications, see `crate::board`).
+pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "microprice", "momentum", "board"];
 
 /// The strategy of one entry (`name`, `params`, `budget_ns` from it) for the instruments of `table`.
 pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box<dyn Strategy>, PluginError> {
+    strategy_from_with(entry, table, None)
+}
+
+/// [`strategy_from`], with the slow agents' board that `builtin = "board"` entries read.
+pub fn strategy_from_with(
+    entry: &PluginEntry,
+    table: &InstrumentTable,
+    board: Option<&Arc<Board>>,
+) -> Result<Box<dyn Strategy>, PluginError> {
     let symbols: Vec<&str> = table.iter().map(|i| i.symbol.as_str()).collect();
     let params: Vec<(&str, &str)> = entry.params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let (name, budget) = (entry.name.as_str(), entry.budget_ns);
@@ -19,6 +30,9 @@ pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box
         return Ok(Box::new(PluginStrategy::new(&plugin, name, &params, &symbols, budget)?));
     }
     let builtin = entry.builtin.as_deref().unwrap_or("");
+    if builtin == crate::board::BOARD {
+        return crate::board::board_agent(entry, board);
+    }
     if let Some(agent) = crate::agents::agent(builtin, name, &entry.params, table.len())? {
         if budget > 0 {
             return Err(PluginError::Create {
@@ -54,10 +68,21 @@ pub fn add_configured(
     cfg: &StrategyConfig,
     table: &InstrumentTable,
 ) -> Result<Vec<usize>, PluginError> {
+    add_configured_with(host, cfg, table, None)
+}
+
+/// [`add_configured`], with the slow agents' board (see `crate::board::board_for`) that
+/// `builtin = "board"` entries read.
+pub fn add_configured_with(
+    host: &mut StrategyHost,
+    cfg: &StrategyConfig,
+    table: &InstrumentTable,
+    board: Option<&Arc<Board>>,
+) -> Result<Vec<usize>, PluginError> {
     cfg.validate()?;
     let mut added = Vec::with_capacity(cfg.plugins.len());
     for entry in &cfg.plugins {
-        let s = strategy_from(entry, table)?;
+        let s = strategy_from_with(entry, table, board)?;
         added.push(host.add_strategy(s, cfg.plugin_weight(entry))?);
     }
     Ok(added)

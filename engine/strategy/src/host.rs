@@ -91,6 +91,8 @@ pub struct NewStrategy {
     stats: AgentStats,
     weight: u32,
     solo: u32,
+    /// Its signals' time to live (`signal_ttl_ns_by` by name, else `signal_ttl_ns`).
+    ttl: u64,
 }
 
 impl NewStrategy {
@@ -105,7 +107,8 @@ impl NewStrategy {
         }
         let stats = AgentStats { name: s.name().to_string(), weight, signals: 0 };
         let solo = agg.solo_entry_of(s.name());
-        Ok(NewStrategy { strategy: s, stats, weight, solo })
+        let ttl = agg.signal_ttl_of(s.name());
+        Ok(NewStrategy { strategy: s, stats, weight, solo, ttl })
     }
 
     /// The strategy's name.
@@ -172,6 +175,7 @@ impl StrategyHost {
         let k =
             self.agg.add_agent(n.weight).ok_or(StrategyError::TooManyStrategies { max: MAX_STRATEGIES })?;
         self.agg.set_solo_entry(k, n.solo);
+        self.agg.set_signal_ttl(k, n.ttl);
         if n.strategy.can_fault() {
             self.fallible |= 1 << k;
         }

@@ -9,6 +9,10 @@
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
+//! - [`board`]: [`Board`], the latest-value board slow agents publish on and the hot thread reads
+//!   without locks; [`board_agent`]: [`BoardAgent`], the hot-side strategy that passes a slow
+//!   agent's new publications on as signals dated by their own time; [`slow`]: the [`SlowAgent`]
+//!   trait and the [`SlowRunner`] (own threads live, stepped by event time in a backtest);
 //! - [`host`]: [`StrategyHost`], the actor (it disables a strategy that faults; `host_control`:
 //!   its side of the operator's commands: halt, flatten, enable/disable/set a strategy); [`config`]:
 //!   [`StrategyConfig`], with the `[[strategy.plugins]]` entries ([`PluginEntry`]) that
@@ -33,6 +37,8 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregator;
+pub mod board;
+pub mod board_agent;
 pub mod config;
 pub mod ema_cross;
 mod error;
@@ -40,12 +46,15 @@ pub mod host;
 mod host_control;
 pub mod imbalance;
 pub mod indicators;
+pub mod slow;
 pub mod strategy;
 pub mod view;
 
 pub use aggregator::{
     Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
 };
+pub use board::{Board, BoardError, Busy, Entry, MAX_SLOW_AGENTS, READ_RETRIES};
+pub use board_agent::BoardAgent;
 pub use config::PluginEntry;
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
@@ -53,5 +62,6 @@ pub use error::StrategyError;
 pub use host::{AgentStats, NewStrategy, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
+pub use slow::{SlowAgent, SlowError, SlowHandle, SlowRunner, SlowRunnerConfig, SlowStats, StopReport};
 pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
 pub use view::{BookFeedState, MarketState, MarketView};

@@ -15,7 +15,7 @@
 //! **Confidence** (basis points) of a decision whose score is `C`, over the live signals `i` with
 //! weight `wᵢ`, score `sᵢ`, age `aᵢ` and hit rate `hᵢ`:
 //! - agreement `A = Σ wᵢ|sᵢ| [sign sᵢ = sign C] / Σ wᵢ|sᵢ|`;
-//! - freshness `F = Σ wᵢ (ttl − aᵢ)/ttl / Σ wᵢ`;
+//! - freshness `F = Σ wᵢ (ttlᵢ − aᵢ)/ttlᵢ / Σ wᵢ` (each strategy's own time to live);
 //! - accuracy `H = Σ wᵢ hᵢ / Σ wᵢ`;
 //! - confidence `= |C| · A · F · min(2, H / 5 000)`, at most 10 000.
 //!
@@ -212,11 +212,13 @@ pub(super) struct Input {
     pub weight: u64,
     pub score: i32,
     pub age_ns: u64,
+    /// The strategy's time to live (`signal_ttl_ns`, or its `signal_ttl_ns_by` entry).
+    pub ttl_ns: u64,
     pub hit_rate_bps: u32,
 }
 
 /// The confidence of a decision following score `c`, from its live inputs (see the module docs).
-pub(super) fn breakdown(c: i32, ttl_ns: u64, inputs: impl Iterator<Item = Input>) -> Breakdown {
+pub(super) fn breakdown(c: i32, inputs: impl Iterator<Item = Input>) -> Breakdown {
     let (mut mass, mut agree, mut w_sum, mut fresh, mut acc) = (0u128, 0u128, 0u128, 0u128, 0u128);
     let mut agents = 0u64;
     for x in inputs {
@@ -231,8 +233,8 @@ pub(super) fn breakdown(c: i32, ttl_ns: u64, inputs: impl Iterator<Item = Input>
             agree += m;
         }
         w_sum += w;
-        let left = ttl_ns.saturating_sub(x.age_ns) as u128;
-        fresh += w * left * 10_000 / ttl_ns.max(1) as u128;
+        let left = x.ttl_ns.saturating_sub(x.age_ns) as u128;
+        fresh += w * left * 10_000 / x.ttl_ns.max(1) as u128;
         acc += w * x.hit_rate_bps as u128;
     }
     if w_sum == 0 {
@@ -256,13 +258,14 @@ pub(super) fn breakdown(c: i32, ttl_ns: u64, inputs: impl Iterator<Item = Input>
 mod tests {
     use super::*;
 
+    /// An input whose time to live is 1 000 ns.
     fn input(agent: usize, weight: u64, score: i32, age_ns: u64, hit_rate_bps: u32) -> Input {
-        Input { agent, weight, score, age_ns, hit_rate_bps }
+        Input { agent, weight, score, age_ns, ttl_ns: 1_000, hit_rate_bps }
     }
 
     #[test]
     fn one_fresh_coin_alone_is_its_score() {
-        let b = breakdown(6_000, 1_000, [input(0, 3, 6_000, 0, COIN_BPS)].into_iter());
+        let b = breakdown(6_000, [input(0, 3, 6_000, 0, COIN_BPS)].into_iter());
         assert_eq!(
             b,
             Breakdown { confidence: 6_000, agreement: 10_000, accuracy: 5_000, freshness: 10_000, agents: 1 }
@@ -273,7 +276,7 @@ mod tests {
     fn disagreement_age_and_accuracy_each_scale_it() {
         // Masses 2·5000 (agrees) and 1·2000 (against): A = 10000/12000.
         let ins = [input(0, 2, 5_000, 0, COIN_BPS), input(2, 1, -2_000, 500, COIN_BPS)];
-        let b = breakdown(2_666, 1_000, ins.into_iter());
+        let b = breakdown(2_666, ins.into_iter());
         assert_eq!(b.agreement, 8_333);
         // F = (2·1 + 1·0.5)/3 = 0.8333…
         assert_eq!(b.freshness, 8_333);
@@ -281,15 +284,12 @@ mod tests {
         let want = 2_666f64 * (10_000.0 / 12_000.0) * (2.5 / 3.0) * 1.0;
         assert!((b.confidence as f64 - want).abs() <= 1.0, "{} vs {want}", b.confidence);
         // A proven strategy (hit rate 7 500) lifts it by 1.5; a bad one (2 500) halves it.
-        let good = breakdown(4_000, 1_000, [input(0, 1, 4_000, 0, 7_500)].into_iter());
-        let bad = breakdown(4_000, 1_000, [input(0, 1, 4_000, 0, 2_500)].into_iter());
+        let good = breakdown(4_000, [input(0, 1, 4_000, 0, 7_500)].into_iter());
+        let bad = breakdown(4_000, [input(0, 1, 4_000, 0, 2_500)].into_iter());
         assert_eq!((good.confidence, bad.confidence), (6_000, 2_000));
         // Capped at 10 000; weight 0 does not count; nothing live gives zero.
-        assert_eq!(breakdown(9_000, 1_000, [input(0, 1, 9_000, 0, 10_000)].into_iter()).confidence, 10_000);
-        assert_eq!(
-            breakdown(9_000, 1_000, [input(0, 0, 9_000, 0, 10_000)].into_iter()),
-            Breakdown::default()
-        );
+        assert_eq!(breakdown(9_000, [input(0, 1, 9_000, 0, 10_000)].into_iter()).confidence, 10_000);
+        assert_eq!(breakdown(9_000, [input(0, 0, 9_000, 0, 10_000)].into_iter()), Breakdown::default());
     }
 
     #[test]

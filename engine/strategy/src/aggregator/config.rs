@@ -46,6 +46,10 @@ pub struct AggregatorConfig {
     pub weights: BTreeMap<String, u32>,
     /// How long a signal stays live.
     pub signal_ttl_ns: u64,
+    /// How long a signal stays live, per strategy name, for those not to use `signal_ttl_ns`:
+    /// a slow agent's signal is dated by what it refers to (a filing days old), e.g.
+    /// `signal_ttl_ns_by = { fundamental = 7776000000000000 }` (90 days).
+    pub signal_ttl_ns_by: BTreeMap<String, u64>,
     /// |combined score| (bps) needed for an intent.
     pub entry_threshold_bps: u32,
     /// Conviction alone (per strategy name, bps; strategies not listed: never alone): a strategy's
@@ -90,6 +94,7 @@ impl Default for AggregatorConfig {
             strategy_id: 0,
             weights,
             signal_ttl_ns: 3_000_000_000,
+            signal_ttl_ns_by: BTreeMap::new(),
             entry_threshold_bps: 4_000,
             solo_entry_bps,
             order_qty: Qty::from_raw(100_000),
@@ -110,6 +115,11 @@ impl AggregatorConfig {
     /// never alone).
     pub fn solo_entry_of(&self, name: &str) -> u32 {
         self.solo_entry_bps.get(name).copied().unwrap_or(0)
+    }
+
+    /// How long a signal of strategy `name` stays live (`signal_ttl_ns_by`, else `signal_ttl_ns`).
+    pub fn signal_ttl_of(&self, name: &str) -> u64 {
+        self.signal_ttl_ns_by.get(name).copied().unwrap_or(self.signal_ttl_ns)
     }
 
     /// The weight of strategy `name` (1 when not listed).
@@ -139,6 +149,17 @@ impl AggregatorConfig {
                 return Err(StrategyError::config(
                     "aggregator.solo_entry_bps",
                     format!("`{name}` = {bps} is not in 1..=10000"),
+                ));
+            }
+        }
+        for (name, &ttl) in &self.signal_ttl_ns_by {
+            if name.is_empty() {
+                return Err(e("aggregator.signal_ttl_ns_by", "empty strategy name"));
+            }
+            if ttl == 0 {
+                return Err(StrategyError::config(
+                    "aggregator.signal_ttl_ns_by",
+                    format!("`{name}` = 0: a time to live must be positive"),
                 ));
             }
         }

@@ -1,7 +1,9 @@
 //! [`Aggregator`]: combines the latest signal of every strategy into order intents.
 //!
 //! Per instrument it keeps the latest [`Signal`] of each strategy (a preallocated table of
-//! strategies × instruments). A signal is live for `signal_ttl_ns` after its `ts`. The combined
+//! strategies × instruments). A signal is live for `signal_ttl_ns` (or its strategy's
+//! `signal_ttl_ns_by`) after its `ts`; one found stale when its instrument is evaluated is retired
+//! and counted (`signals_expired`; per strategy [`Aggregator::expired_signals`]). The combined
 //! score is `Σ wᵢ·scoreᵢ / Σ wᵢ` over live signals (integer weights, rounded toward zero). When
 //! `|combined| ≥ entry_threshold_bps` an intent is considered — or, below it, when one strategy's
 //! signal made by the event being handled (`ts == event_ts`) is at or above that strategy's
@@ -122,6 +124,10 @@ pub struct Aggregator {
     weights: Vec<u32>,
     /// Per strategy: |score| that trades alone (`solo_entry_bps`), 0 = never.
     solo: Vec<u32>,
+    /// Per strategy: how long its signals stay live (`signal_ttl_ns`, or `signal_ttl_ns_by`).
+    ttls: Vec<u64>,
+    /// Per strategy: its signals that went stale (see [`Aggregator::expired_signals`]).
+    expired: Vec<u64>,
     slots: Vec<Slot>,
     insts: Vec<InstAgg>,
     dirty: Vec<InstrumentId>,
@@ -147,6 +153,8 @@ impl Aggregator {
             rules: instruments.iter().cloned().collect(),
             weights: Vec::with_capacity(MAX_AGENTS),
             solo: Vec::with_capacity(MAX_AGENTS),
+            ttls: Vec::with_capacity(MAX_AGENTS),
+            expired: Vec::with_capacity(MAX_AGENTS),
             // One row of MAX_AGENTS slots per instrument, allocated once: a strategy added while
             // the engine runs (`strategies load`) takes a free column, nothing is reallocated.
             slots: vec![Slot::default(); n * MAX_AGENTS],
@@ -170,6 +178,8 @@ impl Aggregator {
         }
         self.weights.push(weight.min(MAX_WEIGHT));
         self.solo.push(0);
+        self.ttls.push(self.cfg.signal_ttl_ns);
+        self.expired.push(0);
         Some(self.weights.len() - 1)
     }
 
@@ -185,6 +195,41 @@ impl Aggregator {
     pub fn set_solo_entry(&mut self, agent: usize, bps: u32) {
         if let Some(s) = self.solo.get_mut(agent) {
             *s = bps.min(MAX_SCORE as u32);
+        }
+    }
+
+    /// Let the signals of strategy `agent` stay live `ttl_ns` (`signal_ttl_ns_by`; 0 is ignored).
+    /// Construction time.
+    pub fn set_signal_ttl(&mut self, agent: usize, ttl_ns: u64) {
+        if let Some(t) = self.ttls.get_mut(agent).filter(|_| ttl_ns > 0) {
+            *t = ttl_ns;
+        }
+    }
+
+    /// Signals of strategy `agent` that went stale: a signal is counted once, when an evaluation
+    /// of its instrument finds it older than the strategy's time to live (a slow agent that
+    /// stopped publishing shows here). 0 for an unknown index.
+    pub fn expired_signals(&self, agent: usize) -> u64 {
+        self.expired.get(agent).copied().unwrap_or(0)
+    }
+
+    /// True when strategy `agent` has a live signal for `inst` at `event_ts` (not stale).
+    pub fn is_fresh(&self, agent: usize, inst: InstrumentId, event_ts: u64) -> bool {
+        let (Some(row), Some(&ttl)) = (self.row(inst), self.ttls.get(agent)) else { return false };
+        row.get(agent).is_some_and(|s| s.live && event_ts.saturating_sub(s.ts) < ttl)
+    }
+
+    /// Retire the signals of `inst` that are stale at `event_ts`, counting each once.
+    fn expire(&mut self, inst: InstrumentId, event_ts: u64) {
+        let start = inst.index() * MAX_AGENTS;
+        let n = self.weights.len();
+        let Some(row) = self.slots.get_mut(start..start + n) else { return };
+        for ((s, &ttl), count) in row.iter_mut().zip(&self.ttls).zip(self.expired.iter_mut()) {
+            if s.live && event_ts.saturating_sub(s.ts) >= ttl {
+                s.live = false;
+                *count += 1;
+                self.stats.signals_expired += 1;
+            }
         }
     }
 
@@ -258,8 +303,8 @@ impl Aggregator {
     pub fn combined(&self, inst: InstrumentId, event_ts: u64) -> Option<i32> {
         let slots = self.row(inst)?;
         let (mut sum, mut wsum) = (0i64, 0i64);
-        for (k, (s, &w)) in slots.iter().zip(&self.weights).enumerate() {
-            if s.live && event_ts.saturating_sub(s.ts) < self.cfg.signal_ttl_ns {
+        for (k, ((s, &w), &ttl)) in slots.iter().zip(&self.weights).zip(&self.ttls).enumerate() {
+            if s.live && event_ts.saturating_sub(s.ts) < ttl {
                 let w = self.tracker.weight(k, w) as i64;
                 sum += w * s.score as i64;
                 wsum += w;
@@ -279,6 +324,7 @@ impl Aggregator {
         view: &MarketView,
     ) -> Option<Intent> {
         self.observe(inst, event_ts, view);
+        self.expire(inst, event_ts);
         let mut combined = self.combined(inst, event_ts)?;
         let mut solo = false;
         if combined.unsigned_abs() < self.cfg.entry_threshold_bps {
@@ -427,18 +473,19 @@ impl Aggregator {
     /// The confidence of a decision on `inst` following `combined`, from its live signals.
     pub fn breakdown(&self, inst: InstrumentId, event_ts: u64, combined: i32) -> Breakdown {
         let Some(slots) = self.row(inst) else { return Breakdown::default() };
-        let ttl = self.cfg.signal_ttl_ns;
-        let live = slots.iter().zip(&self.weights).enumerate().filter_map(|(k, (s, &w))| {
-            let age_ns = event_ts.saturating_sub(s.ts);
-            (s.live && age_ns < ttl).then(|| Input {
-                agent: k,
-                weight: self.tracker.weight(k, w),
-                score: s.score,
-                age_ns,
-                hit_rate_bps: self.tracker.accuracy(k).hit_rate_bps,
-            })
-        });
-        breakdown(combined, ttl, live)
+        let live =
+            slots.iter().zip(&self.weights).zip(&self.ttls).enumerate().filter_map(|(k, ((s, &w), &ttl))| {
+                let age_ns = event_ts.saturating_sub(s.ts);
+                (s.live && age_ns < ttl).then(|| Input {
+                    agent: k,
+                    weight: self.tracker.weight(k, w),
+                    score: s.score,
+                    age_ns,
+                    ttl_ns: ttl,
+                    hit_rate_bps: self.tracker.accuracy(k).hit_rate_bps,
+                })
+            });
+        breakdown(combined, live)
     }
 
     /// Strategy `agent`'s accuracy record (see [`confidence`]).

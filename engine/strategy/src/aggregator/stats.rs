@@ -43,4 +43,7 @@ pub struct AggregatorStats {
     pub suppressed_risk_backoff: u64,
     /// Decisions under `confidence.min_confidence_bps`.
     pub suppressed_low_confidence: u64,
+    /// Signals that went stale (older than their strategy's time to live) before another
+    /// replaced them, over every strategy (per strategy: [`super::Aggregator::expired_signals`]).
+    pub signals_expired: u64,
 }
