@@ -40,16 +40,13 @@ impl Model {
         if !path.is_file() {
             return Err(err(&"no such file"));
         }
-        let session = Session::builder(&env)
-            .map_err(|e| err(&e))?
-            .with_intra_threads(1)
-            .and_then(|b| b.with_inter_threads(1))
-            .and_then(|b| b.with_intra_op_spinning(false))
-            .and_then(|b| b.with_inter_op_spinning(false))
-            .and_then(|b| b.with_optimization_level(GraphOptimizationLevel::All))
-            .map_err(|e| err(&e))?
-            .commit_from_file(&path)
-            .map_err(|e| err(&e))?;
+        let b = Session::builder(&env).map_err(|e| err(&e))?;
+        let b = b.with_intra_threads(1).map_err(|e| err(&e))?;
+        let b = b.with_inter_threads(1).map_err(|e| err(&e))?;
+        let b = b.with_intra_op_spinning(false).map_err(|e| err(&e))?;
+        let b = b.with_inter_op_spinning(false).map_err(|e| err(&e))?;
+        let mut b = b.with_optimization_level(GraphOptimizationLevel::All).map_err(|e| err(&e))?;
+        let session = b.commit_from_file(&path).map_err(|e| err(&e))?;
         spec.check(session.inputs(), session.outputs())?;
         let alloc = Allocator::default();
         let mut input = Tensor::<f32>::new(&alloc, spec.input_shape.clone()).map_err(|e| err(&e))?;

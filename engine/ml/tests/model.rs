@@ -127,7 +127,7 @@ fn config_errors_name_the_key() {
     p.insert("modle".into(), "x".into());
     assert!(ModelSpec::from_params(&p).unwrap_err().to_string().contains("`modle`: unknown key"));
     p.remove("modle");
-    p.insert("features".into(), FEATURES.replace("spread_bps", "spread").into());
+    p.insert("features".into(), FEATURES.replace("spread_bps", "spread"));
     let e = alphapulse_ml::FeatureSet::new(&ModelSpec::from_params(&p).unwrap().features, 1).unwrap_err();
     assert!(e.to_string().contains("unknown feature `spread`"), "{e}");
     p.insert("model".into(), testdata("nope.onnx").to_string_lossy().into_owned());
