@@ -170,6 +170,21 @@ fn bench_model(o: &Opts, s: &ModelSpec, c: &CCounter) -> Result<Figures, String>
     Ok(f)
 }
 
+/// The timer and counters around an empty call: the machine's noise floor for the other cases.
+fn bench_empty(o: &Opts, c: &CCounter) -> Result<Figures, String> {
+    let mut f = Figures::new();
+    for i in 0..o.warmup + o.calls {
+        let (ns, rust, cc) = timed(c, || std::hint::black_box(i));
+        if i >= o.warmup {
+            f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
+            f.calls += 1;
+            f.rust_allocs += rust;
+            f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
+        }
+    }
+    Ok(f)
+}
+
 /// The ML agent's `on_depth` for every depth update of the capture (cycled), after the host
 /// applied it to its books (untimed).
 fn bench_agent(o: &Opts, s: &ModelSpec, stream: &Replayed, c: &CCounter) -> Result<Figures, String> {
@@ -235,17 +250,14 @@ fn run(o: &Opts) -> Result<String, String> {
     };
     let stream = replay_messages(&[sample_capture()], &alphapulse_feeds::sample_instruments())
         .map_err(|e| e.to_string())?;
-    let cases: [(&str, ModelSpec, bool); 3] = [
-        (
-            "Model::run micro_lr (logistic 12→1)",
-            spec("micro_lr.onnx", "features", "prob", "probability")?,
-            false,
-        ),
-        ("Model::run micro_mlp (MLP 12-16-1)", spec("micro_mlp.onnx", "x", "score", "score")?, false),
+    let cases: [(&str, ModelSpec, u8); 4] = [
+        ("empty call (timer + counters only)", spec("micro_lr.onnx", "features", "prob", "probability")?, 0),
+        ("Model::run micro_lr (logistic 12→1)", spec("micro_lr.onnx", "features", "prob", "probability")?, 1),
+        ("Model::run micro_mlp (MLP 12-16-1)", spec("micro_mlp.onnx", "x", "score", "score")?, 1),
         (
             "MlAgent::on_depth, micro_lr, sample capture",
             spec("micro_lr.onnx", "features", "prob", "probability")?,
-            true,
+            2,
         ),
     ];
     let mut md = String::new();
@@ -255,11 +267,15 @@ fn run(o: &Opts) -> Result<String, String> {
         "ml_inference: {pinned}; C malloc count {}",
         if c.0.is_some() { "on (LD_PRELOAD shim)" } else { "off" }
     );
-    for (name, s, agent) in &cases {
+    for (name, s, kind) in &cases {
         let mut ps: [Vec<f64>; 4] = Default::default();
         let (mut rust, mut cmal) = (Vec::new(), Vec::new());
         for r in 1..=o.runs {
-            let f = if *agent { bench_agent(o, s, &stream, &c)? } else { bench_model(o, s, &c)? };
+            let f = match kind {
+                0 => bench_empty(o, &c)?,
+                1 => bench_model(o, s, &c)?,
+                _ => bench_agent(o, s, &stream, &c)?,
+            };
             let per = |n: u64| n as f64 / f.calls as f64;
             let cm = f.c_allocs.map(per);
             let line = format!(
@@ -283,14 +299,14 @@ fn run(o: &Opts) -> Result<String, String> {
             cmal.push(cm.unwrap_or(f64::NAN));
         }
         let line = format!(
-            "| **{name}** | median of {} | | **{:.2}** | **{:.2}** | **{:.2}** | **{:.2}** | | {:.3} | {:.2} |",
+            "| **{name}** | median of {} | | **{:.2}** | **{:.2}** | **{:.2}** | **{:.2}** | | {:.3} | {} |",
             o.runs,
             median(ps[0].clone()),
             median(ps[1].clone()),
             median(ps[2].clone()),
             median(ps[3].clone()),
             median(rust),
-            median(cmal)
+            if c.0.is_some() { format!("{:.2}", median(cmal)) } else { "n/a".into() }
         );
         println!("{line}");
         md.push_str(&line);
@@ -379,14 +395,17 @@ fn write_report(path: &Path, o: &Opts, body: &str) -> std::io::Result<()> {
         "# ML inference latency\n\n\
          ONNX Runtime 1.31.1 (the library of tools/setup.sh) through `ort` 2.0.0-rc.15 (`load-dynamic`), one intra-op \
          thread, no spinning, output preallocated (engine/ml). Target (issue 13): p99 ≤ 5 µs for a small model, pinned.\n\n\
-         Machine: the project's shared 2-core VM ({}, load average at the end: {}). Commit `{}`, {}, {}.\n\n\
+         Machine: the project's shared 2-core VM (CPUs online {}, load average at the end: {}). Commit `{}`, {}, {}.\n\n\
          Command: `cargo run --release -p alphapulse-benches --bin ml_inference -- --calls {} --warmup {} --runs {}`\n\n\
          {body}\n\
          Rust allocs/call: shm's `CountingAllocator` on the measuring thread. C mallocs/call: an LD_PRELOAD shim \
          counting malloc/calloc/realloc/memalign/aligned_alloc/posix_memalign in the whole process during the calls \
          (ONNX Runtime's C++ allocations inside `Run`, which Rust cannot see; our Rust side makes none). The agent \
-         case includes the features (book walk to 20 levels, rings) and the thresholds.\n",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0),
+         case includes the features (book walk to 20 levels, rings) and the thresholds.\n\n\
+         The empty call shows what the timer and the counters cost, not the machine's noise (a 20 ns window is \
+         rarely preempted). On this shared VM the p99 of the other cases moves by a few µs from run to run (each \
+         run's row is above); the load average says how busy the machine was.\n",
+        std::fs::read_to_string("/sys/devices/system/cpu/online").unwrap_or_default().trim(),
         load.split_whitespace().take(3).collect::<Vec<_>>().join(" "),
         commit(),
         rustc.unwrap_or_default(),
