@@ -7,6 +7,8 @@
 #     alerting rules in tools/prometheus/ with `promtool check rules` / `test rules`;
 #   - openssl: the alert channels' TLS tests make a throw-away CA and server certificate with it
 #     (tools/tests/alerts_tls.rs).
+# and, for the ML agent (engine/ml), ONNX Runtime 1.31.1's shared library from the pinned PyPI wheel
+# into target/onnxruntime/ (see ort_setup below; pip comes from Debian's python3-pip if missing).
 # Idempotent and quick when everything is there. Needs root, or sudo without a password.
 # The README's test command runs it first: `tools/setup.sh && cargo test --workspace`.
 set -euo pipefail
