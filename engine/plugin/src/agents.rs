@@ -1,7 +1,9 @@
-//! The built-in agents (`ema_cross`, `imbalance`) as `[[strategy.plugins]]` entries
+//! The built-in agents (`ema_cross`, `imbalance`, `ml`) as `[[strategy.plugins]]` entries
 //! (`builtin = "ema_cross"`), so a built-in agent and a plugin are interchangeable in config: the
 //! entry's `params` are the agent's `[strategy.<agent>]` keys (numbers and booleans, checked by
-//! the agent's own config), and the strategy runs under the entry's `name`.
+//! the agent's own config), and the strategy runs under the entry's `name`. The ML agent's params
+//! are its model spec (file, input/output names and shapes, features, thresholds: see
+//! `alphapulse_ml::spec`), strings checked by `ModelSpec::from_params`.
 
 use crate::PluginError;
 use alphapulse_strategy::{
@@ -51,6 +53,12 @@ pub(crate) fn agent(
             let c: ImbalanceConfig = config(name, params)?;
             c.validate().map_err(made)?;
             Box::new(ImbalanceAgent::new(&c).map_err(made)?)
+        }
+        alphapulse_ml::MlAgent::NAME => {
+            let ml =
+                |e: alphapulse_ml::MlError| PluginError::Create { name: name.into(), message: e.to_string() };
+            let spec = alphapulse_ml::ModelSpec::from_params(params).map_err(ml)?;
+            Box::new(alphapulse_ml::MlAgent::new(&spec, n).map_err(ml)?)
         }
         _ => return Ok(None),
     };
