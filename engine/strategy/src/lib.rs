@@ -5,9 +5,12 @@
 //! - [`strategy`]: the [`Strategy`] trait (the contract the plugin SDK will expose) and [`Signal`];
 //! - [`view`]: [`MarketState`] and [`MarketView`], the read-only per-instrument market state (quote, L2
 //!   book — the feed's, lent on its thread — trade);
-//! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]);
+//! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]); [`indicators_bars`]: bar
+//!   indicators ([`Macd`], [`Bollinger`], [`WilderAtr`], [`RollingVwap`]);
+//! - [`bars`]: [`MultiBars`], OHLCV bars of several intervals from trades, preallocated;
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
+//! - [`technical`]: [`TechnicalAgent`], MACD, Bollinger, ATR and VWAP deviation over bars;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
 //! - [`host`]: [`StrategyHost`], the actor (it disables a strategy that faults; `host_control`:
 //!   its side of the operator's commands: halt, flatten, enable/disable/set a strategy); [`config`]:
@@ -33,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregator;
+pub mod bars;
 pub mod config;
 pub mod ema_cross;
 mod error;
@@ -40,12 +44,15 @@ pub mod host;
 mod host_control;
 pub mod imbalance;
 pub mod indicators;
+pub mod indicators_bars;
 pub mod strategy;
+pub mod technical;
 pub mod view;
 
 pub use aggregator::{
     Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
 };
+pub use bars::{Bar, MultiBars};
 pub use config::PluginEntry;
 pub use config::StrategyConfig;
 pub use ema_cross::{EmaCrossAgent, EmaCrossConfig};
@@ -53,5 +60,7 @@ pub use error::StrategyError;
 pub use host::{AgentStats, NewStrategy, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
+pub use indicators_bars::{Bollinger, BollingerValue, Macd, MacdValue, RollingVwap, WilderAtr};
 pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
+pub use technical::{TechnicalAgent, TechnicalConfig, TechnicalReading};
 pub use view::{BookFeedState, MarketState, MarketView};
