@@ -1,12 +1,13 @@
-//! The built-in agents (`ema_cross`, `imbalance`) as `[[strategy.plugins]]` entries
+//! The built-in agents (`ema_cross`, `imbalance`, `technical`) as `[[strategy.plugins]]` entries
 //! (`builtin = "ema_cross"`), so a built-in agent and a plugin are interchangeable in config: the
 //! entry's `params` are the agent's `[strategy.<agent>]` keys (numbers and booleans, checked by
-//! the agent's own config), and the strategy runs under the entry's `name`.
+//! the agent's own config; a list of numbers is written with commas, `intervals_ms = "1000,10000"`),
+//! and the strategy runs under the entry's `name`.
 
 use crate::PluginError;
 use alphapulse_strategy::{
     EmaCrossAgent, EmaCrossConfig, Fault, ImbalanceAgent, ImbalanceConfig, MarketView, Signal, Strategy,
-    StrategyHealth,
+    StrategyHealth, TechnicalAgent, TechnicalConfig,
 };
 use alphapulse_types::{Depth, ExecReport, InstrumentId, PxQty, Quote, Trade};
 use std::collections::BTreeMap;
@@ -19,13 +20,22 @@ fn config<C: serde::de::DeserializeOwned>(
     let bad = |message: String| PluginError::Create { name: name.into(), message };
     let mut text = String::new();
     for (k, v) in params {
-        // Every key of these configs is a number or a boolean: nothing else is written through.
-        let plain = v == "true" || v == "false" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+        // Every key of these configs is a number, a boolean or a list of numbers (written with
+        // commas): nothing else is written through.
+        let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let plain = v == "true" || v == "false" || number(v);
+        let list = v.contains(',') && v.split(',').all(number);
         let key_ok = !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !plain || !key_ok {
-            return Err(bad(format!("parameter `{k}` = `{v}`: expected a whole number or true/false")));
+        if !(plain || list) || !key_ok {
+            return Err(bad(format!(
+                "parameter `{k}` = `{v}`: expected a whole number, true/false or numbers separated by commas"
+            )));
         }
-        text.push_str(&format!("{k} = {v}\n"));
+        if list {
+            text.push_str(&format!("{k} = [{v}]\n"));
+        } else {
+            text.push_str(&format!("{k} = {v}\n"));
+        }
     }
     toml::from_str(&text).map_err(|e| bad(format!("parameters: {}", e.message())))
 }
@@ -51,6 +61,11 @@ pub(crate) fn agent(
             let c: ImbalanceConfig = config(name, params)?;
             c.validate().map_err(made)?;
             Box::new(ImbalanceAgent::new(&c).map_err(made)?)
+        }
+        TechnicalAgent::NAME => {
+            let c: TechnicalConfig = config(name, params)?;
+            c.validate().map_err(made)?;
+            Box::new(TechnicalAgent::new(&c, n).map_err(made)?)
         }
         _ => return Ok(None),
     };

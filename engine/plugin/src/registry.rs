@@ -7,7 +7,7 @@ use alphapulse_types::InstrumentTable;
 
 /// The strategies linked in, by `builtin` name: the built-in agents (their `params` are their
 /// `[strategy.<agent>]` keys; see `agents`) and the example plugins as rlibs.
-pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "microprice", "momentum"];
+pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "technical", "microprice", "momentum"];
 
 /// The strategy of one entry (`name`, `params`, `budget_ns` from it) for the instruments of `table`.
 pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box<dyn Strategy>, PluginError> {
