@@ -219,16 +219,17 @@ impl RollingVwap {
     /// Feed one bar; the VWAP once the window is full and holds some volume.
     pub fn update(&mut self, notional_raw: i128, volume_raw: i64) -> Option<i128> {
         let n = self.notional.len();
+        // Saturating: no real window comes near i128's range, and the hot path never panics.
         if self.len == n {
-            self.sum_notional -= self.notional[self.head];
-            self.sum_volume -= self.volume[self.head] as i128;
+            self.sum_notional = self.sum_notional.saturating_sub(self.notional[self.head]);
+            self.sum_volume = self.sum_volume.saturating_sub(self.volume[self.head] as i128);
         } else {
             self.len += 1;
         }
         self.notional[self.head] = notional_raw;
         self.volume[self.head] = volume_raw;
-        self.sum_notional += notional_raw;
-        self.sum_volume += volume_raw as i128;
+        self.sum_notional = self.sum_notional.saturating_add(notional_raw);
+        self.sum_volume = self.sum_volume.saturating_add(volume_raw as i128);
         self.head = (self.head + 1) % n;
         if self.len < n || self.sum_volume <= 0 {
             return None;
