@@ -14,8 +14,8 @@
 //! - `strategy/technical_on_trade`: the technical agent alone (`TechnicalAgent::on_trade`, 1 s and
 //!   5 s bars, default indicator periods), warmed on the first 60 % of the capture's real trades,
 //!   then fed the remaining trades in order, cyclically (times shifted by a whole number of 5 s
-//!   bars on each pass): the cost per trade as the capture mixes them (most add to a bar; about one
-//!   in 25 closes the 1 s bar and updates its MACD, Bollinger, ATR and VWAP);
+//!   bars on each pass): the cost per trade as the capture mixes them (most add to a bar; 98 of
+//!   the 3,903 close the 1 s bar and update its MACD, Bollinger, ATR and VWAP);
 //! - `strategy/technical_bar_close`: its worst case: every call is a trade that closes the bar of
 //!   every interval (each 5 s later than the previous), so both intervals' indicators and the score
 //!   are recomputed on every call.
