@@ -1,14 +1,15 @@
-//! The built-in agents (`ema_cross`, `imbalance`, `ml`) as `[[strategy.plugins]]` entries
-//! (`builtin = "ema_cross"`), so a built-in agent and a plugin are interchangeable in config: the
-//! entry's `params` are the agent's `[strategy.<agent>]` keys (numbers and booleans, checked by
-//! the agent's own config), and the strategy runs under the entry's `name`. The ML agent's params
-//! are its model spec (file, input/output names and shapes, features, thresholds: see
-//! `alphapulse_ml::spec`), strings checked by `ModelSpec::from_params`.
+//! The built-in agents (`ema_cross`, `imbalance`, `technical`, `ml`) as `[[strategy.plugins]]`
+//! entries (`builtin = "ema_cross"`), so a built-in agent and a plugin are interchangeable in config:
+//! the entry's `params` are the agent's `[strategy.<agent>]` keys (numbers and booleans, checked by
+//! the agent's own config; a list of numbers is written with commas, `intervals_ms = "1000,10000"`),
+//! and the strategy runs under the entry's `name`. The ML agent's params are its model spec (file,
+//! input/output names and shapes, features, thresholds: see `alphapulse_ml::spec`), strings checked
+//! by `ModelSpec::from_params`.
 
 use crate::PluginError;
 use alphapulse_strategy::{
     EmaCrossAgent, EmaCrossConfig, Fault, ImbalanceAgent, ImbalanceConfig, MarketView, Signal, Strategy,
-    StrategyHealth,
+    StrategyHealth, TechnicalAgent, TechnicalConfig,
 };
 use alphapulse_types::{Depth, ExecReport, InstrumentId, PxQty, Quote, Trade};
 use std::collections::BTreeMap;
@@ -21,13 +22,22 @@ fn config<C: serde::de::DeserializeOwned>(
     let bad = |message: String| PluginError::Create { name: name.into(), message };
     let mut text = String::new();
     for (k, v) in params {
-        // Every key of these configs is a number or a boolean: nothing else is written through.
-        let plain = v == "true" || v == "false" || (!v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()));
+        // Every key of these configs is a number, a boolean or a list of numbers (written with
+        // commas): nothing else is written through.
+        let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        let plain = v == "true" || v == "false" || number(v);
+        let list = v.contains(',') && v.split(',').all(number);
         let key_ok = !k.is_empty() && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if !plain || !key_ok {
-            return Err(bad(format!("parameter `{k}` = `{v}`: expected a whole number or true/false")));
+        if !(plain || list) || !key_ok {
+            return Err(bad(format!(
+                "parameter `{k}` = `{v}`: expected a whole number, true/false or numbers separated by commas"
+            )));
         }
-        text.push_str(&format!("{k} = {v}\n"));
+        if list {
+            text.push_str(&format!("{k} = [{v}]\n"));
+        } else {
+            text.push_str(&format!("{k} = {v}\n"));
+        }
     }
     toml::from_str(&text).map_err(|e| bad(format!("parameters: {}", e.message())))
 }
@@ -59,6 +69,11 @@ pub(crate) fn agent(
                 |e: alphapulse_ml::MlError| PluginError::Create { name: name.into(), message: e.to_string() };
             let spec = alphapulse_ml::ModelSpec::from_params(params).map_err(ml)?;
             Box::new(alphapulse_ml::MlAgent::new(&spec, n).map_err(ml)?)
+        }
+        TechnicalAgent::NAME => {
+            let c: TechnicalConfig = config(name, params)?;
+            c.validate().map_err(made)?;
+            Box::new(TechnicalAgent::new(&c, n).map_err(made)?)
         }
         _ => return Ok(None),
     };

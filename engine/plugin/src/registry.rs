@@ -9,7 +9,8 @@ use std::sync::Arc;
 /// The strategies linked in, by `builtin` name: the built-in agents (their `params` are their
 /// `[strategy.<agent>]` keys; see `agents`), the example plugins as rlibs, and `board` (a slow
 /// agent's publications, see `crate::board`).
-pub const BUILTINS: &[&str] = &["ema_cross", "imbalance", "ml", "microprice", "momentum", "board"];
+pub const BUILTINS: &[&str] =
+    &["ema_cross", "imbalance", "ml", "technical", "microprice", "momentum", "board"];
 
 /// The strategy of one entry (`name`, `params`, `budget_ns` from it) for the instruments of `table`.
 pub fn strategy_from(entry: &PluginEntry, table: &InstrumentTable) -> Result<Box<dyn Strategy>, PluginError> {

@@ -5,6 +5,8 @@
 //! fast_period = 10
 //! [strategy.imbalance]
 //! threshold_bps = 6000
+//! [strategy.technical]       # off unless present; see `technical` for every key
+//! intervals_ms = [1000, 10000, 60000]
 //! [strategy.aggregator]
 //! entry_threshold_bps = 4000
 //! solo_entry_bps = { ema_cross = 6000 }
@@ -24,7 +26,7 @@
 
 use crate::{
     AggregatorConfig, EmaCrossAgent, EmaCrossConfig, ImbalanceAgent, ImbalanceConfig, StrategyError,
-    MAX_WEIGHT,
+    TechnicalAgent, TechnicalConfig, MAX_WEIGHT,
 };
 use std::collections::BTreeMap;
 
@@ -35,6 +37,8 @@ use std::collections::BTreeMap;
 pub struct StrategyConfig {
     pub ema_cross: Option<EmaCrossConfig>,
     pub imbalance: Option<ImbalanceConfig>,
+    /// The technical agent: off unless its table is present (the defaults predate it).
+    pub technical: Option<TechnicalConfig>,
     pub aggregator: AggregatorConfig,
     /// Strategies from plugins or the built-in registry (`[[strategy.plugins]]`).
     pub plugins: Vec<PluginEntry>,
@@ -65,11 +69,12 @@ pub struct PluginEntry {
 }
 
 impl Default for StrategyConfig {
-    /// Both built-in agents on, with their defaults.
+    /// The `ema_cross` and `imbalance` agents on, with their defaults; `technical` off.
     fn default() -> Self {
         StrategyConfig {
             ema_cross: Some(EmaCrossConfig::default()),
             imbalance: Some(ImbalanceConfig::default()),
+            technical: None,
             aggregator: AggregatorConfig::default(),
             plugins: Vec::new(),
         }
@@ -85,6 +90,9 @@ impl StrategyConfig {
         if let Some(c) = &self.imbalance {
             c.validate()?;
         }
+        if let Some(c) = &self.technical {
+            c.validate()?;
+        }
         self.aggregator.validate()?;
         self.validate_plugins()
     }
@@ -96,6 +104,9 @@ impl StrategyConfig {
         }
         if self.imbalance.as_ref().is_some_and(|c| c.enabled) {
             names.push(ImbalanceAgent::NAME);
+        }
+        if self.technical.as_ref().is_some_and(|c| c.enabled) {
+            names.push(TechnicalAgent::NAME);
         }
         for p in &self.plugins {
             let at = |problem: String| StrategyError::config("strategy.plugins", problem);

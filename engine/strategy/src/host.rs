@@ -2,7 +2,7 @@
 //!
 //! The runtime forwards every market event `Down` before the host handles it; per event the host
 //! (1) updates the [`MarketView`], (2) calls every strategy in a fixed order (built-ins
-//! `ema_cross`, `imbalance`, then added strategies in the order added), (3) hands their signals to
+//! `ema_cross`, `imbalance`, `technical`, then added strategies in the order added), (3) hands their signals to
 //! the [`Aggregator`] (and journals each as a `Msg::Signal` through `Ctx::journal`: its stream
 //! only, no neighbour) and evaluates each instrument that got a new signal, stamping each intent with the kind of event
 //! that caused it (`Intent::trigger`: quote, trade or depth, counted in
@@ -153,6 +153,10 @@ impl StrategyHost {
         if let Some(c) = cfg.imbalance.as_ref().filter(|c| c.enabled) {
             let w = cfg.aggregator.weight_of(ImbalanceAgent::NAME);
             host.add_strategy(Box::new(ImbalanceAgent::new(c)?), w)?;
+        }
+        if let Some(c) = cfg.technical.as_ref().filter(|c| c.enabled) {
+            let w = cfg.aggregator.weight_of(crate::TechnicalAgent::NAME);
+            host.add_strategy(Box::new(crate::TechnicalAgent::new(c, n)?), w)?;
         }
         Ok(host)
     }

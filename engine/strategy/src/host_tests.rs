@@ -51,6 +51,7 @@ fn host_with_fixed(score: i32) -> (StrategyHost, Arc<AtomicU64>, Arc<AtomicU64>)
     let cfg = StrategyConfig {
         ema_cross: None,
         imbalance: None,
+        technical: None,
         aggregator: AggregatorConfig::default(),
         plugins: Vec::new(),
     };

@@ -9,7 +9,7 @@ pub const FRAC_BITS: u32 = 32;
 
 /// `a / b` rounded half away from zero (`b > 0`).
 #[inline(always)]
-fn div_round(a: i128, b: i128) -> i128 {
+pub(crate) fn div_round(a: i128, b: i128) -> i128 {
     if a >= 0 {
         (a + b / 2) / b
     } else {
@@ -43,7 +43,13 @@ impl FixedEma {
     /// Feed one sample.
     #[inline]
     pub fn update(&mut self, x: i64) {
-        let xs = (x as i128) << FRAC_BITS;
+        self.update_scaled((x as i128) << FRAC_BITS);
+    }
+
+    /// Feed one sample already scaled by [`FRAC_BITS`] (e.g. a difference of two
+    /// [`FixedEma::scaled`] values), so nothing is rounded away on the way in.
+    #[inline]
+    pub fn update_scaled(&mut self, xs: i128) {
         if self.seeded {
             let step = (xs - self.acc).saturating_mul(self.num);
             self.acc += div_round(step, self.den);

@@ -5,9 +5,12 @@
 //! - [`strategy`]: the [`Strategy`] trait (the contract the plugin SDK will expose) and [`Signal`];
 //! - [`view`]: [`MarketState`] and [`MarketView`], the read-only per-instrument market state (quote, L2
 //!   book — the feed's, lent on its thread — trade);
-//! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]);
+//! - [`indicators`]: integer indicators ([`FixedEma`], [`WilderRsi`]); [`indicators_bars`]: bar
+//!   indicators ([`Macd`], [`Bollinger`], [`WilderAtr`], [`RollingVwap`]);
+//! - [`bars`]: [`MultiBars`], OHLCV bars of several intervals from trades, preallocated;
 //! - [`ema_cross`]: [`EmaCrossAgent`], EMA crossover of the mid with an RSI filter;
 //! - [`imbalance`]: [`ImbalanceAgent`], order-book imbalance;
+//! - [`technical`]: [`TechnicalAgent`], MACD, Bollinger, ATR and VWAP deviation over bars;
 //! - [`aggregator`]: [`Aggregator`], weighted signal combination, sizing, cooldown, position cap;
 //! - [`board`]: [`Board`], the latest-value board slow agents publish on and the hot thread reads
 //!   without locks; [`board_agent`]: [`BoardAgent`], the hot-side strategy that passes a slow
@@ -37,6 +40,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aggregator;
+pub mod bars;
 pub mod board;
 pub mod board_agent;
 pub mod config;
@@ -46,13 +50,16 @@ pub mod host;
 mod host_control;
 pub mod imbalance;
 pub mod indicators;
+pub mod indicators_bars;
 pub mod slow;
 pub mod strategy;
+pub mod technical;
 pub mod view;
 
 pub use aggregator::{
     Aggregator, AggregatorConfig, AggregatorStats, MinOrder, OrderStyle, DEFAULT_EMA_SOLO_BPS, MAX_WEIGHT,
 };
+pub use bars::{Bar, MultiBars};
 pub use board::{Board, BoardError, Busy, Entry, MAX_SLOW_AGENTS, READ_RETRIES};
 pub use board_agent::BoardAgent;
 pub use config::PluginEntry;
@@ -62,6 +69,8 @@ pub use error::StrategyError;
 pub use host::{AgentStats, NewStrategy, StrategyHost, StrategyStats, MAX_STRATEGIES, TRIGGERS};
 pub use imbalance::{imbalance_bps, ImbalanceAgent, ImbalanceConfig};
 pub use indicators::{FixedEma, WilderRsi};
+pub use indicators_bars::{Bollinger, BollingerValue, Macd, MacdValue, RollingVwap, WilderAtr};
 pub use slow::{SlowAgent, SlowError, SlowHandle, SlowRunner, SlowRunnerConfig, SlowStats, StopReport};
 pub use strategy::{Fault, Signal, Strategy, StrategyHealth, MAX_SCORE};
+pub use technical::{TechnicalAgent, TechnicalConfig, TechnicalReading};
 pub use view::{BookFeedState, MarketState, MarketView};
