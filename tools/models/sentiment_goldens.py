@@ -12,12 +12,16 @@ Contents:
                    - hand-written stocknet-style token lists (text included).
 Each entry's `normalised` (or its sha256) is what is fed to the model as a [1,1] string tensor.
 The C API (libonnxruntime.so) is run on the same texts; its largest deviation is recorded.
+
+`python sentiment_goldens.py [--data DIR] [--stocknet DIR] [--out DIR] [--ort-lib SO]` rebuilds
+goldens.json from the .onnx files already in --out (train_sentiment.py calls `build` itself).
 """
 import hashlib
 import json
 import os
 
 import numpy as np
+import onnxruntime
 
 import normalise as nm
 from ort_capi import CapiSession
@@ -62,7 +66,9 @@ def sha(s):
     return hashlib.sha256(s.encode("utf-8")).hexdigest()
 
 
-def build(va_raw, yva, stocknet_dir, sessions, out_dir, ort_lib):
+def build(va_raw, yva, stocknet_dir, model_paths, ort_lib):
+    """model_paths: {"candidate": path, "tfidf_lr_baseline": path}. Outputs are computed one text at a
+    time ([1, 1], as the engine feeds them); the batched run and the C API (batched) are compared."""
     entries = []
     for i in pick_valid(va_raw, yva):
         entries.append({"source": "sent_valid.csv", "row": i, "true_label": int(yva[i]), "raw": va_raw[i],
@@ -77,8 +83,12 @@ def build(va_raw, yva, stocknet_dir, sessions, out_dir, ort_lib):
                         "normalised": nm.normalise(nm.join_stocknet(tokens))})
     texts = [e.get("normalised", e.get("_text")) for e in entries]
     models = {}
-    for key, (sess, path) in sessions.items():
-        lab, prob = sess.run(["label", "probabilities"], {"text": np.array(texts, dtype=object).reshape(-1, 1)})
+    for key, path in model_paths.items():
+        sess = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        one = [sess.run(["label", "probabilities"], {"text": np.array([[t]], dtype=object)}) for t in texts]
+        lab = np.array([o[0][0] for o in one])
+        prob = np.vstack([o[1] for o in one])
+        b_lab, b_prob = sess.run(["label", "probabilities"], {"text": np.array(texts, dtype=object).reshape(-1, 1)})
         for e, lb, pr in zip(entries, lab, prob):
             e.setdefault("outputs", {})[key] = {"label": int(lb), "probabilities": [float(x) for x in pr]}
         capi = CapiSession(ort_lib, path)
@@ -88,6 +98,8 @@ def build(va_raw, yva, stocknet_dir, sessions, out_dir, ort_lib):
             digest = hashlib.sha256(f.read()).hexdigest()
         models[key] = {"file": os.path.basename(path), "sha256": digest, "input": "text [N,1] string",
                        "outputs": ["label int64 [N]", "probabilities float [N,3]"],
+                       "batch_vs_single_max_abs_prob_diff": float(np.abs(b_prob - prob).max()),
+                       "batch_vs_single_label_agreement": float((b_lab == lab).mean()),
                        "capi_label_agreement": float((np.array(c_lab) == lab).mean()),
                        "capi_max_abs_prob_diff": float(np.abs(np.array(c_prob) - prob).max())}
     for e in entries:
@@ -95,7 +107,7 @@ def build(va_raw, yva, stocknet_dir, sessions, out_dir, ort_lib):
     return {
         "about": "Golden outputs of tools/models/sentiment/*.onnx from onnxruntime (Python) for fixed normalised "
                  "texts; classes 0 bearish, 1 bullish, 2 neutral. See tools/models/README.md.",
-        "onnxruntime": __import__("onnxruntime").__version__,
+        "onnxruntime": onnxruntime.__version__,
         "normalise_cases": [{"raw": r, "normalised": n} for r, n in nm.CASES],
         "stocknet_note": ("stocknet tweets are given by file and 0-based line only (do not republish); join the "
                           "tokens with one space, normalise, compare normalised_sha256"
@@ -103,3 +115,29 @@ def build(va_raw, yva, stocknet_dir, sessions, out_dir, ort_lib):
         "models": models,
         "texts": entries,
     }
+
+
+def main():
+    import argparse
+    import train_sentiment as ts
+
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", default=os.path.join(ts.SHARED, "equities", "sentiment-labelled"))
+    ap.add_argument("--stocknet", default=os.path.join(ts.SHARED, "equities", "stocknet"))
+    ap.add_argument("--out", default=os.path.join(ts.HERE, "sentiment"))
+    ap.add_argument("--ort-lib", default=ts.default_ort_lib())
+    a = ap.parse_args()
+    va_raw, yva = ts.load(os.path.join(a.data, "sent_valid.csv"))
+    paths = {"candidate": os.path.join(a.out, "sentiment.onnx"),
+             "tfidf_lr_baseline": os.path.join(a.out, "sentiment_baseline.onnx")}
+    write(build(va_raw, yva, a.stocknet, paths, a.ort_lib), a.out)
+
+
+def write(goldens, out_dir):
+    with open(os.path.join(out_dir, "goldens.json"), "w") as f:
+        json.dump(goldens, f, indent=1, ensure_ascii=True)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -161,6 +161,19 @@ def check_onnx(path, pipe, texts, y, ort_lib):
     return out, sess
 
 
+def paired_bootstrap(y, p_cand, p_base, rounds=2000):
+    """95 % interval of (candidate - baseline) accuracy and macro-F1 over resampled validation rows."""
+    rng = np.random.default_rng(SEED)
+    acc, mf1 = [], []
+    for _ in range(rounds):
+        i = rng.integers(0, len(y), len(y))
+        acc.append(accuracy_score(y[i], p_cand[i]) - accuracy_score(y[i], p_base[i]))
+        mf1.append(f1_score(y[i], p_cand[i], average="macro") - f1_score(y[i], p_base[i], average="macro"))
+    q = lambda v: [round(float(x), 4) for x in np.percentile(v, [2.5, 97.5])]  # noqa: E731
+    return {"rounds": rounds, "accuracy_diff_95ci": q(acc), "macro_f1_diff_95ci": q(mf1),
+            "share_of_rounds_candidate_macro_f1_higher": round(float(np.mean(np.array(mf1) > 0)), 4)}
+
+
 def vader_baselines(tr_raw, ytr, va_raw, yva, tr_norm, va_norm):
     an = SentimentIntensityAnalyzer()
 
@@ -249,11 +262,11 @@ def main():
               f"C API agreement {c['capi']['label_agreement_with_python_ort']} max|dp| "
               f"{c['capi']['max_abs_prob_diff_vs_python_ort']:.2e}", flush=True)
 
-    goldens = sentiment_goldens.build(va_raw, yva, a.stocknet, sessions, a.out, a.ort_lib)
-    with open(os.path.join(a.out, "goldens.json"), "w") as f:
-        json.dump(goldens, f, indent=1, ensure_ascii=True)
-        f.write("\n")
+    paths = {k: p for k, (_, p) in sessions.items()}
+    sentiment_goldens.write(sentiment_goldens.build(va_raw, yva, a.stocknet, paths, a.ort_lib), a.out)
 
+    boot = paired_bootstrap(yva, cand.predict(va), base.predict(va))
+    print(f"paired bootstrap candidate - baseline: {boot}", flush=True)
     c, b = results["candidate"], results["tfidf_lr_baseline"]
     v = max((results[k] for k in results if k.startswith("vader")), key=lambda r: r["macro_f1"])
     verdict = (f"candidate macro-F1 {c['macro_f1']:.4f} / accuracy {c['accuracy']:.4f} against TF-IDF+LR "
@@ -282,6 +295,7 @@ def main():
                                               "char_min_df": 3, "sublinear_tf": False}
                                           for k, v in CANDIDATE_FEATURES.items()}},
         "validation": results,
+        "candidate_vs_tfidf_lr_paired_bootstrap": boot,
         "onnx": onnx_info,
         "versions": {"python": sys.version.split()[0], "scikit-learn": sklearn.__version__,
                      "skl2onnx": skl2onnx.__version__, "onnx": onnx.__version__,
