@@ -6,8 +6,10 @@ the library, asks for API version 17 (the floor of the `ort` crate without `api-
 a session with one intra-op thread, feeds a string tensor [N,1] named `text` and reads `label`
 (int64 [N]) and `probabilities` (float [N,C]), checking the output element types and shapes.
 
-OrtApi function-table indices below are those of onnxruntime_c_api.h (the same order as
-ort-sys 2.0.0-rc.15's `OrtApi` struct).
+OrtApi function-table indices below are the slot numbers of onnxruntime_c_api.h's `OrtApi` (the order
+of ort-sys 2.0.0-rc.15's `OrtApi` struct, counting one slot per field; a few fields there are declared
+twice under wasm/non-wasm `#[cfg]`, and KernelInfoGetAttribute_int64 (86) spans lines, so counting
+`pub` lines naively is off by one from slot 86 on: ReleaseValue is 96, not 95).
 
 Usage: python ort_capi.py LIBONNXRUNTIME_SO MODEL.onnx "text one" "text two" ...
 """

@@ -137,6 +137,7 @@ def export(m, path, n_features):
     onx = convert_sklearn(m, initial_types=[("x", FloatTensorType([1, n_features]))],
                           options={id(m.named_steps["lr"]): {"zipmap": False}},
                           target_opset={"": 21, "ai.onnx.ml": 3})
+    onx.graph.name = "micro"  # skl2onnx puts a random uuid here: fixed, so the file's sha256 is reproducible
     data = onx.SerializeToString()
     with open(path, "wb") as f:
         f.write(data)
