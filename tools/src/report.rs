@@ -493,6 +493,8 @@ impl Report {
             ("below_min_qty", ag.suppressed_below_min_qty),
             ("below_min_notional", ag.suppressed_below_min_notional),
             ("ids_exhausted", ag.ids_exhausted),
+            ("risk_backoff", ag.suppressed_risk_backoff),
+            ("low_confidence", ag.suppressed_low_confidence),
         ]
         .into_iter()
         .map(|(k, v)| (k.to_string(), json!(v)))
