@@ -10,7 +10,7 @@ pub use alphapulse_feeds::testdata::Replayed;
 use alphapulse_feeds::{sample_instruments, FeedOptions, Replay, ReplaySink};
 use alphapulse_oms::{RouterActor, RouterConfig};
 use alphapulse_risk::{RiskActor, RiskConfig};
-use alphapulse_runtime::{Actor, VecOutbox};
+use alphapulse_runtime::VecOutbox;
 use alphapulse_strategy::{StrategyConfig, StrategyHost};
 use alphapulse_types::{Depth, InstrumentId, InstrumentTable, Intent, Msg, OrderNew, Price, Qty};
 use std::path::Path;
@@ -59,23 +59,6 @@ pub fn market_stream(path: &Path) -> Replayed {
     s
 }
 
-/// Hand `m`, a message of `stream`, to `actor` through `out` as the runtime would call it: not at
-/// all if the actor does not handle its kind; a depth update with its levels, copied first into
-/// `out`'s level store (the caller clears `out` between messages).
-pub fn handle_in<A: Actor + ?Sized>(out: &mut VecOutbox, actor: &mut A, stream: &Replayed, m: &Msg) {
-    if !actor.handles().contains(m) {
-        return;
-    }
-    match m {
-        Msg::Depth(d) => {
-            let (bids, asks) = stream.levels_of(d);
-            let msg = out.depth(*d, bids, asks);
-            out.handle(actor, &msg, m.event_ts());
-        }
-        _ => out.handle(actor, m, m.event_ts()),
-    }
-}
-
 /// The first depth update of `stream` at or after position `from` with exactly `levels` levels
 /// (bids + asks), or failing that the one with the nearest count; with its position.
 pub fn depth_with(stream: &Replayed, from: usize, levels: usize) -> (Depth, usize) {
@@ -99,7 +82,7 @@ pub fn warm_host(stream: &Replayed, quotes: usize) -> (StrategyHost, usize) {
     let mut pos = 0;
     while pos < stream.msgs.len() && seen < quotes {
         let m = &stream.msgs[pos];
-        handle_in(&mut out, &mut host, stream, m);
+        stream.handle_in(m, &mut out, &mut host);
         out.clear();
         seen += matches!(m, Msg::Quote(_)) as usize;
         pos += 1;
@@ -113,7 +96,7 @@ pub fn host_before(stream: &Replayed, upto: usize) -> StrategyHost {
     let mut host = StrategyHost::new(&StrategyConfig::default(), &table, BOOK_LEVELS).expect("host");
     let mut out = VecOutbox::default();
     for m in &stream.msgs[..upto] {
-        handle_in(&mut out, &mut host, stream, m);
+        stream.handle_in(m, &mut out, &mut host);
         out.clear();
     }
     host
@@ -126,7 +109,7 @@ pub fn first_intent(stream: &Replayed) -> (Intent, usize) {
     let mut host = StrategyHost::new(&StrategyConfig::default(), &table, BOOK_LEVELS).expect("host");
     let mut out = VecOutbox::default();
     for (pos, m) in stream.msgs.iter().enumerate() {
-        handle_in(&mut out, &mut host, stream, m);
+        stream.handle_in(m, &mut out, &mut host);
         if let Some(Msg::Intent(it)) = out.down.iter().find(|m| matches!(m, Msg::Intent(_))) {
             return (*it, pos);
         }
@@ -142,7 +125,7 @@ pub fn warm_risk(stream: &Replayed, upto: usize) -> RiskActor {
     let mut risk = RiskActor::new(RiskConfig::default(), &table).expect("risk");
     let mut out = VecOutbox::default();
     for m in &stream.msgs[..upto] {
-        handle_in(&mut out, &mut risk, stream, m);
+        stream.handle_in(m, &mut out, &mut risk);
         out.clear();
     }
     risk

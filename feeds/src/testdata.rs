@@ -39,6 +39,27 @@ impl Replayed {
         self.levels.extend_from_slice(out.levels.as_slice());
         out.clear();
     }
+    /// Hand `m`, a message of this replay, to `actor` through `out` as the runtime would call it:
+    /// not at all if the actor does not handle its kind; a depth update with its levels, copied
+    /// first into `out`'s level store (the caller clears `out` between messages).
+    pub fn handle_in<A: alphapulse_runtime::Actor + ?Sized>(
+        &self,
+        m: &alphapulse_types::Msg,
+        out: &mut alphapulse_runtime::VecOutbox,
+        actor: &mut A,
+    ) {
+        if !actor.handles().contains(m) {
+            return;
+        }
+        match m {
+            alphapulse_types::Msg::Depth(d) => {
+                let (bids, asks) = self.levels_of(d);
+                let msg = out.depth(*d, bids, asks);
+                out.handle(actor, &msg, m.event_ts());
+            }
+            _ => out.handle(actor, m, m.event_ts()),
+        }
+    }
     /// The levels of `d`: (bids, asks).
     pub fn levels_of(
         &self,

@@ -39,15 +39,7 @@ fn strategy_calls_allocate_nothing() {
         if !host.handles().contains(m) {
             continue;
         }
-        // The host keeps the view (its own books) up to date; then each strategy is called.
-        match m {
-            Msg::Depth(d) => {
-                let (b, a) = stream.levels_of(d);
-                let msg = out.depth(*d, b, a);
-                out.handle(&mut host, &msg, m.event_ts());
-            }
-            _ => out.handle(&mut host, m, m.event_ts()),
-        }
+        stream.handle_in(m, &mut out, &mut host);
         out.clear();
         let view = host.view();
         let (got, k) = allocations_in(|| {

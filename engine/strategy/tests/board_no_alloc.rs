@@ -29,15 +29,7 @@ fn board_agent_calls_allocate_nothing() {
         if !host.handles().contains(m) {
             continue;
         }
-        // The host keeps the view up to date; then the agent is called as the host would.
-        match m {
-            Msg::Depth(d) => {
-                let (b, a) = stream.levels_of(d);
-                let msg = out.depth(*d, b, a);
-                out.handle(&mut host, &msg, m.event_ts());
-            }
-            _ => out.handle(&mut host, m, m.event_ts()),
-        }
+        stream.handle_in(m, &mut out, &mut host);
         out.clear();
         if n % 100 == 0 {
             board.publish(0, inst, (n % 10_000) as i32, m.event_ts()).unwrap();

@@ -110,14 +110,7 @@ fn replay(stream: &Replayed, live_slow: bool) -> Outcome {
         if !host.handles().contains(m) {
             continue;
         }
-        match m {
-            Msg::Depth(d) => {
-                let (bids, asks) = stream.levels_of(d);
-                let msg = out.depth(*d, bids, asks);
-                out.handle(&mut host, &msg, m.event_ts());
-            }
-            _ => out.handle(&mut host, m, m.event_ts()),
-        }
+        stream.handle_in(m, &mut out, &mut host);
         events += 1;
         if events == 100 {
             let inst = table.id_of("BTCUSDT").unwrap();
@@ -230,14 +223,7 @@ fn a_stepped_runner_replays_deterministically() {
                 continue;
             }
             runner.step(m.event_ts());
-            match m {
-                Msg::Depth(d) => {
-                    let (bids, asks) = stream.levels_of(d);
-                    let msg = out.depth(*d, bids, asks);
-                    out.handle(&mut host, &msg, m.event_ts());
-                }
-                _ => out.handle(&mut host, m, m.event_ts()),
-            }
+            stream.handle_in(m, &mut out, &mut host);
             down.append(&mut out.down);
             journal.append(&mut out.journal);
             out.clear();

@@ -284,14 +284,7 @@ fn the_host_runs_it_from_its_config_table() {
         if !host.handles().contains(m) {
             continue;
         }
-        match m {
-            Msg::Depth(d) => {
-                let (b, a) = stream.levels_of(d);
-                let msg = out.depth(*d, b, a);
-                out.handle(&mut host, &msg, m.event_ts());
-            }
-            _ => out.handle(&mut host, m, m.event_ts()),
-        }
+        stream.handle_in(m, &mut out, &mut host);
         journaled +=
             out.journal.iter().filter(|j| matches!(j, Msg::Signal(s) if s.agent == 0)).count() as u64;
         out.clear();

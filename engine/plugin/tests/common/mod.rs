@@ -44,14 +44,7 @@ pub fn drive(host: &mut StrategyHost, stream: &Replayed) -> (Vec<SignalRecord>, 
         if !host.handles().contains(m) {
             continue;
         }
-        match m {
-            Msg::Depth(d) => {
-                let (bids, asks) = stream.levels_of(d);
-                let msg = out.depth(*d, bids, asks);
-                out.handle(host, &msg, m.event_ts());
-            }
-            _ => out.handle(host, m, m.event_ts()),
-        }
+        stream.handle_in(m, &mut out, host);
         signals
             .extend(out.journal.iter().filter_map(|j| if let Msg::Signal(s) = j { Some(*s) } else { None }));
         down.append(&mut out.down);
