@@ -467,7 +467,8 @@ pub fn execute_controlled(
     let spec = match &opts.journal {
         Some(dir) => {
             run_journal::check_fresh(dir)?;
-            run_journal::write_meta(dir, cfg, &table, opts.from_journal.as_deref())?;
+            let names = Stage::strategy_names(&actors);
+            run_journal::write_meta(dir, cfg, &table, opts.from_journal.as_deref(), names)?;
             Some(JournalSpec { dir: dir.clone(), stream: cfg.journal.stream(), on_full: cfg.journal.on_full })
         }
         None => None,

@@ -147,7 +147,7 @@ pub fn execute_controlled(
     let spec = match &journal {
         Some(dir) => {
             run_journal::check_fresh(dir)?;
-            run_journal::write_meta(dir, cfg, &table, None)?;
+            run_journal::write_meta(dir, cfg, &table, None, Stage::strategy_names(&actors))?;
             Some(JournalSpec { dir: dir.clone(), stream: cfg.journal.stream(), on_full: cfg.journal.on_full })
         }
         None => None,

@@ -31,6 +31,12 @@ pub struct RunMeta {
     /// before configs were recorded.
     #[serde(default)]
     pub config: Option<serde_json::Value>,
+    /// The strategy host's strategies at the start, in index order: index `i` is the `agent` of
+    /// their `signal` records and bit `i` of an `aggregate` record's `agents`. Strategies loaded
+    /// later through the control socket are not listed (their `strategy` records give their
+    /// index). Empty in journals written before it was recorded.
+    #[serde(default)]
+    pub strategies: Vec<String>,
 }
 
 /// `YYYYMMDDTHHMMSSZ` for a time in seconds since the Unix epoch (UTC).
@@ -72,6 +78,7 @@ pub fn write_meta(
     cfg: &Config,
     table: &InstrumentTable,
     replay_of: Option<&Path>,
+    strategies: Vec<String>,
 ) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)
         .map_err(|e| anyhow::anyhow!("creating journal folder {}: {e}", dir.display()))?;
@@ -83,6 +90,7 @@ pub fn write_meta(
         data: if replay_of.is_some() { Vec::new() } else { cfg.data.clone() },
         replay_of: replay_of.map(Path::to_path_buf),
         config: Some(cfg.to_json()),
+        strategies,
     };
     let p = dir.join(RUN_FILE);
     std::fs::write(&p, serde_json::to_vec_pretty(&meta)?)

@@ -49,6 +49,17 @@ macro_rules! each {
 }
 
 impl Stage {
+    /// The strategy names of the chain's strategy host, in index order (empty without one).
+    pub fn strategy_names(chain: &[Stage]) -> Vec<String> {
+        chain
+            .iter()
+            .find_map(|s| match s {
+                Stage::Strategy(h) => Some(h.stats().agents.iter().map(|a| a.name.clone()).collect()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
     /// This stage behind a box, for code that wraps actors (tests, probes).
     pub fn boxed(self) -> Box<dyn Actor> {
         match self {

@@ -93,6 +93,7 @@ fn check_capture(name: &str, data: &[PathBuf]) {
     assert_eq!(m.stats.position_mismatches, 0, "risk's position records disagree with the view");
     assert!(summary["finished"].as_bool().unwrap());
     assert!(m.errors.is_empty(), "{:?}", m.errors);
+    check_decisions(&m, &journal, &report);
     println!(
         "{name}: fills {} realized {} equity {} max_drawdown {} orders {} ({} events)",
         summary["fills"],
@@ -103,6 +104,34 @@ fn check_capture(name: &str, data: &[PathBuf]) {
         m.events.newest()
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The aggregator's decisions in the view: one per journaled `aggregate` record, the `sent` ones
+/// exactly the report's intents (each with its intent id), every input named from `run.json` and
+/// carrying the latest signal of that strategy on that symbol.
+fn check_decisions(m: &Model, journal: &Path, report: &Value) {
+    let all = m.decisions_view(None, Some(usize::MAX)).unwrap();
+    assert!(!all.strategies.is_empty());
+    let st: Value =
+        serde_json::from_slice(&common::ap(&["journal", "stat", "--json", journal.to_str().unwrap()]).stdout)
+            .unwrap();
+    let strategy = st["streams"].as_array().unwrap().iter().find(|s| s["stream"] == "strategy").unwrap();
+    assert_eq!(Some(all.total), strategy["records_by_type"]["aggregate"].as_u64());
+    assert_eq!(all.decisions.len() as u64, all.total.min(alphapulse_tools::view::model::POINTS_KEPT as u64));
+    assert_eq!(all.by_outcome.get("sent").copied(), report["intents"].as_u64());
+    let sent = m.decisions_view(Some("sent"), Some(usize::MAX)).unwrap();
+    assert_eq!(
+        sent.decisions.len() as u64,
+        report["intents"].as_u64().unwrap().min(all.decisions.len() as u64)
+    );
+    assert!(sent.decisions.iter().all(|d| d.intent_id.is_some() && !d.inputs.is_empty()));
+    for d in &all.decisions {
+        for i in &d.inputs {
+            assert_eq!(i.name, all.strategies[usize::from(i.agent)]);
+            assert!(i.score_bps.is_some(), "a decision weighed a signal the journal never showed: {d:?}");
+        }
+    }
+    assert!(m.decisions_view(Some("nope"), None).is_err());
 }
 
 #[test]
@@ -285,12 +314,17 @@ fn server_answers_the_report_figures_refuses_bad_requests_and_resumes_the_websoc
     ] {
         srv.get(p);
     }
+    let sent = srv.get("/api/strategy/decisions?outcome=sent&limit=3");
+    assert_eq!(sent["by_outcome"]["sent"], report["intents"]);
+    assert_eq!(sent["decisions"].as_array().unwrap().len(), 3);
+    assert!(all.iter().any(|e| e["type"] == "decision"));
     assert!(srv.get("/api/market/history?symbol=BTCUSDT&interval=1m")["bars"].as_array().unwrap().len() >= 5);
     for (p, want) in [
         ("/api/market/history?symbol=NOPE&interval=1m", 404),
         ("/api/market/history?symbol=BTCUSDT&interval=7m", 400),
         ("/api/exchange/orders?status=odd", 400),
         ("/api/exchange/fills?limit=-1", 400),
+        ("/api/strategy/decisions?outcome=maybe", 400),
         ("/api/nope", 404),
     ] {
         let (st, body) = srv.req("GET", p, &[], b"");

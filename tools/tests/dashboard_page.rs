@@ -39,6 +39,10 @@ const PAGE_FIGURES: &str = r#"(() => {
     open_orders: Number(v('open-orders-count')), health: v('health-state'),
     positions: pick('position-'), rejects: pick('reject-'),
     symbol: window.alphapulse.state.symbol,
+    decisions: Number(v('decisions-total')),
+    decision_rows: document.querySelectorAll('#decisions tr[data-outcome]').length,
+    newest_decision: ((r) => (r ? `${r.dataset.outcome} ${r.dataset.intent}` : null))(
+      document.querySelector('#decisions tr[data-outcome]')),
     fill_marks: Number(document.getElementById('fill-marks').textContent) };
 })()"#;
 
@@ -84,7 +88,17 @@ fn api_figures(addr: &str, symbol: &str) -> Figures {
         .map(|(k, n)| (k.clone(), n.clone()))
         .collect();
     let marks = fills["fills"].as_array().unwrap().iter().filter(|f| f["symbol"] == symbol).count();
+    let dec = get_json(addr, "/api/strategy/decisions?limit=200");
+    let rows = dec["decisions"].as_array().unwrap();
+    let newest = rows.first().map(|d| {
+        format!(
+            "{} {}",
+            d["outcome"].as_str().unwrap(),
+            d["intent_id"].as_u64().map_or(String::new(), |i| i.to_string())
+        )
+    });
     let v = serde_json::json!({
+        "decisions": dec["total"], "decision_rows": rows.len(), "newest_decision": newest,
         "equity": s["equity"], "realized_pnl": s["realized_pnl"], "open_orders": orders["open"],
         "health": status["health"]["state"], "positions": positions, "rejects": rejects,
         "symbol": symbol, "fill_marks": marks,

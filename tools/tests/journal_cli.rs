@@ -100,6 +100,44 @@ fn tail_shows_the_last_records_decoded() {
     assert!(t.contains(" from_state=") && t.contains(" to_state=") && t.contains(" event="), "{t}");
 }
 
+/// Every aggregate decision in `journal tail` names the strategies it weighed: `agent_names` is
+/// its `agents` bitmask read against `run.json`'s strategy list (decoded here on its own), and
+/// every signal names its strategy.
+#[test]
+fn tail_names_the_strategies_each_decision_weighed() {
+    let meta: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(journal().0.join("run.json")).unwrap()).unwrap();
+    let strategies: Vec<&str> =
+        meta["strategies"].as_array().unwrap().iter().map(|s| s.as_str().unwrap()).collect();
+    assert!(!strategies.is_empty(), "run.json lists no strategy: {meta}");
+    let text = out(&ap(&["journal", "tail", d(), "--stream", "strategy", "-n", "1000000"]));
+    let field = |l: &str, k: &str| -> String {
+        let key = format!(" {k}=");
+        let at = l.find(&key).unwrap_or_else(|| panic!("no {k} in {l}")) + key.len();
+        l[at..].split(' ').next().unwrap().to_string()
+    };
+    let (mut decisions, mut signals) = (0, 0);
+    for l in text.lines() {
+        if l.contains(" aggregate ") {
+            let mask: u64 = field(l, "agents").parse().unwrap();
+            let want: Vec<&str> = (0..64).filter(|b| mask >> b & 1 == 1).map(|b| strategies[b]).collect();
+            assert!(!want.is_empty(), "a decision that weighed nothing: {l}");
+            assert_eq!(field(l, "agent_names"), want.join("+"), "{l}");
+            decisions += 1;
+        } else if l.contains(" signal ") {
+            let k: usize = field(l, "agent").parse().unwrap();
+            assert_eq!(field(l, "agent_name"), strategies[k], "{l}");
+            signals += 1;
+        }
+    }
+    let st: serde_json::Value =
+        serde_json::from_slice(&ap(&["journal", "stat", "--json", d()]).stdout).unwrap();
+    let by_type = &st["streams"][1]["records_by_type"];
+    assert_eq!(decisions, by_type["aggregate"].as_u64().unwrap());
+    assert_eq!(signals, by_type["signal"].as_u64().unwrap());
+    assert!(decisions > 0 && signals > 0);
+}
+
 #[test]
 fn export_jsonl_and_csv_with_bounds() {
     let (_, report) = journal();

@@ -21,6 +21,12 @@ pub const ROUTES: &[(&str, &str, &str, &str)] = &[
     ("get", "/api/exchange/orders", "Orders, newest first (?status=open|final|all&limit=N)", "Orders"),
     ("get", "/api/exchange/fills", "Fills, newest first (?limit=N)", "Fills"),
     ("get", "/api/exchange/balance", "The simulated account", "Balance"),
+    (
+        "get",
+        "/api/strategy/decisions",
+        "The aggregator's decisions, newest first, with the signals each weighed (?outcome=sent&limit=N)",
+        "Decisions",
+    ),
     ("get", "/api/market/prices", "Last quote and trade per symbol", "Prices"),
     ("get", "/api/market/history", "OHLCV bars (?symbol=S&interval=1m)", "History"),
     (
@@ -94,6 +100,10 @@ async fn orders(s: St, q: Q) -> R {
 async fn fills(s: St, q: Q) -> R {
     let l = limit(&q)?;
     ok(s.lock().fills_view(l))
+}
+async fn decisions(s: St, q: Q) -> R {
+    let l = limit(&q)?;
+    ok(s.lock().decisions_view(q.get("outcome").map(String::as_str), l)?)
 }
 async fn balance(s: St) -> R {
     ok(s.lock().balance())
@@ -221,6 +231,7 @@ pub fn router(state: Arc<State>) -> Router {
         .route("/api/exchange/orders", get(orders))
         .route("/api/exchange/fills", get(fills))
         .route("/api/exchange/balance", get(balance))
+        .route("/api/strategy/decisions", get(decisions))
         .route("/api/market/prices", get(prices))
         .route("/api/market/history", get(history))
         .route("/api/market/indicators", get(indicators))

@@ -90,9 +90,32 @@ fn is_record_ts(m: &Msg, name: &str) -> bool {
 /// the codec cannot know: `symbol` after `inst` (from `symbols`, the journal's instrument table),
 /// an execution report's `strategy` after that (the high bits of its order id), the order states
 /// (`from_state`, `to_state`) and lifecycle `event` of an order transition by their
-/// `alphapulse_oms` names, and a depth update's `levels` (bids then asks) as two ladders
-/// (`bid_levels`, `ask_levels`) at the end.
+/// `alphapulse_oms` names, a strategy's name after its index (`agent_name` after a signal's or a
+/// strategy record's `agent`; `agent_names` after an aggregate decision's `agents` bitmask: the
+/// strategies whose signals it weighed, `+`-joined; see [`fields_named`]), and a depth update's
+/// `levels` (bids then asks) as two ladders (`bid_levels`, `ask_levels`) at the end.
 pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
+    fields_named(m, levels, symbols, &[])
+}
+
+/// The name of strategy `i` (`#i` when the run did not record it).
+fn strategy_name(strategies: &[String], i: u64) -> String {
+    usize::try_from(i).ok().and_then(|k| strategies.get(k)).cloned().unwrap_or_else(|| format!("#{i}"))
+}
+
+/// The strategies of bitmask `mask` (bit `i` = strategy `i`), by name, `+`-joined; `-` for none.
+pub fn strategy_names(strategies: &[String], mask: u64) -> String {
+    let names: Vec<String> =
+        (0..64).filter(|b| mask >> b & 1 == 1).map(|b| strategy_name(strategies, b)).collect();
+    if names.is_empty() {
+        "-".into()
+    } else {
+        names.join("+")
+    }
+}
+
+/// [`fields`], with the run's strategy names in index order (`run.json`'s `strategies`).
+pub fn fields_named(m: &Msg, levels: &[PxQty], symbols: &[String], strategies: &[String]) -> Vec<Field> {
     let mut f: Vec<Field> = Vec::with_capacity(16);
     m.visit_fields(&mut |name, v: FieldValue| {
         if is_record_ts(m, name) {
@@ -108,6 +131,15 @@ pub fn fields(m: &Msg, levels: &[PxQty], symbols: &[String]) -> Vec<Field> {
             _ => v.into(),
         };
         f.push((name, value));
+        match (name, v) {
+            ("agent", FieldValue::Unsigned(i)) => {
+                f.push(("agent_name", Value::Name(strategy_name(strategies, i))))
+            }
+            ("agents", FieldValue::Unsigned(mask)) => {
+                f.push(("agent_names", Value::Name(strategy_names(strategies, mask))))
+            }
+            _ => {}
+        }
         if name == "inst" {
             if let FieldValue::Unsigned(id) = v {
                 if let Some(s) = usize::try_from(id).ok().and_then(|i| symbols.get(i)) {

@@ -10,9 +10,9 @@
 //! (each stream up to its first bad byte) and the problems are warned on stderr; exit 0. A stream
 //! whose writer is still running is exported as far as it is written (a note on stderr).
 
-use super::decode::{fields, fmt_ts, one_of_each_kind};
+use super::decode::{fields, fields_named, fmt_ts, one_of_each_kind};
 use super::read::{Rec, StreamReader};
-use super::{missing_chain_streams, stdout_ends_ok, streams, symbols};
+use super::{missing_chain_streams, names, stdout_ends_ok, streams};
 use crate::config::ConfigError;
 use std::io::Write;
 use std::path::PathBuf;
@@ -115,8 +115,14 @@ fn csv_cell(s: &str) -> String {
     }
 }
 
-fn render(format: Format, stream: &str, r: &Rec, syms: &[String], columns: &[&str]) -> String {
-    let f = fields(&r.msg, &r.levels, syms);
+fn render(
+    format: Format,
+    stream: &str,
+    r: &Rec,
+    syms: &(Vec<String>, Vec<String>),
+    columns: &[&str],
+) -> String {
+    let f = fields_named(&r.msg, &r.levels, &syms.0, &syms.1);
     match format {
         Format::Jsonl => {
             // Built by hand to keep the field order (record header first, then the message's).
@@ -192,7 +198,7 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
             eprintln!("warning: {d}");
         }
     }
-    let syms = symbols(&a.dir);
+    let syms = names(&a.dir);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let columns = columns();
     if a.format == Format::Csv {

@@ -156,8 +156,14 @@ pub fn streams(dir: &Path, only: Option<&str>) -> Result<Vec<StreamRef>, ConfigE
 
 /// Instrument symbols by id, from the run's `run.json` (beside the streams), if there is one.
 pub fn symbols(dir: &Path) -> Vec<String> {
+    names(dir).0
+}
+
+/// Instrument symbols and strategy names by index, from the run's `run.json` (beside the
+/// streams), if there is one.
+pub fn names(dir: &Path) -> (Vec<String>, Vec<String>) {
     let run_dir = if is_stream(dir) { dir.parent().unwrap_or(dir) } else { dir };
-    run_journal::read_meta(run_dir).ok().flatten().map(|m| m.instruments).unwrap_or_default()
+    run_journal::read_meta(run_dir).ok().flatten().map(|m| (m.instruments, m.strategies)).unwrap_or_default()
 }
 
 /// A closed stdout (`| head`) is a normal end, not an error.

@@ -5,9 +5,9 @@
 //! the writer's), and waits for a journal folder that does not exist yet or holds no stream: start
 //! it before the run. Their records are shown from the first.
 
-use super::decode::{fields, fmt_ts};
+use super::decode::{fields_named, fmt_ts};
 use super::read::{Rec, StreamReader};
-use super::{stdout_ends_ok, streams, streams_now, symbols};
+use super::{names, stdout_ends_ok, streams, streams_now};
 use std::collections::VecDeque;
 use std::io::Write;
 use std::path::PathBuf;
@@ -29,10 +29,11 @@ pub struct Args {
     pub follow: bool,
 }
 
-/// One readable line.
-pub fn line(stream: &str, r: &Rec, symbols: &[String]) -> String {
+/// One readable line; `names`: the run's instrument symbols and strategy names (see
+/// [`super::names`]).
+pub fn line(stream: &str, r: &Rec, names: &(Vec<String>, Vec<String>)) -> String {
     let mut s = format!("{stream} {} {} {}", r.seq, fmt_ts(r.ts), r.msg.kind_name());
-    for (k, v) in fields(&r.msg, &r.levels, symbols) {
+    for (k, v) in fields_named(&r.msg, &r.levels, &names.0, &names.1) {
         s.push(' ');
         s.push_str(k);
         s.push('=');
@@ -54,7 +55,7 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
     } else {
         streams(&a.dir, a.stream.as_deref())?
     };
-    let mut syms = symbols(&a.dir);
+    let mut syms = names(&a.dir);
     let mut readers = list.iter().map(StreamReader::open).collect::<anyhow::Result<Vec<_>>>()?;
     let mut out = std::io::stdout().lock();
     for r in &mut readers {
@@ -83,8 +84,8 @@ fn run(a: Args) -> anyhow::Result<ExitCode> {
             for s in streams_now(&a.dir, a.stream.as_deref()) {
                 if !readers.iter().any(|r| r.name == s.name) {
                     readers.push(StreamReader::open(&s)?);
-                    if syms.is_empty() {
-                        syms = symbols(&a.dir);
+                    if syms.0.is_empty() {
+                        syms = names(&a.dir);
                     }
                 }
             }

@@ -89,7 +89,13 @@ mod tests {
     use crate::view::shapes::SignalView;
 
     fn sig(n: i32) -> WsData {
-        WsData::Signal(SignalView { ts_ns: 1, agent: 0, symbol: "X".into(), score_bps: n })
+        WsData::Signal(SignalView {
+            ts_ns: 1,
+            agent: 0,
+            agent_name: "a".into(),
+            symbol: "X".into(),
+            score_bps: n,
+        })
     }
 
     #[test]

@@ -10,11 +10,14 @@
 use super::events::EventLog;
 use super::market::Market;
 use super::orders::OrderBook;
-use super::shapes::{Fill, PersistView, PnlPoint, Position, Reject, SignalView, WsData};
+use super::shapes::{
+    DecisionInput, DecisionView, Fill, PersistView, PnlPoint, Position, Reject, SignalView, WsData,
+};
 use super::stats::Stats;
 use alphapulse_risk::Portfolio;
-use alphapulse_types::{ExecKind, InstrumentId, Money, Msg, PositionRecord, Verdict};
+use alphapulse_types::{AggregateRecord, ExecKind, InstrumentId, Money, Msg, PositionRecord, Verdict};
 use std::collections::VecDeque;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 /// PnL points and fills kept.
@@ -26,6 +29,8 @@ const MARK_POINT_NS: u64 = 1_000_000_000;
 pub struct Model {
     pub journal: PathBuf,
     pub symbols: Vec<String>,
+    /// The run's strategies by index (`run.json`), for signals' and decisions' names.
+    pub strategies: Vec<String>,
     pub started: Option<String>,
     /// This process's start time (ns): WebSocket cursors are only valid within one epoch.
     pub epoch: u64,
@@ -37,6 +42,11 @@ pub struct Model {
     pub fills: VecDeque<Fill>,
     pub maker_fills: u64,
     pub taker_fills: u64,
+    /// The aggregator's decisions (newest last, at most [`POINTS_KEPT`]), their count by outcome.
+    pub decisions: VecDeque<DecisionView>,
+    pub decisions_by_outcome: BTreeMap<String, u64>,
+    /// The latest signal of (strategy, instrument): what a decision weighed.
+    last_signal: HashMap<(u16, u32), i32>,
     pub market: Market,
     pub stats: Stats,
     pub events: EventLog,
@@ -68,6 +78,7 @@ impl Model {
             journal,
             started: None,
             symbols: Vec::new(),
+            strategies: Vec::new(),
             epoch,
             pf: Portfolio::new(alphapulse_risk::RiskConfig::default().initial_cash, 256),
             as_of: 0,
@@ -77,6 +88,9 @@ impl Model {
             fills: VecDeque::new(),
             maker_fills: 0,
             taker_fills: 0,
+            decisions: VecDeque::new(),
+            decisions_by_outcome: BTreeMap::new(),
+            last_signal: HashMap::new(),
             market: Market::default(),
             stats: Stats::default(),
             events: EventLog::new(event_capacity),
@@ -111,6 +125,7 @@ impl Model {
             self.pf = Portfolio::new(cash, meta.instruments.len());
         }
         self.symbols = meta.instruments;
+        self.strategies = meta.strategies;
         self.started = Some(meta.started);
     }
 
@@ -189,10 +204,17 @@ impl Model {
             Msg::Signal(s) => {
                 *self.stats.signals.entry(s.agent).or_default() += 1;
                 self.stats.last_score.insert(s.agent, s.score);
-                let v =
-                    SignalView { ts_ns: ts, agent: s.agent, symbol: self.symbol(s.inst), score_bps: s.score };
+                self.last_signal.insert((s.agent, s.inst.0), s.score);
+                let v = SignalView {
+                    ts_ns: ts,
+                    agent: s.agent,
+                    agent_name: self.strategy_name(s.agent),
+                    symbol: self.symbol(s.inst),
+                    score_bps: s.score,
+                };
                 self.events.push(ts, WsData::Signal(v));
             }
+            Msg::Aggregate(a) => self.on_decision(a, ts),
             Msg::Book(b) => self.feed_book(b, ts),
             Msg::FeedEvent(f) => self.feed_event(f, ts),
             Msg::Command(c) => self.command(c),
@@ -204,6 +226,43 @@ impl Model {
             }
             _ => {}
         }
+    }
+
+    /// The name of strategy `k` (`#k` when the run did not record it).
+    pub fn strategy_name(&self, k: u16) -> String {
+        self.strategies.get(usize::from(k)).cloned().unwrap_or_else(|| format!("#{k}"))
+    }
+
+    fn on_decision(&mut self, a: &AggregateRecord, ts: u64) {
+        let inputs = (0..64u16)
+            .filter(|&b| a.agents >> b & 1 == 1)
+            .map(|b| DecisionInput {
+                agent: b,
+                name: self.strategy_name(b),
+                score_bps: self.last_signal.get(&(b, a.inst.0)).copied(),
+            })
+            .collect();
+        let outcome = a.outcome.name();
+        *self.decisions_by_outcome.entry(outcome.into()).or_default() += 1;
+        let d = DecisionView {
+            ts_ns: ts,
+            ts: crate::report::utc_ms(ts),
+            symbol: self.symbol(a.inst),
+            outcome: outcome.into(),
+            intent_id: (a.intent_id != 0).then_some(a.intent_id),
+            combined_bps: a.combined,
+            confidence_bps: a.confidence,
+            agreement_bps: a.agreement,
+            accuracy_bps: a.accuracy,
+            freshness_bps: a.freshness,
+            solo: a.solo != 0,
+            inputs,
+        };
+        if self.decisions.len() == POINTS_KEPT {
+            self.decisions.pop_front();
+        }
+        self.decisions.push_back(d.clone());
+        self.events.push(ts, WsData::Decision(d));
     }
 
     fn on_fill(&mut self, r: &alphapulse_types::ExecReport, ts: u64) {

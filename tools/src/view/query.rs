@@ -4,7 +4,7 @@
 use super::model::{wide, Model};
 use super::shapes::*;
 use crate::bars::Interval;
-use alphapulse_types::InstrumentId;
+use alphapulse_types::{AggregateOutcome, InstrumentId};
 
 /// A bad query parameter (the API answers 400 with it).
 #[derive(Debug, thiserror::Error)]
@@ -109,6 +109,38 @@ impl Model {
             total: self.pf.fill_count(),
             fills: self.fills.iter().rev().take(limit.unwrap_or(500)).cloned().collect(),
         }
+    }
+
+    /// The newest aggregate decisions first (`limit`, default 200), only those of `outcome` if
+    /// given (a name of `AggregateOutcome`, e.g. `sent`).
+    pub fn decisions_view(
+        &self,
+        outcome: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<Decisions, QueryError> {
+        if let Some(o) = outcome {
+            let names: Vec<&str> = (0..AggregateOutcome::COUNT as u8)
+                .filter_map(AggregateOutcome::from_u8)
+                .map(AggregateOutcome::name)
+                .collect();
+            if !names.contains(&o) {
+                return Err(QueryError::Bad(format!("outcome `{o}`: not one of {}", names.join(", "))));
+            }
+        }
+        Ok(Decisions {
+            as_of_ns: self.as_of,
+            total: self.decisions_by_outcome.values().sum(),
+            by_outcome: self.decisions_by_outcome.clone(),
+            strategies: self.strategies.clone(),
+            decisions: self
+                .decisions
+                .iter()
+                .rev()
+                .filter(|d| outcome.is_none_or(|o| d.outcome == o))
+                .take(limit.unwrap_or(200))
+                .cloned()
+                .collect(),
+        })
     }
 
     pub fn balance(&self) -> Balance {

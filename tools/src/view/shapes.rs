@@ -457,8 +457,55 @@ pub struct Reject {
 pub struct SignalView {
     pub ts_ns: u64,
     pub agent: u16,
+    /// The strategy's name (`#N` when the run did not record it).
+    #[serde(default)]
+    pub agent_name: String,
     pub symbol: String,
     pub score_bps: i32,
+}
+
+/// One strategy whose signal an aggregate decision weighed.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct DecisionInput {
+    pub agent: u16,
+    /// Its name (`#N` when the run did not record it).
+    pub name: String,
+    /// Its latest signal on the symbol before the decision (None if the journal read here began
+    /// after it).
+    pub score_bps: Option<i32>,
+}
+
+/// One decision of the strategy host's aggregator (a journaled `aggregate` record): the combined
+/// score past its entry threshold, its confidence and the parts of it, the signals it weighed,
+/// and what became of it: `sent` (an order intent, `intent_id`) or the check that held it back.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct DecisionView {
+    pub ts_ns: u64,
+    pub ts: String,
+    pub symbol: String,
+    /// `sent`, `low_confidence`, `risk_backoff`, `cooldown`, `outstanding`, `position_cap`, …
+    pub outcome: String,
+    pub intent_id: Option<u64>,
+    /// The weighted combination of the signals (bps, signed).
+    pub combined_bps: i32,
+    pub confidence_bps: u16,
+    pub agreement_bps: u16,
+    pub accuracy_bps: u16,
+    pub freshness_bps: u16,
+    /// One strategy's conviction alone carried it.
+    pub solo: bool,
+    pub inputs: Vec<DecisionInput>,
+}
+
+/// `/api/strategy/decisions`: the newest decisions first, and counts by outcome since the start.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Decisions {
+    pub as_of_ns: u64,
+    pub total: u64,
+    pub by_outcome: std::collections::BTreeMap<String, u64>,
+    /// The strategies of the run by index (from its `run.json`).
+    pub strategies: Vec<String>,
+    pub decisions: Vec<DecisionView>,
 }
 
 /// A feed state change of one symbol (or the connection, `symbol` null).
@@ -483,6 +530,7 @@ pub enum WsData {
     Position(Position),
     Reject(Reject),
     Signal(SignalView),
+    Decision(DecisionView),
     /// The `alerts` module's `Alert`, as JSON.
     Alert(serde_json::Value),
     Health(HealthView),
@@ -500,6 +548,7 @@ impl WsData {
             WsData::Position(_) => "position",
             WsData::Reject(_) => "reject",
             WsData::Signal(_) => "signal",
+            WsData::Decision(_) => "decision",
             WsData::Alert(_) => "alert",
             WsData::Health(_) => "health",
             WsData::Feed(_) => "feed",

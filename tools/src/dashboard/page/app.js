@@ -4,12 +4,14 @@
 
 const $ = (id) => document.getElementById(id);
 const MAX_POINTS = 20000; // per series, oldest dropped first
+const MAX_DECISIONS = 200; // aggregator decisions shown
 const S = {
   cursor: null, epoch: null, ws: null, updates: 0, reconnects: 0, symbol: null,
   prices: {},            // symbol -> {t: [], p: []} (seconds, last trade price)
   fills: [],             // {t, symbol, side, price}
   pnl: { t: [], eq: [] },
   positions: {}, orders: {}, rejects: {}, alerts: [], rules: [],
+  decisions: [], decisionsByOutcome: {}, // newest first, at most MAX_DECISIONS
   alertEvents: 0, healthEvents: 0, // counted as they arrive on /ws (the browser test reads them)
   charts: {}, dirty: new Set(),
 };
@@ -97,6 +99,17 @@ function addAlert(a) {
   S.alerts.sort((x, y) => y.id - x.id); // newest first
   mark('alerts');
 }
+function addDecision(d) {
+  S.decisions.unshift(d);
+  if (S.decisions.length > MAX_DECISIONS) S.decisions.pop();
+  S.decisionsByOutcome[d.outcome] = (S.decisionsByOutcome[d.outcome] || 0) + 1;
+  mark('decisions');
+}
+function applyDecisions(list) {
+  S.decisions = list.decisions.slice(0, MAX_DECISIONS);
+  S.decisionsByOutcome = { ...list.by_outcome };
+  mark('decisions');
+}
 function applyAlerts(list) {
   S.alerts = []; (list.alerts || []).forEach(addAlert);
   S.rules = list.rules || [];
@@ -113,6 +126,7 @@ function onEvent(ev) {
     case 'position': applyPosition(d); break;
     case 'order': applyOrder(d); refreshSummary(); break;
     case 'reject': S.rejects[d.reason] = d.total_for_reason; mark('rejects'); break;
+    case 'decision': addDecision(d); break;
     case 'alert': S.alertEvents += 1; addAlert(d); refreshAlerts(); break;
     case 'health': S.healthEvents += 1; applyHealth(d); break;
     default: break;
@@ -148,12 +162,14 @@ function refreshAlerts() {
   }, 250);
 }
 async function loadSnapshots() {
-  const [sum, pos, ords, perf, status, metrics, prices, alerts, fills] = await Promise.all([
+  const [sum, pos, ords, perf, status, metrics, prices, alerts, fills, decisions] = await Promise.all([
     api('/api/portfolio/summary'), api('/api/portfolio/positions'),
     api('/api/exchange/orders?status=open'), api('/api/portfolio/performance'),
     api('/api/system/status'), api('/api/system/metrics'), api('/api/market/prices'),
     api('/api/alerts').catch(() => ({ alerts: [] })), api('/api/exchange/fills?limit=5000'),
+    api(`/api/strategy/decisions?limit=${MAX_DECISIONS}`),
   ]);
+  applyDecisions(decisions);
   applySummary(sum);
   S.positions = {}; pos.positions.forEach(applyPosition);
   S.orders = {}; ords.orders.forEach(applyOrder);
@@ -279,6 +295,21 @@ function renderAlerts() {
   });
   fillBody('alerts', rows, 'no alert');
 }
+function renderDecisions() {
+  const total = Object.values(S.decisionsByOutcome).reduce((a, n) => a + n, 0);
+  fig('decisions-total', total, 0);
+  $('decisions-outcomes').textContent = Object.entries(S.decisionsByOutcome).sort((a, b) => b[1] - a[1])
+    .map(([o, n]) => `${o} ${n}`).join(' · ');
+  const bps = (v) => (v / 100).toFixed(1) + ' %';
+  fillBody('decisions', S.decisions.map((d) => {
+    const tr = row([hms(d.ts), d.symbol, '', d.intent_id ?? '–', d.combined_bps, bps(d.confidence_bps),
+      bps(d.agreement_bps), bps(d.accuracy_bps), bps(d.freshness_bps),
+      d.inputs.map((i) => `${i.name} ${i.score_bps ?? '?'}`).join(', ') + (d.solo ? ' (solo)' : '')],
+    { 'data-outcome': d.outcome, 'data-intent': d.intent_id ?? '' });
+    tr.children[2].append(el('span', `outcome ${d.outcome}`, d.outcome));
+    return tr;
+  }), 'no decision');
+}
 function renderLatency(hops) {
   const h = hops.find((x) => x.hop === 'feed→order') || hops[0];
   if (!h) { $('t2t-note').textContent = 'no orders yet'; return; }
@@ -294,7 +325,7 @@ function renderLatency(hops) {
 }
 function renderPnl() { chart('pnl-chart', { axes: [{}, { size: 80 }], series: [{}, { label: 'equity', stroke: '#3fb950' }] }, [S.pnl.t, S.pnl.eq]); }
 
-const RENDER = { price: renderPrice, positions: renderPositions, orders: renderOrders, rejects: renderRejects, alerts: renderAlerts, pnl: renderPnl };
+const RENDER = { price: renderPrice, positions: renderPositions, orders: renderOrders, rejects: renderRejects, alerts: renderAlerts, pnl: renderPnl, decisions: renderDecisions };
 function frame() {
   for (const w of S.dirty) RENDER[w]();
   S.dirty.clear();
