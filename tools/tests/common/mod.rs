@@ -83,8 +83,20 @@ pub fn windowed_chain() -> (
     Vec<Box<dyn Actor>>,
     alphapulse_runtime::Placement,
 ) {
+    windowed_chain_with(alphapulse_tools::config::Config::default())
+}
+
+/// [`windowed_chain`] with `cfg`'s settings (its `data` replaced by [`btc_captures`]).
+pub fn windowed_chain_with(
+    cfg: alphapulse_tools::config::Config,
+) -> (
+    alphapulse_tools::config::Config,
+    alphapulse_types::InstrumentTable,
+    Vec<Box<dyn Actor>>,
+    alphapulse_runtime::Placement,
+) {
     use alphapulse_tools::backtest::{build_chain, check, instruments, CHAIN};
-    let mut cfg = alphapulse_tools::config::Config { data: btc_captures(), ..Default::default() };
+    let mut cfg = alphapulse_tools::config::Config { data: btc_captures(), ..cfg };
     check(&mut cfg).unwrap();
     let table = instruments(&cfg).unwrap();
     let (mut actors, _) = build_chain(&cfg, &table, None).unwrap();
