@@ -8,6 +8,10 @@
 //! (`feeds/testdata`, cycled) after the host has applied it. Each call is timed alone into an HDR
 //! histogram; R runs, each printed, and the median of each percentile over the runs.
 //!
+//! A control case, a pure CPU busy loop calibrated to micro_lr's median, is timed the same way:
+//! no library, no memory, no syscalls. Its p99 is what the machine (interrupts, a hypervisor
+//! taking the vCPU) does to any call that long; the model's p99 above it is ONNX Runtime's.
+//!
 //! Allocations per call, both counted, both reported:
 //! - **Rust**: the `CountingAllocator` (shm's) on this thread: expected 0;
 //! - **C** (`malloc`, `calloc`, `realloc`, `memalign`, `aligned_alloc`, `posix_memalign`): ONNX
@@ -185,6 +189,42 @@ fn bench_empty(o: &Opts, c: &CCounter) -> Result<Figures, String> {
     Ok(f)
 }
 
+/// Busy-loop steps (a multiply-add chain the optimiser cannot drop) taking about `ns`, calibrated
+/// on this core now.
+fn spin_steps_for(ns: f64) -> u64 {
+    let steps = 2_000_000u64;
+    let t = Instant::now();
+    std::hint::black_box(spin(steps));
+    let per_step = t.elapsed().as_nanos() as f64 / steps as f64;
+    ((ns / per_step).round() as u64).max(1)
+}
+
+#[inline(never)]
+fn spin(steps: u64) -> u64 {
+    let mut x = 1u64;
+    for k in 0..steps {
+        x = std::hint::black_box(x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(k));
+    }
+    x
+}
+
+/// A pure CPU busy loop as long as a model call's median (`steps` from [`spin_steps_for`]): no
+/// memory traffic, no syscalls, no library. Its tail is what this machine does to any call that
+/// long (interrupts, the hypervisor taking the vCPU): the floor under the model's p99.
+fn bench_spin(o: &Opts, c: &CCounter, steps: u64) -> Result<Figures, String> {
+    let mut f = Figures::new();
+    for i in 0..o.warmup + o.calls {
+        let (ns, rust, cc) = timed(c, || spin(steps));
+        if i >= o.warmup {
+            f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
+            f.calls += 1;
+            f.rust_allocs += rust;
+            f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
+        }
+    }
+    Ok(f)
+}
+
 /// The ML agent's `on_depth` for every depth update of the capture (cycled), after the host
 /// applied it to its books (untimed).
 fn bench_agent(o: &Opts, s: &ModelSpec, stream: &Replayed, c: &CCounter) -> Result<Figures, String> {
@@ -250,9 +290,14 @@ fn run(o: &Opts) -> Result<String, String> {
     };
     let stream = replay_messages(&[sample_capture()], &alphapulse_feeds::sample_instruments())
         .map_err(|e| e.to_string())?;
-    let cases: [(&str, ModelSpec, u8); 4] = [
+    let cases: [(&str, ModelSpec, u8); 5] = [
         ("empty call (timer + counters only)", spec("micro_lr.onnx", "features", "prob", "probability")?, 0),
         ("Model::run micro_lr (logistic 12→1)", spec("micro_lr.onnx", "features", "prob", "probability")?, 1),
+        (
+            "busy loop as long as micro_lr's median (no library: the machine's tail)",
+            spec("micro_lr.onnx", "features", "prob", "probability")?,
+            3,
+        ),
         ("Model::run micro_mlp (MLP 12-16-1)", spec("micro_mlp.onnx", "x", "score", "score")?, 1),
         (
             "MlAgent::on_depth, micro_lr, sample capture",
@@ -267,13 +312,16 @@ fn run(o: &Opts) -> Result<String, String> {
         "ml_inference: {pinned}; C malloc count {}",
         if c.0.is_some() { "on (LD_PRELOAD shim)" } else { "off" }
     );
+    let mut lr_median_ns = 1_000.0;
     for (name, s, kind) in &cases {
+        let steps = spin_steps_for(lr_median_ns);
         let mut ps: [Vec<f64>; 4] = Default::default();
         let (mut rust, mut cmal) = (Vec::new(), Vec::new());
         for r in 1..=o.runs {
             let f = match kind {
                 0 => bench_empty(o, &c)?,
                 1 => bench_model(o, s, &c)?,
+                3 => bench_spin(o, &c, steps)?,
                 _ => bench_agent(o, s, &stream, &c)?,
             };
             let per = |n: u64| n as f64 / f.calls as f64;
@@ -311,6 +359,9 @@ fn run(o: &Opts) -> Result<String, String> {
         println!("{line}");
         md.push_str(&line);
         md.push('\n');
+        if *kind == 1 && lr_median_ns == 1_000.0 {
+            lr_median_ns = median(ps[0].clone()) * 1000.0;
+        }
     }
     Ok(format!(
         "Measured {pinned}, {} measured calls per case and run after {} warm-up calls.\n\n{md}",
