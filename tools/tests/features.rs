@@ -168,3 +168,43 @@ fn bad_arguments_are_refused_naming_them() {
         assert!(out(&o).is_empty(), "{args:?} wrote output");
     }
 }
+
+/// The training data of tools/models/micro: the export of the two real BTCUSDT captures gives the
+/// rows metrics.json recorded (count, label counts, time span), so the committed model's data can be
+/// rebuilt.
+#[test]
+fn the_real_captures_give_the_recorded_training_rows() {
+    let Some(shared) = alphapulse_feeds::testdata::shared_data_dir() else {
+        println!("skipped: ../shared/data not found (set ALPHAPULSE_SHARED_DATA)");
+        return;
+    };
+    let caps =
+        [shared.join("binance-spot/btcusdt_20240808.gz"), shared.join("binance-spot/btcusdt_20240809.gz")];
+    let info = shared.join("cryptofeed/BINANCE.exchangeInfo.0");
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models/micro/metrics.json"),
+    )
+    .expect("metrics.json");
+    let m: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let features = m["features"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect::<Vec<_>>();
+    let o = common::bin()
+        .args(["features", "--data"])
+        .args(&caps)
+        .arg("--exchange-info")
+        .arg(&info)
+        .args(["--horizons", "1s,5s", "--features", &features.join(",")])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", err(&o));
+    let csv = parse(&out(&o));
+    let col = csv.header.iter().position(|c| c == "label_1s").unwrap();
+    let count = |v: &str| csv.rows.iter().filter(|r| r[col] == v).count() as u64;
+    let d = &m["data"];
+    assert_eq!(csv.rows.len() as u64, d["rows"].as_u64().unwrap());
+    assert_eq!(count("1"), d["up_rows"].as_u64().unwrap());
+    assert_eq!(count("-1"), d["down_rows"].as_u64().unwrap());
+    assert_eq!(count("0"), d["flat_rows"].as_u64().unwrap());
+    let ts: Vec<u64> = csv.rows.iter().map(|r| num(&r[0])).collect();
+    assert_eq!(ts.iter().min().copied(), d["from_ts_ns"].as_u64());
+    assert_eq!(ts.iter().max().copied(), d["to_ts_ns"].as_u64());
+}
