@@ -163,9 +163,8 @@ impl Input {
 }
 
 fn open(a: &Args) -> anyhow::Result<(Input, InstrumentTable)> {
-    let mut cfg = Config::default();
-    cfg.symbols = a.symbols.clone();
-    cfg.exchange_info = a.exchange_info.clone();
+    let mut cfg =
+        Config { symbols: a.symbols.clone(), exchange_info: a.exchange_info.clone(), ..Default::default() };
     if let Some(dir) = &a.from_journal {
         crate::backtest::replay_config(&mut cfg, dir, a.exchange_info.is_some())?;
         for w in crate::backtest::check_replay_source(dir, false)? {
