@@ -15,6 +15,7 @@ pub mod config;
 pub mod ctl;
 pub mod dashboard;
 pub mod evaluate;
+pub mod features;
 pub mod journal;
 pub mod operate;
 pub mod persist;

@@ -6,7 +6,7 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, dashboard, evaluate, journal, persist, record, run};
+use alphapulse_tools::{backtest, config, dashboard, evaluate, features, journal, persist, record, run};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -53,6 +53,9 @@ enum Command {
     /// and information coefficient against forward returns per horizon, and a daily long/flat/short
     /// backtest with costs against buy-and-hold; with the period and sample size.
     Evaluate(evaluate::Args),
+    /// Export the ML agent's microstructure features (engine/ml's FeatureSet) with future-mid labels
+    /// from captures or a journal, as CSV for training (tools/models/train_micro.py).
+    Features(features::Args),
 }
 
 fn main() -> ExitCode {
@@ -71,6 +74,7 @@ fn main() -> ExitCode {
             args.priority.apply().map_err(Into::into).and_then(|()| persist::main(args))
         }
         Command::Evaluate(args) => evaluate::main(args),
+        Command::Features(args) => features::main(args),
     };
     match result {
         Ok(code) => code,
