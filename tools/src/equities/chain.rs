@@ -90,12 +90,11 @@ fn period_prices(spec: &RunSpec) -> (Option<f64>, f64) {
     let mut high = 0.0f64;
     for s in &spec.series {
         let in_period = |d: &Date| spec.from.is_none_or(|f| *d >= f) && spec.to.is_none_or(|t| *d <= t);
-        for (i, d) in s.dates.iter().enumerate().filter(|(_, d)| in_period(d)) {
+        for (i, _) in s.dates.iter().enumerate().filter(|(_, d)| in_period(d)) {
             if i == 0 || !in_period(&s.dates[i - 1]) {
                 first = Some(first.map_or(s.open[i], |f: f64| f.max(s.open[i])));
             }
             high = high.max(s.open[i]).max(s.close[i]);
-            let _ = d;
         }
     }
     (first, high)
@@ -199,6 +198,7 @@ pub fn run(mut cfg: Config, spec: &RunSpec, agents: Vec<Box<dyn SlowAgent>>) -> 
     let mut report = Report::from_run(&cfg, &table, &placement, &out)?;
     let bars = out.actor::<DailyBars>().ok_or_else(|| anyhow::anyhow!("the chain lost its source"))?;
     let host = out.actor::<StrategyHost>().ok_or_else(|| anyhow::anyhow!("the chain has no host"))?;
+    report.files = spec.series.iter().map(|s| s.source.display().to_string()).collect();
     report.events = events as u64;
     report.events_per_sec = events as f64 / report.elapsed_sec.max(1e-9);
     report.messages_by_type = [("book_ticker".to_string(), json!(events))].into_iter().collect();

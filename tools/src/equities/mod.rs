@@ -37,7 +37,7 @@ Their `board` strategies pass each publication to the aggregator (weights and TT
 router to the simulated exchange, which fills it at that open's price with the fees of [sim]\n\
 (--cost-bps). So a signal from data up to day D trades at D+1's open, as in `alphapulse evaluate`.\n\n\
 Sizing: N shares per ticker (--shares; default: the starting cash [risk].initial_cash split across\n\
-the tickers, at the first open). It sets aggregator.max_position = risk.max_position = N and\n\
+the tickers, at the highest first open). It sets aggregator.max_position = risk.max_position = N and\n\
 aggregator.order_qty = risk.max_order_qty = 2N (a reversal is one order), and raises\n\
 risk.max_order_notional to 2N × the period's highest price if it is lower.\n\n\
 Printed: the backtest report (orders, fills, fees, PnL, drawdown, each agent's signals), then per\n\

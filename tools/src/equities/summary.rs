@@ -32,7 +32,7 @@ pub struct DailyFigures {
 /// (`(date, equity)` in order). `None` with no day.
 pub fn figures(start_equity: f64, equity: &[(String, f64)]) -> Option<DailyFigures> {
     let (first, last) = (equity.first()?, equity.last()?);
-    if !(start_equity > 0.0) {
+    if start_equity.is_nan() || start_equity <= 0.0 {
         return None;
     }
     // The first day counts from the starting cash.
