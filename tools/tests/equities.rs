@@ -177,6 +177,23 @@ fn a_panicking_slow_agent_goes_stale_and_the_run_goes_on() {
 }
 
 #[test]
+fn the_same_run_gives_the_same_days() {
+    let make = || -> Vec<Box<dyn SlowAgent>> {
+        vec![Box::new(Scripted {
+            name: "scripted",
+            script: vec![("2014-01-06", -4_000), ("2014-02-10", 7_000), ("2014-03-20", -1)],
+            fresh: false,
+            panic_from: None,
+        })]
+    };
+    let (a, b) = (run_with(make(), &[]), run_with(make(), &[]));
+    assert_eq!(a.fills.len(), 3, "{:?}", a.fills);
+    assert_eq!(a.fills, b.fills);
+    assert_eq!(a.daily_equity, b.daily_equity);
+    assert_eq!(a.figures, b.figures);
+}
+
+#[test]
 fn help_and_missing_data() {
     let bin = env!("CARGO_BIN_EXE_alphapulse");
     let out = Command::new(bin).args(["backtest-equities", "--help"]).output().expect("run");

@@ -130,6 +130,12 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     for w in out.report.warnings() {
         eprintln!("warning: {w}");
     }
+    for a in out.agents.iter().filter(|a| a.slow.panicked) {
+        eprintln!(
+            "warning: slow agent `{}` panicked after {} polls: never asked again, its last signal went stale",
+            a.slow.name, a.slow.polls
+        );
+    }
     if args.json {
         let v = serde_json::json!({ "report": out.report.to_json(), "equities": out.summary_json() });
         println!("{}", serde_json::to_string_pretty(&v)?);
