@@ -14,6 +14,7 @@ pub mod cli;
 pub mod config;
 pub mod ctl;
 pub mod dashboard;
+pub mod equities;
 pub mod evaluate;
 pub mod features;
 pub mod journal;

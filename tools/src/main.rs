@@ -6,7 +6,9 @@
 //! `ctl` has its own: 0 ok, 2 usage, 3 refused, 4 failed, 5 unreachable (`alphapulse ctl --help`).
 
 use alphapulse_tools::ctl;
-use alphapulse_tools::{backtest, config, dashboard, evaluate, features, journal, persist, record, run};
+use alphapulse_tools::{
+    backtest, config, dashboard, equities, evaluate, features, journal, persist, record, run,
+};
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -32,6 +34,9 @@ enum Command {
     /// Replay captured market data through the whole actor chain into the simulated exchange and
     /// print a trading report.
     Backtest(backtest::Args),
+    /// The slow agents over daily prices through the whole chain (risk, router, simulated
+    /// exchange, report), filled at the next open with costs; returns, Sharpe, drawdown over days.
+    BacktestEquities(equities::Args),
     /// Paper trading: the live Binance feed (or the local exchange simulator) through the whole
     /// chain into the simulated exchange, until Ctrl-C; then the report.
     Run(run::Args),
@@ -62,6 +67,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Backtest(args) => backtest::main(args),
+        Command::BacktestEquities(args) => equities::main(args),
         Command::Run(args) => run::main(args),
         Command::Record(args) => record::main(args),
         Command::Journal(args) => journal::main(args),

@@ -360,7 +360,8 @@ impl Report {
         let fs = match (replay, live) {
             (Some(_), _) => &empty,
             (None, Some(l)) => l.stats(),
-            (None, None) => get::<FeedActor>(out, "feed")?.stats(),
+            // A chain with another source (the equities backtest's daily bars) has no feed counters.
+            (None, None) => out.actor::<FeedActor>().map_or(&empty, FeedActor::stats),
         };
         let host = get::<StrategyHost>(out, "strategy host")?;
         let risk = get::<RiskActor>(out, "risk actor")?;
