@@ -259,6 +259,17 @@ mod tests {
     }
 
     #[test]
+    fn strategies_are_named_from_the_runs_list() {
+        let names = ["ema_cross".to_string(), "imbalance".to_string()];
+        assert_eq!(strategy_names(&names, 0b11), "ema_cross+imbalance");
+        assert_eq!(strategy_names(&names, 0b101), "ema_cross+#2");
+        assert_eq!(strategy_names(&names, 0), "-");
+        let g = Msg::Signal(SignalRecord { agent: 1, ..Default::default() });
+        let f = fields_named(&g, &[], &[], &names);
+        assert!(f.contains(&("agent_name", Value::Name("imbalance".into()))), "{f:?}");
+    }
+
+    #[test]
     fn the_codecs_fields_less_the_record_time_plus_what_the_tools_know() {
         use alphapulse_types::{Depth, ExecKind, Intent, Quote, Trade};
         let samples = [
@@ -289,6 +300,11 @@ mod tests {
             let f = fields(m, if matches!(m, Msg::Depth(_)) { &levels } else { &[] }, &syms);
             let mut want: Vec<&str> =
                 visited.iter().map(|(n, _)| *n).filter(|n| !is_record_ts(m, n)).collect();
+            for (after, name) in [("agent", "agent_name"), ("agents", "agent_names")] {
+                if let Some(i) = want.iter().position(|n| *n == after) {
+                    want.insert(i + 1, name);
+                }
+            }
             if let Some(i) = want.iter().position(|n| *n == "inst") {
                 want.insert(i + 1, "symbol");
                 if matches!(m, Msg::Exec(_)) {
