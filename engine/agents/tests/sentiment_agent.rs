@@ -43,13 +43,23 @@ fn nets(c: &mut TextClassifier, items: &[TextItem]) -> Vec<f64> {
 
 /// The expected (count, score) as of `t`, from the items and their nets.
 fn expected(items: &[TextItem], nets: &[f64], t: i64, window: i64) -> (usize, f64) {
-    let w: Vec<f64> =
-        items.iter().zip(nets).filter(|(i, _)| i.ts_ns <= t && i.ts_ns > t - window).map(|(_, n)| *n).collect();
+    let w: Vec<f64> = items
+        .iter()
+        .zip(nets)
+        .filter(|(i, _)| i.ts_ns <= t && i.ts_ns > t - window)
+        .map(|(_, n)| *n)
+        .collect();
     let mean = if w.is_empty() { 0.0 } else { w.iter().sum::<f64>() / w.len() as f64 };
     (w.len(), mean)
 }
 
-fn check_against_independent(agent: &SentimentAgent, ticker: &str, items: &[TextItem], nets: &[f64], t: i64) -> bool {
+fn check_against_independent(
+    agent: &SentimentAgent,
+    ticker: &str,
+    items: &[TextItem],
+    nets: &[f64],
+    t: i64,
+) -> bool {
     let cfg = &agent.config;
     let (count, mean) = expected(items, nets, t, cfg.window_ns());
     let got = agent.signal_as_of(ticker, t);
@@ -114,14 +124,22 @@ fn a_text_one_ns_after_the_query_is_not_seen() {
     let mut c = classifier();
     let t = parse_rfc3339("2015-01-05T18:00:00Z").expect("ts");
     let mut items: Vec<TextItem> = (0..5)
-        .map(|k| TextItem { ts_ns: t - k * 3600 * NS, ticker: "AAPL".into(), text: "$AAPL downgraded, shares fall".into() })
+        .map(|k| TextItem {
+            ts_ns: t - k * 3600 * NS,
+            ticker: "AAPL".into(),
+            text: "$AAPL downgraded, shares fall".into(),
+        })
         .collect();
     let cfg = SentimentConfig { window_days: 1.0, min_count: 5, ..SentimentConfig::default() };
     let before = SentimentAgent::new(cfg.clone(), &mut c, &items).expect("agent");
     let (s0, last0) = before.signal_as_of("AAPL", t).expect("signal");
     assert!(s0.score < 0, "{s0:?}");
     assert_eq!(last0, t);
-    items.push(TextItem { ts_ns: t + 1, ticker: "AAPL".into(), text: "$AAPL beats estimates, shares jump to a record high".into() });
+    items.push(TextItem {
+        ts_ns: t + 1,
+        ticker: "AAPL".into(),
+        text: "$AAPL beats estimates, shares jump to a record high".into(),
+    });
     let after = SentimentAgent::new(cfg, &mut c, &items).expect("agent");
     assert_eq!(after.signal_as_of("AAPL", t), Some((s0.clone(), last0)), "the text at t + 1 ns leaked");
     let (s1, last1) = after.signal_as_of("AAPL", t + 1).expect("signal");
@@ -139,7 +157,8 @@ fn a_text_one_ns_after_the_query_is_not_seen() {
 fn jsonl_refuses_bad_lines_with_their_numbers() {
     let path = common::fixture("sentiment/texts.jsonl");
     let l = load_jsonl(&path).expect("file reads");
-    let lines: Vec<String> = l.refused.iter().map(|r| r.field.rsplit(':').next().unwrap_or("").to_string()).collect();
+    let lines: Vec<String> =
+        l.refused.iter().map(|r| r.field.rsplit(':').next().unwrap_or("").to_string()).collect();
     assert_eq!(lines, ["4", "6", "7", "8", "9"], "{:?}", l.refused);
     assert!(l.refused.iter().all(|r| r.field.starts_with(&path.display().to_string())));
     assert!(l.refused[0].why.contains("RFC 3339"), "{}", l.refused[0]);
@@ -187,7 +206,10 @@ fn real_stocknet_aapl_aggregate() {
     assert!(l.refused.is_empty(), "{:?}", &l.refused[..l.refused.len().min(3)]);
     assert_eq!(l.items.len(), 9_730, "AAPL tweets in stocknet (research notes: 9,730)");
     // Tweets created 2015-03-02 … 2015-03-06 UTC (about 200): scored one by one here.
-    let (from, to) = (parse_rfc3339("2015-03-02T00:00:00Z").expect("ts"), parse_rfc3339("2015-03-07T00:00:00Z").expect("ts"));
+    let (from, to) = (
+        parse_rfc3339("2015-03-02T00:00:00Z").expect("ts"),
+        parse_rfc3339("2015-03-07T00:00:00Z").expect("ts"),
+    );
     let items: Vec<TextItem> = l.items.into_iter().filter(|i| i.ts_ns >= from && i.ts_ns < to).collect();
     assert!(items.len() >= 50, "{} tweets", items.len());
     let mut c = classifier();

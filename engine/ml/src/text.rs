@@ -81,7 +81,13 @@ impl TextSpec {
 
 /// Checks one outlet's element type and shape; `None` in `want` accepts any size there, and a
 /// dynamic dimension in the model accepts any wanted size.
-fn check(path: &Path, side: &str, o: &Outlet, ty: TensorElementType, want: &[Option<i64>]) -> Result<(), MlError> {
+fn check(
+    path: &Path,
+    side: &str,
+    o: &Outlet,
+    ty: TensorElementType,
+    want: &[Option<i64>],
+) -> Result<(), MlError> {
     let mismatch = |what: String, expected: String, found: String| MlError::Mismatch {
         path: path.to_path_buf(),
         what,
@@ -91,19 +97,29 @@ fn check(path: &Path, side: &str, o: &Outlet, ty: TensorElementType, want: &[Opt
     let (found_ty, dims): (TensorElementType, Vec<i64>) = match o.dtype() {
         ValueType::Tensor { ty, shape, .. } => (ty.to_owned(), shape.iter().copied().collect()),
         other => {
-            return Err(mismatch(format!("{side} `{}` type", o.name()), format!("a {ty} tensor"), format!("{other}")))
+            return Err(mismatch(
+                format!("{side} `{}` type", o.name()),
+                format!("a {ty} tensor"),
+                format!("{other}"),
+            ))
         }
     };
     if found_ty != ty {
-        return Err(mismatch(format!("{side} `{}` element type", o.name()), format!("{ty}"), format!("{found_ty}")));
+        return Err(mismatch(
+            format!("{side} `{}` element type", o.name()),
+            format!("{ty}"),
+            format!("{found_ty}"),
+        ));
     }
-    let fits = dims.len() == want.len() && dims.iter().zip(want).all(|(&d, w)| d < 0 || w.is_none_or(|w| w == d));
+    let fits =
+        dims.len() == want.len() && dims.iter().zip(want).all(|(&d, w)| d < 0 || w.is_none_or(|w| w == d));
     if !fits {
         let show = |v: Vec<String>| format!("[{}]", v.join(", "));
         return Err(mismatch(
             format!("{side} `{}` shape", o.name()),
             show(want.iter().map(|w| w.map_or("N".into(), |w| w.to_string())).collect()),
-            show(dims.iter().map(|&d| if d < 0 { "?".into() } else { d.to_string() }).collect()) + " (? = dynamic)",
+            show(dims.iter().map(|&d| if d < 0 { "?".into() } else { d.to_string() }).collect())
+                + " (? = dynamic)",
         ));
     }
     Ok(())
@@ -198,7 +214,10 @@ impl TextClassifier {
             )));
         }
         out.extend(
-            labels.iter().zip(probs.chunks_exact(c)).map(|(&label, p)| Classified { label, probabilities: p.to_vec() }),
+            labels
+                .iter()
+                .zip(probs.chunks_exact(c))
+                .map(|(&label, p)| Classified { label, probabilities: p.to_vec() }),
         );
         Ok(())
     }
@@ -215,7 +234,8 @@ mod tests {
     #[test]
     fn loads_the_sentiment_model_and_classifies_a_batch() {
         let mut c = TextClassifier::load(&TextSpec::sentiment(model())).expect("load");
-        let r = c.classify(&["$ aapl beats estimates , shares jump to record high url", "", "x"]).expect("run");
+        let r =
+            c.classify(&["$ aapl beats estimates , shares jump to record high url", "", "x"]).expect("run");
         assert_eq!(r.len(), 3);
         for x in &r {
             assert_eq!(x.probabilities.len(), 3);
@@ -230,7 +250,8 @@ mod tests {
 
     #[test]
     fn refuses_a_mismatch_naming_it() {
-        let cases: [(fn(&mut TextSpec), &str); 4] = [
+        type Change = fn(&mut TextSpec);
+        let cases: [(Change, &str); 4] = [
             (|s| s.input = "sentence".into(), "inputs"),
             (|s| s.label = "class".into(), "output name"),
             (|s| s.probabilities = "label".into(), "element type"),

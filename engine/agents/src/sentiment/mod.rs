@@ -24,10 +24,16 @@ pub use slow::SentimentSlowAgent;
 pub use source::{load_jsonl, load_stocknet, Loaded, TextItem};
 
 use crate::{AgentSignal, Date};
-use alphapulse_ml::{MlError, TextClassifier};
+pub use alphapulse_ml::{MlError, TextClassifier, TextSpec};
 use std::collections::HashMap;
 
 const NS_PER_DAY: i64 = 86_400 * 1_000_000_000;
+
+/// Loads the sentiment model `model` (interface: [`TextSpec::sentiment`]) with the default ONNX
+/// Runtime library search.
+pub fn load_model(model: &std::path::Path) -> Result<TextClassifier, MlError> {
+    TextClassifier::load(&TextSpec::sentiment(model))
+}
 
 /// The agent's settings.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +51,13 @@ pub struct SentimentConfig {
 
 impl Default for SentimentConfig {
     fn default() -> Self {
-        SentimentConfig { window_days: 3.0, min_count: 5, bull_class: 1, bear_class: 0, close_cutoff_secs: 20 * 3600 }
+        SentimentConfig {
+            window_days: 3.0,
+            min_count: 5,
+            bull_class: 1,
+            bear_class: 0,
+            close_cutoff_secs: 20 * 3600,
+        }
     }
 }
 
@@ -90,12 +102,19 @@ pub struct SentimentAgent {
 impl SentimentAgent {
     /// Normalises and scores every text once (one batched classifier pass) and keeps the rows
     /// per ticker, sorted by time.
-    pub fn new(config: SentimentConfig, classifier: &mut TextClassifier, items: &[TextItem]) -> Result<SentimentAgent, MlError> {
+    pub fn new(
+        config: SentimentConfig,
+        classifier: &mut TextClassifier,
+        items: &[TextItem],
+    ) -> Result<SentimentAgent, MlError> {
         let classes = classifier.spec().classes;
         if config.bull_class >= classes || config.bear_class >= classes {
             return Err(MlError::Config {
                 key: "bull_class/bear_class".into(),
-                problem: format!("{} / {} outside the model's {classes} classes", config.bull_class, config.bear_class),
+                problem: format!(
+                    "{} / {} outside the model's {classes} classes",
+                    config.bull_class, config.bear_class
+                ),
             });
         }
         let texts: Vec<String> = items.iter().map(|i| normalise(&i.text)).collect();

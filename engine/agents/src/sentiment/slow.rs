@@ -18,7 +18,11 @@ pub struct SentimentSlowAgent {
 
 impl SentimentSlowAgent {
     /// `tickers`: which ticker each instrument is.
-    pub fn new(name: impl Into<String>, agent: Arc<SentimentAgent>, tickers: HashMap<InstrumentId, String>) -> Self {
+    pub fn new(
+        name: impl Into<String>,
+        agent: Arc<SentimentAgent>,
+        tickers: HashMap<InstrumentId, String>,
+    ) -> Self {
         SentimentSlowAgent { name: name.into(), agent, tickers }
     }
 }

@@ -81,7 +81,8 @@ pub fn load_stocknet(dir: &Path, ticker: &str) -> Result<Loaded, LoadError> {
 pub fn stocknet_line(line: &str) -> Result<(i64, String), String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let created = v.get("created_at").and_then(Value::as_str).ok_or("no `created_at` string")?;
-    let ts = parse_twitter(created).ok_or_else(|| format!("`created_at` {created:?} is not `Www Mmm DD HH:MM:SS ±HHMM YYYY`"))?;
+    let ts = parse_twitter(created)
+        .ok_or_else(|| format!("`created_at` {created:?} is not `Www Mmm DD HH:MM:SS ±HHMM YYYY`"))?;
     let text = match v.get("text") {
         Some(Value::String(s)) => s.clone(),
         Some(Value::Array(a)) => {
@@ -113,7 +114,8 @@ pub fn load_jsonl(path: &Path) -> Result<Loaded, LoadError> {
 pub fn jsonl_line(line: &str) -> Result<TextItem, String> {
     let v: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
     let ts_ns = match v.get("ts") {
-        Some(Value::String(s)) => parse_rfc3339(s).ok_or_else(|| format!("`ts` {s:?} is not RFC 3339 (e.g. 2015-01-02T22:17:52Z)"))?,
+        Some(Value::String(s)) => parse_rfc3339(s)
+            .ok_or_else(|| format!("`ts` {s:?} is not RFC 3339 (e.g. 2015-01-02T22:17:52Z)"))?,
         Some(Value::Number(n)) => n
             .as_u64()
             .and_then(|n| i64::try_from(n).ok())

@@ -52,7 +52,8 @@ fn to_ns(date: Date, secs: i64, frac_ns: i64, offset: i64) -> Option<i64> {
 
 /// Twitter's `created_at`: `Www Mmm DD HH:MM:SS ±HHMM YYYY` → Unix ns.
 pub fn parse_twitter(s: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let f: Vec<&str> = s.split_whitespace().collect();
     let [_weekday, mon, day, hms, off, year] = f.as_slice() else { return None };
     let m = MONTHS.iter().position(|x| x == mon)? as u32 + 1;
@@ -105,10 +106,14 @@ mod tests {
         assert_eq!(parse_rfc3339("2015-01-02 23:17:52.25+01:00"), Some(want + 250_000_000));
         assert_eq!(parse_rfc3339("2015-01-02T22:17:52.000000001Z"), Some(want + 1));
         assert_eq!(date_of(want), Date::from_ymd(2015, 1, 2).unwrap());
-        for bad in ["2015-01-02", "2015-01-02T22:17:52", "2015-13-02T22:17:52Z", "2015-01-02T22:17:52+0500x", "x"] {
+        for bad in
+            ["2015-01-02", "2015-01-02T22:17:52", "2015-13-02T22:17:52Z", "2015-01-02T22:17:52+0500x", "x"]
+        {
             assert_eq!(parse_rfc3339(bad), None, "{bad}");
         }
-        for bad in ["Fri Jan 02 22:17:52 2015", "Fri Foo 02 22:17:52 +0000 2015", "Fri Jan 32 22:17:52 +0000 2015"] {
+        for bad in
+            ["Fri Jan 02 22:17:52 2015", "Fri Foo 02 22:17:52 +0000 2015", "Fri Jan 32 22:17:52 +0000 2015"]
+        {
             assert_eq!(parse_twitter(bad), None, "{bad}");
         }
     }
