@@ -223,3 +223,26 @@ fn real_stocknet_aapl_aggregate() {
     assert!(n >= 4, "{n} days with a signal");
     println!("{} real AAPL tweets, {n} days checked", items.len());
 }
+
+/// A backtest-clock SlowRunner drives the adapter and publishes its answer on the board.
+#[test]
+fn a_slow_runner_publishes_the_signal() {
+    use alphapulse_strategy::slow::{SlowRunner, SlowRunnerConfig};
+    use alphapulse_strategy::Board;
+    let items = fixture_tweets();
+    let mut c = classifier();
+    let cfg = SentimentConfig { window_days: 3.0, min_count: 3, ..SentimentConfig::default() };
+    let agent = Arc::new(SentimentAgent::new(cfg, &mut c, &items).expect("agent"));
+    let board = Arc::new(Board::new(&["sentiment"], 2).expect("board"));
+    let mut runner =
+        SlowRunner::new(board.clone(), SlowRunnerConfig { period_ns: 3600 * NS as u64, nice: 0 })
+            .expect("runner");
+    let map = HashMap::from([(InstrumentId(1), "AAPL".to_string())]);
+    let row = runner.add(Box::new(SentimentSlowAgent::new("sentiment", agent.clone(), map))).expect("row");
+    let now = parse_rfc3339("2015-01-05T19:00:00Z").expect("ts");
+    assert_eq!(runner.step(now as u64), 1, "one instrument has a ticker");
+    let (s, last) = agent.signal_as_of("AAPL", now).expect("signal");
+    let e = board.read(row, InstrumentId(1)).expect("published");
+    assert_eq!((e.score, e.ts), (s.score, last as u64));
+    assert!(board.read(row, InstrumentId(0)).is_none());
+}
