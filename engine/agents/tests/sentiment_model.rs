@@ -38,7 +38,7 @@ fn normalisation_matches_the_python_vectors() {
 
 /// The normalised text of a golden entry: given, or (stocknet) read from the shared data and
 /// checked against the recorded length and sha256. `None`: the shared data is absent.
-fn golden_text(t: &Value) -> Option<String> {
+fn golden_text(t: &Value, shared: Option<&std::path::Path>) -> Option<String> {
     if let Some(n) = t["normalised"].as_str() {
         if let Some(raw) = t["raw"].as_str() {
             assert_eq!(normalise(raw), n, "entry {t}");
@@ -51,7 +51,7 @@ fn golden_text(t: &Value) -> Option<String> {
     }
     let source = t["source"].as_str().expect("source");
     let line = t["line"].as_u64().expect("line") as usize;
-    let dir = common::equities("sentiment goldens (stocknet references)")?;
+    let dir = shared?;
     let file = dir.join(source.trim_start_matches("equities/"));
     let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
     let l = text.lines().nth(line).unwrap_or_else(|| panic!("{}: no line {line}", file.display()));
@@ -67,11 +67,14 @@ fn every_golden_text_gives_the_recorded_outputs() {
     let g = goldens();
     let texts = g["texts"].as_array().expect("texts");
     let mut checked = 0;
+    let shared = common::equities("sentiment goldens (the 10 stocknet references)");
     for (key, file) in [("candidate", "sentiment.onnx"), ("tfidf_lr_baseline", "sentiment_baseline.onnx")] {
         assert_eq!(g["models"][key]["file"].as_str(), Some(file));
         let mut c = TextClassifier::load(&TextSpec::sentiment(models_dir().join(file))).expect("model loads");
-        let entries: Vec<(String, &Value)> =
-            texts.iter().filter_map(|t| golden_text(t).map(|n| (n, &t["outputs"][key]))).collect();
+        let entries: Vec<(String, &Value)> = texts
+            .iter()
+            .filter_map(|t| golden_text(t, shared.as_deref()).map(|n| (n, &t["outputs"][key])))
+            .collect();
         let refs: Vec<&str> = entries.iter().map(|(n, _)| n.as_str()).collect();
         // Once as a batch, once one by one (as `[1, 1]`, the way the goldens were made).
         let batch = c.classify(&refs).expect("batch");
