@@ -10,7 +10,7 @@
 //! 00:00 UTC; default 20:00 UTC = 16:00 New York in summer time and 15:00 in winter: it never
 //! reaches past the 16:00 close, so in winter it leaves out the last trading hour's texts).
 //!
-//! - [`normalise`]: the model's text normalisation (port of `tools/models/normalise.py`);
+//! - [`normalise()`]: the model's text normalisation (port of `tools/models/normalise.py`);
 //! - [`source`]: [`TextItem`] and the loaders; [`time`]: timestamp parsing;
 //! - [`slow`]: [`SentimentSlowAgent`], the `SlowAgent` adapter a `SlowRunner` drives.
 
