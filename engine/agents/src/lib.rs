@@ -1,5 +1,5 @@
-//! Slow-path agents over SEC filings and daily prices (issue 13, item 2): fundamental, value,
-//! Buffett and activist/event. They never run on a hot thread; floats are fine here. Each agent
+//! Slow-path agents over SEC filings, daily prices and dated text (issue 13, item 2): fundamental,
+//! value, Buffett, activist/event and sentiment. They never run on a hot thread; floats are fine here. Each agent
 //! answers [`signal_at`](fundamental::FundamentalAgent::signal_at)`(ticker, date)` with an
 //! [`AgentSignal`]: a score on the engine's signal scale (±10 000 bps, as
 //! `alphapulse_strategy::Signal`), the date of the filing or event it rests on (so staleness is
@@ -14,6 +14,9 @@
 //! - [`ratios`]: per fiscal year and trailing-four-quarter ratios.
 //! - [`prices`]: daily price series (kaggle and stocknet CSV).
 //! - [`fundamental`], [`value`], [`buffett`], [`activist`]: the agents.
+//! - [`sentiment`]: tweets / JSONL texts scored by the ONNX sentiment model, aggregated per ticker
+//!   over a trailing window (texts dated after the query time never count), with a `SlowAgent`
+//!   adapter.
 //! - [`Date`], [`LoadError`], [`Refusal`].
 //!
 //! ```
@@ -39,6 +42,7 @@ pub mod pit;
 pub mod prices;
 pub mod ratios;
 pub mod sec;
+pub mod sentiment;
 pub mod splits;
 pub mod value;
 
@@ -82,6 +86,7 @@ mod tests {
         check::<crate::value::ValueAgent>();
         check::<crate::buffett::BuffettAgent>();
         check::<crate::activist::ActivistAgent>();
+        check::<crate::sentiment::SentimentAgent>();
         check::<crate::AgentSignal>();
     }
 }

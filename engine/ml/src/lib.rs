@@ -8,7 +8,9 @@
 //!   allocated once);
 //! - [`features`]: [`FeatureSet`], microstructure features (book imbalance at several depths,
 //!   spread, micro-price, mid returns, trade-flow imbalance) from the L2 book and trades;
-//! - [`agent`]: [`MlAgent`], the `Strategy` that ties them together (built-in `ml`).
+//! - [`agent`]: [`MlAgent`], the `Strategy` that ties them together (built-in `ml`);
+//! - [`text`]: [`TextClassifier`], a string-input classifier (the sentiment model) for the slow
+//!   path: batches of texts → label and class probabilities, its interface checked at load.
 //!
 //! ```no_run
 //! use alphapulse_ml::{MlAgent, ModelSpec};
@@ -35,9 +37,11 @@ pub mod features;
 pub mod model;
 pub mod runtime;
 pub mod spec;
+pub mod text;
 
 pub use agent::MlAgent;
 pub use error::{MlError, SETUP_HINT};
 pub use features::{Feature, FeatureSet};
 pub use model::Model;
 pub use spec::{ModelSpec, OutputKind};
+pub use text::{Classified, TextClassifier, TextSpec};

@@ -1,5 +1,6 @@
 //! The equities data folder (`../shared/data/equities`, not shipped in the repo): which tickers
-//! have what, loading them, and the four slow agents built over them.
+//! have what, loading them, and the slow agents built over them (the sentiment agent on request:
+//! it needs the ONNX Runtime library and the stocknet tweets).
 
 use alphapulse_agents::activist::{ActivistAgent, EventConfig};
 use alphapulse_agents::buffett::BuffettAgent;
@@ -7,9 +8,11 @@ use alphapulse_agents::fundamental::FundamentalAgent;
 use alphapulse_agents::prices::PriceSeries;
 use alphapulse_agents::sec::facts::CompanyFacts;
 use alphapulse_agents::sec::submissions::Submissions;
+use alphapulse_agents::sentiment::{self, MlError, SentimentAgent, SentimentConfig};
 use alphapulse_agents::value::{ValueAgent, ValueConfig};
 use alphapulse_agents::{AgentSignal, Date, LoadError};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -36,16 +39,18 @@ pub enum EvalError {
     BadHorizon(String),
     #[error(transparent)]
     Load(#[from] LoadError),
+    #[error("sentiment model: {0}")]
+    Ml(#[from] MlError),
 }
 
 impl EvalError {
     /// True for errors of usage (a path, option or period to fix), false for bad data.
     pub fn is_usage(&self) -> bool {
-        !matches!(self, EvalError::Load(_))
+        !matches!(self, EvalError::Load(_) | EvalError::Ml(_))
     }
 }
 
-/// One of the four slow agents.
+/// One of the slow agents.
 #[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AgentKind {
@@ -53,9 +58,12 @@ pub enum AgentKind {
     Value,
     Buffett,
     Activist,
+    /// Stocknet tweets scored by the ONNX sentiment model (only when asked for: `--agents sentiment`).
+    Sentiment,
 }
 
 impl AgentKind {
+    /// The default set: the four agents over SEC filings and prices (sentiment is asked for by name).
     pub const ALL: [AgentKind; 4] =
         [AgentKind::Fundamental, AgentKind::Value, AgentKind::Buffett, AgentKind::Activist];
     pub fn name(self) -> &'static str {
@@ -64,6 +72,7 @@ impl AgentKind {
             AgentKind::Value => "value",
             AgentKind::Buffett => "buffett",
             AgentKind::Activist => "activist",
+            AgentKind::Sentiment => "sentiment",
         }
     }
 }
@@ -127,6 +136,24 @@ pub fn default_tickers(dir: &Path) -> Result<Vec<String>, EvalError> {
     Ok(names)
 }
 
+/// The stocknet tweet folder of `ticker`, if there is one.
+pub fn tweets_dir(dir: &Path, ticker: &str) -> Option<PathBuf> {
+    let p = dir.join("stocknet/tweet/preprocessed").join(ticker);
+    p.is_dir().then_some(p)
+}
+
+/// Tickers with both stocknet tweets and daily prices, sorted (for `--agents sentiment`).
+pub fn sentiment_tickers(dir: &Path) -> Vec<String> {
+    let Ok(rd) = std::fs::read_dir(dir.join("stocknet/tweet/preprocessed")) else { return Vec::new() };
+    let mut names: Vec<String> = rd
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|t| prices_file(dir, t).is_ok())
+        .collect();
+    names.sort();
+    names
+}
+
 /// One ticker's inputs.
 #[derive(Debug)]
 pub struct TickerData {
@@ -151,13 +178,17 @@ pub fn load_ticker(dir: &Path, ticker: &str) -> Result<TickerData, EvalError> {
     Ok(TickerData { ticker: ticker.to_string(), prices, facts, submissions })
 }
 
-/// The four agents over the loaded tickers (default configurations).
+/// The agents over the loaded tickers (default configurations); the sentiment agent only after
+/// [`Agents::add_sentiment`].
 #[derive(Debug)]
 pub struct Agents {
     fundamental: FundamentalAgent,
     value: ValueAgent,
     buffett: BuffettAgent,
     activist: ActivistAgent,
+    sentiment: Option<SentimentAgent>,
+    /// Per ticker with tweets: what was loaded (for the report's inputs).
+    pub sentiment_inputs: HashMap<String, String>,
 }
 
 impl Agents {
@@ -175,7 +206,43 @@ impl Agents {
                 activist.add(&t.ticker, s, Some(&t.prices));
             }
         }
-        Agents { fundamental, value, buffett: BuffettAgent::new(for_buffett), activist }
+        Agents {
+            fundamental,
+            value,
+            buffett: BuffettAgent::new(for_buffett),
+            activist,
+            sentiment: None,
+            sentiment_inputs: HashMap::new(),
+        }
+    }
+
+    /// Loads the stocknet tweets of `tickers` (those that have a folder) and scores them all with
+    /// the model at `model` (once, in batches).
+    pub fn add_sentiment(&mut self, dir: &Path, tickers: &[String], model: &Path) -> Result<(), EvalError> {
+        let mut classifier = sentiment::load_model(model)?;
+        let mut items = Vec::new();
+        for t in tickers {
+            let Some(folder) = tweets_dir(dir, t) else { continue };
+            let l = sentiment::load_stocknet(&dir.join("stocknet/tweet/preprocessed"), t)?;
+            let first = l.items.iter().map(|i| i.ts_ns).min().map(sentiment::time::date_of);
+            let last = l.items.iter().map(|i| i.ts_ns).max().map(sentiment::time::date_of);
+            if let (Some(a), Some(b)) = (first, last) {
+                self.sentiment_inputs.insert(
+                    t.clone(),
+                    format!(
+                        "{}: {} tweets created {a} … {b} UTC, {} lines refused (the sentiment agent is silent \
+                         outside); scored by {}",
+                        folder.display(),
+                        l.items.len(),
+                        l.refused.len(),
+                        model.display()
+                    ),
+                );
+            }
+            items.extend(l.items);
+        }
+        self.sentiment = Some(SentimentAgent::new(SentimentConfig::default(), &mut classifier, &items)?);
+        Ok(())
     }
 
     /// `kind`'s signal on `ticker` at the end of `date` (it sees nothing dated after `date`).
@@ -185,6 +252,7 @@ impl Agents {
             AgentKind::Value => self.value.signal_at(ticker, date),
             AgentKind::Buffett => self.buffett.signal_at(ticker, date),
             AgentKind::Activist => self.activist.signal_at(ticker, date),
+            AgentKind::Sentiment => self.sentiment.as_ref()?.signal_at(ticker, date),
         }
     }
 }
@@ -194,6 +262,7 @@ pub fn missing_input(kind: AgentKind, t: &TickerData) -> Option<&'static str> {
     match kind {
         AgentKind::Activist if t.submissions.is_none() => Some("no sec/<t>_submissions.* file"),
         AgentKind::Activist => None,
+        AgentKind::Sentiment => None, // checked against the tweets by the caller
         _ if t.facts.is_none() => Some("no sec/<t>_companyfacts.* file"),
         _ => None,
     }

@@ -1,5 +1,6 @@
-//! `alphapulse evaluate`: each slow agent (fundamental, value, Buffett, activist; crate
-//! `alphapulse-agents`) evaluated on daily prices, honestly and however modest the result.
+//! `alphapulse evaluate`: each slow agent (fundamental, value, Buffett, activist, and sentiment
+//! when asked for; crate `alphapulse-agents`) evaluated on daily prices, honestly and however
+//! modest the result.
 //!
 //! On every trading day `D` of the period an agent gives its signal at `D`'s close (it sees only
 //! data dated `≤ D`); the signal trades at the next open. Per agent × ticker:
@@ -35,7 +36,13 @@ use std::process::ExitCode;
   exposure; and buy-and-hold over the same days.\n\n\
 The data is the shared real data folder (../shared/data/equities), which is not shipped in the repo.\n\
 Only AAPL has both daily prices and SEC facts there: the sample is one stock over five years, and\n\
-slow signals change a few times a year. Exit codes: 0 ok, 1 bad data, 2 bad usage or data not found.")]
+slow signals change a few times a year.\n\n\
+Sentiment (`--agents sentiment`, not in the default set: it needs the ONNX Runtime library of\n\
+tools/setup.sh): stocknet tweets (AAPL 2015; BAC, GE, KO, WFC, BRK-A 2014-2015) scored once by\n\
+tools/models/sentiment/sentiment.onnx; the signal at D's close is the mean p_bull - p_bear of the\n\
+tweets created in the 3 days up to D 20:00 UTC (16:00 New York in summer, 15:00 in winter: never\n\
+after the close), at least 5 of them, else no signal. Tickers without SEC facts are allowed for it.\n\
+Exit codes: 0 ok, 1 bad data, 2 bad usage or data not found.")]
 pub struct Args {
     /// The equities folder (prices-kaggle/, stocknet/price/raw/, sec/). Default:
     /// $ALPHAPULSE_SHARED_DATA/equities, else ../shared/data/equities from the current folder,
@@ -46,7 +53,8 @@ pub struct Args {
     /// facts (AAPL in the shared data).
     #[arg(long, value_delimiter = ',', value_name = "T,..")]
     pub tickers: Vec<String>,
-    /// Agents, comma-separated. Default: all four.
+    /// Agents, comma-separated. Default: fundamental, value, buffett, activist (sentiment only
+    /// when named).
     #[arg(long, value_enum, value_delimiter = ',', value_name = "AGENT,..")]
     pub agents: Vec<AgentKind>,
     /// Forward-return horizons in trading days, comma-separated.
@@ -65,6 +73,10 @@ pub struct Args {
     /// How a score becomes a position.
     #[arg(long, value_enum, default_value_t = Sizing::Sign)]
     pub position: Sizing,
+    /// The sentiment agent's ONNX model. Default: tools/models/sentiment/sentiment.onnx of the
+    /// repo this binary was built from.
+    #[arg(long, value_name = "FILE")]
+    pub sentiment_model: Option<PathBuf>,
     /// Print the report as one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
@@ -93,6 +105,11 @@ pub fn default_data_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/data/equities")
 }
 
+/// The sentiment model to use when `--sentiment-model` is not given.
+pub fn default_sentiment_model() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models/sentiment/sentiment.onnx")
+}
+
 /// Runs the evaluation the arguments ask for.
 pub fn evaluate(args: &Args) -> Result<Report, EvalError> {
     let dir = args.data.clone().unwrap_or_else(default_data_dir);
@@ -108,14 +125,24 @@ pub fn evaluate(args: &Args) -> Result<Report, EvalError> {
     if horizons.is_empty() || horizons[0] == 0 {
         return Err(EvalError::BadHorizon("a horizon must be at least 1 trading day".into()));
     }
-    let tickers = if args.tickers.is_empty() {
-        data::default_tickers(&dir)?
-    } else {
-        args.tickers.iter().map(|t| t.trim().to_ascii_uppercase()).collect()
-    };
     let kinds = if args.agents.is_empty() { AgentKind::ALL.to_vec() } else { args.agents.clone() };
+    let sentiment = kinds.contains(&AgentKind::Sentiment);
+    let tickers = if !args.tickers.is_empty() {
+        args.tickers.iter().map(|t| t.trim().to_ascii_uppercase()).collect()
+    } else if sentiment && kinds.len() == 1 {
+        data::sentiment_tickers(&dir)
+    } else {
+        data::default_tickers(&dir)?
+    };
+    if tickers.is_empty() {
+        return Err(EvalError::NoTickers(dir));
+    }
     let loaded = tickers.iter().map(|t| data::load_ticker(&dir, t)).collect::<Result<Vec<_>, _>>()?;
-    let agents = Agents::new(&loaded);
+    let mut agents = Agents::new(&loaded);
+    if sentiment {
+        let model = args.sentiment_model.clone().unwrap_or_else(default_sentiment_model);
+        agents.add_sentiment(&dir, &tickers, &model)?;
+    }
     let mut out = Vec::new();
     for t in &loaded {
         out.push(ticker_report(args, t, &agents, &kinds, &horizons)?);
@@ -129,7 +156,7 @@ pub fn evaluate(args: &Args) -> Result<Report, EvalError> {
         cost_bps: args.cost_bps,
         sizing: args.position,
         ic_kind: ic_kind.to_string(),
-        notes: notes(out.len()),
+        notes: notes(out.len(), sentiment),
         tickers: out,
     })
 }
@@ -162,7 +189,13 @@ fn ticker_report(
     })?;
     let (mut reports, mut skipped) = (Vec::new(), Vec::new());
     for &kind in kinds {
-        if let Some(why) = data::missing_input(kind, t) {
+        let no_tweets = kind == AgentKind::Sentiment && !agents.sentiment_inputs.contains_key(&t.ticker);
+        let missing = if no_tweets {
+            Some("no stocknet/tweet/preprocessed/<T>/ tweets")
+        } else {
+            data::missing_input(kind, t)
+        };
+        if let Some(why) = missing {
             skipped.push(Skipped { agent: kind.name().into(), why: why.into() });
             continue;
         }
@@ -176,7 +209,7 @@ fn ticker_report(
     Ok(TickerReport {
         ticker: t.ticker.clone(),
         prices: px.source.display().to_string(),
-        inputs: inputs(t),
+        inputs: inputs(t, agents),
         first_date: dates[0].to_string(),
         last_date: dates[dates.len() - 1].to_string(),
         days: dates.len(),
@@ -189,8 +222,8 @@ fn ticker_report(
 }
 
 /// What the SEC files of `t` cover: an agent is silent before its input starts.
-fn inputs(t: &TickerData) -> Vec<String> {
-    let mut out = Vec::new();
+fn inputs(t: &TickerData, agents: &Agents) -> Vec<String> {
+    let mut out: Vec<String> = agents.sentiment_inputs.get(&t.ticker).into_iter().cloned().collect();
     if let Some((p, f)) = &t.facts {
         out.push(format!("{}: {} facts in {} concepts", p.display(), f.accepted, f.concepts()));
     }
@@ -208,8 +241,18 @@ fn inputs(t: &TickerData) -> Vec<String> {
     out
 }
 
-fn notes(tickers: usize) -> Vec<String> {
+fn notes(tickers: usize, sentiment: bool) -> Vec<String> {
     let mut n = Vec::new();
+    if sentiment {
+        n.push(
+            "Sentiment: stocknet tweets exist for 2015 (AAPL) or 2014-2015 (others) only; outside that \
+             the agent is silent (no position), so read its figures over --from/--to inside the tweet \
+             period. The model was trained on finance news headlines, the tweets are retail chatter \
+             (domain shift, no labels to measure it). Tweet time is `created_at` (UTC), cut at D \
+             20:00 UTC."
+                .into(),
+        );
+    }
     if tickers == 1 {
         n.push(
             "One ticker: the IC correlates one stock's signal with its own later returns across days \
