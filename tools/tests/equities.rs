@@ -7,7 +7,7 @@
 use alphapulse_agents::prices::PriceSeries;
 use alphapulse_agents::Date;
 use alphapulse_strategy::SlowAgent;
-use alphapulse_tools::equities::clock::{close_ns, open_ns};
+use alphapulse_tools::equities::clock::{close_ns, known_date, open_ns};
 use alphapulse_tools::equities::{default_config, run, EquitiesRun, EquityAgent, RunSpec};
 use alphapulse_tools::evaluate::data::{load_ticker, AgentKind, Agents};
 use alphapulse_types::{InstrumentId, Side};
@@ -209,12 +209,7 @@ fn help_and_missing_data() {
 
 #[test]
 fn value_on_aapl_agrees_with_evaluate() {
-    let Some(dir) =
-        alphapulse_feeds::testdata::shared_data_dir().map(|d| d.join("equities")).filter(|p| p.is_dir())
-    else {
-        println!("skipped: value_on_aapl_agrees_with_evaluate: ../shared/data/equities not found");
-        return;
-    };
+    let Some(dir) = shared_equities("value_on_aapl_agrees_with_evaluate") else { return };
     let t = load_ticker(&dir, "AAPL").expect("AAPL");
     let series = (*t.prices).clone();
     let agents = Arc::new(Agents::new(std::slice::from_ref(&t)));
@@ -236,6 +231,7 @@ fn value_on_aapl_agrees_with_evaluate() {
         cost_bps: 5.0,
         position: alphapulse_tools::evaluate::daily::Sizing::Sign,
         json: false,
+        sentiment_model: None,
     };
     let e = alphapulse_tools::evaluate::evaluate(&args).expect("evaluate");
     let bt = &e.tickers[0].agents[0].backtest;
@@ -249,4 +245,54 @@ fn value_on_aapl_agrees_with_evaluate() {
     assert_eq!(engine.signum(), bt.total_return.signum(), "same sign");
     assert!((engine - bt.total_return).abs() < 0.25 * bt.total_return.abs(), "roughly the same size");
     assert_eq!(r.fills.len(), bt.trades, "one fill per change of position");
+}
+
+/// The sentiment agent (stocknet tweets through the ONNX model) through the chain: it trades, and
+/// every fill goes the way of the signal the agent gives, asked on its own here, as of the date
+/// known at the fill's open (the previous close: tweets up to that day's 20:00 UTC).
+#[test]
+fn sentiment_on_aapl_fills_the_way_of_its_signal_known_before_the_open() {
+    let Some(dir) = shared_equities("sentiment_on_aapl_fills_the_way_of_its_signal_known_before_the_open")
+    else {
+        return;
+    };
+    let t = load_ticker(&dir, "AAPL").expect("AAPL");
+    let mut agents = Agents::new(std::slice::from_ref(&t));
+    agents
+        .add_sentiment(&dir, &["AAPL".to_string()], &alphapulse_tools::evaluate::default_sentiment_model())
+        .expect("the sentiment model and AAPL's tweets");
+    let agents = Arc::new(agents);
+    let agent = EquityAgent::new(AgentKind::Sentiment, agents.clone(), Arc::new(vec!["AAPL".into()]));
+    let d = |s| Date::parse_iso(s).unwrap();
+    let spec = RunSpec {
+        tickers: vec!["AAPL".into()],
+        series: vec![(*t.prices).clone()],
+        from: Some(d("2015-01-01")),
+        to: Some(d("2015-12-31")),
+        cost_bps: Some(5.0),
+        ..RunSpec::default()
+    };
+    let r = run(default_config().expect("config"), &spec, vec![Box::new(agent)]).expect("run");
+    assert!(!r.fills.is_empty(), "the sentiment agent never traded");
+    for f in &r.fills {
+        let known = known_date(f.ts);
+        let s = agents.signal(AgentKind::Sentiment, "AAPL", known).expect("a signal behind every fill");
+        let want = if s.score > 0 { Side::Buy } else { Side::Sell };
+        assert_eq!(f.side, want, "fill at {} (known date {known}): signal {}", f.ts, s.score);
+    }
+    println!(
+        "sentiment on AAPL 2015: {} fills, return {:+.4}",
+        r.fills.len(),
+        r.figures.as_ref().unwrap().total_return
+    );
+}
+
+/// The shared equities folder, or None after printing that `test` was skipped.
+fn shared_equities(test: &str) -> Option<PathBuf> {
+    let dir =
+        alphapulse_feeds::testdata::shared_data_dir().map(|d| d.join("equities")).filter(|p| p.is_dir());
+    if dir.is_none() {
+        println!("skipped: {test}: ../shared/data/equities not found");
+    }
+    dir
 }

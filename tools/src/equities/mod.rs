@@ -1,4 +1,5 @@
-//! `alphapulse backtest-equities`: the slow agents (fundamental, value, Buffett, activist) run
+//! `alphapulse backtest-equities`: the slow agents (fundamental, value, Buffett, activist, and
+//! sentiment when asked for) run
 //! through the engine's own chain over daily prices — board agents → aggregator → risk → router →
 //! simulated exchange → portfolio and report — filled at the next open with costs.
 //!
@@ -44,8 +45,11 @@ Printed: the backtest report (orders, fills, fees, PnL, drawdown, each agent's s
 slow agent its polls, publications, expired signals and whether it panicked (a panicking agent\n\
 is never asked again; its last signal goes stale), and over days: total and annual return,\n\
 volatility, Sharpe (rf = 0, 252 days) and max drawdown. Not journaled.\n\n\
-Data: the shared equities folder (prices-kaggle/, stocknet/price/raw/, sec/), as `alphapulse\n\
-evaluate`. Exit codes: 0 ok, 1 the run failed or bad data, 2 bad usage, config, or data not found."
+Sentiment (--agents sentiment): stocknet tweets scored once at load by the ONNX model\n\
+(--sentiment-model); polled at D+1's open it answers as of D 20:00 UTC (the mean p_bull - p_bear\n\
+of the tweets of the 3 days up to then, at least 5), as in `alphapulse evaluate`.\n\n\
+Data: the shared equities folder (prices-kaggle/, stocknet/price/raw/, stocknet/tweet/, sec/), as\n\
+`alphapulse evaluate`. Exit codes: 0 ok, 1 the run failed or bad data, 2 bad usage, config, or data not found."
 )]
 pub struct Args {
     /// The equities folder. Default: $ALPHAPULSE_SHARED_DATA/equities, else
@@ -72,6 +76,10 @@ pub struct Args {
     /// Shares per ticker held long or short (see Sizing below).
     #[arg(long, value_name = "N")]
     pub shares: Option<u64>,
+    /// The sentiment agent's ONNX model (with `--agents sentiment`). Default:
+    /// tools/models/sentiment/sentiment.onnx of the repo this binary was built from.
+    #[arg(long, value_name = "FILE")]
+    pub sentiment_model: Option<PathBuf>,
     /// TOML config (every key optional; default: tools/config/equities.toml, built in).
     #[arg(long, short)]
     pub config: Option<PathBuf>,
@@ -98,7 +106,11 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
         None => default_config()?,
     };
     let dir = args.data.clone().unwrap_or_else(crate::evaluate::default_data_dir);
-    let tickers = if args.tickers.is_empty() {
+    let kinds = if args.agents.is_empty() { AgentKind::ALL.to_vec() } else { args.agents.clone() };
+    let sentiment = kinds.contains(&AgentKind::Sentiment);
+    let tickers = if args.tickers.is_empty() && sentiment && kinds.len() == 1 {
+        data::check_dir(&dir).map(|()| data::sentiment_tickers(&dir))
+    } else if args.tickers.is_empty() {
         data::default_tickers(&dir)
     } else {
         data::check_dir(&dir).map(|()| args.tickers.iter().map(|t| t.trim().to_ascii_uppercase()).collect())
@@ -112,8 +124,18 @@ pub fn main(args: Args) -> anyhow::Result<ExitCode> {
     };
     let loaded: Vec<data::TickerData> = loaded;
     let names: Arc<Vec<String>> = Arc::new(loaded.iter().map(|t| t.ticker.clone()).collect());
-    let kinds = if args.agents.is_empty() { AgentKind::ALL.to_vec() } else { args.agents.clone() };
-    let all = Arc::new(Agents::new(&loaded));
+    let mut all = Agents::new(&loaded);
+    if sentiment {
+        let model = args.sentiment_model.clone().unwrap_or_else(crate::evaluate::default_sentiment_model);
+        if let Err(e) = all.add_sentiment(&dir, &names, &model) {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(if e.is_usage() { 2 } else { 1 }));
+        }
+        for line in names.iter().filter_map(|t| all.sentiment_inputs.get(t)) {
+            eprintln!("{line}");
+        }
+    }
+    let all = Arc::new(all);
     let agents: Vec<Box<dyn SlowAgent>> = kinds
         .iter()
         .map(|&k| Box::new(EquityAgent::new(k, all.clone(), names.clone())) as Box<dyn SlowAgent>)
