@@ -412,8 +412,10 @@ pub fn build_replay_chain(
 pub fn downstream(cfg: &Config, table: &InstrumentTable) -> anyhow::Result<Vec<Stage>> {
     let mut host = StrategyHost::new(&cfg.strategy, table, cfg.feed.book_levels)?;
     // `[[strategy.plugins]]`: plugin files and linked-in strategies, interchangeably.
+    // A plugin or built-in that cannot be made from its entry (a missing file, bad params, a model
+    // whose shape differs from its spec, no ONNX Runtime) is a config problem: exit status 2.
     alphapulse_plugin::add_configured(&mut host, &cfg.strategy, table)
-        .context("adding [[strategy.plugins]]")?;
+        .map_err(|e| ConfigError::Invalid { key: "strategy.plugins".into(), message: e.to_string() })?;
     Ok(vec![
         Stage::Strategy(Box::new(host)),
         Stage::Risk(Box::new(RiskActor::new(cfg.risk.clone(), table)?)),

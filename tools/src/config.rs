@@ -108,7 +108,8 @@ impl JournalConfig {
 }
 
 impl Config {
-    /// Read and validate `path`; relative paths in it become relative to its folder.
+    /// Read and validate `path`; relative paths in it (captures, exchangeInfo, plugin files, the ML
+    /// agent's `model` and `library`) become relative to its folder.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text =
             std::fs::read_to_string(path).map_err(|error| ConfigError::Read { path: path.into(), error })?;
@@ -123,6 +124,14 @@ impl Config {
         for e in cfg.strategy.plugins.iter_mut() {
             if let Some(p) = e.path.as_mut().filter(|p| Path::new(p.as_str()).is_relative()) {
                 *p = base.join(&*p).to_string_lossy().into_owned();
+            }
+            // The ML agent's model and library files, like every path in the file.
+            if e.builtin.as_deref() == Some(alphapulse_ml::MlAgent::NAME) {
+                for key in alphapulse_ml::spec::PATH_KEYS {
+                    if let Some(p) = e.params.get_mut(*key).filter(|p| Path::new(p.as_str()).is_relative()) {
+                        *p = base.join(&*p).to_string_lossy().into_owned();
+                    }
+                }
             }
         }
         cfg.validate()?;

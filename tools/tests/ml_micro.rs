@@ -81,11 +81,14 @@ fn the_model_gives_the_probability_of_its_weights() {
 
 #[test]
 fn a_backtest_with_the_model_signals() {
+    // From another folder: the model path is relative to the config file, not to the caller.
+    let cwd = alphapulse_shm::test_scratch::fresh("ml-micro-cwd");
     let o = bin()
-        .current_dir(repo())
-        .args(["backtest", "--config", "tools/config/ml-micro.toml", "--no-journal", "--quiet", "--json"])
+        .current_dir(&cwd)
+        .args(["backtest", "--config", config_path().to_str().unwrap(), "--no-journal", "--quiet", "--json"])
         .output()
         .unwrap();
+    let _ = std::fs::remove_dir_all(&cwd);
     assert!(o.status.success(), "{}", err(&o));
     let r: serde_json::Value = serde_json::from_str(&out(&o)).expect("a JSON report");
     let signals = r["signals"]["ml_micro"].as_u64().expect("ml_micro signals in the report");
@@ -101,7 +104,7 @@ fn a_wrong_input_shape_is_refused_naming_it() {
     let bad = text
         .replace("input_shape = \"1,12\"", "input_shape = \"1,11\"")
         .replace(",trade_flow_200\"", "\"")
-        .replace("\"tools/models/micro/micro.onnx\"", &format!("{:?}", model.to_string_lossy()));
+        .replace("\"../models/micro/micro.onnx\"", &format!("{:?}", model.to_string_lossy()));
     assert_ne!(bad, text);
     let cfg = dir.join("bad.toml");
     std::fs::write(&cfg, bad).unwrap();
@@ -110,7 +113,7 @@ fn a_wrong_input_shape_is_refused_naming_it() {
         .output()
         .unwrap();
     let _ = std::fs::remove_dir_all(&dir);
-    assert!(!o.status.success());
+    assert_eq!(o.status.code(), Some(2), "a config the model refuses is a bad config");
     let e = err(&o);
     assert!(
         e.contains("micro.onnx")

@@ -6,8 +6,8 @@
 //!
 //! | key | meaning | default |
 //! |---|---|---|
-//! | `model` | the `.onnx` file | required |
-//! | `library` | the ONNX Runtime library file | see [`crate::runtime`] |
+//! | `model` | the `.onnx` file (in a config file: relative to the file's folder) | required |
+//! | `library` | the ONNX Runtime library file (same) | see [`crate::runtime`] |
 //! | `input` | the model's input name | required |
 //! | `input_shape` | its shape, e.g. `1,12` (its size = the number of features) | required |
 //! | `features` | comma-separated feature names, in input order (see [`crate::features`]) | required |
@@ -48,6 +48,10 @@ pub struct ModelSpec {
     pub buy_threshold: f32,
     pub sell_threshold: f32,
 }
+
+/// The keys whose values are file paths: a config loader makes them relative to the config
+/// file's folder, as it does for the other paths in it.
+pub const PATH_KEYS: &[&str] = &["model", "library"];
 
 const KEYS: &[&str] = &[
     "model",
