@@ -125,6 +125,13 @@ fn check_decisions(m: &Model, journal: &Path, report: &Value) {
         report["intents"].as_u64().unwrap().min(all.decisions.len() as u64)
     );
     assert!(sent.decisions.iter().all(|d| d.intent_id.is_some() && !d.inputs.is_empty()));
+    // Numbered 1, 2, … in journal order (newest first here); each outcome's running count.
+    for (k, d) in all.decisions.iter().enumerate() {
+        assert_eq!(d.seq, all.total - k as u64);
+    }
+    if let Some(newest) = all.decisions.first() {
+        assert_eq!(Some(newest.total_for_outcome), all.by_outcome.get(&newest.outcome).copied());
+    }
     for d in &all.decisions {
         for i in &d.inputs {
             assert_eq!(i.name, all.strategies[usize::from(i.agent)]);

@@ -243,8 +243,12 @@ impl Model {
             })
             .collect();
         let outcome = a.outcome.name();
-        *self.decisions_by_outcome.entry(outcome.into()).or_default() += 1;
+        let n = self.decisions_by_outcome.entry(outcome.into()).or_default();
+        *n += 1;
+        let total_for_outcome = *n;
         let d = DecisionView {
+            seq: self.decisions_by_outcome.values().sum(),
+            total_for_outcome,
             ts_ns: ts,
             ts: crate::report::utc_ms(ts),
             symbol: self.symbol(a.inst),
@@ -282,6 +286,7 @@ impl Model {
             _ => {}
         }
         let f = Fill {
+            seq: self.pf.fill_count(),
             ts_ns: r.ts,
             ts: crate::report::utc_ms(r.ts),
             order_id: r.order_id.0,

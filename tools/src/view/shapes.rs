@@ -239,6 +239,10 @@ pub struct Orders {
 /// One fill (an execution report with a quantity, as risk saw it).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct Fill {
+    /// Its number among the run's fills (1, 2, …): a client that holds a snapshot skips the
+    /// events it already has.
+    #[serde(default)]
+    pub seq: u64,
     pub ts_ns: u64,
     pub ts: String,
     pub order_id: u64,
@@ -480,6 +484,11 @@ pub struct DecisionInput {
 /// and what became of it: `sent` (an order intent, `intent_id`) or the check that held it back.
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct DecisionView {
+    /// Its number among the run's decisions (1, 2, …): a client that holds a snapshot skips the
+    /// events it already has.
+    pub seq: u64,
+    /// Decisions with this outcome so far, this one included.
+    pub total_for_outcome: u64,
     pub ts_ns: u64,
     pub ts: String,
     pub symbol: String,

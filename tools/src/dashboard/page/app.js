@@ -11,7 +11,7 @@ const S = {
   fills: [],             // {t, symbol, side, price}
   pnl: { t: [], eq: [] },
   positions: {}, orders: {}, rejects: {}, alerts: [], rules: [],
-  decisions: [], decisionsByOutcome: {}, // newest first, at most MAX_DECISIONS
+  decisions: [], decisionsByOutcome: {}, decisionSeq: 0, fillSeq: 0, // newest first, at most MAX_DECISIONS
   alertEvents: 0, healthEvents: 0, // counted as they arrive on /ws (the browser test reads them)
   charts: {}, dirty: new Set(),
 };
@@ -79,6 +79,8 @@ function addPrice(symbol, tNs, price) {
   if (symbol === S.symbol) { fig('last-price', price); mark('price'); }
 }
 function addFill(f) {
+  if (f.seq <= S.fillSeq) return; // already in the snapshot
+  S.fillSeq = f.seq;
   S.fills.push({ t: f.ts_ns / 1e9, symbol: f.symbol, side: f.side, price: f.price });
   if (S.fills.length > MAX_POINTS) S.fills.shift();
   mark('price');
@@ -100,13 +102,16 @@ function addAlert(a) {
   mark('alerts');
 }
 function addDecision(d) {
+  if (d.seq <= S.decisionSeq) return; // already in the snapshot
+  S.decisionSeq = d.seq;
   S.decisions.unshift(d);
   if (S.decisions.length > MAX_DECISIONS) S.decisions.pop();
-  S.decisionsByOutcome[d.outcome] = (S.decisionsByOutcome[d.outcome] || 0) + 1;
+  S.decisionsByOutcome[d.outcome] = d.total_for_outcome;
   mark('decisions');
 }
 function applyDecisions(list) {
   S.decisions = list.decisions.slice(0, MAX_DECISIONS);
+  S.decisionSeq = list.decisions.length ? list.decisions[0].seq : 0;
   S.decisionsByOutcome = { ...list.by_outcome };
   mark('decisions');
 }
@@ -162,20 +167,23 @@ function refreshAlerts() {
   }, 250);
 }
 async function loadSnapshots() {
-  const [sum, pos, ords, perf, status, metrics, prices, alerts, fills, decisions] = await Promise.all([
+  const [sum, pos, ords, perf, status, metrics, prices, alerts] = await Promise.all([
     api('/api/portfolio/summary'), api('/api/portfolio/positions'),
     api('/api/exchange/orders?status=open'), api('/api/portfolio/performance'),
     api('/api/system/status'), api('/api/system/metrics'), api('/api/market/prices'),
-    api('/api/alerts').catch(() => ({ alerts: [] })), api('/api/exchange/fills?limit=5000'),
-    api(`/api/strategy/decisions?limit=${MAX_DECISIONS}`),
+    api('/api/alerts').catch(() => ({ alerts: [] })),
   ]);
+  // After the status (its cursor): these snapshots hold every fill and decision up to the cursor,
+  // and the events after it that they already hold are skipped by their `seq`.
+  const [fills, decisions] = await Promise.all([api('/api/exchange/fills?limit=5000'),
+    api(`/api/strategy/decisions?limit=${MAX_DECISIONS}`)]);
   applyDecisions(decisions);
   applySummary(sum);
   S.positions = {}; pos.positions.forEach(applyPosition);
   S.orders = {}; ords.orders.forEach(applyOrder);
   S.pnl = { t: [], eq: [] }; perf.points.forEach(addPnl);
   applyHealth(status.health);
-  S.fills = []; fills.fills.slice().reverse().forEach(addFill);
+  S.fills = []; S.fillSeq = 0; fills.fills.slice().reverse().forEach(addFill);
   applyAlerts(alerts);
   renderLatency(metrics.latency || []);
   const sel = $('symbol');
