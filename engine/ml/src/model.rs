@@ -30,23 +30,34 @@ impl std::fmt::Debug for Model {
     }
 }
 
+/// Load ONNX Runtime if needed (from `library`, else found: [`runtime::environment`]) and open
+/// the model file at `path` in a session that runs on the calling thread: one intra-op thread,
+/// one inter-op thread, no spinning pools, all graph optimisations. Errors name the file.
+pub(crate) fn open_session(
+    library: Option<&std::path::Path>,
+    path: &std::path::Path,
+) -> Result<Session, MlError> {
+    let env = runtime::environment(library)?;
+    let err = |e: &dyn std::fmt::Display| MlError::Model { path: path.to_path_buf(), message: e.to_string() };
+    if !path.is_file() {
+        return Err(err(&"no such file"));
+    }
+    let b = Session::builder(&env).map_err(|e| err(&e))?;
+    let b = b.with_intra_threads(1).map_err(|e| err(&e))?;
+    let b = b.with_inter_threads(1).map_err(|e| err(&e))?;
+    let b = b.with_intra_op_spinning(false).map_err(|e| err(&e))?;
+    let b = b.with_inter_op_spinning(false).map_err(|e| err(&e))?;
+    let mut b = b.with_optimization_level(GraphOptimizationLevel::All).map_err(|e| err(&e))?;
+    b.commit_from_file(path).map_err(|e| err(&e))
+}
+
 impl Model {
     /// Load ONNX Runtime if needed, then the model of `spec`, and check its inputs and outputs
     /// against `spec` ([`ModelSpec::check`]).
     pub fn load(spec: &ModelSpec) -> Result<Model, MlError> {
-        let env = runtime::environment(spec.library.as_deref())?;
         let path = spec.model.clone();
         let err = |e: &dyn std::fmt::Display| MlError::Model { path: path.clone(), message: e.to_string() };
-        if !path.is_file() {
-            return Err(err(&"no such file"));
-        }
-        let b = Session::builder(&env).map_err(|e| err(&e))?;
-        let b = b.with_intra_threads(1).map_err(|e| err(&e))?;
-        let b = b.with_inter_threads(1).map_err(|e| err(&e))?;
-        let b = b.with_intra_op_spinning(false).map_err(|e| err(&e))?;
-        let b = b.with_inter_op_spinning(false).map_err(|e| err(&e))?;
-        let mut b = b.with_optimization_level(GraphOptimizationLevel::All).map_err(|e| err(&e))?;
-        let session = b.commit_from_file(&path).map_err(|e| err(&e))?;
+        let session = open_session(spec.library.as_deref(), &path)?;
         spec.check(session.inputs(), session.outputs())?;
         let alloc = Allocator::default();
         let mut input = Tensor::<f32>::new(&alloc, spec.input_shape.clone()).map_err(|e| err(&e))?;

@@ -181,34 +181,53 @@ impl ModelSpec {
     }
 }
 
+/// A float32 tensor of exactly the `want` shape (dynamic model dimensions accept any size).
 fn check_tensor(path: &Path, side: &str, o: &Outlet, want: &[i64]) -> Result<(), MlError> {
+    let want: Vec<Option<i64>> = want.iter().copied().map(Some).collect();
+    check_outlet(path, side, o, TensorElementType::Float32, &want)
+}
+
+/// Checks one outlet's element type and shape; `None` in `want` accepts any size there, and a
+/// dynamic dimension in the model accepts any wanted size.
+pub(crate) fn check_outlet(
+    path: &Path,
+    side: &str,
+    o: &Outlet,
+    ty: TensorElementType,
+    want: &[Option<i64>],
+) -> Result<(), MlError> {
     let mismatch = |what: String, expected: String, found: String| MlError::Mismatch {
         path: path.to_path_buf(),
         what,
         expected,
         found,
     };
-    let (ty, dims): (TensorElementType, Vec<i64>) = match o.dtype() {
+    let (found_ty, dims): (TensorElementType, Vec<i64>) = match o.dtype() {
         ValueType::Tensor { ty, shape, .. } => (ty.to_owned(), shape.iter().copied().collect()),
         other => {
             return Err(mismatch(
                 format!("{side} `{}` type", o.name()),
-                "a float32 tensor".into(),
+                format!("a {ty} tensor"),
                 format!("{other}"),
             ))
         }
     };
-    if ty != TensorElementType::Float32 {
-        return Err(mismatch(format!("{side} `{}` element type", o.name()), "f32".into(), format!("{ty}")));
+    if found_ty != ty {
+        return Err(mismatch(
+            format!("{side} `{}` element type", o.name()),
+            format!("{ty}"),
+            format!("{found_ty}"),
+        ));
     }
-    let fits = dims.len() == want.len() && dims.iter().zip(want).all(|(&d, &w)| d < 0 || d == w);
+    let fits =
+        dims.len() == want.len() && dims.iter().zip(want).all(|(&d, w)| d < 0 || w.is_none_or(|w| w == d));
     if !fits {
-        let shown: Vec<String> =
-            dims.iter().map(|&d| if d < 0 { "?".into() } else { d.to_string() }).collect();
+        let show = |v: Vec<String>| format!("[{}]", v.join(", "));
         return Err(mismatch(
             format!("{side} `{}` shape", o.name()),
-            format!("{want:?}"),
-            format!("[{}] (? = dynamic)", shown.join(", ")),
+            show(want.iter().map(|w| w.map_or("N".into(), |w| w.to_string())).collect()),
+            show(dims.iter().map(|&d| if d < 0 { "?".into() } else { d.to_string() }).collect())
+                + " (? = dynamic)",
         ));
     }
     Ok(())

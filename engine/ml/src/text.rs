@@ -9,11 +9,11 @@
 //! output and both sides. The texts are fed as given: normalising them the way the model was
 //! trained is the caller's job (`alphapulse_agents::sentiment::normalise` for the sentiment model).
 
-use crate::{runtime, MlError};
-use ort::session::builder::GraphOptimizationLevel;
+use crate::spec::check_outlet;
+use crate::MlError;
 use ort::session::Session;
-use ort::value::{Outlet, Tensor, TensorElementType, ValueType};
-use std::path::{Path, PathBuf};
+use ort::value::{Outlet, Tensor, TensorElementType};
+use std::path::PathBuf;
 
 /// How a text classifier is configured: the file, the library, the tensor names, the classes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl TextSpec {
         };
         match inputs {
             [one] if one.name() == self.input => {
-                check(&self.model, "input", one, TensorElementType::String, &[None, Some(1)])?
+                check_outlet(&self.model, "input", one, TensorElementType::String, &[None, Some(1)])?
             }
             _ => {
                 return Err(mismatch(
@@ -73,56 +73,16 @@ impl TextSpec {
                 .find(|o| o.name() == name)
                 .ok_or_else(|| mismatch("output name".into(), format!("`{name}`"), names(outputs)))
         };
-        check(&self.model, "output", find(&self.label)?, TensorElementType::Int64, &[None])?;
+        check_outlet(&self.model, "output", find(&self.label)?, TensorElementType::Int64, &[None])?;
         let classes = i64::try_from(self.classes).ok();
-        check(&self.model, "output", find(&self.probabilities)?, TensorElementType::Float32, &[None, classes])
+        check_outlet(
+            &self.model,
+            "output",
+            find(&self.probabilities)?,
+            TensorElementType::Float32,
+            &[None, classes],
+        )
     }
-}
-
-/// Checks one outlet's element type and shape; `None` in `want` accepts any size there, and a
-/// dynamic dimension in the model accepts any wanted size.
-fn check(
-    path: &Path,
-    side: &str,
-    o: &Outlet,
-    ty: TensorElementType,
-    want: &[Option<i64>],
-) -> Result<(), MlError> {
-    let mismatch = |what: String, expected: String, found: String| MlError::Mismatch {
-        path: path.to_path_buf(),
-        what,
-        expected,
-        found,
-    };
-    let (found_ty, dims): (TensorElementType, Vec<i64>) = match o.dtype() {
-        ValueType::Tensor { ty, shape, .. } => (ty.to_owned(), shape.iter().copied().collect()),
-        other => {
-            return Err(mismatch(
-                format!("{side} `{}` type", o.name()),
-                format!("a {ty} tensor"),
-                format!("{other}"),
-            ))
-        }
-    };
-    if found_ty != ty {
-        return Err(mismatch(
-            format!("{side} `{}` element type", o.name()),
-            format!("{ty}"),
-            format!("{found_ty}"),
-        ));
-    }
-    let fits =
-        dims.len() == want.len() && dims.iter().zip(want).all(|(&d, w)| d < 0 || w.is_none_or(|w| w == d));
-    if !fits {
-        let show = |v: Vec<String>| format!("[{}]", v.join(", "));
-        return Err(mismatch(
-            format!("{side} `{}` shape", o.name()),
-            show(want.iter().map(|w| w.map_or("N".into(), |w| w.to_string())).collect()),
-            show(dims.iter().map(|&d| if d < 0 { "?".into() } else { d.to_string() }).collect())
-                + " (? = dynamic)",
-        ));
-    }
-    Ok(())
 }
 
 /// One text's result.
@@ -155,17 +115,7 @@ impl TextClassifier {
         if spec.classes == 0 {
             return Err(MlError::config("classes", "must be at least 1"));
         }
-        let env = runtime::environment(spec.library.as_deref())?;
-        let path = spec.model.clone();
-        let err = |e: &dyn std::fmt::Display| MlError::Model { path: path.clone(), message: e.to_string() };
-        if !path.is_file() {
-            return Err(err(&"no such file"));
-        }
-        let b = Session::builder(&env).map_err(|e| err(&e))?;
-        let b = b.with_intra_threads(1).map_err(|e| err(&e))?;
-        let b = b.with_inter_threads(1).map_err(|e| err(&e))?;
-        let mut b = b.with_optimization_level(GraphOptimizationLevel::All).map_err(|e| err(&e))?;
-        let session = b.commit_from_file(&path).map_err(|e| err(&e))?;
+        let session = crate::model::open_session(spec.library.as_deref(), &spec.model)?;
         spec.check(session.inputs(), session.outputs())?;
         Ok(TextClassifier { session, spec: spec.clone() })
     }
