@@ -95,6 +95,14 @@ impl Figures {
             c_allocs: Some(0),
         }
     }
+    /// One measured call: its time (ns) and allocations (Rust; C when counted).
+    fn add(&mut self, ns: u64, rust: u64, c: Option<u64>) -> Result<(), String> {
+        self.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
+        self.calls += 1;
+        self.rust_allocs += rust;
+        self.c_allocs = self.c_allocs.zip(c).map(|(a, b)| a + b);
+        Ok(())
+    }
     fn q(&self, q: f64) -> f64 {
         self.hist.value_at_quantile(q) as f64 / 1000.0
     }
@@ -165,10 +173,7 @@ fn bench_model(o: &Opts, s: &ModelSpec, c: &CCounter) -> Result<Figures, String>
         }
         let (ns, rust, cc) = timed(c, || m.run());
         if i >= o.warmup {
-            f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
-            f.calls += 1;
-            f.rust_allocs += rust;
-            f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
+            f.add(ns, rust, cc)?;
         }
     }
     Ok(f)
@@ -176,17 +181,7 @@ fn bench_model(o: &Opts, s: &ModelSpec, c: &CCounter) -> Result<Figures, String>
 
 /// The timer and counters around an empty call: the machine's noise floor for the other cases.
 fn bench_empty(o: &Opts, c: &CCounter) -> Result<Figures, String> {
-    let mut f = Figures::new();
-    for i in 0..o.warmup + o.calls {
-        let (ns, rust, cc) = timed(c, || std::hint::black_box(i));
-        if i >= o.warmup {
-            f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
-            f.calls += 1;
-            f.rust_allocs += rust;
-            f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
-        }
-    }
-    Ok(f)
+    bench_calls(o, c, std::hint::black_box)
 }
 
 /// Busy-loop steps (a multiply-add chain the optimiser cannot drop) taking about `ns`, calibrated
@@ -212,14 +207,16 @@ fn spin(steps: u64) -> u64 {
 /// memory traffic, no syscalls, no library. Its tail is what this machine does to any call that
 /// long (interrupts, the hypervisor taking the vCPU): the floor under the model's p99.
 fn bench_spin(o: &Opts, c: &CCounter, steps: u64) -> Result<Figures, String> {
+    bench_calls(o, c, |_| spin(steps))
+}
+
+/// `call(i)` timed alone W + N times; the last N recorded.
+fn bench_calls<R>(o: &Opts, c: &CCounter, mut call: impl FnMut(u64) -> R) -> Result<Figures, String> {
     let mut f = Figures::new();
     for i in 0..o.warmup + o.calls {
-        let (ns, rust, cc) = timed(c, || spin(steps));
+        let (ns, rust, cc) = timed(c, || call(i));
         if i >= o.warmup {
-            f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
-            f.calls += 1;
-            f.rust_allocs += rust;
-            f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
+            f.add(ns, rust, cc)?;
         }
     }
     Ok(f)
@@ -252,10 +249,7 @@ fn bench_agent(o: &Opts, s: &ModelSpec, stream: &Replayed, c: &CCounter) -> Resu
                     let view = host.view();
                     let (ns, rust, cc) = timed(c, || agent.on_depth(d, b, a, &view));
                     if done >= o.warmup {
-                        f.hist.record(ns.max(1)).map_err(|e| e.to_string())?;
-                        f.calls += 1;
-                        f.rust_allocs += rust;
-                        f.c_allocs = f.c_allocs.zip(cc).map(|(a, b)| a + b);
+                        f.add(ns, rust, cc)?;
                     }
                     done += 1;
                 }
